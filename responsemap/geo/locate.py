@@ -1,0 +1,36 @@
+"""Point → administrative area, and coarsening of coordinates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shapely.geometry import Point, shape
+from shapely.prepared import prep
+
+from responsemap.geo.models import AdminArea
+
+
+def bounds_of(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = shape(geometry).bounds
+    return minx, miny, maxx, maxy
+
+
+def locate_point(project_id: object, lat: float, lon: float) -> AdminArea | None:
+    """The deepest area of the project containing the point, or None."""
+    candidates = AdminArea.objects.filter(
+        project_id=project_id,
+        min_lon__lte=lon,
+        max_lon__gte=lon,
+        min_lat__lte=lat,
+        max_lat__gte=lat,
+    ).order_by("-level")
+    point = Point(lon, lat)
+    for area in candidates:
+        if area.geometry and prep(shape(area.geometry)).covers(point):
+            return area
+    return None
+
+
+def coarsen(lat: float, lon: float, decimals: int = 2) -> tuple[float, float]:
+    """Round a position (2 decimals ≈ 1 km): precise enough for a map, not for a door."""
+    return round(lat, decimals), round(lon, decimals)

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from responsemap.projects.queries import access_project, projects_visible_to
+
+
+@login_required
+def switcher(request: HttpRequest) -> HttpResponse:
+    projects = list(projects_visible_to(request.user))
+    if len(projects) == 1:
+        return redirect("project_home", slug=projects[0].slug)
+    return render(request, "projects/switcher.html", {"projects": projects})
+
+
+@login_required
+def project_home(request: HttpRequest, slug: str) -> HttpResponse:
+    """Each role lands where its work is: the inbox, or the hotline form."""
+    project, viewer = access_project(request.user, slug)
+    if viewer.can("view_feedback"):
+        return redirect("triage:inbox", slug=project.slug)
+    if viewer.can("enter_feedback"):
+        return redirect("triage:hotline", slug=project.slug)
+    return render(request, "projects/home.html", {"project": project, "viewer": viewer})

@@ -1,0 +1,212 @@
+"""The audit log: append-only, hash-chained per project.
+
+Design:
+- Every event holds the chain's previous hash and an HMAC over its own content and
+  that hash. The HMAC key is derived from the master key, which is not in the
+  database, so an attacker who can write to the database can't forge a consistent
+  chain.
+- ``AuditChainHead`` keeps the last sequence number and hash, so a deleted tail shows.
+- ``verify_chain`` recomputes everything and names the first bad event.
+- On PostgreSQL a trigger refuses UPDATE and DELETE (migration 0002). The one allowed
+  removal is a destroyed project's chain, inside ``purge_project_chain``, which first
+  records the chain's final hash in the system chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from functools import cache
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from responsemap.lib.context import current_request
+from responsemap.protection.keystore import decode_master_key
+from responsemap.protection.models import AuditChainHead, AuditEvent
+from responsemap.protection.viewer import Viewer
+
+SYSTEM_CHAIN = "system"
+GENESIS = "0" * 64
+
+
+def chain_for(project_id: object | None) -> str:
+    return SYSTEM_CHAIN if project_id is None else f"project:{project_id}"
+
+
+@cache
+def _audit_key() -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"responsemap/audit-chain"
+    ).derive(decode_master_key(settings.RESPONSEMAP_MASTER_KEY))
+
+
+def _digest(event: AuditEvent) -> str:
+    content = {
+        "chain": event.chain,
+        "seq": event.seq,
+        "project": str(event.project_id) if event.project_id else None,
+        "at": event.created_at.isoformat(),
+        "actor": event.actor_id,
+        "actor_label": event.actor_label,
+        "role": event.role,
+        "action": event.action,
+        "object": [event.object_type, event.object_id],
+        "fields": list(event.fields),
+        "reason": event.reason,
+        "purpose": event.purpose,
+        "request": event.request_id,
+        "ip": event.client_ip,
+        "prev": event.prev_hash,
+    }
+    payload = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(_audit_key(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def record_event(
+    action: str,
+    *,
+    project_id: object | None,
+    actor: Viewer | None = None,
+    object_type: str = "",
+    object_id: object = "",
+    fields: Iterable[str] = (),
+    reason: str = "",
+    purpose: str = "",
+) -> AuditEvent:
+    """Append an event to the project's chain (or the system chain), in the caller's
+    transaction: if the change it records rolls back, so does the event."""
+    chain = chain_for(project_id)
+    ctx = current_request()
+    with transaction.atomic():
+        head = _lock_head(chain)
+        event = AuditEvent(
+            chain=chain,
+            seq=head.seq + 1,
+            project_id=project_id,
+            created_at=timezone.now(),
+            actor_id=actor.user_id if actor else None,
+            actor_label=actor.label if actor else "system",
+            role=actor.role if actor else "",
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id or ""),
+            fields=sorted(set(fields)),
+            reason=reason,
+            purpose=purpose,
+            request_id=ctx.request_id,
+            client_ip=ctx.client_ip,
+            prev_hash=head.hash or GENESIS,
+        )
+        event.hash = _digest(event)
+        event.save(force_insert=True)
+        head.seq, head.hash = event.seq, event.hash
+        head.save(update_fields=["seq", "hash"])
+    return event
+
+
+def _lock_head(chain: str) -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(chain=chain).first()
+    if head is not None:
+        return head
+    try:
+        with transaction.atomic():
+            AuditChainHead.objects.create(chain=chain)
+    except IntegrityError:
+        pass  # another writer created it first; lock theirs
+    return AuditChainHead.objects.select_for_update().get(chain=chain)
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    chain: str
+    event_id: int | None
+    seq: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"event id={self.event_id} seq={self.seq}" if self.event_id else "chain head"
+        return f"{self.chain}: {where}: {self.problem}"
+
+
+def verify_chain(chain: str) -> ChainProblem | None:
+    """Return the first problem in ``chain``, or None if it is intact."""
+    expected_seq, prev = 1, GENESIS
+    events: Iterator[AuditEvent] = (
+        AuditEvent.objects.filter(chain=chain).order_by("seq", "id").iterator(chunk_size=2000)
+    )
+    for event in events:
+        if event.seq != expected_seq:
+            problem = (
+                f"sequence jumps from {expected_seq - 1} to {event.seq} (events deleted)"
+                if event.seq > expected_seq
+                else f"sequence {event.seq} repeats or goes back (events inserted or reordered)"
+            )
+            return ChainProblem(chain, event.pk, event.seq, problem)
+        if event.prev_hash != prev:
+            return ChainProblem(
+                chain, event.pk, event.seq, "does not follow the event before it (reordered)"
+            )
+        if not hmac.compare_digest(_digest(event), event.hash):
+            return ChainProblem(chain, event.pk, event.seq, "content altered since written")
+        expected_seq, prev = expected_seq + 1, event.hash
+    head = AuditChainHead.objects.filter(chain=chain).first()
+    last_seq = expected_seq - 1
+    if head is None:
+        return None if last_seq == 0 else ChainProblem(chain, None, None, "head is missing")
+    if head.seq != last_seq or (head.hash or GENESIS) != prev:
+        return ChainProblem(
+            chain,
+            None,
+            None,
+            f"head says {head.seq} events but the chain has {last_seq} (events deleted)",
+        )
+    return None
+
+
+def all_chains() -> list[str]:
+    names = set(AuditEvent.objects.values_list("chain", flat=True).distinct())
+    names |= set(AuditChainHead.objects.values_list("chain", flat=True))
+    return sorted(names)
+
+
+def purge_project_chain(project_id: object, *, reason: str) -> dict[str, Any]:
+    """Remove a destroyed project's chain, recording its final hash in the system chain."""
+    chain = chain_for(project_id)
+    with transaction.atomic():
+        head = _lock_head(chain)
+        summary = {"chain": chain, "seq": head.seq, "final_hash": head.hash}
+        record_event(
+            "audit.chain_purged",
+            project_id=None,
+            object_type="project",
+            object_id=project_id,
+            reason=f"{reason}; final hash {head.hash or GENESIS} after {head.seq} events",
+        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL responsemap.audit_purge = 'on'")
+        AuditEvent.objects.filter(chain=chain).delete()
+        head.delete()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL responsemap.audit_purge = 'off'")
+    return summary
+
+
+def events_for_object(object_type: str, object_id: object) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by(
+            "created_at", "seq"
+        )
+    )
+
+

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class TriageConfig(AppConfig):
+    name = "responsemap.triage"
+    label = "triage"
+    verbose_name = "Triage"
+
+    def ready(self) -> None:
+        from responsemap.triage import catalogue  # noqa: F401  (declares the fields)

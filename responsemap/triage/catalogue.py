@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from responsemap.protection.catalogue import Classification, FieldPolicy, declare
+from responsemap.triage.models import Feedback
+
+C = Classification
+declare(
+    Feedback,
+    [
+        FieldPolicy("reference", _("Reference"), C.INTERNAL),
+        FieldPolicy("channel", _("Channel"), C.INTERNAL),
+        FieldPolicy("received_at", _("Received"), C.INTERNAL),
+        FieldPolicy("language", _("Language"), C.INTERNAL),
+        FieldPolicy("area", _("Area"), C.INTERNAL),
+        FieldPolicy("type_code", _("Type"), C.INTERNAL),
+        FieldPolicy("sector", _("Sector"), C.INTERNAL),
+        FieldPolicy("topic", _("Topic"), C.INTERNAL),
+        FieldPolicy("urgency", _("Urgency"), C.INTERNAL),
+        FieldPolicy("status", _("Status"), C.INTERNAL),
+        FieldPolicy("assignee", _("Assigned to"), C.INTERNAL),
+        FieldPolicy("sensitivity", _("Sensitivity"), C.INTERNAL),
+        FieldPolicy("gender", _("Gender"), C.CONFIDENTIAL, "view_demographics"),
+        FieldPolicy("age_band", _("Age group"), C.CONFIDENTIAL, "view_demographics"),
+        FieldPolicy("disability", _("Disability"), C.CONFIDENTIAL, "view_demographics"),
+        FieldPolicy("displacement", _("Displacement"), C.CONFIDENTIAL, "view_demographics"),
+        FieldPolicy("content", _("Message"), C.STRICT, "view_feedback", "reveal_content"),
+    ],
+)

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from responsemap.geo.models import AdminArea
+from responsemap.intake.phones import InvalidPhone, normalise_phone
+from responsemap.triage.choices import (
+    AgeBand,
+    Channel,
+    Disability,
+    Displacement,
+    FeedbackType,
+    Gender,
+    Sector,
+    Status,
+    Urgency,
+)
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class AreaChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: AdminArea) -> str:
+        prefix = "— " * obj.level
+        return f"{prefix}{obj.name} ({obj.pcode})"
+
+
+class HotlineForm(forms.Form):
+    """A call, typed in as it happens: tab order follows the conversation."""
+
+    consent = forms.ChoiceField(
+        label=_("Did the caller agree that we record this call to follow it up?"),
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+    )
+    phone = forms.CharField(
+        label=_("Caller's phone number"),
+        required=False,
+        max_length=32,
+        help_text=_("Kept only if the caller agreed. Leave empty for an anonymous call."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    language = forms.ChoiceField(label=_("Language of the call"), choices=())
+    content = forms.CharField(
+        label=_("What the caller said"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    area = AreaChoiceField(label=_("Area"), queryset=AdminArea.objects.none(), required=False)
+    type_code = forms.ChoiceField(label=_("Type"), choices=FeedbackType.choices)
+    sector = forms.ChoiceField(label=_("Sector"), choices=Sector.choices, initial="uncoded")
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial="normal")
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, initial="unknown")
+    age_band = forms.ChoiceField(label=_("Age group"), choices=AgeBand.choices, initial="unknown")
+    disability = forms.ChoiceField(
+        label=_("Disability"), choices=Disability.choices, initial="unknown"
+    )
+    displacement = forms.ChoiceField(
+        label=_("Displacement"), choices=Displacement.choices, initial="unknown"
+    )
+    sensitive = forms.BooleanField(
+        label=_("Protection concern: only the protection focal point may see it"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, project: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.fields["area"].queryset = AdminArea.objects.filter(project=project).order_by(  # type: ignore[attr-defined]
+            "parent__name", "level", "name"
+        )
+        languages = project.languages or ["en"]
+        self.fields["language"].choices = [(code, code) for code in languages]
+        self.fields["language"].initial = languages[0]
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data.get("phone", "").strip()
+        if not raw:
+            return ""
+        try:
+            return normalise_phone(raw, self.project.country)
+        except InvalidPhone:
+            raise forms.ValidationError(_("This is not a phone number we can read.")) from None
+
+
+class InboxFilterForm(forms.Form):
+    q = forms.CharField(label=_("Reference"), required=False, max_length=12)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any"))] + Status.choices, required=False
+    )
+    type_code = forms.ChoiceField(
+        label=_("Type"), choices=[("", _("Any"))] + FeedbackType.choices, required=False
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), choices=[("", _("Any"))] + Urgency.choices, required=False
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", _("Any"))] + Channel.choices, required=False
+    )
+    area = forms.ModelChoiceField(
+        label=_("Area"), queryset=AdminArea.objects.none(), required=False
+    )
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, project: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = AdminArea.objects.filter(project=project)  # type: ignore[attr-defined]
+
+
+class RevealForm(forms.Form):
+    field = forms.ChoiceField(choices=[("content", _("Message"))], widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why do you need to see this?"),
+        min_length=5,
+        max_length=300,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    password = forms.CharField(
+        label=_("Your password"),
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from responsemap.protection.fields import EncryptedTextField
+from responsemap.triage.choices import (
+    AgeBand,
+    Channel,
+    Disability,
+    Displacement,
+    FeedbackType,
+    Gender,
+    Sector,
+    Sensitivity,
+    Status,
+    Urgency,
+)
+
+REFERENCE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no look-alikes (0/O, 1/I, 5/S, 8/B)
+
+
+def new_reference() -> str:
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{code[:4]}-{code[4:]}"
+
+
+class Feedback(models.Model):
+    """One piece of feedback, from any channel. The message text is sealed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    reference = models.CharField(max_length=12, default=new_reference)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    provider_message_id = models.CharField(max_length=128, blank=True)
+    received_at = models.DateTimeField(db_index=True)
+    contact = models.ForeignKey(
+        "intake.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback"
+    )
+    language = models.CharField(max_length=8, blank=True)
+    area = models.ForeignKey(
+        "geo.AdminArea", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    type_code = models.CharField(
+        max_length=16, choices=FeedbackType.choices, default=FeedbackType.UNCODED
+    )
+    sector = models.CharField(max_length=16, choices=Sector.choices, default=Sector.UNCODED)
+    topic = models.CharField(max_length=64, blank=True)
+    urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    gender = models.CharField(max_length=8, choices=Gender.choices, default=Gender.UNKNOWN)
+    age_band = models.CharField(max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
+    disability = models.CharField(
+        max_length=8, choices=Disability.choices, default=Disability.UNKNOWN
+    )
+    displacement = models.CharField(
+        max_length=10, choices=Displacement.choices, default=Displacement.UNKNOWN
+    )
+    sensitivity = models.CharField(
+        max_length=10, choices=Sensitivity.choices, default=Sensitivity.NORMAL
+    )
+    content = EncryptedTextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "channel", "provider_message_id"],
+                condition=~models.Q(provider_message_id=""),
+                name="feedback_provider_message_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "reference"], name="feedback_reference_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "-received_at"]),
+            models.Index(fields=["project", "status"]),
+        ]
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"feedback {self.reference}"

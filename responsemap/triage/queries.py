@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from responsemap.protection.viewer import Viewer
+from responsemap.triage.choices import Sensitivity
+from responsemap.triage.models import Feedback
+
+
+def feedback_visible_to(viewer: Viewer) -> QuerySet[Feedback]:
+    """Every row rule for feedback lives here (ARCHITECTURE.md, chokepoint 1)."""
+    if not viewer.can("view_feedback"):
+        return Feedback.objects.none()
+    rows = Feedback.objects.filter(project_id=viewer.project_id)
+    if not viewer.can("view_sensitive"):
+        rows = rows.exclude(sensitivity=Sensitivity.SENSITIVE)
+    return rows
+
+
+def access_feedback(viewer: Viewer, feedback_id: object, *, write: bool = False) -> Feedback:
+    if write and not viewer.can("edit_feedback"):
+        raise Http404
+    try:
+        key = uuid.UUID(str(feedback_id))
+    except ValueError:
+        raise Http404 from None
+    record = (
+        feedback_visible_to(viewer).select_related("area", "assignee", "contact").filter(pk=key)
+    ).first()
+    if record is None:
+        raise Http404
+    return record

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from responsemap.triage import views
+
+app_name = "triage"
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("hotline/", views.hotline_entry, name="hotline"),
+    path("feedback/<str:feedback_id>/", views.feedback_detail, name="detail"),
+    path("feedback/<str:feedback_id>/reveal/", views.reveal, name="reveal"),
+    path("feedback/<str:feedback_id>/audit/", views.audit_trail, name="audit"),
+]

@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from responsemap.projects.queries import access_project
+from responsemap.protection.audit import events_for_object
+from responsemap.protection.present import present
+from responsemap.triage.actions import NewFeedback, do_create_feedback, do_view_feedback
+from responsemap.triage.choices import Channel, Sensitivity
+from responsemap.triage.forms import HotlineForm, InboxFilterForm, RevealForm
+from responsemap.triage.queries import access_feedback, feedback_visible_to
+from responsemap.triage.reauth import check_password, recently_authenticated
+
+PAGE_SIZE = 25
+
+
+@login_required
+def inbox(request: HttpRequest, slug: str) -> HttpResponse:
+    project, viewer = access_project(request.user, slug)
+    if not viewer.can("view_feedback"):
+        raise Http404
+    form = InboxFilterForm(request.GET or None, project=project)
+    rows = feedback_visible_to(viewer).select_related("area", "assignee")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            rows = rows.filter(reference__iexact=data["q"].strip())
+        for name in ("status", "type_code", "urgency", "channel", "area"):
+            if data[name]:
+                rows = rows.filter(**{name: data[name]})
+        if data["since"]:
+            rows = rows.filter(received_at__date__gte=data["since"])
+        if data["until"]:
+            rows = rows.filter(received_at__date__lte=data["until"])
+    page = Paginator(rows.order_by("-received_at", "pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    items = [(record, present(record, viewer, "inbox")) for record in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "triage/inbox.html",
+        {
+            "project": project,
+            "viewer": viewer,
+            "form": form,
+            "page": page,
+            "items": items,
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _detail_context(
+    request: HttpRequest, slug: str, feedback_id: str, reveal: tuple[str, ...] = (), reason: str = ""
+) -> dict[str, Any]:
+    project, viewer = access_project(request.user, slug)
+    record = access_feedback(viewer, feedback_id)
+    shown = present(
+        record, viewer, "feedback_detail", reveal=[f for f in reveal if f == "content"], reason=reason
+    )
+    contact = None
+    if record.contact is not None:
+        contact = present(
+            record.contact,
+            viewer,
+            "feedback_detail",
+            reveal=["phone", "name"] if "contact" in reveal else [],
+            reason=reason,
+        )
+    return {
+        "project": project,
+        "viewer": viewer,
+        "record": record,
+        "shown": shown,
+        "contact": contact,
+        "reveal_form": RevealForm(),
+        "needs_password": not recently_authenticated(request),
+        "can_reveal_contact": bool(contact and contact.revealable),
+    }
+
+
+@login_required
+def feedback_detail(request: HttpRequest, slug: str, feedback_id: str) -> HttpResponse:
+    context = _detail_context(request, slug, feedback_id)
+    do_view_feedback(context["record"], context["viewer"])
+    return render(request, "triage/detail.html", context)
+
+
+@login_required
+@require_POST
+def reveal(request: HttpRequest, slug: str, feedback_id: str) -> HttpResponse:
+    context = _detail_context(request, slug, feedback_id)  # 404 before anything else
+    form = RevealForm(request.POST)
+    form.fields["field"].choices = [("content", "content"), ("contact", "contact")]  # type: ignore[attr-defined]
+    if not form.is_valid():
+        context["reveal_form"] = form
+        return render(request, "triage/detail.html", context, status=400)
+    if not recently_authenticated(request) and not check_password(
+        request, form.cleaned_data["password"]
+    ):
+        if not request.user.is_authenticated:
+            return redirect("account_login")
+        form.add_error("password", _("That password is not right."))
+        context["reveal_form"] = form
+        return render(request, "triage/detail.html", context, status=403)
+    try:
+        context = _detail_context(
+            request,
+            slug,
+            feedback_id,
+            reveal=(form.cleaned_data["field"],),
+            reason=form.cleaned_data["reason"],
+        )
+    except PermissionDenied:
+        messages.error(request, _("Your role may not reveal this field."))
+        return redirect("triage:detail", slug=slug, feedback_id=feedback_id)
+    context["revealed"] = True
+    response = render(request, "triage/detail.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def audit_trail(request: HttpRequest, slug: str, feedback_id: str) -> HttpResponse:
+    project, viewer = access_project(request.user, slug)
+    record = access_feedback(viewer, feedback_id)
+    if not viewer.can("view_audit"):
+        raise Http404
+    events = [(e, present(e, viewer, "audit_trail")) for e in events_for_object("feedback", record.pk)]
+    return render(
+        request,
+        "triage/audit.html",
+        {"project": project, "viewer": viewer, "record": record, "events": events},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def hotline_entry(request: HttpRequest, slug: str) -> HttpResponse:
+    project, viewer = access_project(request.user, slug)
+    if not viewer.can("enter_feedback"):
+        raise Http404
+    form = HotlineForm(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        feedback = do_create_feedback(
+            project,
+            NewFeedback(
+                channel=Channel.HOTLINE,
+                content=data["content"],
+                phone=data["phone"],
+                language=data["language"],
+                area=data["area"],
+                type_code=data["type_code"],
+                sector=data["sector"],
+                urgency=data["urgency"],
+                gender=data["gender"],
+                age_band=data["age_band"],
+                disability=data["disability"],
+                displacement=data["displacement"],
+                sensitivity=Sensitivity.SENSITIVE if data["sensitive"] else Sensitivity.NORMAL,
+                consent_given=data["consent"] == "yes",
+            ),
+            viewer,
+        )
+        messages.success(
+            request,
+            _("Call saved. Reference %(reference)s — read it to the caller.")
+            % {"reference": feedback.reference},
+        )
+        return redirect("triage:hotline", slug=slug)
+    return render(
+        request, "triage/hotline.html", {"project": project, "viewer": viewer, "form": form}
+    )
