@@ -1,0 +1,95 @@
+"""Shared fixtures: two projects and the fixed cast of personas (STYLE.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from responsemap.accounts.models import User
+from responsemap.geo.models import AdminArea
+from responsemap.projects.actions import do_add_member, do_create_project
+from responsemap.projects.models import Organisation, Project
+from responsemap.triage.actions import NewFeedback, do_create_feedback
+from responsemap.triage.models import Feedback
+
+PASSWORD = "persona-password-1"
+PERSONAS = ["operator", "officer", "protection", "manager", "partner", "donor"]
+
+
+def make_project(slug: str, country: str = "HT") -> Project:
+    org, _ = Organisation.objects.get_or_create(slug="test-org", defaults={"name": "Test org"})
+    return do_create_project(
+        organisation=org,
+        name=f"Project {slug}",
+        slug=slug,
+        country=country,
+        languages=["fr", "en"],
+        purpose="Testing",
+        status=Project.Status.ACTIVE,
+    )
+
+
+@pytest.fixture
+def project(db: Any) -> Project:
+    return make_project("alpha")
+
+
+@pytest.fixture
+def other_project(db: Any) -> Project:
+    return make_project("beta")
+
+
+@pytest.fixture
+def area(project: Project) -> AdminArea:
+    return AdminArea.objects.create(
+        project=project,
+        pcode="XT01",
+        name="Test district",
+        level=1,
+        geometry={
+            "type": "Polygon",
+            "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]],
+        },
+        min_lon=0,
+        min_lat=0,
+        max_lon=1,
+        max_lat=1,
+    )
+
+
+@pytest.fixture
+def personas(project: Project, other_project: Project) -> dict[str, User]:
+    """One user per persona in ``project``; ``outsider`` is an officer of ``other_project``;
+    ``sysadmin`` is a superuser with no membership."""
+    users: dict[str, User] = {}
+    for code in PERSONAS:
+        users[code] = User.objects.create_user(code, password=PASSWORD)
+        do_add_member(project=project, user=users[code], role_code=code)
+    users["outsider"] = User.objects.create_user("outsider", password=PASSWORD)
+    do_add_member(project=other_project, user=users["outsider"], role_code="officer")
+    users["sysadmin"] = User.objects.create_superuser("sysadmin", password=PASSWORD)
+    return users
+
+
+@pytest.fixture
+def client_as(personas: dict[str, User]) -> Callable[[str], Client]:
+    def make(persona: str) -> Client:
+        client = Client()
+        client.force_login(personas[persona])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def make_feedback(project: Project) -> Callable[..., Feedback]:
+    def make(content: str = "The water point is broken", **fields: Any) -> Feedback:
+        target = fields.pop("project", project)
+        return do_create_feedback(
+            target, NewFeedback(channel=fields.pop("channel", "sms"), content=content, **fields), None
+        )
+
+    return make

@@ -1,0 +1,28 @@
+"""Settings for the test suite: the real settings, with throwaway secrets and directories.
+
+Everything goes under a fresh temporary directory (SQLite file, key directory), so
+runs never touch ``var/`` and never share keys. ``DATABASE_URL`` still selects
+PostgreSQL when set.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import tempfile
+
+os.environ.setdefault("RESPONSEMAP_ENV", "test")
+os.environ.setdefault("RESPONSEMAP_VAR_DIR", tempfile.mkdtemp(prefix="responsemap-test-"))
+os.environ.setdefault("RESPONSEMAP_MASTER_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+
+from responsemap.settings import *  # noqa: E402, F403
+from responsemap.settings import DATABASES, VAR_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A real file (not :memory:) so tests can read what lands on disk.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+ACCOUNT_RATE_LIMITS = False
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
