@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from responsemap.conftest import PASSWORD
+from responsemap.intake.models import ConsentRecord, Contact
+from responsemap.projects.models import Project
+from responsemap.protection.models import AuditEvent
+from responsemap.triage.models import Feedback
+
+pytestmark = pytest.mark.django_db
+ClientFor = Callable[[str], Client]
+
+
+def urls_for(project: Project, record: Feedback) -> list[tuple[str, str]]:
+    slug, pk = project.slug, record.pk
+    return [
+        ("get", reverse("project_home", args=[slug])),
+        ("get", reverse("triage:inbox", args=[slug])),
+        ("get", reverse("triage:hotline", args=[slug])),
+        ("post", reverse("triage:hotline", args=[slug])),
+        ("get", reverse("triage:detail", args=[slug, pk])),
+        ("post", reverse("triage:reveal", args=[slug, pk])),
+        ("get", reverse("triage:audit", args=[slug, pk])),
+    ]
+
+
+def test_outsider_gets_404_on_every_url_and_leaves_no_trace(
+    client_as: ClientFor, project: Project, make_feedback: Callable[..., Feedback]
+) -> None:
+    record = make_feedback()
+    client = client_as("outsider")
+    feedback_before = Feedback.objects.count()
+    events_before = AuditEvent.objects.filter(project_id=project.pk).count()
+    for method, url in urls_for(project, record):
+        data = {"reason": "curious", "password": PASSWORD, "field": "content", "content": "x"}
+        response = client.post(url, data) if method == "post" else client.get(url)
+        assert response.status_code == 404, (method, url)
+        assert "water point" not in response.content.decode()
+    assert Feedback.objects.count() == feedback_before
+    assert AuditEvent.objects.filter(project_id=project.pk).count() == events_before
+
+
+def test_anonymous_is_sent_to_sign_in(project: Project, make_feedback: Callable[..., Feedback]) -> None:
+    record = make_feedback()
+    for method, url in urls_for(project, record):
+        response = getattr(Client(), method)(url)
+        assert response.status_code == 302
+        assert reverse("account_login") in response["Location"]
+
+
+# persona → (inbox, detail, audit trail, hotline form)
+MATRIX = {
+    "operator": (404, 404, 404, 200),
+    "officer": (200, 200, 200, 200),
+    "protection": (200, 200, 200, 404),
+    "manager": (200, 200, 200, 200),
+    "partner": (404, 404, 404, 404),
+    "donor": (404, 404, 404, 404),
+    "sysadmin": (404, 404, 404, 404),
+}
+
+
+@pytest.mark.parametrize(("persona", "expected"), MATRIX.items())
+def test_persona_matrix(
+    client_as: ClientFor,
+    project: Project,
+    make_feedback: Callable[..., Feedback],
+    persona: str,
+    expected: tuple[int, ...],
+) -> None:
+    record = make_feedback()
+    client = client_as(persona)
+    slug = project.slug
+    got = (
+        client.get(reverse("triage:inbox", args=[slug])).status_code,
+        client.get(reverse("triage:detail", args=[slug, record.pk])).status_code,
+        client.get(reverse("triage:audit", args=[slug, record.pk])).status_code,
+        client.get(reverse("triage:hotline", args=[slug])).status_code,
+    )
+    assert got == expected
+
+
+def test_sensitive_cases_only_for_the_protection_focal_point(
+    client_as: ClientFor, project: Project, make_feedback: Callable[..., Feedback]
+) -> None:
+    record = make_feedback("protection concern", sensitivity="sensitive")
+    detail = reverse("triage:detail", args=[project.slug, record.pk])
+    for persona in ("officer", "manager"):
+        assert client_as(persona).get(detail).status_code == 404
+        inbox = client_as(persona).get(reverse("triage:inbox", args=[project.slug]))
+        assert record.reference not in inbox.content.decode()
+    assert client_as("protection").get(detail).status_code == 200
+
+
+def test_inbox_masks_content_and_filters(
+    client_as: ClientFor, project: Project, make_feedback: Callable[..., Feedback]
+) -> None:
+    urgent = make_feedback("urgent words", urgency="critical", type_code="request")
+    calm = make_feedback("calm words", urgency="low", type_code="question")
+    client = client_as("officer")
+    page = client.get(reverse("triage:inbox", args=[project.slug])).content.decode()
+    assert urgent.reference in page and calm.reference in page
+    assert "urgent words" not in page and "calm words" not in page
+    filtered = client.get(reverse("triage:inbox", args=[project.slug]), {"urgency": "critical"})
+    assert urgent.reference in filtered.content.decode()
+    assert calm.reference not in filtered.content.decode()
+
+
+def test_inbox_query_count_does_not_grow_with_rows(
+    client_as: ClientFor,
+    project: Project,
+    make_feedback: Callable[..., Feedback],
+    django_assert_max_num_queries: Callable[[int], object],
+) -> None:
+    for n in range(30):
+        make_feedback(f"message {n}")
+    client = client_as("officer")
+    client.get(reverse("triage:inbox", args=[project.slug]))  # warm the session
+    with django_assert_max_num_queries(10):  # type: ignore[attr-defined]
+        response = client.get(reverse("triage:inbox", args=[project.slug]))
+    assert response.status_code == 200
+
+
+def test_operator_enters_a_call(client_as: ClientFor, project: Project, area: object) -> None:
+    client = client_as("operator")
+    response = client.post(
+        reverse("triage:hotline", args=[project.slug]),
+        {
+            "consent": "yes",
+            "phone": "3712 3456",
+            "language": "fr",
+            "content": "Pa gen dlo nan kan an depi twa jou",
+            "area": area.pk,  # type: ignore[attr-defined]
+            "type_code": "complaint",
+            "sector": "wash",
+            "urgency": "high",
+            "gender": "female",
+            "age_band": "25-59",
+            "disability": "no",
+            "displacement": "idp",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    record = Feedback.objects.get(project=project)
+    assert record.reference in response.content.decode()
+    assert record.channel == "hotline" and record.urgency == "high"
+    assert record.contact is not None
+    assert record.contact.phone_index
+    consent = ConsentRecord.objects.get(contact=record.contact)
+    assert consent.given and consent.method == "verbal"
+    assert AuditEvent.objects.filter(action="feedback.create", object_id=str(record.pk)).exists()
+
+
+def test_call_without_consent_keeps_no_phone(client_as: ClientFor, project: Project) -> None:
+    client_as("operator").post(
+        reverse("triage:hotline", args=[project.slug]),
+        {
+            "consent": "no",
+            "phone": "3712 3456",
+            "language": "fr",
+            "content": "anonymous call",
+            "type_code": "question",
+            "sector": "uncoded",
+            "urgency": "normal",
+            "gender": "unknown",
+            "age_band": "unknown",
+            "disability": "unknown",
+            "displacement": "unknown",
+        },
+    )
+    record = Feedback.objects.get(project=project)
+    assert record.contact is None
+    assert not Contact.objects.filter(project=project).exists()
+    assert ConsentRecord.objects.get(project=project).given is False
+
+
+def test_bad_phone_is_a_form_error(client_as: ClientFor, project: Project) -> None:
+    response = client_as("operator").post(
+        reverse("triage:hotline", args=[project.slug]),
+        {"consent": "yes", "phone": "not a number", "content": "x", "language": "fr"},
+    )
+    assert response.status_code == 200
+    assert "not a phone number" in response.content.decode()
+    assert not Feedback.objects.exists()
+
+
+def test_reveal_needs_password_and_reason_and_is_audited(
+    client_as: ClientFor, project: Project, make_feedback: Callable[..., Feedback]
+) -> None:
+    record = make_feedback("The secret message")
+    client = client_as("officer")
+    url = reverse("triage:reveal", args=[project.slug, record.pk])
+
+    no_reason = client.post(url, {"field": "content", "password": PASSWORD})
+    assert no_reason.status_code == 400
+    wrong = client.post(url, {"field": "content", "reason": "follow up call", "password": "x"})
+    assert wrong.status_code == 403
+    assert "The secret message" not in wrong.content.decode()
+    assert not AuditEvent.objects.filter(action="field.reveal").exists()
+
+    ok = client.post(url, {"field": "content", "reason": "follow up call", "password": PASSWORD})
+    assert ok.status_code == 200
+    assert "The secret message" in ok.content.decode()
+    assert ok["Cache-Control"] == "no-store"
+    event = AuditEvent.objects.get(action="field.reveal")
+    assert event.fields == ["content"] and event.reason == "follow up call"
+    assert event.actor_label == "officer"
+    assert "The secret message" not in str(event.__dict__)
+
+    # Within ten minutes no password is asked again.
+    again = client.post(url, {"field": "content", "reason": "second look"})
+    assert again.status_code == 200 and "The secret message" in again.content.decode()
+
+    trail = client.get(reverse("triage:audit", args=[project.slug, record.pk])).content.decode()
+    assert "field.reveal" in trail and "follow up call" in trail
+
+
+def test_role_without_reveal_permission_cannot_reveal(
+    client_as: ClientFor, project: Project, make_feedback: Callable[..., Feedback]
+) -> None:
+    record = make_feedback("manager may not read")
+    client = client_as("manager")
+    detail = client.get(reverse("triage:detail", args=[project.slug, record.pk])).content.decode()
+    assert 'name="reason"' not in detail
+    response = client.post(
+        reverse("triage:reveal", args=[project.slug, record.pk]),
+        {"field": "content", "reason": "just looking", "password": PASSWORD},
+        follow=True,
+    )
+    assert "manager may not read" not in response.content.decode()
+    assert AuditEvent.objects.filter(action="field.reveal_denied").exists()
+    assert not AuditEvent.objects.filter(action="field.reveal").exists()
+
+
+def test_contact_phone_revealed_only_by_protection(
+    client_as: ClientFor, project: Project, make_feedback: Callable[..., Feedback]
+) -> None:
+    record = make_feedback("call me back", phone="+509 3712 3456", consent_given=True)
+    officer = client_as("officer").get(reverse("triage:detail", args=[project.slug, record.pk]))
+    assert "3712" not in officer.content.decode()
+    response = client_as("protection").post(
+        reverse("triage:reveal", args=[project.slug, record.pk]),
+        {"field": "contact", "reason": "call back the person", "password": PASSWORD},
+    )
+    assert "+50937123456" in response.content.decode()
+
+
+def test_viewing_a_record_is_logged(
+    client_as: ClientFor, project: Project, make_feedback: Callable[..., Feedback]
+) -> None:
+    record = make_feedback()
+    client_as("officer").get(reverse("triage:detail", args=[project.slug, record.pk]))
+    assert AuditEvent.objects.filter(action="feedback.view", object_id=str(record.pk)).exists()
+
+
+def test_unknown_or_malformed_ids_are_404(client_as: ClientFor, project: Project) -> None:
+    client = client_as("officer")
+    for bad in ("not-a-uuid", "00000000-0000-0000-0000-000000000000"):
+        assert client.get(reverse("triage:detail", args=[project.slug, bad])).status_code == 404
