@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from responsemap.conftest import PASSWORD
+from responsemap.testing import PASSWORD
 from responsemap.intake.models import ConsentRecord, Contact
 from responsemap.projects.models import Project
 from responsemap.protection.models import AuditEvent
