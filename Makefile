@@ -26,8 +26,10 @@ run: setup
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py serve
 
+# pytest exits 5 when it collected no test: that is a failure here, never a pass.
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: no test was collected" >&2; exit 1; fi; exit $$rc
 
 check: setup
 	$(BIN)/ruff check .

@@ -15,7 +15,7 @@ from responsemap.projects.models import Organisation, Project
 from responsemap.triage.actions import NewFeedback, do_create_feedback
 from responsemap.triage.models import Feedback
 
-PASSWORD = "persona-password-1"
+PASSWORD = "persona-password-1"  # noqa: S105 (test personas only)
 PERSONAS = ["operator", "officer", "protection", "manager", "partner", "donor"]
 
 
@@ -89,7 +89,9 @@ def make_feedback(project: Project) -> Callable[..., Feedback]:
     def make(content: str = "The water point is broken", **fields: Any) -> Feedback:
         target = fields.pop("project", project)
         return do_create_feedback(
-            target, NewFeedback(channel=fields.pop("channel", "sms"), content=content, **fields), None
+            target,
+            NewFeedback(channel=fields.pop("channel", "sms"), content=content, **fields),
+            None,
         )
 
     return make

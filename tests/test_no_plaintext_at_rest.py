@@ -22,7 +22,7 @@ PHONE = "+50937981234"
 
 def _needles() -> list[bytes]:
     national = PHONE[4:]
-    return [MESSAGE.encode(), "Ti-Jak".encode(), PHONE.encode(), national.encode()]
+    return [MESSAGE.encode(), b"Ti-Jak", PHONE.encode(), national.encode()]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -35,7 +35,8 @@ def test_plaintext_is_not_in_the_database(project: Project) -> None:
             cursor.execute("PRAGMA wal_checkpoint(FULL)")
         db_file = Path(connection.settings_dict["NAME"])
         blobs = [p.read_bytes() for p in db_file.parent.glob(db_file.name + "*")]
-        assert blobs and blobs[0]
+        assert blobs
+        assert blobs[0]
     else:
         pg_dump = shutil.which("pg_dump")
         if pg_dump is None:

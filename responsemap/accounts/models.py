@@ -15,17 +15,13 @@ class User(AbstractUser):
 class Role(models.Model):
     """A named set of permissions in one project; customisable per project."""
 
-    project = models.ForeignKey(
-        "projects.Project", on_delete=models.CASCADE, related_name="roles"
-    )
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="roles")
     code = models.SlugField(max_length=40)
     label = models.CharField(max_length=100)
     permissions = models.JSONField(default=list, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["project", "code"], name="role_code_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["project", "code"], name="role_code_unique")]
 
     def __str__(self) -> str:
         return self.label

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from responsemap.accounts.models import Membership
-from responsemap.protection.viewer import Viewer
+from responsemap.protection.viewer import ProjectId, Viewer
 
 
-def membership_of(user: Any, project_id: object) -> Membership | None:
+def membership_of(user: Any, project_id: ProjectId) -> Membership | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return (
@@ -16,7 +16,7 @@ def membership_of(user: Any, project_id: object) -> Membership | None:
     )
 
 
-def viewer_for(user: Any, project_id: object) -> Viewer | None:
+def viewer_for(user: Any, project_id: ProjectId) -> Viewer | None:
     """The kernel's view of ``user`` in a project, or None if they are not a member."""
     membership = membership_of(user, project_id)
     if membership is None:

@@ -8,6 +8,7 @@ from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
 from responsemap.geo.models import AdminArea
+from responsemap.protection.viewer import ProjectId
 
 
 def bounds_of(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
@@ -15,7 +16,7 @@ def bounds_of(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
     return minx, miny, maxx, maxy
 
 
-def locate_point(project_id: object, lat: float, lon: float) -> AdminArea | None:
+def locate_point(project_id: ProjectId, lat: float, lon: float) -> AdminArea | None:
     """The deepest area of the project containing the point, or None."""
     candidates = AdminArea.objects.filter(
         project_id=project_id,

@@ -8,11 +8,11 @@ from django.utils import timezone
 from responsemap.intake.models import ConsentRecord, Contact
 from responsemap.intake.phones import normalise_phone, phone_index
 from responsemap.protection.audit import record_event
-from responsemap.protection.viewer import Viewer
+from responsemap.protection.viewer import ProjectId, Viewer
 
 
 def do_get_or_create_contact(
-    *, project_id: object, country: str, raw_phone: str, language: str = "", name: str = ""
+    *, project_id: ProjectId, country: str, raw_phone: str, language: str = "", name: str = ""
 ) -> tuple[Contact, bool]:
     """The contact behind a phone number, created (sealed, indexed) on first contact."""
     e164 = normalise_phone(raw_phone, country)
@@ -23,9 +23,9 @@ def do_get_or_create_contact(
     try:
         with transaction.atomic():
             contact = Contact(project_id=project_id, phone_index=index, language=language)
-            contact.phone = e164  # type: ignore[assignment]
+            contact.phone = e164
             if name:
-                contact.name = name  # type: ignore[assignment]
+                contact.name = name
             contact.save(force_insert=True)
     except IntegrityError:
         # Two messages from one new number at once: the other request created it.
@@ -35,7 +35,7 @@ def do_get_or_create_contact(
 
 def do_record_consent(
     *,
-    project_id: object,
+    project_id: ProjectId,
     contact: Contact | None,
     given: bool,
     method: str,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import phonenumbers
 
 from responsemap.protection.keyring import blind_index
+from responsemap.protection.viewer import ProjectId
 
 
 class InvalidPhone(ValueError):
@@ -20,5 +21,5 @@ def normalise_phone(raw: str, country: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def phone_index(project_id: object, e164: str) -> str:
+def phone_index(project_id: ProjectId, e164: str) -> str:
     return blind_index(project_id, "contact.phone", e164)

@@ -13,7 +13,8 @@ class RequestContext:
 
 
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "responsemap_request", default=RequestContext()  # noqa: B039 (frozen, never mutated)
+    "responsemap_request",
+    default=RequestContext(),  # noqa: B039 (frozen, never mutated)
 )
 
 

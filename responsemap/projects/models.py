@@ -27,7 +27,9 @@ class Project(models.Model):
         DESTROYED = "destroyed", _("Destroyed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="projects")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="projects"
+    )
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     country = models.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2, e.g. HT"))

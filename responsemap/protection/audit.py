@@ -19,7 +19,6 @@ import hmac
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-
 from functools import cache
 from typing import Any
 
@@ -32,7 +31,7 @@ from django.utils import timezone
 from responsemap.lib.context import current_request
 from responsemap.protection.keystore import decode_master_key
 from responsemap.protection.models import AuditChainHead, AuditEvent
-from responsemap.protection.viewer import Viewer
+from responsemap.protection.viewer import ProjectId, Viewer
 
 SYSTEM_CHAIN = "system"
 GENESIS = "0" * 64
@@ -74,7 +73,7 @@ def _digest(event: AuditEvent) -> str:
 def record_event(
     action: str,
     *,
-    project_id: object | None,
+    project_id: ProjectId | None,
     actor: Viewer | None = None,
     object_type: str = "",
     object_id: object = "",
@@ -208,5 +207,3 @@ def events_for_object(object_type: str, object_id: object) -> list[AuditEvent]:
             "created_at", "seq"
         )
     )
-
-

@@ -12,6 +12,7 @@ Models with encrypted fields need a primary key known before insert (a UUID) and
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from django.db import models
@@ -87,8 +88,10 @@ class EncryptedTextField(models.BinaryField):
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
 
-    def contribute_to_class(self, cls: type[models.Model], name: str, **kwargs: Any) -> None:
-        super().contribute_to_class(cls, name, **kwargs)
+    def contribute_to_class(
+        self, cls: type[models.Model], name: str, private_only: bool = False
+    ) -> None:
+        super().contribute_to_class(cls, name, private_only=private_only)
         setattr(cls, self.attname, _SealedDescriptor(self))
 
     def pre_save(self, model_instance: models.Model, add: bool) -> bytes | None:
@@ -116,11 +119,4 @@ class EncryptedTextField(models.BinaryField):
         # dumpdata / serialisers get the ciphertext, never the plaintext.
         sealed = self.value_from_object(obj)
         token = sealed._token if isinstance(sealed, Sealed) else sealed
-        return "" if token is None else super().value_to_string(_Token(token, self.attname))
-
-
-class _Token:
-    """Minimal stand-in so BinaryField.value_to_string base64-encodes the ciphertext."""
-
-    def __init__(self, token: bytes, attname: str) -> None:
-        self.__dict__[attname] = token
+        return "" if token is None else base64.b64encode(token).decode("ascii")

@@ -42,9 +42,7 @@ class DecryptionError(Exception):
 
 
 def _derive(key: bytes, purpose: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
-        key
-    )
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(key)
 
 
 @dataclass
@@ -152,9 +150,7 @@ def blind_index(project_id: object, purpose: str, normalised_value: str) -> str:
     The caller normalises first (E.164 for phones) so equal values index equally.
     """
     key = get_keyring().keys(project_id).index_key
-    return hmac.new(
-        key, f"{purpose}\x00{normalised_value}".encode(), hashlib.sha256
-    ).hexdigest()
+    return hmac.new(key, f"{purpose}\x00{normalised_value}".encode(), hashlib.sha256).hexdigest()
 
 
 def crypto_shred_project(project_id: object) -> None:

@@ -124,27 +124,33 @@ def _show(record: models.Model, viewer: Viewer, policy: FieldPolicy, reveal: boo
     encrypted = _is_encrypted(record, policy.name)
     may_view = viewer.can(policy.view_permission)
     present_value = getattr(record, policy.name) is not None
-    revealable = encrypted and may_view and present_value and viewer.can(
-        policy.reveal_permission or "-"
+    revealable = (
+        encrypted and may_view and present_value and viewer.can(policy.reveal_permission or "-")
     )
-    base = {
-        "name": policy.name,
-        "label": str(policy.label),
-        "classification": policy.classification,
-        "revealable": revealable and not reveal,
-    }
+
+    def shown(value: Any, masked: bool, error: str = "") -> Shown:
+        return Shown(
+            name=policy.name,
+            label=str(policy.label),
+            value=value,
+            masked=masked,
+            revealable=revealable and not reveal,
+            classification=policy.classification,
+            error=error,
+        )
+
     if not may_view:
-        return Shown(value=policy.mask, masked=True, **base)
+        return shown(policy.mask, masked=True)
     if not encrypted:
-        return Shown(value=_display(record, policy.name), masked=False, **base)
+        return shown(_display(record, policy.name), masked=False)
     if not present_value:
-        return Shown(value=None, masked=False, **base)
+        return shown(None, masked=False)
     if not reveal:
-        return Shown(value=policy.mask, masked=True, **base)
+        return shown(policy.mask, masked=True)
     try:
-        return Shown(value=_open(record, policy.name), masked=False, **base)
+        return shown(_open(record, policy.name), masked=False)
     except DecryptionError as exc:
-        return Shown(value=policy.mask, masked=True, error=str(exc), **base)
+        return shown(policy.mask, masked=True, error=str(exc))
 
 
 def open_for_system(record: models.Model, field_name: str, *, purpose: str) -> str | None:

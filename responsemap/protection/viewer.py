@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
+
+ProjectId = UUID | str
 
 
 @dataclass(frozen=True)
@@ -13,7 +16,7 @@ class Viewer:
     user_id: int | None
     label: str
     role: str
-    project_id: object
+    project_id: ProjectId
     permissions: frozenset[str]
 
     def can(self, permission: str | None) -> bool:

@@ -89,7 +89,7 @@ def do_create_feedback(project: Project, data: NewFeedback, actor: Viewer | None
             sensitivity=data.sensitivity,
             created_by_id=actor.user_id if actor else None,
         )
-        feedback.content = data.content  # type: ignore[assignment]
+        feedback.content = data.content
         feedback.save(force_insert=True)
         record_event(
             "feedback.create",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from responsemap.geo.models import AdminArea
@@ -19,10 +20,18 @@ from responsemap.triage.choices import (
     Urgency,
 )
 
+
+def language_name(code: str) -> str:
+    try:
+        return str(get_language_info(code)["name_local"])
+    except KeyError:
+        return code
+
+
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
-class AreaChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class AreaChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: AdminArea) -> str:
         prefix = "— " * obj.level
         return f"{prefix}{obj.name} ({obj.pcode})"
@@ -73,7 +82,9 @@ class HotlineForm(forms.Form):
             "parent__name", "level", "name"
         )
         languages = project.languages or ["en"]
-        self.fields["language"].choices = [(code, code) for code in languages]
+        self.fields["language"].choices = [  # type: ignore[attr-defined]
+            (code, language_name(code)) for code in languages
+        ]
         self.fields["language"].initial = languages[0]
 
     def clean_phone(self) -> str:

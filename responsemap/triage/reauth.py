@@ -15,12 +15,14 @@ MAX_FAILURES = 5
 
 def recently_authenticated(request: HttpRequest) -> bool:
     at = request.session.get(SESSION_KEY)
-    return bool(at) and time.time() - float(at) < settings.RESPONSEMAP_REAUTH_SECONDS
+    if at is None:
+        return False
+    return time.time() - float(at) < settings.RESPONSEMAP_REAUTH_SECONDS
 
 
 def check_password(request: HttpRequest, password: str) -> bool:
     """Check the password; after too many failures the session ends."""
-    if password and request.user.check_password(password):  # type: ignore[union-attr]
+    if password and request.user.check_password(password):
         request.session[SESSION_KEY] = time.time()
         request.session[FAILURES_KEY] = 0
         return True

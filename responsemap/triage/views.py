@@ -62,12 +62,20 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _detail_context(
-    request: HttpRequest, slug: str, feedback_id: str, reveal: tuple[str, ...] = (), reason: str = ""
+    request: HttpRequest,
+    slug: str,
+    feedback_id: str,
+    reveal: tuple[str, ...] = (),
+    reason: str = "",
 ) -> dict[str, Any]:
     project, viewer = access_project(request.user, slug)
     record = access_feedback(viewer, feedback_id)
     shown = present(
-        record, viewer, "feedback_detail", reveal=[f for f in reveal if f == "content"], reason=reason
+        record,
+        viewer,
+        "feedback_detail",
+        reveal=[f for f in reveal if f == "content"],
+        reason=reason,
     )
     contact = None
     if record.contact is not None:
@@ -137,7 +145,9 @@ def audit_trail(request: HttpRequest, slug: str, feedback_id: str) -> HttpRespon
     record = access_feedback(viewer, feedback_id)
     if not viewer.can("view_audit"):
         raise Http404
-    events = [(e, present(e, viewer, "audit_trail")) for e in events_for_object("feedback", record.pk)]
+    events = [
+        (e, present(e, viewer, "audit_trail")) for e in events_for_object("feedback", record.pk)
+    ]
     return render(
         request,
         "triage/audit.html",

@@ -5,33 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('projects', '0001_initial'),
+        ("projects", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AdminArea',
+            name="AdminArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pcode', models.CharField(max_length=32)),
-                ('name', models.CharField(max_length=200)),
-                ('names', models.JSONField(blank=True, default=dict, help_text='Name per language code')),
-                ('level', models.PositiveSmallIntegerField()),
-                ('geometry', models.JSONField(blank=True, null=True)),
-                ('min_lon', models.FloatField(blank=True, null=True)),
-                ('min_lat', models.FloatField(blank=True, null=True)),
-                ('max_lon', models.FloatField(blank=True, null=True)),
-                ('max_lat', models.FloatField(blank=True, null=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='geo.adminarea')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='areas', to='projects.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("pcode", models.CharField(max_length=32)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "names",
+                    models.JSONField(blank=True, default=dict, help_text="Name per language code"),
+                ),
+                ("level", models.PositiveSmallIntegerField()),
+                ("geometry", models.JSONField(blank=True, null=True)),
+                ("min_lon", models.FloatField(blank=True, null=True)),
+                ("min_lat", models.FloatField(blank=True, null=True)),
+                ("max_lon", models.FloatField(blank=True, null=True)),
+                ("max_lat", models.FloatField(blank=True, null=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="geo.adminarea",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="areas",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['level', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('project', 'pcode'), name='area_pcode_unique')],
+                "ordering": ["level", "name"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("project", "pcode"), name="area_pcode_unique")
+                ],
             },
         ),
     ]

@@ -4,47 +4,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('chain', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('seq', models.PositiveBigIntegerField(default=0)),
-                ('hash', models.CharField(default='', max_length=64)),
+                ("chain", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("seq", models.PositiveBigIntegerField(default=0)),
+                ("hash", models.CharField(default="", max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain', models.CharField(max_length=64)),
-                ('seq', models.PositiveBigIntegerField()),
-                ('project_id', models.UUIDField(blank=True, db_index=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('actor_id', models.BigIntegerField(blank=True, null=True)),
-                ('actor_label', models.CharField(blank=True, max_length=150)),
-                ('role', models.CharField(blank=True, max_length=64)),
-                ('action', models.CharField(max_length=64)),
-                ('object_type', models.CharField(blank=True, max_length=64)),
-                ('object_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('fields', models.JSONField(blank=True, default=list)),
-                ('reason', models.TextField(blank=True)),
-                ('purpose', models.CharField(blank=True, max_length=64)),
-                ('request_id', models.CharField(blank=True, max_length=32)),
-                ('client_ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("chain", models.CharField(max_length=64)),
+                ("seq", models.PositiveBigIntegerField()),
+                ("project_id", models.UUIDField(blank=True, db_index=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                ("actor_id", models.BigIntegerField(blank=True, null=True)),
+                ("actor_label", models.CharField(blank=True, max_length=150)),
+                ("role", models.CharField(blank=True, max_length=64)),
+                ("action", models.CharField(max_length=64)),
+                ("object_type", models.CharField(blank=True, max_length=64)),
+                ("object_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("fields", models.JSONField(blank=True, default=list)),
+                ("reason", models.TextField(blank=True)),
+                ("purpose", models.CharField(blank=True, max_length=64)),
+                ("request_id", models.CharField(blank=True, max_length=32)),
+                ("client_ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'verbose_name': 'audit event',
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='protection__object__e8bd67_idx')],
-                'constraints': [models.UniqueConstraint(fields=('chain', 'seq'), name='audit_chain_seq_unique')],
+                "verbose_name": "audit event",
+                "indexes": [
+                    models.Index(
+                        fields=["object_type", "object_id"], name="protection__object__e8bd67_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("chain", "seq"), name="audit_chain_seq_unique")
+                ],
             },
         ),
     ]

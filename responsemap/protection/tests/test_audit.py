@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -34,7 +35,7 @@ def chain() -> tuple[uuid.UUID, str]:
     return project_id, chain_for(project_id)
 
 
-def tamper(sql: str, params: list[object]) -> None:
+def tamper(sql: str, params: list[Any]) -> None:
     """Write to the audit table behind the application's back (as an attacker would)."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -95,7 +96,9 @@ def test_reorder_is_detected(chain: tuple[uuid.UUID, str]) -> None:
 
 
 def test_insert_is_detected(chain: tuple[uuid.UUID, str]) -> None:
-    tamper("UPDATE protection_auditevent SET seq = seq + 10 WHERE chain = %s AND seq >= 3", [chain[1]])
+    tamper(
+        "UPDATE protection_auditevent SET seq = seq + 10 WHERE chain = %s AND seq >= 3", [chain[1]]
+    )
     fake = AuditEvent.objects.get(chain=chain[1], seq=2)
     tamper(
         "INSERT INTO protection_auditevent (chain, seq, project_id, created_at, actor_label, role,"
@@ -125,9 +128,12 @@ def test_postgres_refuses_update_and_delete(chain: tuple[uuid.UUID, str]) -> Non
         "UPDATE protection_auditevent SET reason = 'x' WHERE id = %s",
         "DELETE FROM protection_auditevent WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement, [event.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [event.pk])
 
 
 def test_purging_a_destroyed_projects_chain_is_recorded(chain: tuple[uuid.UUID, str]) -> None:

@@ -1,0 +1,107 @@
+"""The flow a person uses, in the system Chromium: a call typed in by the operator, found in
+the inbox by the feedback officer, revealed with a reason, and seen in the audit trail.
+
+Needs /usr/bin/chromium (Debian's ``chromium``). Without it the test is skipped, unless
+RESPONSEMAP_REQUIRE_BROWSER=1 (CI) makes that a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from responsemap.accounts.models import User
+from responsemap.geo.models import AdminArea
+from responsemap.projects.models import Project
+from responsemap.testing import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOT_DIR = Path(os.environ.get("RESPONSEMAP_SCREENSHOT_DIR", "var/screenshots"))
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("RESPONSEMAP_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
+    # test itself (fixtures, assertions) are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield instance
+        instance.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def sign_in(page: object, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")  # type: ignore[attr-defined]
+    page.fill("input[name=login]", username)  # type: ignore[attr-defined]
+    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_call_to_inbox_to_reveal_to_audit(
+    browser: object,
+    live_server: object,
+    project: Project,
+    personas: dict[str, User],
+    area: AdminArea,
+) -> None:
+    base = str(live_server.url)  # type: ignore[attr-defined]
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+
+    operator = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()  # type: ignore[attr-defined]
+    sign_in(operator, base, "operator")
+    operator.wait_for_url(f"**/p/{project.slug}/hotline/")
+    operator.check("input[name=consent][value=yes]")
+    operator.fill("input[name=phone]", "3798 1234")
+    operator.fill("textarea[name=content]", "Pa gen dlo nan blòk 4 depi lendi")
+    operator.select_option("select[name=area]", str(area.pk))
+    operator.select_option("select[name=type_code]", "complaint")
+    operator.select_option("select[name=urgency]", "high")
+    operator.screenshot(path=str(SCREENSHOT_DIR / "hotline.png"), full_page=True)
+    operator.click("button:has-text('Save call')")
+    banner = operator.locator(".messages").inner_text()
+    reference = banner.split("Reference ")[1].split(" ")[0]
+
+    officer = browser.new_context(viewport={"width": 1100, "height": 800}).new_page()  # type: ignore[attr-defined]
+    sign_in(officer, base, "officer")
+    officer.wait_for_url(f"**/p/{project.slug}/inbox/")
+    row = officer.locator("tr", has_text=reference)
+    assert row.count() == 1
+    assert "Pa gen dlo" not in officer.content()
+    officer.screenshot(path=str(SCREENSHOT_DIR / "inbox.png"), full_page=False)
+
+    row.locator("a").first.click()
+    assert "Pa gen dlo" not in officer.content()
+    officer.fill("input[name=reason]", "Calling back about the water point")
+    officer.fill("input[name=password]", PASSWORD)
+    officer.click("form.card button:has-text('Reveal')")
+    assert "Pa gen dlo nan blòk 4 depi lendi" in officer.locator("#revealed-content").inner_text()
+    officer.screenshot(path=str(SCREENSHOT_DIR / "revealed.png"), full_page=True)
+
+    officer.click("text=Audit trail of this record")
+    reveal_row = officer.locator("tr.audit-row", has_text="field.reveal")
+    assert reveal_row.count() == 1
+    assert "Calling back about the water point" in reveal_row.inner_text()
+    officer.screenshot(path=str(SCREENSHOT_DIR / "audit.png"), full_page=True)
