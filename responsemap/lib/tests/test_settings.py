@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run_check(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("RESPONSEMAP_", "DJANGO_"))}
+    clean.pop("ALLOWED_HOSTS", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", *args],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "responsemap.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "missing", ["DJANGO_SECRET_KEY", "RESPONSEMAP_MASTER_KEY", "ALLOWED_HOSTS"]
+)
+def test_production_refuses_to_start_without_real_secrets(tmp_path: Path, missing: str) -> None:
+    env = production_env(tmp_path)
+    del env[missing]
+    result = run_check(env)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_production_check_deploy_is_clean(tmp_path: Path) -> None:
+    result = run_check(production_env(tmp_path), "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_secrets_can_come_from_files(tmp_path: Path) -> None:
+    env = production_env(tmp_path)
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(env.pop("DJANGO_SECRET_KEY"))
+    env["DJANGO_SECRET_KEY_FILE"] = str(secret_file)
+    assert run_check(env).returncode == 0
+
+
+def production_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "RESPONSEMAP_ENV": "production",
+        "RESPONSEMAP_VAR_DIR": str(tmp_path),
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
+        "RESPONSEMAP_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "ALLOWED_HOSTS": "feedback.example.org",
+    }
