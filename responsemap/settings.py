@@ -210,3 +210,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# The address gateways use to reach this server (delivery-report URLs are built on it).
+RESPONSEMAP_PUBLIC_URL = env_str("RESPONSEMAP_PUBLIC_URL", "http://127.0.0.1:8000")

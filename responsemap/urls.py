@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("channels/", include("responsemap.intake.channels.urls")),
     path("p/<slug:slug>/", project_views.project_home, name="project_home"),
     path("p/<slug:slug>/", include("responsemap.triage.urls")),
 ]

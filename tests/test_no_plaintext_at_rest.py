@@ -1,4 +1,5 @@
-"""What lands on disk: a submitted message and phone number must not be readable there.
+"""What lands on disk: a submitted message, the name in it and the sender's phone number
+must not be readable there (only the redacted analysis copy is plain text).
 
 SQLite: the database file and its write-ahead log are searched byte for byte.
 PostgreSQL: a ``pg_dump`` of the test database is searched.
@@ -16,13 +17,14 @@ from django.db import connection
 from responsemap.projects.models import Project
 from responsemap.triage.actions import NewFeedback, do_create_feedback
 
-MESSAGE = "Zanmi mwen Ti-Jak pa jwenn kat manje a nan Bwa-Vèt"
+MESSAGE = "My name is Jak Pierre and I did not get the food card, call me on 3798 1234"
 PHONE = "+50937981234"
 
 
 def _needles() -> list[bytes]:
     national = PHONE[4:]
-    return [MESSAGE.encode(), b"Ti-Jak", PHONE.encode(), national.encode()]
+    # The original is sealed; the redacted analysis copy keeps neither name nor number.
+    return [MESSAGE.encode(), b"Jak Pierre", PHONE.encode(), national.encode(), b"3798 1234"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -35,3 +35,30 @@ def locate_point(project_id: ProjectId, lat: float, lon: float) -> AdminArea | N
 def coarsen(lat: float, lon: float, decimals: int = 2) -> tuple[float, float]:
     """Round a position (2 decimals ≈ 1 km): precise enough for a map, not for a door."""
     return round(lat, decimals), round(lon, decimals)
+
+
+def area_named_in(project_id: ProjectId, text: str) -> AdminArea | None:
+    """The deepest area whose name (in any language) or P-code appears in ``text``."""
+    haystack = f" {text.casefold()} "
+    best: AdminArea | None = None
+    for area in AdminArea.objects.filter(project_id=project_id).only(
+        "pk", "pcode", "name", "names", "level"
+    ):
+        names = {area.name, area.pcode, *[str(n) for n in area.names.values()]}
+        for name in names:
+            needle = name.casefold().strip()
+            if len(needle) >= 3 and _mentions(haystack, needle):
+                if best is None or area.level > best.level:
+                    best = area
+                break
+    return best
+
+
+def _mentions(haystack: str, needle: str) -> bool:
+    start = haystack.find(needle)
+    while start != -1:
+        before, after = haystack[start - 1], haystack[start + len(needle) : start + len(needle) + 1]
+        if not before.isalnum() and not after.isalnum():
+            return True
+        start = haystack.find(needle, start + 1)
+    return False

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from responsemap.intake.models import ConsentRecord, Contact
+from responsemap.intake.models import Channel, ConsentNotice, ConsentRecord, Contact
 from responsemap.intake.phones import normalise_phone, phone_index
 from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import ProjectId, Viewer
@@ -64,3 +65,66 @@ def do_record_consent(
             fields=["given", "method", "purposes"],
         )
     return consent
+
+
+def do_create_channel(
+    *,
+    project_id: ProjectId,
+    kind: str,
+    name: str,
+    address: str = "",
+    config: dict[str, object] | None = None,
+    secrets: dict[str, str] | None = None,
+    send_rate: float = 5.0,
+    actor: Viewer | None = None,
+) -> Channel:
+    """Add a channel; its secrets are sealed with the project key."""
+    with transaction.atomic():
+        channel = Channel(
+            project_id=project_id,
+            kind=kind,
+            name=name,
+            address=address,
+            config=config or {},
+            send_rate=send_rate,
+        )
+        channel.secrets = json.dumps(secrets or {})
+        channel.save(force_insert=True)
+        record_event(
+            "channel.create",
+            project_id=project_id,
+            actor=actor,
+            object_type="channel",
+            object_id=channel.pk,
+            fields=["secrets"],
+            purpose=kind,
+        )
+    return channel
+
+
+def do_set_consent_notice(
+    *, project_id: ProjectId, language: str, text: str, actor: Viewer | None = None
+) -> ConsentNotice:
+    """Publish a new version of the consent notice for one language."""
+    with transaction.atomic():
+        latest = (
+            ConsentNotice.objects.select_for_update()
+            .filter(project_id=project_id, language=language)
+            .order_by("-version")
+            .first()
+        )
+        notice = ConsentNotice.objects.create(
+            project_id=project_id,
+            language=language,
+            version=(latest.version + 1) if latest else 1,
+            text=text,
+        )
+        record_event(
+            "consent_notice.publish",
+            project_id=project_id,
+            actor=actor,
+            object_type="consentnotice",
+            object_id=notice.pk,
+            purpose=language,
+        )
+    return notice

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from responsemap.intake.models import Contact
+from responsemap.intake.models import Contact, InboundMessage, OutboundMessage
 from responsemap.protection.catalogue import Classification, FieldPolicy, declare
 
 declare(
@@ -12,6 +12,29 @@ declare(
             "phone", _("Phone number"), Classification.STRICT, "view_feedback", "reveal_contact"
         ),
         FieldPolicy("name", _("Name"), Classification.STRICT, "view_feedback", "reveal_contact"),
+        FieldPolicy(
+            "handle", _("Messaging id"), Classification.STRICT, "view_feedback", "reveal_contact"
+        ),
         FieldPolicy("language", _("Language"), Classification.INTERNAL),
+        FieldPolicy("opted_out_at", _("Opted out"), Classification.INTERNAL),
+    ],
+)
+declare(
+    InboundMessage,
+    [
+        FieldPolicy("received_at", _("Received"), Classification.INTERNAL),
+        FieldPolicy("kind", _("Kind"), Classification.INTERNAL),
+        FieldPolicy("text", _("Text"), Classification.STRICT, "view_feedback", "reveal_content"),
+    ],
+)
+declare(
+    OutboundMessage,
+    [
+        FieldPolicy("purpose", _("Purpose"), Classification.INTERNAL),
+        FieldPolicy("state", _("Delivery"), Classification.INTERNAL),
+        FieldPolicy("created_at", _("Queued"), Classification.INTERNAL),
+        FieldPolicy(
+            "text", _("Text"), Classification.CONFIDENTIAL, "view_feedback", "reveal_content"
+        ),
     ],
 )

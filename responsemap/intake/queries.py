@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from responsemap.intake.models import Contact
+import uuid
+
+from responsemap.intake.models import Channel, Contact
 from responsemap.intake.phones import normalise_phone, phone_index
 from responsemap.protection.viewer import ProjectId
 
@@ -10,3 +12,16 @@ def find_contact_by_phone(project_id: ProjectId, country: str, raw_phone: str) -
     return Contact.objects.filter(
         project_id=project_id, phone_index=phone_index(project_id, e164)
     ).first()
+
+
+def channel_for_webhook(channel_id: str) -> Channel | None:
+    """The active channel behind an inbound URL (a provider, not a person, is asking)."""
+    try:
+        key = uuid.UUID(channel_id)
+    except ValueError:
+        return None
+    return (
+        Channel.objects.select_related("project")
+        .filter(pk=key, is_active=True, project__status__in=["design", "active"])
+        .first()
+    )

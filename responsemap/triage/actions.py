@@ -14,6 +14,7 @@ from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.choices import Channel, Sensitivity
 from responsemap.triage.models import Feedback
+from responsemap.triage.tasks import redact_feedback
 
 
 @dataclass
@@ -100,6 +101,7 @@ def do_create_feedback(project: Project, data: NewFeedback, actor: Viewer | None
             fields=["content", "contact"] if contact else ["content"],
             purpose=data.channel,
         )
+        transaction.on_commit(lambda: redact_feedback.enqueue(str(feedback.pk)))
     return feedback
 
 

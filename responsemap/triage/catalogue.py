@@ -25,6 +25,7 @@ declare(
         FieldPolicy("age_band", _("Age group"), C.CONFIDENTIAL, "view_demographics"),
         FieldPolicy("disability", _("Disability"), C.CONFIDENTIAL, "view_demographics"),
         FieldPolicy("displacement", _("Displacement"), C.CONFIDENTIAL, "view_demographics"),
+        FieldPolicy("redacted_content", _("Message (redacted)"), C.CONFIDENTIAL, "view_feedback"),
         FieldPolicy("content", _("Message"), C.STRICT, "view_feedback", "reveal_content"),
     ],
 )

@@ -68,6 +68,10 @@ class Feedback(models.Model):
         max_length=10, choices=Sensitivity.choices, default=Sensitivity.NORMAL
     )
     content = EncryptedTextField()
+    # The analysis copy: personal details replaced by [NAME], [PHONE], [EMAIL], [ID].
+    # Filled by the worker (tasks.redact_feedback) once the original is safely stored.
+    redacted_content = models.TextField(blank=True)
+    redacted_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,0 +1,1 @@
+"""Channel adapters, one sub-package per kind, all registered in ``registry``."""

@@ -1,0 +1,95 @@
+"""What a channel adapter is.
+
+An adapter turns a provider's HTTP request into ``Inbound`` messages and delivery
+``StatusReport``s, proves the request is authentic, answers in the provider's format,
+and sends outbound messages through the provider's API. The shared view
+(``channels.views``) does everything else — size limits, storing before acknowledging,
+idempotency, 503 when the database is down — so every adapter behaves the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from responsemap.intake.models import Channel
+
+
+class Rejected(Exception):
+    """A request we refuse, with the HTTP status and a reason the sender can read."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class SendFailed(Exception):
+    def __init__(self, reason: str, *, retry: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry = retry
+
+
+@dataclass(frozen=True)
+class Inbound:
+    provider_message_id: str
+    sender: str  # a phone number as the provider wrote it, or "kind:id" for a handle
+    text: str
+    sent_at: datetime | None = None
+    meta: dict[str, Any] = field(default_factory=dict)  # never personal data
+
+    @property
+    def is_handle(self) -> bool:
+        return ":" in self.sender and not self.sender.startswith("+")
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    provider_message_id: str
+    state: str  # "sent", "delivered" or "failed"
+    reason: str = ""
+    outbound_id: str = ""  # when the provider echoes our own id back
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: str
+    to: str  # E.164 phone number or the handle's id
+    text: str
+    status_url: str  # absolute URL for delivery reports
+
+
+class ChannelType:
+    kind: ClassVar[str]
+    label: ClassVar[str]
+    # Largest request body accepted, in bytes.
+    max_body: ClassVar[int] = 64 * 1024
+
+    def verify(self, request: HttpRequest, channel: Channel, secrets: dict[str, str]) -> None:
+        """Raise ``Rejected(401/403, …)`` unless the request really comes from the provider."""
+        raise NotImplementedError
+
+    def parse(self, request: HttpRequest, channel: Channel) -> list[Inbound]:
+        """The messages in the request; ``Rejected(400, …)`` if it is malformed.
+
+        An empty list means an event that carries no message (it is acknowledged).
+        """
+        raise NotImplementedError
+
+    def parse_status(self, request: HttpRequest, channel: Channel) -> list[StatusReport]:
+        return []
+
+    def acknowledge(self, request: HttpRequest, channel: Channel, stored: int) -> HttpResponse:
+        return JsonResponse({"ok": True, "stored": stored})
+
+    def send(self, channel: Channel, secrets: dict[str, str], message: Outgoing) -> str:
+        """Send and return the provider's message id; ``SendFailed`` on failure."""
+        raise NotImplementedError
+
+    def setup_help(self, channel: Channel, inbound_url: str, status_url: str) -> str:
+        """Text an administrator pastes into the gateway's configuration."""
+        return f"Inbound URL: {inbound_url}\nStatus URL: {status_url}\n"

@@ -1,0 +1,83 @@
+"""The inbound and status endpoints every channel shares.
+
+Order of work, the same for every provider: find the channel (404), refuse oversized
+bodies (413), check authenticity (401/403), parse (400 with a reason), store each
+message in its own transaction (idempotent on the provider's id), then answer in the
+provider's format. If the database is unreachable the answer is 503 with Retry-After, so
+the gateway keeps the message and tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from responsemap.intake.channels.base import ChannelType, Rejected
+from responsemap.intake.channels.registry import adapter_for
+from responsemap.intake.messaging import do_receive_message, do_record_delivery
+from responsemap.intake.models import Channel
+from responsemap.intake.queries import channel_for_webhook
+from responsemap.intake.tasks import channel_secrets
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = "5"
+
+View = Callable[[HttpRequest, ChannelType, Channel], HttpResponse]
+
+
+def refusal(status: int, reason: str) -> JsonResponse:
+    return JsonResponse({"ok": False, "error": reason}, status=status)
+
+
+def webhook(view: View) -> Callable[[HttpRequest, str], HttpResponse]:
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, channel_id: str) -> HttpResponse:
+        try:
+            channel = channel_for_webhook(channel_id)
+            if channel is None:
+                return refusal(404, "no active channel at this address")
+            adapter = adapter_for(channel.kind)
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+            if declared > adapter.max_body or len(request.body) > adapter.max_body:
+                return refusal(413, f"body larger than {adapter.max_body} bytes")
+            adapter.verify(request, channel, channel_secrets(channel))
+            return view(request, adapter, channel)
+        except Rejected as exc:
+            return refusal(exc.status, exc.reason)
+        except RequestDataTooBig:
+            return refusal(413, "body too large")
+        except ValueError as exc:  # e.g. a malformed channel id or Content-Length
+            return refusal(400, f"malformed request: {type(exc).__name__}")
+        except (OperationalError, InterfaceError, DatabaseError):
+            log.warning("database unavailable; asked the gateway to retry (channel %s)", channel_id)
+            response = refusal(503, "temporarily unavailable, retry later")
+            response["Retry-After"] = RETRY_AFTER_SECONDS
+            return response
+
+    return wrapper
+
+
+@webhook
+def receive(request: HttpRequest, adapter: ChannelType, channel: Channel) -> HttpResponse:
+    stored = 0
+    for inbound in adapter.parse(request, channel):
+        if do_receive_message(channel, inbound).created:
+            stored += 1
+    return adapter.acknowledge(request, channel, stored)
+
+
+@webhook
+def status(request: HttpRequest, adapter: ChannelType, channel: Channel) -> HttpResponse:
+    updated = 0
+    for report in adapter.parse_status(request, channel):
+        updated += do_record_delivery(
+            channel, report.provider_message_id, report.state, report.outbound_id
+        )
+    return JsonResponse({"ok": True, "updated": updated})

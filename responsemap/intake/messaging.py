@@ -1,0 +1,275 @@
+"""Receiving and sending messages: the ``do_*`` actions of the channels.
+
+Design:
+- ``do_receive_message`` stores the message (sealed text, contact by blind index) and
+  its audit event in one transaction, before the gateway gets its answer. The unique
+  (channel, provider message id) constraint makes a replayed webhook a no-op.
+- Opt-out is decided here, at receipt, so it takes effect before anything else runs.
+- ``do_queue_outbound`` is the only way a message leaves: it refuses an opted-out
+  contact (the row is kept as "blocked" so the refusal is visible), and only the
+  opt-out confirmation itself passes.
+- Sending, redaction and feedback creation run in the worker, enqueued after commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from responsemap.intake.actions import do_get_or_create_contact, do_record_consent
+from responsemap.intake.channels.base import Inbound
+from responsemap.intake.keywords import classify, confirmation
+from responsemap.intake.models import (
+    Channel,
+    ConsentNotice,
+    ConsentRecord,
+    Contact,
+    InboundMessage,
+    IntakePolicy,
+    OutboundMessage,
+)
+from responsemap.intake.phones import InvalidPhone
+from responsemap.intake.tasks import process_inbound, send_outbound
+from responsemap.protection.audit import record_event
+from responsemap.protection.keyring import blind_index
+from responsemap.protection.viewer import ProjectId, Viewer
+
+OPT_OUT_EXEMPT = {OutboundMessage.Purpose.OPT_OUT_CONFIRMATION}
+
+
+@dataclass(frozen=True)
+class Received:
+    message: InboundMessage
+    created: bool
+
+
+def _resolve_contact(channel: Channel, inbound: Inbound, country: str) -> tuple[Contact, bool]:
+    if not inbound.is_handle:
+        try:
+            return do_get_or_create_contact(
+                project_id=channel.project_id, country=country, raw_phone=inbound.sender
+            )
+        except InvalidPhone:
+            pass  # short codes and alphanumeric senders: keep them as a handle
+    handle = inbound.sender if inbound.is_handle else f"{channel.kind}:{inbound.sender}"
+    return do_get_or_create_contact_by_handle(project_id=channel.project_id, handle=handle)
+
+
+def do_get_or_create_contact_by_handle(
+    *, project_id: ProjectId, handle: str
+) -> tuple[Contact, bool]:
+    index = blind_index(project_id, "contact.handle", handle)
+    existing = Contact.objects.filter(project_id=project_id, handle_index=index).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            contact = Contact(project_id=project_id, handle_index=index)
+            contact.handle = handle
+            contact.save(force_insert=True)
+    except IntegrityError:
+        return Contact.objects.get(project_id=project_id, handle_index=index), False
+    return contact, True
+
+
+def do_receive_message(channel: Channel, inbound: Inbound) -> Received:
+    existing = InboundMessage.objects.filter(
+        channel=channel, provider_message_id=inbound.provider_message_id
+    ).first()
+    if existing is not None:
+        return Received(existing, created=False)
+    project = channel.project
+    policy = IntakePolicy.objects.filter(project_id=channel.project_id).first()
+    kind = classify(
+        inbound.text,
+        policy.stop_words if policy else (),
+        policy.start_words if policy else (),
+    )
+    try:
+        with transaction.atomic():
+            contact, new_contact = _resolve_contact(channel, inbound, project.country)
+            message = InboundMessage(
+                project_id=channel.project_id,
+                channel=channel,
+                provider_message_id=inbound.provider_message_id,
+                contact=contact,
+                kind=kind,
+                sent_at=inbound.sent_at,
+                received_at=timezone.now(),
+                meta=inbound.meta,
+            )
+            message.text = inbound.text
+            message.save(force_insert=True)
+            record_event(
+                "message.receive",
+                project_id=channel.project_id,
+                object_type="inboundmessage",
+                object_id=message.pk,
+                fields=["text", "sender"],
+                purpose=channel.kind,
+            )
+            if kind == InboundMessage.Kind.OPT_OUT:
+                do_opt_out(contact, channel, message)
+            elif kind == InboundMessage.Kind.OPT_IN:
+                do_opt_in(contact, channel, message)
+            elif new_contact:
+                _send_consent_notice(contact, channel, project, message)
+            if kind == InboundMessage.Kind.MESSAGE:
+                transaction.on_commit(lambda: _enqueue_processing(message.pk))
+    except IntegrityError:
+        # The same message id arrived twice at once; the other request stored it.
+        again = InboundMessage.objects.get(
+            channel=channel, provider_message_id=inbound.provider_message_id
+        )
+        return Received(again, created=False)
+    return Received(message, created=True)
+
+
+def _enqueue_processing(message_id: object) -> None:
+    process_inbound.enqueue(str(message_id))
+
+
+def _send_consent_notice(
+    contact: Contact, channel: Channel, project: object, message: InboundMessage
+) -> None:
+    language = contact.language or getattr(project, "default_language", "en")
+    notice = (
+        ConsentNotice.objects.filter(project_id=channel.project_id, language=language)
+        .order_by("-version")
+        .first()
+        or ConsentNotice.objects.filter(project_id=channel.project_id).order_by("-version").first()
+    )
+    if notice is None:
+        return
+    do_queue_outbound(
+        channel=channel,
+        contact=contact,
+        purpose=OutboundMessage.Purpose.NOTICE,
+        text=notice.text,
+        in_reply_to=message,
+    )
+    do_record_consent(
+        project_id=channel.project_id,
+        contact=contact,
+        given=True,
+        method=ConsentRecord.Method.SMS_NOTICE,
+        purposes=["respond"],
+        notice_version=notice.label,
+    )
+
+
+def do_opt_out(contact: Contact, channel: Channel, message: InboundMessage | None) -> None:
+    """Opt out at once; one confirmation, then nothing more."""
+    updated = Contact.objects.filter(pk=contact.pk, opted_out_at__isnull=True).update(
+        opted_out_at=timezone.now()
+    )
+    contact.refresh_from_db(fields=["opted_out_at"])
+    record_event(
+        "contact.opt_out",
+        project_id=channel.project_id,
+        object_type="contact",
+        object_id=contact.pk,
+        purpose=channel.kind,
+    )
+    if updated:
+        do_queue_outbound(
+            channel=channel,
+            contact=contact,
+            purpose=OutboundMessage.Purpose.OPT_OUT_CONFIRMATION,
+            text=confirmation("opt_out", contact.language),
+            in_reply_to=message,
+        )
+
+
+def do_opt_in(contact: Contact, channel: Channel, message: InboundMessage | None) -> None:
+    updated = Contact.objects.filter(pk=contact.pk, opted_out_at__isnull=False).update(
+        opted_out_at=None
+    )
+    contact.refresh_from_db(fields=["opted_out_at"])
+    record_event(
+        "contact.opt_in",
+        project_id=channel.project_id,
+        object_type="contact",
+        object_id=contact.pk,
+        purpose=channel.kind,
+    )
+    if updated:
+        do_queue_outbound(
+            channel=channel,
+            contact=contact,
+            purpose=OutboundMessage.Purpose.OPT_IN_CONFIRMATION,
+            text=confirmation("opt_in", contact.language),
+            in_reply_to=message,
+        )
+
+
+def do_queue_outbound(
+    *,
+    channel: Channel,
+    contact: Contact,
+    purpose: str,
+    text: str,
+    in_reply_to: InboundMessage | None = None,
+    actor: Viewer | None = None,
+) -> OutboundMessage:
+    """Queue a message to a contact; an opted-out contact gets nothing (state "blocked")."""
+    blocked = contact.opted_out_at is not None and purpose not in OPT_OUT_EXEMPT
+    with transaction.atomic():
+        outbound = OutboundMessage(
+            project_id=channel.project_id,
+            channel=channel,
+            contact=contact,
+            purpose=purpose,
+            in_reply_to=in_reply_to,
+            state=OutboundMessage.State.BLOCKED if blocked else OutboundMessage.State.QUEUED,
+        )
+        outbound.text = text
+        outbound.save(force_insert=True)
+        record_event(
+            "message.blocked_opted_out" if blocked else "message.queue",
+            project_id=channel.project_id,
+            actor=actor,
+            object_type="outboundmessage",
+            object_id=outbound.pk,
+            fields=[] if blocked else ["text"],
+            purpose=purpose,
+        )
+        if not blocked:
+            transaction.on_commit(lambda: _enqueue_send(outbound.pk))
+    return outbound
+
+
+def _enqueue_send(outbound_id: object) -> None:
+    send_outbound.enqueue(str(outbound_id))
+
+
+def do_record_delivery(
+    channel: Channel, provider_message_id: str, state: str, outbound_id: str = ""
+) -> int:
+    """Apply a delivery report; returns how many messages it updated (0 or 1).
+
+    States only move forward (queued → sent → delivered/failed), so a late "sent" report
+    never undoes a "delivered".
+    """
+    rows = OutboundMessage.objects.filter(channel=channel)
+    rows = (
+        rows.filter(pk=outbound_id)
+        if outbound_id
+        else rows.filter(provider_message_id=provider_message_id)
+    )
+    now = timezone.now()
+    if state == "delivered":
+        return rows.exclude(state=OutboundMessage.State.DELIVERED).update(
+            state=OutboundMessage.State.DELIVERED, delivered_at=now
+        )
+    if state == "failed":
+        return rows.filter(
+            state__in=[OutboundMessage.State.QUEUED, OutboundMessage.State.SENT]
+        ).update(state=OutboundMessage.State.FAILED, last_error="reported failed by the provider")
+    if state == "sent":
+        return rows.filter(state=OutboundMessage.State.QUEUED).update(
+            state=OutboundMessage.State.SENT, sent_at=now
+        )
+    return 0

@@ -1,0 +1,47 @@
+"""Worker tasks of triage."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from responsemap.geo.locate import area_named_in
+from responsemap.intake.models import IntakePolicy
+from responsemap.protection.present import open_for_system
+from responsemap.protection.redaction import RedactionPolicy, redact
+from responsemap.triage.models import Feedback
+
+
+def redaction_policy(feedback: Feedback) -> RedactionPolicy:
+    project = feedback.project
+    policy = IntakePolicy.objects.filter(project_id=project.pk).first()
+    return RedactionPolicy(
+        country=project.country,
+        languages=tuple(project.languages),
+        id_patterns=tuple(policy.id_patterns) if policy else (),
+    )
+
+
+@task()
+def redact_feedback(feedback_id: str) -> None:
+    """Write the redacted copy and, if the text names an area, place the record there."""
+    with transaction.atomic():
+        feedback = (
+            Feedback.objects.select_for_update()
+            .select_related("project")
+            .filter(pk=feedback_id, redacted_at__isnull=True)
+            .first()
+        )
+        if feedback is None:
+            return
+        text = open_for_system(feedback, "content", purpose="redaction") or ""
+        feedback.redacted_content = redact(text, redaction_policy(feedback))
+        feedback.redacted_at = timezone.now()
+        fields = ["redacted_content", "redacted_at"]
+        if feedback.area_id is None:
+            area = area_named_in(feedback.project_id, feedback.redacted_content)
+            if area is not None:
+                feedback.area = area
+                fields.append("area")
+        feedback.save(update_fields=fields)
