@@ -22,8 +22,8 @@ numbering plan calls a valid mobile (a Nigerian "0803..." is a phone). An ID pat
 matches only part of a longer number does not split it.
 
 The gazetteer comes from the person-name lists the ``faker`` package ships (MIT, ~2 MB,
-pure Python): ~58,000 given names and surnames from ~80 locales, Kenyan, Nigerian, Ghanaian,
-Swahili, Arabic, French, Spanish and (transliterated) Ukrainian among them. Not used:
+pure Python): ~54,000 distinct given names and surnames from ~80 locales, Kenyan, Nigerian,
+Ghanaian, Swahili, Arabic, French, Spanish and (transliterated) Ukrainian ones among them. Not used:
 ``names-dataset`` (large, and derived from leaked personal data) and Presidio (its analyzer
 needs spaCy and a downloaded model; the pattern recognizers it would add are a few regexes).
 
@@ -56,7 +56,13 @@ class Span:
 
 @dataclass(frozen=True)
 class RedactionPolicy:
-    """What a project knows about its messages: country, languages, ID formats."""
+    """What a project knows about its messages.
+
+    ``country`` is the numbering plan for phones written without a country code;
+    ``id_patterns`` are regexes of the project's ID numbers. ``languages`` is recorded for
+    callers and future recognizers: every cue list is always active, since field messages
+    mix languages.
+    """
 
     country: str
     languages: tuple[str, ...] = ()
@@ -249,7 +255,7 @@ EMAIL_RE = re.compile(
     re.UNICODE,
 )
 # Runs of digits with single separators; the fallback for numbers the matcher missed.
-DIGITS_RE = re.compile(r"(?<![\w+])(?:\+|\(\+?)?\d(?:\d|[ .\-/]\(?(?=\d)|\)\s?(?=\d))*")
+DIGITS_RE = re.compile(r"(?<![A-Za-z0-9_+])(?:\+|\(\+?)?\d(?:\d|[ .\-/]\(?(?=\d)|\)\s?(?=\d))*")
 DATE_RE = re.compile(
     r"\(?\s*(?:\d{1,2}[-/.]\d{1,2}[-/.](?:\d{2}|\d{4})|\d{4}[-/.]\d{1,2}[-/.]\d{1,2})\s*\)?"
 )
@@ -266,6 +272,7 @@ CONTACT_GAP_RE = re.compile(
 TOKEN_RE = re.compile(
     r"[^\W\d_](?:[^\W\d_]|[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670]|['’\-](?=[^\W\d_]))*"
 )
+SPACE_RE = re.compile(r"\s*")
 SENTENCE_END = ".!?…:;\n¡¿"
 SIGNOFF_BEFORE = ",.!?-–—\n:"
 
@@ -381,7 +388,8 @@ def _plausible_phone(text: str, start: int, end: int, valid: bool) -> bool:
     digits = _digit_count(raw)
     if DATE_RE.fullmatch(raw) or digits > 15:
         return False
-    after = end + len(text[end:]) - len(text[end:].lstrip())
+    space = SPACE_RE.match(text, end)
+    after = space.end() if space else end
     if MONEY_RE.search(text, max(0, start - 6), start) or MONEY_RE.match(text, after):
         return False
     return digits >= 8 or (valid and digits >= 7)
@@ -391,9 +399,9 @@ def _phones(text: str, region: str, taken: list[Span]) -> list[Span]:
     found: list[Span] = []
     for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE):
         valid = phonenumbers.is_valid_number(match.number)
-        # digits glued to letters are part of a longer token ("AB123456", "LB06668364")
+        # digits glued to Latin letters are part of a code ("AB123456", "LB06668364")
         glued = text[max(0, match.start - 1) : match.start] + text[match.end : match.end + 1]
-        if not any(c.isalnum() for c in glued) and _plausible_phone(
+        if not any(c.isascii() and c.isalnum() for c in glued) and _plausible_phone(
             text, match.start, match.end, valid
         ):
             found.append(Span(match.start, match.end, "PHONE"))
@@ -401,7 +409,7 @@ def _phones(text: str, region: str, taken: list[Span]) -> list[Span]:
         start, end = m.start(), m.end()
         while end > start and not text[end - 1].isdigit() and text[end - 1] != ")":
             end -= 1
-        if end < len(text) and text[end].isalpha():
+        if end < len(text) and text[end].isascii() and text[end].isalpha():
             continue
         span = Span(start, end, "PHONE")
         if not _overlaps(span, found) and _plausible_phone(text, start, end, False):
@@ -497,10 +505,13 @@ class _Tok:
 
 
 def _tokens(text: str, taken: list[Span]) -> list[_Tok]:
+    """Word tokens outside the ``taken`` spans (which are sorted and disjoint)."""
     out = []
+    k = 0
     for m in TOKEN_RE.finditer(text):
-        span = Span(m.start(), m.end(), "")
-        if not _overlaps(span, taken):
+        while k < len(taken) and taken[k].end <= m.start():
+            k += 1
+        if k == len(taken) or taken[k].start >= m.end():
             key = _key(m.group())
             key = key[:-2] if key.endswith("'s") else key  # possessive: "Aisha's"
             out.append(_Tok(m.start(), m.end(), m.group(), key, _script(m.group())))
@@ -508,8 +519,9 @@ def _tokens(text: str, taken: list[Span]) -> list[_Tok]:
 
 
 def _sentence_start(text: str, pos: int) -> bool:
-    before = text[:pos].rstrip(" \t\"'“”«»(")
-    return not before or before[-1] in SENTENCE_END
+    while pos and text[pos - 1] in " \t\"'“”«»(":
+        pos -= 1
+    return not pos or text[pos - 1] in SENTENCE_END
 
 
 class _NameFinder:
