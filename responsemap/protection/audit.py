@@ -70,6 +70,18 @@ def _digest(event: AuditEvent) -> str:
     return hmac.new(_audit_key(), payload.encode(), hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class EventSpec:
+    action: str
+    project_id: ProjectId | None
+    actor: Viewer | None = None
+    object_type: str = ""
+    object_id: object = ""
+    fields: Iterable[str] = ()
+    reason: str = ""
+    purpose: str = ""
+
+
 def record_event(
     action: str,
     *,
@@ -83,33 +95,46 @@ def record_event(
 ) -> AuditEvent:
     """Append an event to the project's chain (or the system chain), in the caller's
     transaction: if the change it records rolls back, so does the event."""
-    chain = chain_for(project_id)
+    spec = EventSpec(action, project_id, actor, object_type, object_id, fields, reason, purpose)
+    return record_events([spec])[0]
+
+
+def record_events(specs: list[EventSpec]) -> list[AuditEvent]:
+    """Append several events at once: one head lock and one insert per chain (a page of
+    reveals, an export)."""
     ctx = current_request()
+    now = timezone.now()
+    written: list[AuditEvent] = []
     with transaction.atomic():
-        head = _lock_head(chain)
-        event = AuditEvent(
-            chain=chain,
-            seq=head.seq + 1,
-            project_id=project_id,
-            created_at=timezone.now(),
-            actor_id=actor.user_id if actor else None,
-            actor_label=actor.label if actor else "system",
-            role=actor.role if actor else "",
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id or ""),
-            fields=sorted(set(fields)),
-            reason=reason,
-            purpose=purpose,
-            request_id=ctx.request_id,
-            client_ip=ctx.client_ip,
-            prev_hash=head.hash or GENESIS,
-        )
-        event.hash = _digest(event)
-        event.save(force_insert=True)
-        head.seq, head.hash = event.seq, event.hash
-        head.save(update_fields=["seq", "hash"])
-    return event
+        for chain in dict.fromkeys(chain_for(s.project_id) for s in specs):
+            head = _lock_head(chain)
+            events = []
+            for spec in (s for s in specs if chain_for(s.project_id) == chain):
+                event = AuditEvent(
+                    chain=chain,
+                    seq=head.seq + 1,
+                    project_id=spec.project_id,
+                    created_at=now,
+                    actor_id=spec.actor.user_id if spec.actor else None,
+                    actor_label=spec.actor.label if spec.actor else "system",
+                    role=spec.actor.role if spec.actor else "",
+                    action=spec.action,
+                    object_type=spec.object_type,
+                    object_id=str(spec.object_id or ""),
+                    fields=sorted(set(spec.fields)),
+                    reason=spec.reason,
+                    purpose=spec.purpose,
+                    request_id=ctx.request_id,
+                    client_ip=ctx.client_ip,
+                    prev_hash=head.hash or GENESIS,
+                )
+                event.hash = _digest(event)
+                head.seq, head.hash = event.seq, event.hash
+                events.append(event)
+            AuditEvent.objects.bulk_create(events)
+            head.save(update_fields=["seq", "hash"])
+            written.extend(events)
+    return written
 
 
 def _lock_head(chain: str) -> AuditChainHead:

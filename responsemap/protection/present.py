@@ -9,14 +9,14 @@ names only) in the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import models
 
-from responsemap.protection.audit import record_event
+from responsemap.protection.audit import EventSpec, record_events
 from responsemap.protection.catalogue import Classification, FieldPolicy, policies_for
 from responsemap.protection.fields import EncryptedTextField, Sealed, binding_for
 from responsemap.protection.keyring import DecryptionError, unseal
@@ -53,15 +53,6 @@ def _is_encrypted(record: models.Model, name: str) -> bool:
     return isinstance(record._meta.get_field(name), EncryptedTextField)
 
 
-def _display(record: models.Model, name: str) -> Any:
-    field = record._meta.get_field(name)
-    if getattr(field, "choices", None):
-        return getattr(record, f"get_{name}_display")()
-    if field.is_relation:
-        return getattr(record, name)
-    return getattr(record, name)
-
-
 def _open(record: models.Model, name: str) -> str | None:
     sealed: Sealed | None = getattr(record, name)
     if sealed is None:
@@ -80,58 +71,114 @@ def present(
     reveal: Iterable[str] = (),
     reason: str = "",
 ) -> Presented:
+    return present_many([record], viewer, purpose, reveal=reveal, reason=reason)[0]
+
+
+def present_many(
+    records: Sequence[models.Model],
+    viewer: Viewer,
+    purpose: str,
+    *,
+    reveal: Iterable[str] = (),
+    reason: str = "",
+) -> list[Presented]:
+    """``present()`` for a list of records of one model (a page, an export): the reveals
+    are audited one event per record, written together."""
+    if not records:
+        return []
     wanted = set(reveal)
-    policies = policies_for(record)
+    policies = policies_for(records[0])
     if wanted - set(policies):
         raise ValueError(f"not catalogued: {sorted(wanted - set(policies))}")
     if wanted and not reason.strip():
         raise PermissionDenied("a reveal needs a reason")
     if any(not viewer.can(policies[n].reveal_permission or "-") for n in wanted):
-        record_event(
-            "field.reveal_denied",
-            project_id=record.project_id,  # type: ignore[attr-defined]
-            actor=viewer,
-            object_type=record._meta.model_name or "",
-            object_id=record.pk,
-            fields=wanted,
-            reason=reason,
-            purpose=purpose,
+        record_events(
+            [_event("field.reveal_denied", r, viewer, wanted, reason, purpose) for r in records]
         )
         raise PermissionDenied("you may not reveal these fields")
 
-    shown = Presented()
-    revealed: list[str] = []
-    for name, policy in policies.items():
-        shown[name] = _show(record, viewer, policy, name in wanted)
-        if name in wanted and not shown[name].masked:
-            revealed.append(name)
-    if revealed:
-        with transaction.atomic():
-            record_event(
-                "field.reveal",
-                project_id=record.project_id,  # type: ignore[attr-defined]
-                actor=viewer,
-                object_type=record._meta.model_name or "",
-                object_id=record.pk,
-                fields=revealed,
-                reason=reason,
-                purpose=purpose,
-            )
-    return shown
+    plans = _plan(type(records[0]), viewer, policies)
+    results: list[Presented] = []
+    events: list[EventSpec] = []
+    for record in records:
+        shown = Presented()
+        revealed: list[str] = []
+        for plan in plans:
+            name = plan.policy.name
+            shown[name] = _show(record, plan, name in wanted)
+            if name in wanted and not shown[name].masked:
+                revealed.append(name)
+        if revealed:
+            events.append(_event("field.reveal", record, viewer, revealed, reason, purpose))
+        results.append(shown)
+    if events:
+        record_events(events)
+    return results
 
 
-def _show(record: models.Model, viewer: Viewer, policy: FieldPolicy, reveal: bool) -> Shown:
-    encrypted = _is_encrypted(record, policy.name)
-    may_view = viewer.can(policy.view_permission)
-    present_value = getattr(record, policy.name) is not None
-    revealable = (
-        encrypted and may_view and present_value and viewer.can(policy.reveal_permission or "-")
+def _event(
+    action: str,
+    record: models.Model,
+    viewer: Viewer,
+    fields: Iterable[str],
+    reason: str,
+    purpose: str,
+) -> EventSpec:
+    return EventSpec(
+        action,
+        project_id=record.project_id,  # type: ignore[attr-defined]
+        actor=viewer,
+        object_type=record._meta.model_name or "",
+        object_id=record.pk,
+        fields=list(fields),
+        reason=reason,
+        purpose=purpose,
     )
+
+
+@dataclass(frozen=True)
+class _FieldPlan:
+    """What ``present()`` needs to know about one catalogued field, worked out once per
+    call rather than once per record."""
+
+    policy: FieldPolicy
+    label: str
+    encrypted: bool
+    choices: dict[Any, str] | None
+    may_view: bool
+    may_reveal: bool
+
+
+def _plan(
+    model: type[models.Model], viewer: Viewer, policies: dict[str, FieldPolicy]
+) -> list[_FieldPlan]:
+    plans = []
+    for name, policy in policies.items():
+        field = model._meta.get_field(name)
+        choices = getattr(field, "flatchoices", None)
+        plans.append(
+            _FieldPlan(
+                policy=policy,
+                label=str(policy.label),
+                encrypted=isinstance(field, EncryptedTextField),
+                choices={k: str(v) for k, v in choices} if choices else None,
+                may_view=viewer.can(policy.view_permission),
+                may_reveal=viewer.can(policy.reveal_permission or "-"),
+            )
+        )
+    return plans
+
+
+def _show(record: models.Model, plan: _FieldPlan, reveal: bool) -> Shown:
+    policy = plan.policy
+    raw = getattr(record, policy.name)
+    revealable = plan.encrypted and plan.may_view and raw is not None and plan.may_reveal
 
     def shown(value: Any, masked: bool, error: str = "") -> Shown:
         return Shown(
             name=policy.name,
-            label=str(policy.label),
+            label=plan.label,
             value=value,
             masked=masked,
             revealable=revealable and not reveal,
@@ -139,11 +186,12 @@ def _show(record: models.Model, viewer: Viewer, policy: FieldPolicy, reveal: boo
             error=error,
         )
 
-    if not may_view:
+    if not plan.may_view:
         return shown(policy.mask, masked=True)
-    if not encrypted:
-        return shown(_display(record, policy.name), masked=False)
-    if not present_value:
+    if not plan.encrypted:
+        value = plan.choices.get(raw, raw) if plan.choices is not None else raw
+        return shown(value, masked=False)
+    if raw is None:
         return shown(None, masked=False)
     if not reveal:
         return shown(policy.mask, masked=True)
