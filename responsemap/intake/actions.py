@@ -9,6 +9,7 @@ from django.utils import timezone
 from responsemap.intake.models import Channel, ConsentNotice, ConsentRecord, Contact
 from responsemap.intake.phones import normalise_phone, phone_index
 from responsemap.protection.audit import record_event
+from responsemap.protection.keyring import blind_index
 from responsemap.protection.viewer import ProjectId, Viewer
 
 
@@ -31,6 +32,23 @@ def do_get_or_create_contact(
     except IntegrityError:
         # Two messages from one new number at once: the other request created it.
         return Contact.objects.get(project_id=project_id, phone_index=index), False
+    return contact, True
+
+
+def do_get_or_create_contact_by_handle(
+    *, project_id: ProjectId, handle: str
+) -> tuple[Contact, bool]:
+    index = blind_index(project_id, "contact.handle", handle)
+    existing = Contact.objects.filter(project_id=project_id, handle_index=index).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            contact = Contact(project_id=project_id, handle_index=index)
+            contact.handle = handle
+            contact.save(force_insert=True)
+    except IntegrityError:
+        return Contact.objects.get(project_id=project_id, handle_index=index), False
     return contact, True
 
 

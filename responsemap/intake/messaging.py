@@ -18,7 +18,11 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from responsemap.intake.actions import do_get_or_create_contact, do_record_consent
+from responsemap.intake.actions import (
+    do_get_or_create_contact,
+    do_get_or_create_contact_by_handle,
+    do_record_consent,
+)
 from responsemap.intake.channels.base import Inbound
 from responsemap.intake.keywords import classify, confirmation
 from responsemap.intake.models import (
@@ -33,8 +37,7 @@ from responsemap.intake.models import (
 from responsemap.intake.phones import InvalidPhone
 from responsemap.intake.tasks import process_inbound, send_outbound
 from responsemap.protection.audit import record_event
-from responsemap.protection.keyring import blind_index
-from responsemap.protection.viewer import ProjectId, Viewer
+from responsemap.protection.viewer import Viewer
 
 OPT_OUT_EXEMPT = {OutboundMessage.Purpose.OPT_OUT_CONFIRMATION}
 
@@ -55,23 +58,6 @@ def _resolve_contact(channel: Channel, inbound: Inbound, country: str) -> tuple[
             pass  # short codes and alphanumeric senders: keep them as a handle
     handle = inbound.sender if inbound.is_handle else f"{channel.kind}:{inbound.sender}"
     return do_get_or_create_contact_by_handle(project_id=channel.project_id, handle=handle)
-
-
-def do_get_or_create_contact_by_handle(
-    *, project_id: ProjectId, handle: str
-) -> tuple[Contact, bool]:
-    index = blind_index(project_id, "contact.handle", handle)
-    existing = Contact.objects.filter(project_id=project_id, handle_index=index).first()
-    if existing:
-        return existing, False
-    try:
-        with transaction.atomic():
-            contact = Contact(project_id=project_id, handle_index=index)
-            contact.handle = handle
-            contact.save(force_insert=True)
-    except IntegrityError:
-        return Contact.objects.get(project_id=project_id, handle_index=index), False
-    return contact, True
 
 
 def do_receive_message(channel: Channel, inbound: Inbound) -> Received:
