@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from responsemap.protection.catalogue import Classification, FieldPolicy, declare
-from responsemap.triage.models import Feedback
+from responsemap.triage.models import CallDetails, Feedback
 
 C = Classification
 declare(
@@ -27,5 +27,14 @@ declare(
         FieldPolicy("displacement", _("Displacement"), C.CONFIDENTIAL, "view_demographics"),
         FieldPolicy("redacted_content", _("Message (redacted)"), C.CONFIDENTIAL, "view_feedback"),
         FieldPolicy("content", _("Message"), C.STRICT, "view_feedback", "reveal_content"),
+    ],
+)
+declare(
+    CallDetails,
+    [
+        FieldPolicy("duration_seconds", _("Call duration"), C.INTERNAL),
+        FieldPolicy("callback_requested", _("Callback requested"), C.INTERNAL),
+        FieldPolicy("consent_asked", _("Consent asked"), C.INTERNAL),
+        FieldPolicy("consent_answer", _("Consent answer"), C.INTERNAL),
     ],
 )

@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms import BoundField
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from responsemap.geo.models import AdminArea
 from responsemap.intake.phones import InvalidPhone, normalise_phone
+from responsemap.triage.actions import CallInfo
 from responsemap.triage.choices import (
     AgeBand,
     Channel,
@@ -30,6 +32,35 @@ def language_name(code: str) -> str:
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
+# "yes" and "no" mean the caller was asked; the values predate the third choice.
+CALL_CONSENT = [
+    ("yes", _("Asked: the caller agreed")),
+    ("no", _("Asked: the caller refused")),
+    ("not_asked", _("Not asked (for example, the call dropped)")),
+]
+CONSENT_GIVEN = {"yes": True, "no": False, "not_asked": None}
+LONGEST_CALL_SECONDS = 24 * 3600
+
+
+def parse_duration(raw: str) -> int:
+    """Seconds in "270", "4:30" or "1:04:30"; ValueError if it is none of these."""
+    parts = raw.split(":")
+    if len(parts) > 3 or not all(p.isdigit() and p.isascii() for p in parts):
+        raise ValueError(raw)
+    numbers = [int(p) for p in parts]
+    if any(n >= 60 for n in numbers[1:]):
+        raise ValueError(raw)
+    seconds = 0
+    for n in numbers:
+        seconds = seconds * 60 + n
+    return seconds
+
+
+def format_duration(seconds: int) -> str:
+    minutes, rest = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02}:{rest:02}" if hours else f"{minutes}:{rest:02}"
+
 
 class AreaChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: AdminArea) -> str:
@@ -40,9 +71,20 @@ class AreaChoiceField(forms.ModelChoiceField):
 class HotlineForm(forms.Form):
     """A call, typed in as it happens: tab order follows the conversation."""
 
+    CODING_FIELDS = (
+        "area",
+        "type_code",
+        "sector",
+        "urgency",
+        "gender",
+        "age_band",
+        "disability",
+        "displacement",
+    )
+
     consent = forms.ChoiceField(
         label=_("Did the caller agree that we record this call to follow it up?"),
-        choices=YES_NO,
+        choices=CALL_CONSENT,
         widget=forms.RadioSelect,
     )
     phone = forms.CharField(
@@ -51,6 +93,11 @@ class HotlineForm(forms.Form):
         max_length=32,
         help_text=_("Kept only if the caller agreed. Leave empty for an anonymous call."),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    callback = forms.BooleanField(
+        label=_("The caller asked to be called back"),
+        required=False,
+        help_text=_("Needs the caller's number and their agreement."),
     )
     language = forms.ChoiceField(label=_("Language of the call"), choices=())
     content = forms.CharField(
@@ -74,6 +121,13 @@ class HotlineForm(forms.Form):
         label=_("Protection concern: only the protection focal point may see it"),
         required=False,
     )
+    duration = forms.CharField(
+        label=_("Call duration"),
+        required=False,
+        max_length=12,
+        help_text=_("Minutes:seconds (4:30) or seconds (270). Optional."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "short"}),
+    )
 
     def __init__(self, *args: Any, project: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -95,6 +149,50 @@ class HotlineForm(forms.Form):
             return normalise_phone(raw, self.project.country)
         except InvalidPhone:
             raise forms.ValidationError(_("This is not a phone number we can read.")) from None
+
+    def clean_duration(self) -> int | None:
+        raw = self.cleaned_data.get("duration", "").strip()
+        if not raw:
+            return None
+        try:
+            seconds = parse_duration(raw)
+        except ValueError:
+            raise forms.ValidationError(
+                _("Write the duration as minutes:seconds (4:30) or as seconds (270).")
+            ) from None
+        if seconds > LONGEST_CALL_SECONDS:
+            raise forms.ValidationError(_("A call can't last more than a day."))
+        return seconds
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("callback"):
+            if "phone" in data and not data["phone"]:
+                self.add_error("phone", _("A callback needs the caller's phone number."))
+            if data.get("consent") in ("no", "not_asked"):
+                self.add_error(
+                    "consent", _("A callback needs the caller's agreement to keep their number.")
+                )
+        if data.get("consent") == "not_asked":
+            data["phone"] = ""  # nobody asked, so nothing is kept
+        return data
+
+    @property
+    def coding_fields(self) -> list[BoundField]:
+        return [self[name] for name in self.CODING_FIELDS]
+
+    @property
+    def consent_given(self) -> bool | None:
+        return CONSENT_GIVEN[self.cleaned_data["consent"]]
+
+    def call_info(self) -> CallInfo:
+        data = self.cleaned_data
+        return CallInfo(
+            consent_asked=data["consent"] != "not_asked",
+            consent_answer=self.consent_given,
+            duration_seconds=data["duration"],
+            callback_requested=data["callback"],
+        )
 
 
 class InboxFilterForm(forms.Form):

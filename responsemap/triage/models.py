@@ -97,3 +97,37 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"feedback {self.reference}"
+
+
+class CallDetails(models.Model):
+    """How a hotline call went, typed in by the operator with the call's feedback."""
+
+    feedback = models.OneToOneField(Feedback, on_delete=models.CASCADE, related_name="call_details")
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    callback_requested = models.BooleanField(default=False)
+    consent_asked = models.BooleanField()
+    # None when consent was not asked (the call dropped first).
+    consent_answer = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "call details"
+
+    def __str__(self) -> str:
+        return f"call details of {self.feedback_id}"
+
+
+class PublicFormThrottle(models.Model):
+    """Submissions of the public web form from one client address in one time window.
+
+    The address itself is never stored: ``client_key`` is an HMAC of the address and the
+    window, so rows of two windows can't be linked to each other, and rows of past
+    windows are deleted as new windows start (see ``public_guard``).
+    """
+
+    client_key = models.CharField(max_length=64, unique=True)
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"throttle {self.client_key[:8]} ({self.count})"

@@ -5,6 +5,8 @@ import uuid
 from django.db.models import QuerySet
 from django.http import Http404
 
+from responsemap.intake.models import ConsentNotice
+from responsemap.projects.models import Project
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.choices import Sensitivity
 from responsemap.triage.models import Feedback
@@ -28,8 +30,34 @@ def access_feedback(viewer: Viewer, feedback_id: object, *, write: bool = False)
     except ValueError:
         raise Http404 from None
     record = (
-        feedback_visible_to(viewer).select_related("area", "assignee", "contact").filter(pk=key)
+        feedback_visible_to(viewer)
+        .select_related("area", "assignee", "contact", "call_details")
+        .filter(pk=key)
     ).first()
     if record is None:
         raise Http404
     return record
+
+
+def public_project(slug: str) -> Project:
+    """A project whose public web form is open: active ones only, anyone may ask.
+
+    A project in design, closed or destroyed is a 404, as if it never existed.
+    """
+    project = Project.objects.filter(slug=slug, status=Project.Status.ACTIVE).first()
+    if project is None:
+        raise Http404
+    return project
+
+
+def current_consent_notice(project: Project, language: str) -> ConsentNotice | None:
+    """The latest notice in ``language``, else the latest in the project's default one."""
+    for code in dict.fromkeys([language, project.default_language]):
+        notice = (
+            ConsentNotice.objects.filter(project_id=project.pk, language=code)
+            .order_by("-version")
+            .first()
+        )
+        if notice is not None:
+            return notice
+    return None

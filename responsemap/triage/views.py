@@ -13,10 +13,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from responsemap.projects.queries import access_project
 from responsemap.protection.audit import events_for_object
-from responsemap.protection.present import present
+from responsemap.protection.present import Presented, present, present_many
 from responsemap.triage.actions import NewFeedback, do_create_feedback, do_view_feedback
 from responsemap.triage.choices import Channel, Sensitivity
-from responsemap.triage.forms import HotlineForm, InboxFilterForm, RevealForm
+from responsemap.triage.forms import HotlineForm, InboxFilterForm, RevealForm, format_duration
 from responsemap.triage.queries import access_feedback, feedback_visible_to
 from responsemap.triage.reauth import check_password, recently_authenticated
 
@@ -44,7 +44,8 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(rows.order_by("-received_at", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    items = [(record, present(record, viewer, "inbox")) for record in page.object_list]
+    records = list(page.object_list)
+    items = list(zip(records, present_many(records, viewer, "inbox"), strict=True))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -86,16 +87,28 @@ def _detail_context(
             reveal=["phone", "name"] if "contact" in reveal else [],
             reason=reason,
         )
+    # A reverse one-to-one raises an AttributeError subclass when there is no row.
+    call_details = getattr(record, "call_details", None)
+    call = present(call_details, viewer, "feedback_detail") if call_details else None
     return {
         "project": project,
         "viewer": viewer,
         "record": record,
         "shown": shown,
         "contact": contact,
+        "call": call,
+        "call_duration": _shown_duration(call),
         "reveal_form": RevealForm(),
         "needs_password": not recently_authenticated(request),
         "can_reveal_contact": bool(contact and contact.revealable),
     }
+
+
+def _shown_duration(call: Presented | None) -> str:
+    shown = call["duration_seconds"] if call else None
+    if shown is None or shown.masked or shown.value is None:
+        return ""
+    return format_duration(int(shown.value))
 
 
 @login_required
@@ -180,7 +193,8 @@ def hotline_entry(request: HttpRequest, slug: str) -> HttpResponse:
                 disability=data["disability"],
                 displacement=data["displacement"],
                 sensitivity=Sensitivity.SENSITIVE if data["sensitive"] else Sensitivity.NORMAL,
-                consent_given=data["consent"] == "yes",
+                consent_given=form.consent_given,
+                call=form.call_info(),
             ),
             viewer,
         )

@@ -10,7 +10,9 @@ from responsemap.intake.models import ConsentRecord, Contact
 from responsemap.projects.models import Project
 from responsemap.protection.models import AuditEvent
 from responsemap.testing import PASSWORD
-from responsemap.triage.models import Feedback
+from responsemap.triage.actions import CALL_AUDIT_FIELDS, CallInfo, NewFeedback, do_create_feedback
+from responsemap.triage.forms import HotlineForm, format_duration, parse_duration
+from responsemap.triage.models import CallDetails, Feedback
 
 pytestmark = pytest.mark.django_db
 ClientFor = Callable[[str], Client]
@@ -272,3 +274,164 @@ def test_unknown_or_malformed_ids_are_404(client_as: ClientFor, project: Project
     client = client_as("officer")
     for bad in ("not-a-uuid", "00000000-0000-0000-0000-000000000000"):
         assert client.get(reverse("triage:detail", args=[project.slug, bad])).status_code == 404
+
+
+# Call details (hotline) ------------------------------------------------------------------
+
+
+def call_form(**overrides: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "consent": "yes",
+        "phone": "3712 3456",
+        "language": "fr",
+        "content": "Call about the food distribution list",
+        "type_code": "question",
+        "sector": "food",
+        "urgency": "normal",
+        "gender": "unknown",
+        "age_band": "unknown",
+        "disability": "unknown",
+        "displacement": "unknown",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_call_details_are_stored_audited_and_shown(client_as: ClientFor, project: Project) -> None:
+    response = client_as("operator").post(
+        reverse("triage:hotline", args=[project.slug]),
+        call_form(duration="4:30", callback="on"),
+    )
+    assert response.status_code == 302
+    record = Feedback.objects.get(project=project)
+    call = CallDetails.objects.get(feedback=record)
+    assert call.project_id == project.pk
+    assert call.duration_seconds == 270
+    assert call.callback_requested is True
+    assert call.consent_asked is True
+    assert call.consent_answer is True
+    assert record.contact is not None
+    event = AuditEvent.objects.get(action="feedback.create", object_id=str(record.pk))
+    assert set(CALL_AUDIT_FIELDS) <= set(event.fields)
+
+    detail = client_as("officer").get(reverse("triage:detail", args=[project.slug, record.pk]))
+    page = detail.content.decode()
+    assert 'id="call-details"' in page
+    assert "4:30" in page
+    assert "Callback requested" in page
+    assert "Asked: the caller agreed" in page
+
+
+def test_call_without_details_has_no_call_card(
+    client_as: ClientFor, project: Project, make_feedback: Callable[..., Feedback]
+) -> None:
+    record = make_feedback()
+    page = client_as("officer").get(reverse("triage:detail", args=[project.slug, record.pk]))
+    assert 'id="call-details"' not in page.content.decode()
+
+
+def test_call_where_consent_was_not_asked_keeps_no_phone(
+    client_as: ClientFor, project: Project
+) -> None:
+    response = client_as("operator").post(
+        reverse("triage:hotline", args=[project.slug]), call_form(consent="not_asked")
+    )
+    assert response.status_code == 302
+    record = Feedback.objects.get(project=project)
+    assert record.contact is None
+    assert not Contact.objects.filter(project=project).exists()
+    assert not ConsentRecord.objects.filter(project=project).exists()  # nothing was asked
+    call = CallDetails.objects.get(feedback=record)
+    assert call.consent_asked is False
+    assert call.consent_answer is None
+    assert call.duration_seconds is None
+    page = client_as("officer").get(reverse("triage:detail", args=[project.slug, record.pk]))
+    assert "Not asked" in page.content.decode()
+
+
+def test_refused_consent_is_recorded_on_the_call(client_as: ClientFor, project: Project) -> None:
+    client_as("operator").post(
+        reverse("triage:hotline", args=[project.slug]), call_form(consent="no", duration="95")
+    )
+    record = Feedback.objects.get(project=project)
+    call = CallDetails.objects.get(feedback=record)
+    assert (call.consent_asked, call.consent_answer, call.duration_seconds) == (True, False, 95)
+    assert record.contact is None
+    assert ConsentRecord.objects.get(project=project).given is False
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"callback": "on", "phone": ""}, "phone", "needs the caller&#x27;s phone number"),
+        ({"callback": "on", "consent": "no"}, "consent", "needs the caller&#x27;s agreement"),
+        (
+            {"callback": "on", "consent": "not_asked"},
+            "consent",
+            "needs the caller&#x27;s agreement",
+        ),
+        ({"duration": "4:75"}, "duration", "minutes:seconds"),
+        ({"duration": "four minutes"}, "duration", "minutes:seconds"),
+        ({"duration": "-30"}, "duration", "minutes:seconds"),
+        ({"duration": "25:00:00"}, "duration", "more than a day"),
+        ({"consent": "maybe"}, "consent", "Select a valid choice"),
+    ],
+)
+def test_inconsistent_call_details_are_form_errors(
+    client_as: ClientFor,
+    project: Project,
+    overrides: dict[str, object],
+    field: str,
+    message: str,
+) -> None:
+    response = client_as("operator").post(
+        reverse("triage:hotline", args=[project.slug]), call_form(**overrides)
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert f'id="id_{field}_error"' in response.content.decode()
+    assert not Feedback.objects.exists()
+    assert not CallDetails.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("raw", "seconds"),
+    [("0", 0), ("270", 270), ("4:30", 270), ("04:05", 245), ("1:02:03", 3723)],
+)
+def test_parse_duration(raw: str, seconds: int) -> None:
+    assert parse_duration(raw) == seconds
+    assert parse_duration(format_duration(seconds)) == seconds
+
+
+def test_hotline_form_renders_three_consent_choices_and_every_coding_field(
+    client_as: ClientFor, project: Project
+) -> None:
+    page = client_as("operator").get(reverse("triage:hotline", args=[project.slug]))
+    html = page.content.decode()
+    for value in ("yes", "no", "not_asked"):
+        assert f'name="consent" value="{value}"' in html
+    for name in HotlineForm.CODING_FIELDS:
+        assert f'name="{name}"' in html
+    assert 'name="duration"' in html
+    assert 'name="callback"' in html
+    form = HotlineForm(project=project)
+    assert [f.name for f in form.coding_fields] == list(HotlineForm.CODING_FIELDS)
+
+
+def test_action_refuses_call_details_that_contradict_consent(project: Project) -> None:
+    contradictions = [
+        NewFeedback(
+            channel="hotline", content="x", consent_given=True, call=CallInfo(consent_asked=False)
+        ),
+        NewFeedback(
+            channel="hotline",
+            content="x",
+            consent_given=False,
+            call=CallInfo(consent_asked=True, consent_answer=False, callback_requested=True),
+        ),
+    ]
+    for data in contradictions:
+        with pytest.raises(ValueError, match="consent"):
+            do_create_feedback(project, data, None)
+    assert not Feedback.objects.exists()
+    assert not AuditEvent.objects.filter(action="feedback.create").exists()
