@@ -216,3 +216,9 @@ LOGGING = {
 
 # The address gateways use to reach this server (delivery-report URLs are built on it).
 RESPONSEMAP_PUBLIC_URL = env_str("RESPONSEMAP_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# The public web form's bot and abuse guards (triage/public_guard.py).
+RESPONSEMAP_FORM_MIN_SECONDS = env_int("RESPONSEMAP_FORM_MIN_SECONDS", 3)
+RESPONSEMAP_FORM_MAX_SECONDS = env_int("RESPONSEMAP_FORM_MAX_SECONDS", 2 * 3600)
+RESPONSEMAP_FORM_RATE_LIMIT = env_int("RESPONSEMAP_FORM_RATE_LIMIT", 5)
+RESPONSEMAP_FORM_RATE_WINDOW_SECONDS = env_int("RESPONSEMAP_FORM_RATE_WINDOW_SECONDS", 600)

@@ -46,19 +46,19 @@ THROTTLE_SALT = "responsemap.triage.public_form.throttle"
 
 
 def min_seconds() -> float:
-    return float(getattr(settings, "RESPONSEMAP_FORM_MIN_SECONDS", 3))
+    return float(settings.RESPONSEMAP_FORM_MIN_SECONDS)
 
 
 def max_seconds() -> float:
-    return float(getattr(settings, "RESPONSEMAP_FORM_MAX_SECONDS", 2 * 3600))
+    return float(settings.RESPONSEMAP_FORM_MAX_SECONDS)
 
 
 def rate_limit() -> int:
-    return int(getattr(settings, "RESPONSEMAP_FORM_RATE_LIMIT", 5))
+    return int(settings.RESPONSEMAP_FORM_RATE_LIMIT)
 
 
 def rate_window_seconds() -> int:
-    return int(getattr(settings, "RESPONSEMAP_FORM_RATE_WINDOW_SECONDS", 600))
+    return int(settings.RESPONSEMAP_FORM_RATE_WINDOW_SECONDS)
 
 
 class Verdict(Enum):
