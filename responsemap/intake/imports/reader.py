@@ -1,0 +1,218 @@
+"""Read an uploaded CSV or XLSX file into a header row and data rows.
+
+Nothing here knows about feedback: a table is header names and cells. Limits are
+checked while reading, so an oversized or hostile file (a zip bomb posing as XLSX)
+is refused before it costs much memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from openpyxl import load_workbook
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 50_000
+MAX_COLUMNS = 500
+# An XLSX file is a zip; refuse one that unpacks to more than this.
+MAX_UNPACKED_BYTES = 150 * 1024 * 1024
+DELIMITERS = ",;\t|"
+
+Cell = str | datetime | date | time
+
+
+class UnreadableFile(ValueError):
+    """The file can't be imported; ``code`` names why (see ``FILE_PROBLEMS``)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    # (row number as a spreadsheet shows it — the header is row 1 —, cells)
+    rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
+
+
+def kind_for(file_name: str, head: bytes) -> str:
+    """ "csv" or "xlsx" from the name, checked against the first bytes."""
+    name = file_name.lower()
+    if name.endswith(".xlsx"):
+        if not head.startswith(b"PK\x03\x04"):
+            raise UnreadableFile("bad_xlsx")
+        return "xlsx"
+    if name.endswith(".xls"):
+        raise UnreadableFile("old_excel")
+    if name.endswith((".csv", ".tsv", ".txt")):
+        if head.startswith(b"PK\x03\x04"):
+            raise UnreadableFile("bad_csv")
+        return "csv"
+    raise UnreadableFile("unknown_kind")
+
+
+def read_table(kind: str, data: bytes) -> Table:
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableFile("too_large")
+    if not data.strip():
+        raise UnreadableFile("empty")
+    table = _read_xlsx(data) if kind == "xlsx" else _read_csv(data)
+    if not any(table.headers):
+        raise UnreadableFile("no_header")
+    if not table.rows:
+        raise UnreadableFile("no_rows")
+    return table
+
+
+def read_headers(kind: str, data: bytes) -> tuple[list[str], int | None]:
+    """Header names and the number of data rows (None: counted later), for the upload.
+
+    A CSV is read whole (fast, and its row limit is checked at once); an XLSX only up
+    to its header row, as reading 50,000 rows of one takes seconds: the check, in the
+    background, counts them.
+    """
+    if kind != "xlsx":
+        table = read_table(kind, data)
+        return table.headers, len(table.rows)
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableFile("too_large")
+    book = _open_xlsx(data)
+    try:
+        header = next(book.worksheets[0].iter_rows(values_only=True), None)
+    except Exception:
+        raise UnreadableFile("bad_xlsx") from None
+    finally:
+        book.close()
+    if header is None:
+        raise UnreadableFile("no_header")
+    headers = _headers([_cell(v) for v in header])
+    if not any(headers):
+        raise UnreadableFile("no_header")
+    return headers, None
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without a byte-order mark), UTF-16 with its mark (Excel's "Unicode
+    text"), else Windows-1252 (old Excel CSVs)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise UnreadableFile("bad_csv") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter used most in the header line (Kobo exports use ";" by default)."""
+    header = text.split("\n", 1)[0]
+    counts = {d: _count_outside_quotes(header, d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _count_outside_quotes(line: str, char: str) -> int:
+    count, quoted = 0, False
+    for c in line:
+        if c == '"':
+            quoted = not quoted
+        elif c == char and not quoted:
+            count += 1
+    return count
+
+
+def _read_csv(data: bytes) -> Table:
+    text = decode_text(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise UnreadableFile("no_header")
+        table = Table(headers=_headers(header))
+        for number, raw in enumerate(reader, start=2):
+            _add_row(table, number, list(raw))
+    except csv.Error:
+        raise UnreadableFile("bad_csv") from None
+    return table
+
+
+def _open_xlsx(data: bytes) -> Any:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
+                raise UnreadableFile("too_large")
+    except zipfile.BadZipFile:
+        raise UnreadableFile("bad_xlsx") from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "no default style" and the like
+            return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds on a broken file
+        raise UnreadableFile("bad_xlsx") from None
+
+
+def _read_xlsx(data: bytes) -> Table:
+    book = _open_xlsx(data)
+    try:
+        # The first sheet: Kobo puts the submissions there and repeat groups after it.
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise UnreadableFile("no_header")
+        table = Table(headers=_headers([_cell(v) for v in header]))
+        for number, values in enumerate(rows, start=2):
+            _add_row(table, number, [_cell(v) for v in values])
+    except UnreadableFile:
+        raise
+    except Exception:
+        raise UnreadableFile("bad_xlsx") from None
+    finally:
+        book.close()
+    return table
+
+
+def _headers(raw: list[Any]) -> list[str]:
+    if len(raw) > MAX_COLUMNS:
+        raise UnreadableFile("too_many_columns")
+    headers = [str(h).strip() for h in raw]
+    while headers and not headers[-1]:
+        headers.pop()
+    return headers
+
+
+def _add_row(table: Table, number: int, cells: list[Cell]) -> None:
+    width = len(table.headers)
+    cells = (cells + [""] * width)[:width]
+    if not any(_filled(c) for c in cells):
+        return  # blank lines don't count, but row numbers stay those of the file
+    if len(table.rows) >= MAX_ROWS:
+        raise UnreadableFile("too_many_rows")
+    table.rows.append((number, cells))
+
+
+def _filled(cell: Cell) -> bool:
+    return not isinstance(cell, str) or bool(cell.strip())
+
+
+def _cell(value: Any) -> Cell:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date | time):
+        return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        # A phone number or an id typed into a number cell: 50937123456.0 → "50937123456".
+        return str(int(value))
+    return str(value)
