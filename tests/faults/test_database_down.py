@@ -153,12 +153,15 @@ def test_database_outage_gives_503_and_loses_nothing(cluster: Cluster, tmp_path:
     )  # fmt: skip
     url = f"http://127.0.0.1:{web_port}/channels/{channel_id}/receive"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             try:
-                requests.get(f"http://127.0.0.1:{web_port}/healthz", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+                if requests.get(f"http://127.0.0.1:{web_port}/healthz", timeout=5).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            pytest.fail("gunicorn did not start within 60 s")
         assert post(url, "before-outage").status_code == 200
 
         cluster.stop()
