@@ -4,8 +4,9 @@ Each benchmark runs in its own process with an isolated environment (temporary v
 dir and key dir, random master key, test settings without DEBUG): Django settings are
 process-global, and nothing may touch ``var/`` or a real database. PostgreSQL gets a
 fresh ``bench_responsemap`` database, dropped afterwards; if the server can't be
-reached, that database is skipped. Figures are reported, never enforced: the exit
-status is 0 whatever the ratios.
+reached, that database is skipped. ``inbound`` (webhook throughput through gunicorn, and
+end to end with ``db_worker``s) runs on PostgreSQL only, in its own ``bench_inbound``
+database. Figures are reported, never enforced: the exit status is 0 whatever the ratios.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from benchmarks._env import (
     recreate_postgres_database,
 )
 
-BENCHMARKS = ("encryption", "redaction")
+BENCHMARKS = ("encryption", "redaction", "inbound")
 DATABASES = ("sqlite", "postgres")
 REDACTION_SCRIPT = REPO_ROOT / "benchmarks" / "bench_redaction.py"
 TIMEOUT_SECONDS = 3600
@@ -108,6 +109,25 @@ def redaction(workdir: Path) -> dict[str, Any]:
     return results[-1] if results else {"status": "ran"}
 
 
+def inbound(database: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Webhook intake under load (benchmarks/bench_inbound.py); PostgreSQL only."""
+    if database != "postgres":
+        print(f"inbound on {database}: skipped (PostgreSQL only: one SQLite writer at a time)\n")
+        return {"skipped": "PostgreSQL only"}
+    command = [sys.executable, "-m", "benchmarks.bench_inbound", "--postgres-url"]
+    command.append(args.postgres_url)
+    if args.quick:
+        command.append("--quick")
+    if args.profile:
+        command.append("--profile")
+    code, results = run_child(command, {})
+    print()
+    if code != 0 or not results:
+        print(f"inbound on {database}: failed (exit status {code})\n")
+        return {"failed": code}
+    return results[-1]
+
+
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--only", choices=BENCHMARKS, help="run one benchmark")
@@ -142,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 summary["encryption"] = {db: encryption(db, workdir, args) for db in args.databases}
             if args.only in (None, "redaction"):
                 summary["redaction"] = redaction(workdir)
+            if args.only in (None, "inbound"):
+                summary["inbound"] = {db: inbound(db, args) for db in args.databases}
         except Exception as exc:  # report, never gate
             print(f"benchmarks: stopped by {type(exc).__name__}: {exc}")
             summary["error"] = f"{type(exc).__name__}: {exc}"

@@ -56,7 +56,11 @@ def _resolve_contact(channel: Channel, inbound: Inbound, country: str) -> tuple[
             )
         except InvalidPhone:
             pass  # short codes and alphanumeric senders: keep them as a handle
-    handle = inbound.sender if inbound.is_handle else f"{channel.kind}:{inbound.sender}"
+    # A handle is always namespaced by the channel's own kind, so a relay can't pose as
+    # another channel's contact ("telegram:123" sent through a webhook).
+    handle = inbound.sender
+    if not handle.startswith(f"{channel.kind}:"):
+        handle = f"{channel.kind}:{handle}"
     return do_get_or_create_contact_by_handle(project_id=channel.project_id, handle=handle)
 
 
@@ -65,6 +69,7 @@ def do_receive_message(channel: Channel, inbound: Inbound) -> Received:
         channel=channel, provider_message_id=inbound.provider_message_id
     ).first()
     if existing is not None:
+        _requeue_if_unprocessed(existing)
         return Received(existing, created=False)
     project = channel.project
     policy = IntakePolicy.objects.filter(project_id=channel.project_id).first()
@@ -109,8 +114,20 @@ def do_receive_message(channel: Channel, inbound: Inbound) -> Received:
         again = InboundMessage.objects.get(
             channel=channel, provider_message_id=inbound.provider_message_id
         )
+        _requeue_if_unprocessed(again)
         return Received(again, created=False)
     return Received(message, created=True)
+
+
+def _requeue_if_unprocessed(message: InboundMessage) -> None:
+    """A gateway resends only what we did not acknowledge. If the process died between
+    commit and enqueue, the resend is the only chance to queue it; the task is
+    idempotent, so an extra enqueue is harmless."""
+    if (
+        message.kind == InboundMessage.Kind.MESSAGE
+        and message.state == InboundMessage.State.RECEIVED
+    ):
+        transaction.on_commit(lambda: _enqueue_processing(message.pk))
 
 
 def _enqueue_processing(message_id: object) -> None:

@@ -68,6 +68,9 @@ class ChannelType:
     label: ClassVar[str]
     # Largest request body accepted, in bytes.
     max_body: ClassVar[int] = 64 * 1024
+    # True when the provider posts delivery statuses to the inbound URL along with
+    # messages (WhatsApp Cloud API): the receive view then applies parse_status() too.
+    statuses_on_receive: ClassVar[bool] = False
 
     def verify(self, request: HttpRequest, channel: Channel, secrets: dict[str, str]) -> None:
         """Raise ``Rejected(401/403, …)`` unless the request really comes from the provider."""

@@ -13,12 +13,12 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from responsemap.intake.channels.base import ChannelType, Rejected
+from responsemap.intake.channels.base import ChannelType, Inbound, Rejected
 from responsemap.intake.channels.registry import adapter_for
 from responsemap.intake.messaging import do_receive_message, do_record_delivery
 from responsemap.intake.models import Channel
@@ -53,6 +53,8 @@ def webhook(view: View) -> Callable[[HttpRequest, str], HttpResponse]:
             return refusal(exc.status, exc.reason)
         except RequestDataTooBig:
             return refusal(413, "body too large")
+        except (SuspiciousOperation, BadRequest) as exc:  # e.g. too many form/query fields
+            return refusal(400, f"malformed request: {type(exc).__name__}")
         except ValueError as exc:  # e.g. a malformed channel id or Content-Length
             return refusal(400, f"malformed request: {type(exc).__name__}")
         except (OperationalError, InterfaceError, DatabaseError):
@@ -64,12 +66,26 @@ def webhook(view: View) -> Callable[[HttpRequest, str], HttpResponse]:
     return wrapper
 
 
+def check_storable(inbound: Inbound) -> None:
+    """An id the database can't store would be a 503 and a gateway retrying for ever."""
+    pid = inbound.provider_message_id
+    if not 0 < len(pid) <= 128 or not pid.isprintable():
+        raise Rejected(400, "provider message id is empty, too long or not printable")
+
+
 @webhook
 def receive(request: HttpRequest, adapter: ChannelType, channel: Channel) -> HttpResponse:
+    # Parse everything before storing anything: a malformed part refuses the whole request.
+    messages = adapter.parse(request, channel)
+    reports = adapter.parse_status(request, channel) if adapter.statuses_on_receive else []
+    for inbound in messages:
+        check_storable(inbound)
     stored = 0
-    for inbound in adapter.parse(request, channel):
+    for inbound in messages:
         if do_receive_message(channel, inbound).created:
             stored += 1
+    for report in reports:
+        do_record_delivery(channel, report.provider_message_id, report.state, report.outbound_id)
     return adapter.acknowledge(request, channel, stored)
 
 

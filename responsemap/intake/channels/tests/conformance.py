@@ -47,6 +47,9 @@ class Case:
     address = "+50930000000"
     sender = "+50937001122"  # as the provider writes a sender (phone channels)
     expected_status = 200
+    # False for providers that never report delivery (Telegram's Bot API): the suite
+    # then checks that replies go out, and stops there.
+    delivery_reports = True
     config: dict[str, Any] = {}
     secrets: dict[str, str] = {}
 

@@ -129,6 +129,8 @@ def test_reply_goes_out_through_the_provider_and_reports_update_it(
     notice = OutboundMessage.objects.get(channel=channel, purpose="notice")
     assert notice.state == OutboundMessage.State.SENT
 
+    if not case.delivery_reports:
+        return
     report = case.status(channel, reply.provider_message_id, "delivered")
     assert report.send(Client(), status_url(channel)).status_code == 200
     reply.refresh_from_db()

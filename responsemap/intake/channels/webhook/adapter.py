@@ -46,7 +46,7 @@ def _json(request: HttpRequest) -> dict[str, Any]:
         raise Rejected(415, "send application/json")
     try:
         data = json.loads(request.body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # bad JSON or UTF-8, huge integers, deep nesting
         raise Rejected(400, "body is not valid JSON") from None
     if not isinstance(data, dict):
         raise Rejected(400, "body must be a JSON object")
@@ -58,6 +58,8 @@ def _text(item: dict[str, Any], key: str, *, required: bool = True, limit: int =
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise Rejected(400, f"'{key}' must be a string")
     value = str(value).strip()
+    if "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value):
+        raise Rejected(400, f"'{key}' contains characters that can't be stored")
     if required and not value:
         raise Rejected(400, f"'{key}' is required")
     if len(value) > limit:
@@ -76,7 +78,7 @@ class WebhookType(ChannelType):
             raise Rejected(403, "channel has no secret configured")
         if not given:
             raise Rejected(401, f"missing {SIGNATURE_HEADER} header")
-        if not hmac.compare_digest(given, sign(secret, request.body)):
+        if not hmac.compare_digest(given.encode(), sign(secret, request.body).encode()):
             raise Rejected(403, "signature does not match the body")
 
     def parse(self, request: HttpRequest, channel: Channel) -> list[Inbound]:
@@ -96,6 +98,8 @@ class WebhookType(ChannelType):
                     raise Rejected(400, "'sent_at' is not an ISO-8601 time") from None
                 if sent_at.tzinfo is None:
                     raise Rejected(400, "'sent_at' needs a time zone")
+                if not 2000 <= sent_at.year <= 2100:  # else converting to UTC may overflow
+                    raise Rejected(400, "'sent_at' is not a plausible time")
             messages.append(
                 Inbound(
                     provider_message_id=_text(item, "id"),
