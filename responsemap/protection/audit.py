@@ -105,7 +105,9 @@ def record_events(specs: list[EventSpec]) -> list[AuditEvent]:
     ctx = current_request()
     now = timezone.now()
     written: list[AuditEvent] = []
-    with transaction.atomic():
+    # No savepoint: the events belong to the caller's transaction anyway (two statements
+    # fewer on every audited action).
+    with transaction.atomic(savepoint=False):
         for chain in dict.fromkeys(chain_for(s.project_id) for s in specs):
             head = _lock_head(chain)
             events = []

@@ -3,13 +3,11 @@ processors in TriageConfig.ready)."""
 
 from __future__ import annotations
 
-from django.db import transaction
-
 from responsemap.intake.models import InboundMessage
 from responsemap.protection.present import open_for_system
 from responsemap.triage.choices import Channel
 from responsemap.triage.models import Feedback
-from responsemap.triage.tasks import redact_feedback
+from responsemap.triage.tasks import apply_redaction
 
 FEEDBACK_CHANNEL = {
     "telegram": Channel.TELEGRAM,
@@ -31,6 +29,9 @@ def create_feedback_from_inbound(message: InboundMessage) -> None:
         contact=message.contact,
         language=message.contact.language if message.contact else "",
     )
-    feedback.content = open_for_system(message, "text", purpose="create feedback") or ""
+    text = open_for_system(message, "text", purpose="create feedback") or ""
+    feedback.content = text
+    # Already in the worker, after the message was safely stored: redact here rather
+    # than through a second task (one task per message instead of two).
+    apply_redaction(feedback, text)
     feedback.save(force_insert=True)
-    transaction.on_commit(lambda: redact_feedback.enqueue(str(feedback.pk)))

@@ -36,12 +36,18 @@ def redact_feedback(feedback_id: str) -> None:
         if feedback is None:
             return
         text = open_for_system(feedback, "content", purpose="redaction") or ""
-        feedback.redacted_content = redact(text, redaction_policy(feedback))
-        feedback.redacted_at = timezone.now()
-        fields = ["redacted_content", "redacted_at"]
-        if feedback.area_id is None:
-            area = area_named_in(feedback.project_id, feedback.redacted_content)
-            if area is not None:
-                feedback.area = area
-                fields.append("area")
-        feedback.save(update_fields=fields)
+        feedback.save(update_fields=apply_redaction(feedback, text))
+
+
+def apply_redaction(feedback: Feedback, text: str) -> list[str]:
+    """Fill the redacted copy (and the area, if the text names one); returns the fields
+    changed."""
+    feedback.redacted_content = redact(text, redaction_policy(feedback))
+    feedback.redacted_at = timezone.now()
+    fields = ["redacted_content", "redacted_at"]
+    if feedback.area_id is None:
+        area = area_named_in(feedback.project_id, feedback.redacted_content)
+        if area is not None:
+            feedback.area = area
+            fields.append("area")
+    return fields
