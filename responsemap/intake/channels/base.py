@@ -9,6 +9,7 @@ idempotency, 503 when the database is down — so every adapter behaves the same
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -45,6 +46,22 @@ class Inbound:
     @property
     def is_handle(self) -> bool:
         return ":" in self.sender and not self.sender.startswith("+")
+
+
+def json_object(request: HttpRequest) -> dict[str, Any]:
+    """The POSTed JSON object, or ``Rejected`` with a reason (never an exception that
+    would become a 500: bad UTF-8, huge integers, deep nesting)."""
+    if request.method != "POST":
+        raise Rejected(405, "use POST")
+    if not (request.content_type or "").startswith("application/json"):
+        raise Rejected(415, "send application/json")
+    try:
+        data = json.loads(request.body)
+    except (ValueError, RecursionError):
+        raise Rejected(400, "body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise Rejected(400, "body must be a JSON object")
+    return data
 
 
 @dataclass(frozen=True)

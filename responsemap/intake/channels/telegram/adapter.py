@@ -27,7 +27,6 @@ Channel: ``address`` is the bot's @username (for people); ``secrets`` =
 from __future__ import annotations
 
 import hmac
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +40,7 @@ from responsemap.intake.channels.base import (
     Outgoing,
     Rejected,
     SendFailed,
+    json_object,
 )
 from responsemap.intake.models import Channel
 
@@ -69,17 +69,7 @@ MEDIA = {
 
 
 def _update(request: HttpRequest) -> dict[str, Any]:
-    if request.method != "POST":
-        raise Rejected(405, "use POST")
-    if not (request.content_type or "").startswith("application/json"):
-        raise Rejected(415, "send application/json")
-    try:
-        data = json.loads(request.body)
-    except (ValueError, RecursionError):  # bad JSON or UTF-8, huge numbers, deep nesting
-        raise Rejected(400, "body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise Rejected(400, "an Update must be a JSON object")
-    return data
+    return json_object(request)
 
 
 def _object(parent: dict[str, Any], key: str) -> dict[str, Any] | None:

@@ -28,6 +28,7 @@ from responsemap.intake.channels.base import (
     Rejected,
     SendFailed,
     StatusReport,
+    json_object,
 )
 from responsemap.intake.models import Channel
 
@@ -37,20 +38,6 @@ MAX_TEXT = 4096
 
 def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def _json(request: HttpRequest) -> dict[str, Any]:
-    if request.method != "POST":
-        raise Rejected(405, "use POST")
-    if not (request.content_type or "").startswith("application/json"):
-        raise Rejected(415, "send application/json")
-    try:
-        data = json.loads(request.body)
-    except (ValueError, RecursionError):  # bad JSON or UTF-8, huge integers, deep nesting
-        raise Rejected(400, "body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise Rejected(400, "body must be a JSON object")
-    return data
 
 
 def _text(item: dict[str, Any], key: str, *, required: bool = True, limit: int = 128) -> str:
@@ -82,7 +69,7 @@ class WebhookType(ChannelType):
             raise Rejected(403, "signature does not match the body")
 
     def parse(self, request: HttpRequest, channel: Channel) -> list[Inbound]:
-        data = _json(request)
+        data = json_object(request)
         items = data.get("messages", [data])
         if not isinstance(items, list) or not items or len(items) > 100:
             raise Rejected(400, "'messages' must be a list of 1 to 100 objects")
@@ -111,7 +98,7 @@ class WebhookType(ChannelType):
         return messages
 
     def parse_status(self, request: HttpRequest, channel: Channel) -> list[StatusReport]:
-        data = _json(request)
+        data = json_object(request)
         items = data.get("statuses", [data])
         if not isinstance(items, list):
             raise Rejected(400, "'statuses' must be a list")

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -55,6 +54,7 @@ from responsemap.intake.channels.base import (
     Rejected,
     SendFailed,
     StatusReport,
+    json_object,
 )
 from responsemap.intake.models import Channel
 
@@ -112,16 +112,7 @@ def _check_subscription(request: HttpRequest, secrets: dict[str, str]) -> None:
 
 
 def _event(request: HttpRequest) -> dict[str, Any]:
-    if request.method != "POST":
-        raise Rejected(405, "use POST")
-    if not (request.content_type or "").startswith("application/json"):
-        raise Rejected(415, "send application/json")
-    try:
-        data = json.loads(request.body)
-    except (ValueError, RecursionError):  # bad JSON or UTF-8, huge numbers, deep nesting
-        raise Rejected(400, "body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise Rejected(400, "body must be a JSON object")
+    data = json_object(request)
     if data.get("object") != "whatsapp_business_account":
         raise Rejected(400, "'object' must be whatsapp_business_account")
     return data
