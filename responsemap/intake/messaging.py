@@ -165,45 +165,39 @@ def _send_consent_notice(
 
 def do_opt_out(contact: Contact, channel: Channel, message: InboundMessage | None) -> None:
     """Opt out at once; one confirmation, then nothing more."""
-    updated = Contact.objects.filter(pk=contact.pk, opted_out_at__isnull=True).update(
-        opted_out_at=timezone.now()
-    )
-    contact.refresh_from_db(fields=["opted_out_at"])
-    record_event(
-        "contact.opt_out",
-        project_id=channel.project_id,
-        object_type="contact",
-        object_id=contact.pk,
-        purpose=channel.kind,
-    )
-    if updated:
-        do_queue_outbound(
-            channel=channel,
-            contact=contact,
-            purpose=OutboundMessage.Purpose.OPT_OUT_CONFIRMATION,
-            text=confirmation("opt_out", contact.language),
-            in_reply_to=message,
-        )
+    _set_opted_out(contact, channel, message, opted_out=True)
 
 
 def do_opt_in(contact: Contact, channel: Channel, message: InboundMessage | None) -> None:
-    updated = Contact.objects.filter(pk=contact.pk, opted_out_at__isnull=False).update(
-        opted_out_at=None
+    _set_opted_out(contact, channel, message, opted_out=False)
+
+
+def _set_opted_out(
+    contact: Contact, channel: Channel, message: InboundMessage | None, *, opted_out: bool
+) -> None:
+    # Conditional update: only the message that changes the state sends a confirmation,
+    # so a second STOP (or two at once) confirms nothing more.
+    changed = Contact.objects.filter(pk=contact.pk, opted_out_at__isnull=opted_out).update(
+        opted_out_at=timezone.now() if opted_out else None
     )
     contact.refresh_from_db(fields=["opted_out_at"])
     record_event(
-        "contact.opt_in",
+        "contact.opt_out" if opted_out else "contact.opt_in",
         project_id=channel.project_id,
         object_type="contact",
         object_id=contact.pk,
         purpose=channel.kind,
     )
-    if updated:
+    if changed:
         do_queue_outbound(
             channel=channel,
             contact=contact,
-            purpose=OutboundMessage.Purpose.OPT_IN_CONFIRMATION,
-            text=confirmation("opt_in", contact.language),
+            purpose=(
+                OutboundMessage.Purpose.OPT_OUT_CONFIRMATION
+                if opted_out
+                else OutboundMessage.Purpose.OPT_IN_CONFIRMATION
+            ),
+            text=confirmation("opt_out" if opted_out else "opt_in", contact.language),
             in_reply_to=message,
         )
 
