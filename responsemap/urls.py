@@ -19,6 +19,7 @@ urlpatterns = [
     path("channels/", include("responsemap.intake.channels.urls")),
     path("p/<slug:slug>/", project_views.project_home, name="project_home"),
     path("p/<slug:slug>/", include("responsemap.triage.urls")),
+    path("p/<slug:slug>/intake/", include("responsemap.intake.urls")),
     path("p/<slug:slug>/imports/", include("responsemap.intake.imports.urls")),
     path("f/<slug:slug>/", include("responsemap.triage.public_urls")),
 ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from responsemap.intake.models import Channel, Contact
+from responsemap.intake.models import Channel, ConsentNotice, Contact
 from responsemap.intake.phones import normalise_phone, phone_index
 from responsemap.protection.viewer import ProjectId
 
@@ -24,4 +24,11 @@ def channel_for_webhook(channel_id: str) -> Channel | None:
         Channel.objects.select_related("project")
         .filter(pk=key, is_active=True, project__status__in=["design", "active"])
         .first()
+    )
+
+
+def consent_notices_of(project_id: ProjectId) -> list[ConsentNotice]:
+    """Every version of the project's consent notices, newest first per language."""
+    return list(
+        ConsentNotice.objects.filter(project_id=project_id).order_by("language", "-version")
     )

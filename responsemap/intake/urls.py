@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from responsemap.intake import notices
+
+app_name = "intake_admin"
+urlpatterns = [
+    path("consent-notice/", notices.consent_notices, name="notices"),
+]
