@@ -27,3 +27,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
+# No persistent connections in tests: a live-server thread's idle connection would keep
+# the PostgreSQL test database from being dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
