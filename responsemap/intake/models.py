@@ -134,6 +134,8 @@ class Channel(models.Model):
     is_active = models.BooleanField(default=True)
     # Outbound messages per second this channel may send.
     send_rate = models.FloatField(default=5.0)
+    # The next free sending slot (Unix time), shared by every worker through this row.
+    next_send_at = models.FloatField(default=0.0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

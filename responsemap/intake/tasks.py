@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from datetime import timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -23,7 +24,6 @@ from responsemap.intake.models import Channel, InboundMessage, OutboundMessage
 from responsemap.intake.processing import processors
 from responsemap.lib.tasks import enqueue_at
 from responsemap.protection.present import open_for_system
-from responsemap.protection.viewer import ProjectId
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -64,18 +64,18 @@ def recipient_of(message: OutboundMessage) -> str:
     return handle.split(":", 1)[-1]
 
 
-def _claim_send_slot(channel_id: ProjectId, rate: float) -> float:
+def claim_send_slot(channel_id: UUID | str, rate: float) -> float:
     """Seconds to wait so the channel sends at most ``rate`` messages a second.
 
-    The slot is kept in the channel's config row under a lock, so several workers on
+    The slot is kept on the channel's row under a lock, so several workers on
     several machines share one rate.
     """
     with transaction.atomic():
         channel = Channel.objects.select_for_update().get(pk=channel_id)
         now = time.time()
-        slot = max(now, float(channel.config.get("_next_send_at", 0)))
-        channel.config["_next_send_at"] = slot + 1.0 / max(rate, 0.01)
-        channel.save(update_fields=["config"])
+        slot = max(now, channel.next_send_at)
+        channel.next_send_at = slot + 1.0 / max(rate, 0.01)
+        channel.save(update_fields=["next_send_at"])
     return slot - now
 
 
@@ -98,7 +98,7 @@ def send_outbound(outbound_id: str) -> None:
             return
         message.attempts += 1
         message.save(update_fields=["attempts"])
-    wait = _claim_send_slot(message.channel_id, message.channel.send_rate)
+    wait = claim_send_slot(message.channel_id, message.channel.send_rate)
     if wait > MAX_THROTTLE_SLEEP:
         enqueue_at(send_outbound, timezone.now() + timedelta(seconds=wait), outbound_id)
         OutboundMessage.objects.filter(pk=outbound_id).update(attempts=message.attempts - 1)

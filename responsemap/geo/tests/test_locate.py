@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from responsemap.geo.locate import area_named_in, bounds_of, coarsen, locate_point
@@ -15,7 +17,7 @@ def square(x0: float, y0: float, size: float) -> dict[str, object]:
 
 
 def make_area(
-    project: Project, pcode: str, level: int, geometry: dict[str, object], **kw: object
+    project: Project, pcode: str, level: int, geometry: dict[str, object], **kw: Any
 ) -> AdminArea:
     minx, miny, maxx, maxy = bounds_of(geometry)
     return AdminArea.objects.create(

@@ -11,7 +11,7 @@ from responsemap.intake.channels.base import Inbound
 from responsemap.intake.keywords import classify
 from responsemap.intake.messaging import do_queue_outbound, do_receive_message
 from responsemap.intake.models import Channel, Contact, IntakePolicy, OutboundMessage
-from responsemap.intake.tasks import send_outbound
+from responsemap.intake.tasks import claim_send_slot, send_outbound
 from responsemap.projects.models import Project
 
 SEND_URL = "https://relay.example.org/send"
@@ -127,3 +127,11 @@ def test_project_stop_words_are_used(channel: Channel, project: Project) -> None
     contact = receive(channel, "m1", "Kansèl")
     contact.refresh_from_db()
     assert contact.opted_out_at is not None
+
+
+@pytest.mark.django_db
+def test_send_slots_keep_to_the_channel_rate(channel: Channel) -> None:
+    waits = [claim_send_slot(channel.pk, rate=2.0) for _ in range(4)]
+    # Slots half a second apart, shared through the channel row by every worker.
+    assert waits[0] == pytest.approx(0, abs=0.05)
+    assert [round(w - waits[0], 1) for w in waits] == [0.0, 0.5, 1.0, 1.5]
