@@ -130,4 +130,4 @@ class Command(BaseCommand):
         for username, role in rows:
             self.stdout.write(f"{username:<12}{role:<{width + 2}}{DEMO_PASSWORD}")
         self.stdout.write("")
-        self.stdout.write(f"Open {URL} (run: manage.py runserver)")
+        self.stdout.write(f"Open {URL} and sign in with one of these accounts.")
