@@ -2,16 +2,8 @@ from __future__ import annotations
 
 import uuid
 
-from responsemap.intake.models import Channel, ConsentNotice, Contact
-from responsemap.intake.phones import normalise_phone, phone_index
+from responsemap.intake.models import Channel, ConsentNotice
 from responsemap.protection.viewer import ProjectId
-
-
-def find_contact_by_phone(project_id: ProjectId, country: str, raw_phone: str) -> Contact | None:
-    e164 = normalise_phone(raw_phone, country)
-    return Contact.objects.filter(
-        project_id=project_id, phone_index=phone_index(project_id, e164)
-    ).first()
 
 
 def channel_for_webhook(channel_id: str) -> Channel | None:

@@ -66,7 +66,3 @@ def policies_for(model: type[models.Model] | models.Model) -> dict[str, FieldPol
         return _CATALOGUE[label]
     except KeyError:
         raise LookupError(f"{label} is not in the field catalogue") from None
-
-
-def highest_classification(model: type[models.Model] | models.Model) -> Classification:
-    return max(p.classification for p in policies_for(model).values())
