@@ -37,21 +37,35 @@ def coarsen(lat: float, lon: float, decimals: int = 2) -> tuple[float, float]:
     return round(lat, decimals), round(lon, decimals)
 
 
+class AreaNames:
+    """A project's area names (every language) and P-codes, loaded once and matched
+    against many texts (a batch of messages)."""
+
+    def __init__(self, project_id: ProjectId) -> None:
+        self.needles: list[tuple[list[str], AdminArea]] = []
+        areas = AdminArea.objects.filter(project_id=project_id).only(
+            "pk", "pcode", "name", "names", "level"
+        )
+        for area in areas:
+            names = {area.name, area.pcode, *[str(n) for n in area.names.values()]}
+            needles = [n.casefold().strip() for n in names]
+            self.needles.append(([n for n in needles if len(n) >= 3], area))
+
+    def find(self, text: str) -> AdminArea | None:
+        """The deepest area whose name or P-code appears in ``text``, as a whole word."""
+        haystack = f" {text.casefold()} "
+        best: AdminArea | None = None
+        for needles, area in self.needles:
+            if best is not None and area.level <= best.level:
+                continue
+            if any(_mentions(haystack, needle) for needle in needles):
+                best = area
+        return best
+
+
 def area_named_in(project_id: ProjectId, text: str) -> AdminArea | None:
     """The deepest area whose name (in any language) or P-code appears in ``text``."""
-    haystack = f" {text.casefold()} "
-    best: AdminArea | None = None
-    for area in AdminArea.objects.filter(project_id=project_id).only(
-        "pk", "pcode", "name", "names", "level"
-    ):
-        names = {area.name, area.pcode, *[str(n) for n in area.names.values()]}
-        for name in names:
-            needle = name.casefold().strip()
-            if len(needle) >= 3 and _mentions(haystack, needle):
-                if best is None or area.level > best.level:
-                    best = area
-                break
-    return best
+    return AreaNames(project_id).find(text)
 
 
 def _mentions(haystack: str, needle: str) -> bool:

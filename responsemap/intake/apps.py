@@ -9,4 +9,15 @@ class IntakeConfig(AppConfig):
     verbose_name = "Intake"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
         from responsemap.intake import catalogue  # noqa: F401  (declares the fields)
+        from responsemap.intake.models import Channel, IntakePolicy
+        from responsemap.intake.queries import forget_channels
+        from responsemap.projects.models import Project
+
+        # The inbound view caches channels per process; a change made here is seen at
+        # once here, and within CHANNEL_CACHE_SECONDS in other processes.
+        for model in (Channel, IntakePolicy, Project):
+            post_save.connect(forget_channels, sender=model, dispatch_uid=f"forget-{model}")
+            post_delete.connect(forget_channels, sender=model, dispatch_uid=f"forget-{model}-")

@@ -13,9 +13,11 @@ Design:
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from responsemap.intake.actions import (
@@ -34,12 +36,23 @@ from responsemap.intake.models import (
     IntakePolicy,
     OutboundMessage,
 )
-from responsemap.intake.phones import InvalidPhone
-from responsemap.intake.tasks import process_inbound, send_outbound
+from responsemap.intake.phones import InvalidPhone, normalise_phone, phone_index
+from responsemap.intake.tasks import schedule_processing, send_outbound
+from responsemap.lib import rawsql
 from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import Viewer
 
 OPT_OUT_EXEMPT = {OutboundMessage.Purpose.OPT_OUT_CONFIRMATION}
+MESSAGE_COLUMNS = (
+    "id", "project_id", "channel_id", "provider_message_id", "contact_id", "text", "kind", "state",
+    "sent_at", "received_at", "meta",
+)  # fmt: skip
+MESSAGE_KEY = ("channel_id", "provider_message_id")
+TEXT_FIELD = InboundMessage._meta.get_field("text")
+PROJECT_FIELD = Contact._meta.get_field("project")
+CONTACT_BY_INDEX = (
+    f"SELECT id FROM {Contact._meta.db_table} WHERE project_id = %s AND phone_index = %s"  # noqa: S608
+)
 
 
 @dataclass(frozen=True)
@@ -64,20 +77,92 @@ def _resolve_contact(channel: Channel, inbound: Inbound, country: str) -> tuple[
     return do_get_or_create_contact_by_handle(project_id=channel.project_id, handle=handle)
 
 
-def do_receive_message(channel: Channel, inbound: Inbound) -> Received:
+def do_receive_message(
+    channel: Channel,
+    inbound: Inbound,
+    *,
+    stop_words: Iterable[str] | None = None,
+    start_words: Iterable[str] | None = None,
+) -> Received:
+    """Store one inbound message (and its audit event) in one transaction.
+
+    ``stop_words``/``start_words``: the project's extra keywords, if the caller has them
+    (the inbound view caches them per channel); else they are read from its policy.
+    """
+    if stop_words is None or start_words is None:
+        policy = IntakePolicy.objects.filter(project_id=channel.project_id).first()
+        stop_words = policy.stop_words if policy else ()
+        start_words = policy.start_words if policy else ()
+    kind = classify(inbound.text, stop_words, start_words)
+    if kind == InboundMessage.Kind.MESSAGE and not inbound.is_handle:
+        contact_id = _known_contact(channel, inbound.sender)
+        if contact_id is not None:
+            return _store_message(channel, inbound, contact_id)
+    return _receive_with_contact(channel, inbound, kind)
+
+
+def _known_contact(channel: Channel, sender: str) -> uuid.UUID | None:
+    """The id of the contact behind a phone number already known, in one indexed read."""
+    try:
+        e164 = normalise_phone(sender, channel.project.country)
+    except InvalidPhone:
+        return None
+    project = PROJECT_FIELD.get_db_prep_value(channel.project_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(CONTACT_BY_INDEX, [project, phone_index(channel.project_id, e164)])
+        row = cursor.fetchone()
+    return uuid.UUID(str(row[0])) if row else None
+
+
+def _store_message(channel: Channel, inbound: Inbound, contact_id: uuid.UUID) -> Received:
+    """The common case, a message from a known number: an insert that skips a replay,
+    and the audit append, in plain SQL (lib.rawsql): a few statements, no ORM."""
+    message = InboundMessage(
+        project_id=channel.project_id,
+        channel_id=channel.pk,
+        provider_message_id=inbound.provider_message_id,
+        contact_id=contact_id,
+        kind=InboundMessage.Kind.MESSAGE,
+        state=InboundMessage.State.RECEIVED,
+        sent_at=inbound.sent_at,
+        received_at=timezone.now(),
+        meta=inbound.meta,
+    )
+    message.text = inbound.text
+    row = {name: getattr(message, name) for name in MESSAGE_COLUMNS}
+    row["text"] = TEXT_FIELD.pre_save(message, add=True)  # sealed, bound to this row
+    with transaction.atomic():
+        stored = rawsql.insert(InboundMessage, [row], conflict=MESSAGE_KEY, returning=("id",))
+        if not stored:  # a replay: the provider's id is already here
+            existing = InboundMessage.objects.get(
+                channel=channel, provider_message_id=inbound.provider_message_id
+            )
+            return Received(existing, created=False)
+        _audit_receipt(channel, message)
+        transaction.on_commit(schedule_processing)
+    return Received(message, created=True)
+
+
+def _audit_receipt(channel: Channel, message: InboundMessage) -> None:
+    record_event(
+        "message.receive",
+        project_id=channel.project_id,
+        object_type="inboundmessage",
+        object_id=message.pk,
+        fields=["text", "sender"],
+        purpose=channel.kind,
+    )
+
+
+def _receive_with_contact(channel: Channel, inbound: Inbound, kind: str) -> Received:
+    """A first message from a number or handle, or an opt-out/opt-in keyword: the
+    contact may be created, a notice or confirmation queued, all in one transaction."""
     existing = InboundMessage.objects.filter(
         channel=channel, provider_message_id=inbound.provider_message_id
     ).first()
     if existing is not None:
-        _requeue_if_unprocessed(existing)
         return Received(existing, created=False)
     project = channel.project
-    policy = IntakePolicy.objects.filter(project_id=channel.project_id).first()
-    kind = classify(
-        inbound.text,
-        policy.stop_words if policy else (),
-        policy.start_words if policy else (),
-    )
     try:
         with transaction.atomic():
             contact, new_contact = _resolve_contact(channel, inbound, project.country)
@@ -93,14 +178,7 @@ def do_receive_message(channel: Channel, inbound: Inbound) -> Received:
             )
             message.text = inbound.text
             message.save(force_insert=True)
-            record_event(
-                "message.receive",
-                project_id=channel.project_id,
-                object_type="inboundmessage",
-                object_id=message.pk,
-                fields=["text", "sender"],
-                purpose=channel.kind,
-            )
+            _audit_receipt(channel, message)
             if kind == InboundMessage.Kind.OPT_OUT:
                 do_opt_out(contact, channel, message)
             elif kind == InboundMessage.Kind.OPT_IN:
@@ -108,30 +186,14 @@ def do_receive_message(channel: Channel, inbound: Inbound) -> Received:
             elif new_contact:
                 _send_consent_notice(contact, channel, project, message)
             if kind == InboundMessage.Kind.MESSAGE:
-                transaction.on_commit(lambda: _enqueue_processing(message.pk))
+                transaction.on_commit(schedule_processing)
     except IntegrityError:
         # The same message id arrived twice at once; the other request stored it.
         again = InboundMessage.objects.get(
             channel=channel, provider_message_id=inbound.provider_message_id
         )
-        _requeue_if_unprocessed(again)
         return Received(again, created=False)
     return Received(message, created=True)
-
-
-def _requeue_if_unprocessed(message: InboundMessage) -> None:
-    """A gateway resends only what we did not acknowledge. If the process died between
-    commit and enqueue, the resend is the only chance to queue it; the task is
-    idempotent, so an extra enqueue is harmless."""
-    if (
-        message.kind == InboundMessage.Kind.MESSAGE
-        and message.state == InboundMessage.State.RECEIVED
-    ):
-        transaction.on_commit(lambda: _enqueue_processing(message.pk))
-
-
-def _enqueue_processing(message_id: object) -> None:
-    process_inbound.enqueue(str(message_id))
 
 
 def _send_consent_notice(

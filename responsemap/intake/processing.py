@@ -1,4 +1,4 @@
-"""What happens to a stored inbound message in the worker.
+"""What happens to stored inbound messages in the worker, a batch at a time.
 
 ``intake`` can't import ``triage`` (imports go leftwards), so apps to the right register
 a processor here — explicitly, in their AppConfig — and the worker calls each in order.
@@ -10,7 +10,9 @@ from collections.abc import Callable
 
 from responsemap.intake.models import InboundMessage
 
-Processor = Callable[[InboundMessage], None]
+# Takes a batch of received messages (channel and contact loaded), in one transaction;
+# must be idempotent: a message may come again if its batch was rolled back.
+Processor = Callable[[list[InboundMessage]], None]
 _processors: list[Processor] = []
 
 

@@ -1,15 +1,17 @@
-"""Worker tasks of intake: process a received message, send a queued one.
+"""Worker tasks of intake: process received messages, send a queued one.
 
-Tasks take ids, are idempotent (a state check under a row lock), and are enqueued
+Received messages are processed in batches by a sweep (``process_received``) that
+web processes enqueue after commit, at most one per process per ``SWEEP_TICK``.
+Sending takes an id, is idempotent (a state check under a row lock) and is enqueued
 after commit.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
@@ -22,6 +24,7 @@ from responsemap.intake.channels.base import Outgoing, SendFailed
 from responsemap.intake.channels.registry import adapter_for
 from responsemap.intake.models import Channel, InboundMessage, OutboundMessage
 from responsemap.intake.processing import processors
+from responsemap.intake.queries import channel_secrets
 from responsemap.lib.tasks import enqueue_at
 from responsemap.protection.present import open_for_system
 
@@ -33,26 +36,94 @@ BACKOFF_SECONDS = [min(10 * 2**n, 3600) for n in range(MAX_ATTEMPTS)]
 MAX_THROTTLE_SLEEP = 2.0
 
 
+# A sweep processes received messages in batches of this many, one transaction each.
+SWEEP_BATCH = 100
+# A sweep hands over to a fresh one after this long, so one task never runs for ever.
+SWEEP_SECONDS = 10.0
+# A web process enqueues at most one sweep per tick; every message it stores is seen by
+# a sweep that starts after the message was committed.
+SWEEP_TICK = 0.2
+_sweep_lock = threading.Lock()
+_sweep_starts_at = 0.0  # when the last sweep this process enqueued may start
+
+
 @task()
-def process_inbound(message_id: str) -> None:
+def process_received() -> None:
+    """Turn every received message into its records (feedback…), batch by batch.
+
+    The messages' state is the queue: whatever is still "received" is picked up by the
+    next sweep, whoever enqueued it, so a crash between commit and enqueue loses nothing.
+    """
+    deadline = time.monotonic() + SWEEP_SECONDS
+    while process_batch():
+        if time.monotonic() > deadline:
+            schedule_processing(now=True)
+            return
+
+
+def schedule_processing(*, now: bool = False) -> None:
+    """Called after a message is committed: make sure a sweep will start after now."""
+    global _sweep_starts_at
+    if not process_received.get_backend().supports_defer:
+        process_received.enqueue()  # the immediate backend (tests): process at once
+        return
+    with _sweep_lock:
+        clock = time.time()
+        if clock < _sweep_starts_at and not now:
+            return  # the sweep already queued starts after this commit: it will see it
+        _sweep_starts_at = clock if now else clock + SWEEP_TICK
+        starts = _sweep_starts_at
+    enqueue_at(process_received, datetime.fromtimestamp(starts, tz=UTC))
+
+
+def process_batch(limit: int = SWEEP_BATCH) -> int:
+    """Process up to ``limit`` received messages in one transaction; returns how many.
+
+    Several workers sweep at once on PostgreSQL (``SKIP LOCKED``: each takes its own
+    batch). A message that makes a processor fail is marked "failed" (and logged by id)
+    and the rest of its batch goes on.
+    """
     with transaction.atomic():
-        message = (
-            InboundMessage.objects.select_for_update()
-            .filter(pk=message_id, state=InboundMessage.State.RECEIVED)
-            .first()
+        batch = list(
+            InboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("channel", "contact")
+            .filter(state=InboundMessage.State.RECEIVED, kind=InboundMessage.Kind.MESSAGE)
+            .order_by("received_at")[:limit]
         )
-        if message is None:
-            return  # already processed (a retried task) or gone
-        for processor in processors():
-            processor(message)
-        message.state = InboundMessage.State.PROCESSED
-        message.processed_at = timezone.now()
-        message.save(update_fields=["state", "processed_at"])
+        if not batch:
+            return 0
+        failed = _run_processors(batch)
+        done = [m.pk for m in batch if m.pk not in failed]
+        now = timezone.now()
+        InboundMessage.objects.filter(pk__in=done).update(
+            state=InboundMessage.State.PROCESSED, processed_at=now
+        )
+        InboundMessage.objects.filter(pk__in=failed).update(
+            state=InboundMessage.State.FAILED, processed_at=now
+        )
+    return len(batch)
 
 
-def channel_secrets(channel: Channel) -> dict[str, str]:
-    raw = open_for_system(channel, "secrets", purpose="authenticate with the provider")
-    return json.loads(raw) if raw else {}
+def _run_processors(batch: list[InboundMessage]) -> set[object]:
+    """Run every processor on the whole batch; if that fails, one message at a time, so
+    one bad message doesn't hold the others back. Returns the ids that failed."""
+    try:
+        with transaction.atomic():
+            for processor in processors():
+                processor(batch)
+        return set()
+    except Exception:  # noqa: BLE001  (any processor bug; retried one by one below)
+        log.warning("a batch of %s inbound messages failed; retrying one by one", len(batch))
+    failed: set[object] = set()
+    for message in batch:
+        try:
+            with transaction.atomic():
+                for processor in processors():
+                    processor([message])
+        except Exception as exc:  # noqa: BLE001
+            log.error("inbound %s failed processing: %s", message.pk, type(exc).__name__)
+            failed.add(message.pk)
+    return failed
 
 
 def recipient_of(message: OutboundMessage) -> str:

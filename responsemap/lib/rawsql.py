@@ -36,7 +36,7 @@ def insert_sql(
     fields = _fields(model, columns)
     names = ", ".join(qn(f.column) for f in fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = f"INSERT INTO {qn(model._meta.db_table)} ({names}) VALUES {', '.join([one] * rows)}"
+    sql = f"INSERT INTO {qn(model._meta.db_table)} ({names}) VALUES {', '.join([one] * rows)}"  # noqa: S608
     if conflict:
         keys = ", ".join(qn(f.column) for f in _fields(model, conflict))
         sql += f" ON CONFLICT ({keys}) DO NOTHING"

@@ -150,12 +150,12 @@ EVENT_COLUMNS = tuple(f.name for f in AuditEvent._meta.concrete_fields if not f.
 def _lock_head(cursor: Any, chain: str) -> tuple[int, str]:
     """The chain's last sequence number and hash, its head row locked until commit."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    select = f"SELECT seq, hash FROM {HEAD_TABLE} WHERE chain = %s{lock}"
+    select = f"SELECT seq, hash FROM {HEAD_TABLE} WHERE chain = %s{lock}"  # noqa: S608
     cursor.execute(select, [chain])
     row = cursor.fetchone()
     if row is None:  # a new chain; two first writers at once: one inserts, both lock it
         cursor.execute(
-            f"INSERT INTO {HEAD_TABLE} (chain, seq, hash) VALUES (%s, 0, '') "
+            f"INSERT INTO {HEAD_TABLE} (chain, seq, hash) VALUES (%s, 0, '') "  # noqa: S608
             "ON CONFLICT (chain) DO NOTHING",
             [chain],
         )
@@ -169,7 +169,7 @@ def _append(cursor: Any, chain: str, events: list[AuditEvent]) -> None:
     insert = rawsql.insert_sql(AuditEvent, EVENT_COLUMNS, len(rows))
     params = rawsql.prepared(AuditEvent, EVENT_COLUMNS, rows)
     head = [events[-1].seq, events[-1].hash, chain]
-    update = f"UPDATE {HEAD_TABLE} SET seq = %s, hash = %s WHERE chain = %s"
+    update = f"UPDATE {HEAD_TABLE} SET seq = %s, hash = %s WHERE chain = %s"  # noqa: S608
     if connection.vendor == "postgresql":  # one round trip fewer while the head is locked
         cursor.execute(f"WITH appended AS ({insert}) {update}", params + head)
     else:

@@ -1,13 +1,18 @@
-"""Turns a stored inbound message into a feedback record (registered with intake's
-processors in TriageConfig.ready)."""
+"""Turns stored inbound messages into feedback records, a batch at a time (registered
+with intake's processors in TriageConfig.ready)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from responsemap.geo.locate import AreaNames
 from responsemap.intake.models import InboundMessage
+from responsemap.projects.models import Project
+from responsemap.protection.audit import EventSpec, record_events
 from responsemap.protection.present import open_for_system
 from responsemap.triage.choices import Channel
 from responsemap.triage.models import Feedback
-from responsemap.triage.tasks import apply_redaction
+from responsemap.triage.tasks import apply_redaction, redaction_policy
 
 FEEDBACK_CHANNEL = {
     "telegram": Channel.TELEGRAM,
@@ -15,23 +20,55 @@ FEEDBACK_CHANNEL = {
 }
 
 
-def create_feedback_from_inbound(message: InboundMessage) -> None:
-    channel = FEEDBACK_CHANNEL.get(message.channel.kind, Channel.SMS)
-    if Feedback.objects.filter(
-        project_id=message.project_id, channel=channel, provider_message_id=str(message.pk)
-    ).exists():
-        return
-    feedback = Feedback(
-        project_id=message.project_id,
-        channel=channel,
-        provider_message_id=str(message.pk),
-        received_at=message.received_at,
-        contact=message.contact,
-        language=message.contact.language if message.contact else "",
+def create_feedback_from_inbound(messages: list[InboundMessage]) -> None:
+    """One feedback record per message (idempotent on the message id), redacted and
+    placed in the area its text names; one insert and one audit append per batch."""
+    projects = Project.objects.in_bulk({m.project_id for m in messages})
+    done = _already_made(messages)
+    context = {}
+    made = []
+    for message in messages:
+        if str(message.pk) in done:
+            continue
+        if message.project_id not in context:
+            project = projects[message.project_id]
+            context[message.project_id] = (redaction_policy(project), AreaNames(project.pk))
+        policy, areas = context[message.project_id]
+        feedback = Feedback(
+            project=projects[message.project_id],
+            channel=FEEDBACK_CHANNEL.get(message.channel.kind, Channel.SMS),
+            provider_message_id=str(message.pk),
+            received_at=message.received_at,
+            contact=message.contact,
+            language=message.contact.language if message.contact else "",
+        )
+        text = open_for_system(message, "text", purpose="create feedback") or ""
+        feedback.content = text
+        # Already in the worker, after the message was safely stored: redact here
+        # rather than through a second task.
+        apply_redaction(feedback, text, policy, areas)
+        made.append(feedback)
+    Feedback.objects.bulk_create(made)
+    record_events(
+        [
+            EventSpec(
+                "feedback.create",
+                project_id=f.project_id,
+                object_type="feedback",
+                object_id=f.pk,
+                fields=["content"],
+                purpose="inbound message",
+            )
+            for f in made
+        ]
     )
-    text = open_for_system(message, "text", purpose="create feedback") or ""
-    feedback.content = text
-    # Already in the worker, after the message was safely stored: redact here rather
-    # than through a second task (one task per message instead of two).
-    apply_redaction(feedback, text)
-    feedback.save(force_insert=True)
+
+
+def _already_made(messages: Iterable[InboundMessage]) -> set[str]:
+    messages = list(messages)
+    made = Feedback.objects.filter(
+        project_id__in={m.project_id for m in messages},
+        channel__in={*FEEDBACK_CHANNEL.values(), Channel.SMS},
+        provider_message_id__in=[str(m.pk) for m in messages],
+    )
+    return set(made.values_list("provider_message_id", flat=True))

@@ -6,15 +6,15 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from responsemap.geo.locate import area_named_in
+from responsemap.geo.locate import AreaNames
 from responsemap.intake.models import IntakePolicy
+from responsemap.projects.models import Project
 from responsemap.protection.present import open_for_system
 from responsemap.protection.redaction import RedactionPolicy, redact
 from responsemap.triage.models import Feedback
 
 
-def redaction_policy(feedback: Feedback) -> RedactionPolicy:
-    project = feedback.project
+def redaction_policy(project: Project) -> RedactionPolicy:
     policy = IntakePolicy.objects.filter(project_id=project.pk).first()
     return RedactionPolicy(
         country=project.country,
@@ -39,14 +39,20 @@ def redact_feedback(feedback_id: str) -> None:
         feedback.save(update_fields=apply_redaction(feedback, text))
 
 
-def apply_redaction(feedback: Feedback, text: str) -> list[str]:
+def apply_redaction(
+    feedback: Feedback,
+    text: str,
+    policy: RedactionPolicy | None = None,
+    areas: AreaNames | None = None,
+) -> list[str]:
     """Fill the redacted copy (and the area, if the text names one); returns the fields
-    changed."""
-    feedback.redacted_content = redact(text, redaction_policy(feedback))
+    changed. A batch passes the project's ``policy`` and ``areas``, loaded once."""
+    policy = policy or redaction_policy(feedback.project)
+    feedback.redacted_content = redact(text, policy)
     feedback.redacted_at = timezone.now()
     fields = ["redacted_content", "redacted_at"]
     if feedback.area_id is None:
-        area = area_named_in(feedback.project_id, feedback.redacted_content)
+        area = (areas or AreaNames(feedback.project_id)).find(feedback.redacted_content)
         if area is not None:
             feedback.area = area
             fields.append("area")

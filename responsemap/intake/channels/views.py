@@ -21,14 +21,12 @@ from django.views.decorators.csrf import csrf_exempt
 from responsemap.intake.channels.base import ChannelType, Inbound, Rejected
 from responsemap.intake.channels.registry import adapter_for
 from responsemap.intake.messaging import do_receive_message, do_record_delivery
-from responsemap.intake.models import Channel
-from responsemap.intake.queries import channel_for_webhook
-from responsemap.intake.tasks import channel_secrets
+from responsemap.intake.queries import InboundChannel, channel_for_webhook
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = "5"
 
-View = Callable[[HttpRequest, ChannelType, Channel], HttpResponse]
+View = Callable[[HttpRequest, ChannelType, InboundChannel], HttpResponse]
 
 
 def refusal(status: int, reason: str) -> JsonResponse:
@@ -40,15 +38,15 @@ def webhook(view: View) -> Callable[[HttpRequest, str], HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, channel_id: str) -> HttpResponse:
         try:
-            channel = channel_for_webhook(channel_id)
-            if channel is None:
+            inbound = channel_for_webhook(channel_id)
+            if inbound is None:
                 return refusal(404, "no active channel at this address")
-            adapter = adapter_for(channel.kind)
+            adapter = adapter_for(inbound.channel.kind)
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
             if declared > adapter.max_body or len(request.body) > adapter.max_body:
                 return refusal(413, f"body larger than {adapter.max_body} bytes")
-            adapter.verify(request, channel, channel_secrets(channel))
-            return view(request, adapter, channel)
+            adapter.verify(request, inbound.channel, inbound.secrets)
+            return view(request, adapter, inbound)
         except Rejected as exc:
             return refusal(exc.status, exc.reason)
         except RequestDataTooBig:
@@ -74,15 +72,17 @@ def check_storable(inbound: Inbound) -> None:
 
 
 @webhook
-def receive(request: HttpRequest, adapter: ChannelType, channel: Channel) -> HttpResponse:
+def receive(request: HttpRequest, adapter: ChannelType, inbound: InboundChannel) -> HttpResponse:
+    channel = inbound.channel
     # Parse everything before storing anything: a malformed part refuses the whole request.
     messages = adapter.parse(request, channel)
     reports = adapter.parse_status(request, channel) if adapter.statuses_on_receive else []
-    for inbound in messages:
-        check_storable(inbound)
+    for message in messages:
+        check_storable(message)
     stored = 0
-    for inbound in messages:
-        if do_receive_message(channel, inbound).created:
+    for message in messages:
+        words = {"stop_words": inbound.stop_words, "start_words": inbound.start_words}
+        if do_receive_message(channel, message, **words).created:
             stored += 1
     for report in reports:
         do_record_delivery(channel, report.provider_message_id, report.state, report.outbound_id)
@@ -90,7 +90,8 @@ def receive(request: HttpRequest, adapter: ChannelType, channel: Channel) -> Htt
 
 
 @webhook
-def status(request: HttpRequest, adapter: ChannelType, channel: Channel) -> HttpResponse:
+def status(request: HttpRequest, adapter: ChannelType, inbound: InboundChannel) -> HttpResponse:
+    channel = inbound.channel
     updated = 0
     for report in adapter.parse_status(request, channel):
         updated += do_record_delivery(

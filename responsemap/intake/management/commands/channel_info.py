@@ -17,7 +17,8 @@ from django.urls import reverse
 
 from responsemap.intake.channels.registry import adapter_for
 from responsemap.intake.models import Channel
-from responsemap.intake.tasks import channel_secrets, status_url
+from responsemap.intake.queries import channel_secrets
+from responsemap.intake.tasks import status_url
 from responsemap.protection.audit import record_event
 
 
