@@ -2,22 +2,24 @@
 
 Design:
 - ``do_receive_message`` stores the message (sealed text, contact by blind index) and
-  its audit event in one transaction, before the gateway gets its answer. The unique
-  (channel, provider message id) constraint makes a replayed webhook a no-op.
+  its audit event atomically, before the gateway gets its answer: from a known number
+  in one statement (``receipt``), else through the ORM with the contact, notice or
+  opt-out. The unique (channel, provider message id) constraint makes a replayed
+  webhook a no-op.
 - Opt-out is decided here, at receipt, so it takes effect before anything else runs.
 - ``do_queue_outbound`` is the only way a message leaves: it refuses an opted-out
   contact (the row is kept as "blocked" so the refusal is visible), and only the
   opt-out confirmation itself passes.
-- Sending, redaction and feedback creation run in the worker, enqueued after commit.
+- Sending runs in the worker, enqueued after commit; redaction and feedback creation
+  run in the worker's sweeps of received messages (``tasks.process_received``).
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from responsemap.intake.actions import (
@@ -36,23 +38,13 @@ from responsemap.intake.models import (
     IntakePolicy,
     OutboundMessage,
 )
-from responsemap.intake.phones import InvalidPhone, normalise_phone, phone_index
+from responsemap.intake.phones import InvalidPhone
+from responsemap.intake.receipt import Outcome, store_from_known_number
 from responsemap.intake.tasks import schedule_processing, send_outbound
-from responsemap.lib import rawsql
 from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import Viewer
 
 OPT_OUT_EXEMPT = {OutboundMessage.Purpose.OPT_OUT_CONFIRMATION}
-MESSAGE_COLUMNS = (
-    "id", "project_id", "channel_id", "provider_message_id", "contact_id", "text", "kind", "state",
-    "sent_at", "received_at", "meta",
-)  # fmt: skip
-MESSAGE_KEY = ("channel_id", "provider_message_id")
-TEXT_FIELD = InboundMessage._meta.get_field("text")
-PROJECT_FIELD = Contact._meta.get_field("project")
-CONTACT_BY_INDEX = (
-    f"SELECT id FROM {Contact._meta.db_table} WHERE project_id = %s AND phone_index = %s"  # noqa: S608
-)
 
 
 @dataclass(frozen=True)
@@ -95,52 +87,16 @@ def do_receive_message(
         start_words = policy.start_words if policy else ()
     kind = classify(inbound.text, stop_words, start_words)
     if kind == InboundMessage.Kind.MESSAGE and not inbound.is_handle:
-        contact_id = _known_contact(channel, inbound.sender)
-        if contact_id is not None:
-            return _store_message(channel, inbound, contact_id)
-    return _receive_with_contact(channel, inbound, kind)
-
-
-def _known_contact(channel: Channel, sender: str) -> uuid.UUID | None:
-    """The id of the contact behind a phone number already known, in one indexed read."""
-    try:
-        e164 = normalise_phone(sender, channel.project.country)
-    except InvalidPhone:
-        return None
-    project = PROJECT_FIELD.get_db_prep_value(channel.project_id, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(CONTACT_BY_INDEX, [project, phone_index(channel.project_id, e164)])
-        row = cursor.fetchone()
-    return uuid.UUID(str(row[0])) if row else None
-
-
-def _store_message(channel: Channel, inbound: Inbound, contact_id: uuid.UUID) -> Received:
-    """The common case, a message from a known number: an insert that skips a replay,
-    and the audit append, in plain SQL (lib.rawsql): a few statements, no ORM."""
-    message = InboundMessage(
-        project_id=channel.project_id,
-        channel_id=channel.pk,
-        provider_message_id=inbound.provider_message_id,
-        contact_id=contact_id,
-        kind=InboundMessage.Kind.MESSAGE,
-        state=InboundMessage.State.RECEIVED,
-        sent_at=inbound.sent_at,
-        received_at=timezone.now(),
-        meta=inbound.meta,
-    )
-    message.text = inbound.text
-    row = {name: getattr(message, name) for name in MESSAGE_COLUMNS}
-    row["text"] = TEXT_FIELD.pre_save(message, add=True)  # sealed, bound to this row
-    with transaction.atomic():
-        stored = rawsql.insert(InboundMessage, [row], conflict=MESSAGE_KEY, returning=("id",))
-        if not stored:  # a replay: the provider's id is already here
+        outcome, message = store_from_known_number(channel, inbound)
+        if outcome == Outcome.STORED and message is not None:
+            transaction.on_commit(schedule_processing)
+            return Received(message, created=True)
+        if outcome == Outcome.REPLAY:
             existing = InboundMessage.objects.get(
                 channel=channel, provider_message_id=inbound.provider_message_id
             )
             return Received(existing, created=False)
-        _audit_receipt(channel, message)
-        transaction.on_commit(schedule_processing)
-    return Received(message, created=True)
+    return _receive_with_contact(channel, inbound, kind)
 
 
 def _audit_receipt(channel: Channel, message: InboundMessage) -> None:

@@ -26,6 +26,7 @@ from responsemap.intake.models import Channel, InboundMessage, OutboundMessage
 from responsemap.intake.processing import processors
 from responsemap.intake.queries import channel_secrets
 from responsemap.lib.tasks import enqueue_at
+from responsemap.protection.audit import sequence_pending
 from responsemap.protection.present import open_for_system
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,11 @@ def process_received() -> None:
 
     The messages' state is the queue: whatever is still "received" is picked up by the
     next sweep, whoever enqueued it, so a crash between commit and enqueue loses nothing.
+    The sweep also moves pending audit events (receipts) into their chains.
     """
     deadline = time.monotonic() + SWEEP_SECONDS
-    while process_batch():
+    # Receipt events first, so a message's "received" comes before what it became.
+    while sequence_pending() + process_batch():
         if time.monotonic() > deadline:
             schedule_processing(now=True)
             return

@@ -75,3 +75,41 @@ def insert(
     with connection.cursor() as cursor:
         cursor.execute(sql, prepared(model, columns, rows))
         return cursor.fetchall() if returning else []
+
+
+@cache
+def insert_select_sql(
+    model: type[models.Model],
+    columns: tuple[str, ...],
+    source: str,
+    computed: tuple[tuple[str, str], ...] = (),
+    conflict: tuple[str, ...] = (),
+    returning: tuple[str, ...] = (),
+) -> str:
+    """PostgreSQL: ``INSERT INTO table (…) SELECT …, computed… FROM source`` — one row
+    per row of ``source`` (a CTE), for chaining inserts in a single statement.
+    Parameters are cast to their column's type (a bare literal in a SELECT list would
+    be read as text); ``computed`` pairs a column with an SQL expression over source."""
+    qn = connection.ops.quote_name
+    fields = _fields(model, columns)
+    extra = _fields(model, tuple(name for name, _ in computed))
+    names = ", ".join(qn(f.column) for f in (*fields, *extra))
+    values = [f"%s::{_cast(f)}" for f in fields]
+    values += [expression for _, expression in computed]
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({names}) SELECT {', '.join(values)} FROM {source}"  # noqa: S608
+    )
+    if conflict:
+        keys = ", ".join(qn(f.column) for f in _fields(model, conflict))
+        sql += f" ON CONFLICT ({keys}) DO NOTHING"
+    if returning:
+        sql += " RETURNING " + ", ".join(qn(f.column) for f in _fields(model, returning))
+    return sql
+
+
+def _cast(field: models.Field) -> str:
+    """The type to cast a parameter to: the column's, but text for a varchar(n) — an
+    explicit cast to varchar(n) would cut a long value silently, where an assignment to
+    the column refuses it."""
+    db_type = str(field.db_type(connection))
+    return "text" if db_type.startswith("varchar(") else db_type

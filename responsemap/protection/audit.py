@@ -7,7 +7,11 @@ Design:
   chain.
 - ``AuditChainHead`` keeps the last sequence number and hash, so a deleted tail shows.
 - ``verify_chain`` recomputes everything and names the first bad event.
-- On PostgreSQL a trigger refuses UPDATE and DELETE (migration 0002). The one allowed
+- Hot paths (every inbound message) write a *pending* event instead, sealed with its
+  own HMAC, in the same statement as their change; ``sequence_pending`` (the worker's
+  sweep) moves pending events into the chain within seconds, so a gateway's writers
+  never queue on the head lock (ADR 0004).
+- On PostgreSQL a trigger refuses UPDATE and DELETE (migrations 0002 and 0004). The one allowed
   removal is a destroyed project's chain, inside ``purge_project_chain``, which first
   records the chain's final hash in the system chain.
 """
@@ -17,8 +21,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -31,9 +38,10 @@ from django.utils import timezone
 from responsemap.lib import rawsql
 from responsemap.lib.context import current_request
 from responsemap.protection.keystore import decode_master_key
-from responsemap.protection.models import AuditChainHead, AuditEvent
+from responsemap.protection.models import AuditChainHead, AuditEvent, AuditPending
 from responsemap.protection.viewer import ProjectId, Viewer
 
+log = logging.getLogger(__name__)
 SYSTEM_CHAIN = "system"
 GENESIS = "0" * 64
 HEAD_TABLE = AuditChainHead._meta.db_table
@@ -50,10 +58,9 @@ def _audit_key() -> bytes:
     ).derive(decode_master_key(settings.RESPONSEMAP_MASTER_KEY))
 
 
-def _digest(event: AuditEvent) -> str:
-    content = {
+def _content(event: AuditEvent | AuditPending) -> dict[str, Any]:
+    return {
         "chain": event.chain,
-        "seq": event.seq,
         "project": str(event.project_id) if event.project_id else None,
         "at": event.created_at.isoformat(),
         "actor": event.actor_id,
@@ -66,10 +73,20 @@ def _digest(event: AuditEvent) -> str:
         "purpose": event.purpose,
         "request": event.request_id,
         "ip": event.client_ip,
-        "prev": event.prev_hash,
     }
+
+
+def _mac(content: dict[str, Any]) -> str:
     payload = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hmac.new(_audit_key(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def _digest(event: AuditEvent) -> str:
+    return _mac({**_content(event), "seq": event.seq, "prev": event.prev_hash})
+
+
+def _seal(event: AuditPending) -> str:
+    return _mac({**_content(event), "pending": True})
 
 
 @dataclass(frozen=True)
@@ -105,46 +122,124 @@ def record_events(specs: list[EventSpec]) -> list[AuditEvent]:
     """Append several events at once: one head lock and one insert per chain (a page of
     reveals, an export, a batch of processed messages).
 
-    Plain SQL (``lib.rawsql``): this runs on every audited action, inbound messages
-    included, and the head stays locked until the caller commits, so the fewer and
-    cheaper the statements under the lock, the more writers one chain serves.
+    Plain SQL (``lib.rawsql``): this runs on every audited action, and the head stays
+    locked until the caller commits, so the fewer and cheaper the statements under the
+    lock, the more writers one chain serves.
     """
     ctx = current_request()
     now = timezone.now()
-    written: list[AuditEvent] = []
-    # No savepoint: the events belong to the caller's transaction anyway.
+    events = [
+        AuditEvent(
+            chain=chain_for(spec.project_id),
+            project_id=spec.project_id,
+            created_at=now,
+            actor_id=spec.actor.user_id if spec.actor else None,
+            actor_label=spec.actor.label if spec.actor else "system",
+            role=spec.actor.role if spec.actor else "",
+            action=spec.action,
+            object_type=spec.object_type,
+            object_id=str(spec.object_id or ""),
+            fields=sorted(set(spec.fields)),
+            reason=spec.reason,
+            purpose=spec.purpose,
+            request_id=ctx.request_id,
+            client_ip=ctx.client_ip,
+        )
+        for spec in specs
+    ]
+    _chain(events)
+    return events
+
+
+def _chain(events: list[AuditEvent]) -> None:
+    """Give each event its place in its chain and write them, in the caller's
+    transaction (no savepoint: if the change rolls back, so do its events)."""
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        for chain in dict.fromkeys(chain_for(s.project_id) for s in specs):
+        for chain in dict.fromkeys(e.chain for e in events):
             seq, prev = _lock_head(cursor, chain)
-            events = []
-            for spec in (s for s in specs if chain_for(s.project_id) == chain):
+            linked = [e for e in events if e.chain == chain]
+            for event in linked:
                 seq += 1
-                event = AuditEvent(
-                    chain=chain,
-                    seq=seq,
-                    project_id=spec.project_id,
-                    created_at=now,
-                    actor_id=spec.actor.user_id if spec.actor else None,
-                    actor_label=spec.actor.label if spec.actor else "system",
-                    role=spec.actor.role if spec.actor else "",
-                    action=spec.action,
-                    object_type=spec.object_type,
-                    object_id=str(spec.object_id or ""),
-                    fields=sorted(set(spec.fields)),
-                    reason=spec.reason,
-                    purpose=spec.purpose,
-                    request_id=ctx.request_id,
-                    client_ip=ctx.client_ip,
-                    prev_hash=prev,
-                )
+                event.seq, event.prev_hash = seq, prev
                 event.hash = prev = _digest(event)
-                events.append(event)
-            _append(cursor, chain, events)
-            written.extend(events)
-    return written
+            _append(cursor, chain, linked)
+
+
+def pending_event(spec: EventSpec) -> dict[str, Any]:
+    """The row of an event to write now, in the same statement as its change, and to
+    chain later (``sequence_pending``): for paths where waiting for the chain's head
+    lock would cap throughput (every inbound message). Sealed at once."""
+    ctx = current_request()
+    pending = AuditPending(
+        chain=chain_for(spec.project_id),
+        project_id=spec.project_id,
+        created_at=timezone.now(),
+        actor_id=spec.actor.user_id if spec.actor else None,
+        actor_label=spec.actor.label if spec.actor else "system",
+        role=spec.actor.role if spec.actor else "",
+        action=spec.action,
+        object_type=spec.object_type,
+        object_id=str(spec.object_id or ""),
+        fields=sorted(set(spec.fields)),
+        reason=spec.reason,
+        purpose=spec.purpose,
+        request_id=ctx.request_id,
+        client_ip=ctx.client_ip,
+    )
+    pending.seal = _seal(pending)
+    return {name: getattr(pending, name) for name in PENDING_COLUMNS}
+
+
+def sequence_pending(limit: int = 1000) -> int:
+    """Move up to ``limit`` pending events into their chains, oldest first; returns how
+    many. Several workers may run it at once (``SKIP LOCKED``). An event whose seal
+    does not match stays where it is, and ``verify_pending`` reports it."""
+    with transaction.atomic():
+        rows = list(AuditPending.objects.select_for_update(skip_locked=True).order_by("id")[:limit])
+        good = [r for r in rows if hmac.compare_digest(_seal(r), r.seal)]
+        if len(good) < len(rows):
+            log.error("%s pending audit event(s) fail their seal", len(rows) - len(good))
+        if not good:
+            return 0
+        fields = [f for f in EVENT_COLUMNS if f not in ("seq", "prev_hash", "hash")]
+        _chain([AuditEvent(**{f: getattr(r, f) for f in fields}) for r in good])
+        with _allowed("responsemap.audit_sequence"):
+            AuditPending.objects.filter(pk__in=[r.pk for r in good]).delete()
+    return len(good)
+
+
+def verify_pending(max_age_seconds: float = 60.0) -> list[str]:
+    """Problems with events waiting to be chained: an altered one, or one waiting so
+    long that the worker that chains them is probably not running."""
+    problems = []
+    oldest_allowed = timezone.now() - timedelta(seconds=max_age_seconds)
+    for row in AuditPending.objects.order_by("id").iterator(chunk_size=2000):
+        if not hmac.compare_digest(_seal(row), row.seal):
+            problems.append(f"pending event id={row.pk}: content altered since written")
+        elif row.created_at < oldest_allowed:
+            problems.append(
+                f"pending event id={row.pk} has waited since {row.created_at:%Y-%m-%d %H:%M:%S} "
+                "to be chained (is the task worker running?)"
+            )
+    return problems
+
+
+@contextmanager
+def _allowed(setting: str) -> Iterator[None]:
+    """Lift the PostgreSQL guard trigger for this transaction's next statements."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL {setting} = 'on'")
+        try:
+            yield
+        finally:
+            cursor.execute(f"SET LOCAL {setting} = 'off'")
 
 
 EVENT_COLUMNS = tuple(f.name for f in AuditEvent._meta.concrete_fields if not f.primary_key)
+PENDING_COLUMNS = tuple(f.name for f in AuditPending._meta.concrete_fields if not f.primary_key)
 
 
 def _lock_head(cursor: Any, chain: str) -> tuple[int, str]:
@@ -244,14 +339,10 @@ def purge_project_chain(project_id: object, *, reason: str) -> dict[str, Any]:
             object_id=project_id,
             reason=f"{reason}; final hash {final_hash} after {seq} events",
         )
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL responsemap.audit_purge = 'on'")
-        AuditEvent.objects.filter(chain=chain).delete()
-        AuditChainHead.objects.filter(chain=chain).delete()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL responsemap.audit_purge = 'off'")
+        with _allowed("responsemap.audit_purge"):
+            AuditEvent.objects.filter(chain=chain).delete()
+            AuditPending.objects.filter(chain=chain).delete()
+            AuditChainHead.objects.filter(chain=chain).delete()
     return summary
 
 

@@ -48,3 +48,33 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain}@{self.seq}"
+
+
+class AuditPending(models.Model):
+    """An event written on a hot path (an inbound message) and not yet in its chain.
+
+    It is sealed at once with its own HMAC (so it can't be altered unnoticed), written
+    in the same statement as the change it records, and moved into the chain, in
+    order, by ``audit.sequence_pending`` — the worker's next sweep, within seconds.
+    See docs/adr/0004-audit-pending-events.md.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    chain = models.CharField(max_length=64)
+    project_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    fields = models.JSONField(default=list, blank=True)
+    reason = models.TextField(blank=True)
+    purpose = models.CharField(max_length=64, blank=True)
+    request_id = models.CharField(max_length=32, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    seal = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.chain} pending {self.action}"
