@@ -81,7 +81,8 @@ def check_protection(
     """Sealing, phone normalisation and blind index, audit and consent, on a sample."""
     from responsemap.intake.models import Contact, InboundMessage, OutboundMessage
     from responsemap.intake.phones import normalise_phone, phone_index
-    from responsemap.protection.models import AuditEvent
+    from responsemap.protection.audit import verify_pending
+    from responsemap.protection.models import AuditEvent, AuditPending
     from responsemap.protection.present import open_for_system
 
     problems: list[str] = []
@@ -106,9 +107,12 @@ def check_protection(
         if contact.phone_index != phone_index(channel.project_id, e164):
             problems.append(f"{message.provider_message_id}: contact blind index differs")
     total = InboundMessage.objects.count()
+    # A receipt event is in its chain, or pending (sealed) until the worker chains it.
     audited = AuditEvent.objects.filter(action="message.receive").count()
+    audited += AuditPending.objects.filter(action="message.receive").count()
     if audited != total:
         problems.append(f"{audited} receipt audit events for {total} messages")
+    problems += verify_pending(max_age_seconds=3600)
     new_contacts = Contact.objects.count() - known_contacts
     notices = OutboundMessage.objects.filter(purpose=OutboundMessage.Purpose.NOTICE).count()
     if notices != new_contacts:

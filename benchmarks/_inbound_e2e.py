@@ -1,8 +1,9 @@
 """End to end: a paced feed with ``db_worker``s running, sampled every few seconds.
 
-A message is visible in the inbox once its feedback record is redacted
-(webhook -> InboundMessage -> process_inbound -> Feedback -> redact_feedback). The
-queue depth is django_tasks_db's ``DBTaskResult.objects.ready()``. Import after setup.
+A message is visible in the inbox once its feedback record is redacted (webhook ->
+InboundMessage -> a sweep, ``process_received`` -> Feedback, redacted and placed in
+its area). The queue depth is the messages stored and not yet processed. Import after
+setup.
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ class Sample:
 
 
 def counts() -> tuple[int, int, int, int, int]:
-    from django_tasks_db.models import DBTaskResult
-
     from responsemap.intake.models import InboundMessage
     from responsemap.triage.models import Feedback
 
@@ -45,7 +44,9 @@ def counts() -> tuple[int, int, int, int, int]:
         InboundMessage.objects.filter(state=InboundMessage.State.PROCESSED).count(),
         Feedback.objects.count(),
         Feedback.objects.filter(redacted_at__isnull=False).count(),
-        DBTaskResult.objects.ready().count(),
+        InboundMessage.objects.filter(
+            state=InboundMessage.State.RECEIVED, kind=InboundMessage.Kind.MESSAGE
+        ).count(),
     )
 
 
@@ -79,14 +80,15 @@ def slope(points: list[tuple[float, float]]) -> float:
 
 
 def wait_idle(timeout: float) -> float | None:
-    """Seconds until no task is ready or running and every feedback record is redacted
-    (None if that takes longer than ``timeout``)."""
+    """Seconds until no message waits, no task is ready or running and every feedback
+    record is redacted (None if that takes longer than ``timeout``)."""
     from django_tasks_db.models import DBTaskResult
 
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         _, _, feedback, redacted, queue = counts()
-        if queue == 0 and redacted == feedback and not DBTaskResult.objects.running().exists():
+        busy = DBTaskResult.objects.ready().exists() or DBTaskResult.objects.running().exists()
+        if queue == 0 and redacted == feedback and not busy:
             return time.monotonic() - start
         time.sleep(0.5)
     return None

@@ -82,9 +82,13 @@ class Procs:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def start_gunicorn(procs: Procs, port: int, workers: int) -> subprocess.Popen[bytes]:
-    command = [str(BIN / "gunicorn"), "responsemap.wsgi", "--worker-class", "sync"]
+def start_gunicorn(
+    procs: Procs, port: int, workers: int, worker_class: str = "sync", threads: int = 1
+) -> subprocess.Popen[bytes]:
+    command = [str(BIN / "gunicorn"), "responsemap.wsgi", "--worker-class", worker_class]
     command += ["--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
+    if worker_class == "gthread":  # keeps connections alive between requests
+        command += ["--threads", str(threads), "--keep-alive", "30"]
     command += ["--backlog", "2048", "--timeout", "60", "--log-level", "warning"]
     proc = procs.start("gunicorn", command)
     deadline = time.monotonic() + 60

@@ -120,7 +120,7 @@ def _rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 verdict(e2e["visible_rate"] >= least),
             ),
             (
-                f"queue depth slope at {e2e['stored_rate']:g} msgs/s, tasks/s",
+                f"messages waiting, slope at {e2e['stored_rate']:g} msgs/s, per s",
                 f"{e2e['queue_slope_per_s']:+.1f}",
                 f"<= {e2e['queue_growing_threshold_per_s']:g}",
                 verdict(not e2e["queue_growing"]),
@@ -164,7 +164,8 @@ def print_table(result: dict[str, Any], args: argparse.Namespace) -> None:
     cfg = result.get("config", {})
     title = (
         f"inbound on {result.get('database', 'postgresql')}: gunicorn {cfg.get('gunicorn_workers')}"
-        f" sync workers on {cfg.get('cores')} cores, wrk with {cfg.get('connections')}"
+        f" {cfg.get('worker_class', 'sync')} workers (x{cfg.get('threads', 1)} threads) on"
+        f" {cfg.get('cores')} cores, wrk with {cfg.get('connections')}"
         f" connections ({cfg.get('e2e_connections')} paced), {cfg.get('db_workers')} db_workers"
         + (", --quick" if args.quick else "")
     )

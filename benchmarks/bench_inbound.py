@@ -160,7 +160,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", choices=["acknowledged", "end-to-end"], help="run one part")
     # 2 a core: a request spends about a third of its time waiting on PostgreSQL (round
     # trips, the audit head lock, the WAL flush); 2, 3, 4, 6 gave 46, 62, 66, 64 msgs/s.
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
+    parser.add_argument("--threads", type=int, default=2, help="threads a gthread worker")
     # A sync worker serves one connection at a time: one more waiting in the backlog each.
     parser.add_argument("--connections", type=int, default=0, help="wrk (default 2x workers)")
     parser.add_argument("--e2e-connections", type=int, default=16)
@@ -198,7 +200,8 @@ def run(args: argparse.Namespace, work: Path, url: str, result: dict[str, Any]) 
     result["config"] = {
         "cores": os.cpu_count(),
         "gunicorn_workers": args.workers,
-        "worker_class": "sync",
+        "worker_class": args.worker_class,
+        "threads": args.threads if args.worker_class == "gthread" else 1,
         "load_generator": "wrk (Lua: pre-signed bodies, one connection a thread)",
         "connections": args.connections,
         "e2e_connections": args.e2e_connections,
@@ -209,7 +212,7 @@ def run(args: argparse.Namespace, work: Path, url: str, result: dict[str, Any]) 
     }
     procs = p.Procs(dict(os.environ), work)
     try:
-        gunicorn = p.start_gunicorn(procs, port, args.workers)
+        gunicorn = p.start_gunicorn(procs, port, args.workers, args.worker_class, args.threads)
         bench = Bench(args, procs, work, port)
         bench.gunicorn_pid = gunicorn.pid
         if args.only in (None, "acknowledged"):

@@ -40,10 +40,10 @@ MAX_THROTTLE_SLEEP = 2.0
 # A sweep processes received messages in batches of this many, one transaction each.
 SWEEP_BATCH = 100
 # A sweep hands over to a fresh one after this long, so one task never runs for ever.
-SWEEP_SECONDS = 10.0
+SWEEP_SECONDS = 2.0
 # A web process enqueues at most one sweep per tick; every message it stores is seen by
 # a sweep that starts after the message was committed.
-SWEEP_TICK = 0.2
+SWEEP_TICK = 0.5
 _sweep_lock = threading.Lock()
 _sweep_starts_at = 0.0  # when the last sweep this process enqueued may start
 
