@@ -41,7 +41,7 @@ from responsemap.intake.models import (
 from responsemap.intake.phones import InvalidPhone
 from responsemap.intake.receipt import Outcome, store_from_known_number
 from responsemap.intake.tasks import schedule_processing, send_outbound
-from responsemap.protection.audit import record_event
+from responsemap.protection.audit import deferred_chaining, record_event
 from responsemap.protection.viewer import Viewer
 
 OPT_OUT_EXEMPT = {OutboundMessage.Purpose.OPT_OUT_CONFIRMATION}
@@ -120,7 +120,7 @@ def _receive_with_contact(channel: Channel, inbound: Inbound, kind: str) -> Rece
         return Received(existing, created=False)
     project = channel.project
     try:
-        with transaction.atomic():
+        with transaction.atomic(), deferred_chaining():
             contact, new_contact = _resolve_contact(channel, inbound, project.country)
             message = InboundMessage(
                 project_id=channel.project_id,

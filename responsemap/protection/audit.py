@@ -18,6 +18,7 @@ Design:
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import hmac
 import json
@@ -85,7 +86,7 @@ def _digest(event: AuditEvent) -> str:
     return _mac({**_content(event), "seq": event.seq, "prev": event.prev_hash})
 
 
-def _seal(event: AuditPending) -> str:
+def _seal(event: AuditEvent | AuditPending) -> str:
     return _mac({**_content(event), "pending": True})
 
 
@@ -120,35 +121,39 @@ def record_event(
 
 def record_events(specs: list[EventSpec]) -> list[AuditEvent]:
     """Append several events at once: one head lock and one insert per chain (a page of
-    reveals, an export, a batch of processed messages).
+    reveals, an export, a batch of processed messages). Inside ``deferred_chaining()``
+    they are written pending instead.
 
     Plain SQL (``lib.rawsql``): this runs on every audited action, and the head stays
     locked until the caller commits, so the fewer and cheaper the statements under the
     lock, the more writers one chain serves.
     """
-    ctx = current_request()
-    now = timezone.now()
-    events = [
-        AuditEvent(
-            chain=chain_for(spec.project_id),
-            project_id=spec.project_id,
-            created_at=now,
-            actor_id=spec.actor.user_id if spec.actor else None,
-            actor_label=spec.actor.label if spec.actor else "system",
-            role=spec.actor.role if spec.actor else "",
-            action=spec.action,
-            object_type=spec.object_type,
-            object_id=str(spec.object_id or ""),
-            fields=sorted(set(spec.fields)),
-            reason=spec.reason,
-            purpose=spec.purpose,
-            request_id=ctx.request_id,
-            client_ip=ctx.client_ip,
-        )
-        for spec in specs
-    ]
-    _chain(events)
+    events = [_new_event(spec) for spec in specs]
+    if _deferred.get():
+        rawsql.insert(AuditPending, [_pending_row(e) for e in events])
+    else:
+        _chain(events)
     return events
+
+
+def _new_event(spec: EventSpec) -> AuditEvent:
+    ctx = current_request()
+    return AuditEvent(
+        chain=chain_for(spec.project_id),
+        project_id=spec.project_id,
+        created_at=timezone.now(),
+        actor_id=spec.actor.user_id if spec.actor else None,
+        actor_label=spec.actor.label if spec.actor else "system",
+        role=spec.actor.role if spec.actor else "",
+        action=spec.action,
+        object_type=spec.object_type,
+        object_id=str(spec.object_id or ""),
+        fields=sorted(set(spec.fields)),
+        reason=spec.reason,
+        purpose=spec.purpose,
+        request_id=ctx.request_id,
+        client_ip=ctx.client_ip,
+    )
 
 
 def _chain(events: list[AuditEvent]) -> None:
@@ -165,29 +170,31 @@ def _chain(events: list[AuditEvent]) -> None:
             _append(cursor, chain, linked)
 
 
+_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("audit_deferred", default=False)
+
+
+@contextmanager
+def deferred_chaining() -> Iterator[None]:
+    """Events recorded inside are written pending (sealed at once) and chained by the
+    next ``sequence_pending``: for the inbound path, where a gateway's many writers
+    must not queue on one chain's head lock (ADR 0004)."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
 def pending_event(spec: EventSpec) -> dict[str, Any]:
-    """The row of an event to write now, in the same statement as its change, and to
-    chain later (``sequence_pending``): for paths where waiting for the chain's head
-    lock would cap throughput (every inbound message). Sealed at once."""
-    ctx = current_request()
-    pending = AuditPending(
-        chain=chain_for(spec.project_id),
-        project_id=spec.project_id,
-        created_at=timezone.now(),
-        actor_id=spec.actor.user_id if spec.actor else None,
-        actor_label=spec.actor.label if spec.actor else "system",
-        role=spec.actor.role if spec.actor else "",
-        action=spec.action,
-        object_type=spec.object_type,
-        object_id=str(spec.object_id or ""),
-        fields=sorted(set(spec.fields)),
-        reason=spec.reason,
-        purpose=spec.purpose,
-        request_id=ctx.request_id,
-        client_ip=ctx.client_ip,
-    )
-    pending.seal = _seal(pending)
-    return {name: getattr(pending, name) for name in PENDING_COLUMNS}
+    """The row of a pending event, for a caller that writes it in the same statement as
+    its change (the inbound path from a known number)."""
+    return _pending_row(_new_event(spec))
+
+
+def _pending_row(event: AuditEvent) -> dict[str, Any]:
+    row = {name: getattr(event, name) for name in PENDING_COLUMNS if name != "seal"}
+    row["seal"] = _seal(event)
+    return row
 
 
 def sequence_pending(limit: int = 1000) -> int:
@@ -215,11 +222,11 @@ def verify_pending(max_age_seconds: float = 60.0) -> list[str]:
     oldest_allowed = timezone.now() - timedelta(seconds=max_age_seconds)
     for row in AuditPending.objects.order_by("id").iterator(chunk_size=2000):
         if not hmac.compare_digest(_seal(row), row.seal):
-            problems.append(f"pending event id={row.pk}: content altered since written")
+            problems.append(f"TAMPERED pending event id={row.pk}: content altered since written")
         elif row.created_at < oldest_allowed:
             problems.append(
-                f"pending event id={row.pk} has waited since {row.created_at:%Y-%m-%d %H:%M:%S} "
-                "to be chained (is the task worker running?)"
+                f"LATE pending event id={row.pk} has waited since "
+                f"{row.created_at:%Y-%m-%d %H:%M:%S} to be chained (is the task worker running?)"
             )
     return problems
 

@@ -4,20 +4,30 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from responsemap.protection.audit import all_chains, verify_chain
+from responsemap.protection.audit import all_chains, verify_chain, verify_pending
 
 
 class Command(BaseCommand):
-    help = "Check every audit chain (or the named ones); exit 1 naming the first bad event."
+    help = (
+        "Check every audit chain (or the named ones) and the events waiting to be chained; "
+        "exit 1 naming the first bad event of each chain."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("chains", nargs="*", help="chain names (default: all)")
+        parser.add_argument(
+            "--pending-max-age",
+            type=float,
+            default=60.0,
+            help="seconds a pending event may wait to be chained (default 60)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         chains = options["chains"] or all_chains()
-        problems = [p for p in (verify_chain(c) for c in chains) if p is not None]
+        problems = [f"TAMPERED {p}" for p in (verify_chain(c) for c in chains) if p is not None]
+        problems += verify_pending(options["pending_max_age"])
         for problem in problems:
-            self.stderr.write(f"TAMPERED {problem}")
+            self.stderr.write(problem)
         if problems:
-            raise CommandError(f"{len(problems)} of {len(chains)} audit chain(s) fail")
-        self.stdout.write(f"{len(chains)} audit chain(s) intact")
+            raise CommandError(f"{len(problems)} problem(s) in {len(chains)} audit chain(s)")
+        self.stdout.write(f"{len(chains)} audit chain(s) intact, no event waiting too long")
