@@ -231,6 +231,7 @@ def setup_app(send_url: str) -> tuple[Any, Senders]:
         ("en", "Thank you. Your messages help us; reply STOP to receive nothing more."),
     ):
         do_set_consent_notice(project_id=project.pk, language=language, text=text)
+    _areas(project.pk)
     senders = Senders.make(KNOWN_SENDERS, NEW_SENDER_SHARE, seed=5)
     contacts = []
     for number in senders.known:
@@ -240,3 +241,27 @@ def setup_app(send_url: str) -> tuple[Any, Senders]:
         contacts.append(contact)
     Contact.objects.bulk_create(contacts, batch_size=500)
     return channel, senders
+
+
+def _areas(project_id: Any) -> None:
+    """A geography of Haiti's size (10 departments, 140 communes) in which the places
+    the texts name are communes, so the end-to-end part places each message."""
+    from responsemap.geo.models import AdminArea
+
+    departments = [
+        AdminArea.objects.create(
+            project_id=project_id, pcode=f"XH{d:02d}", name=f"Département {d}", level=1
+        )
+        for d in range(1, 11)
+    ]
+    names = PLACES + [f"Commune {n}" for n in range(len(PLACES), 140)]
+    AdminArea.objects.bulk_create(
+        AdminArea(
+            project_id=project_id,
+            pcode=f"XH{i % 10 + 1:02d}{i:03d}",
+            name=name,
+            level=2,
+            parent=departments[i % 10],
+        )
+        for i, name in enumerate(names)
+    )

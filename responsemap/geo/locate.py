@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from shapely.geometry import Point, shape
@@ -39,40 +40,31 @@ def coarsen(lat: float, lon: float, decimals: int = 2) -> tuple[float, float]:
 
 class AreaNames:
     """A project's area names (every language) and P-codes, loaded once and matched
-    against many texts (a batch of messages)."""
+    against many texts (a batch of messages) with one regular expression."""
 
     def __init__(self, project_id: ProjectId) -> None:
-        self.needles: list[tuple[list[str], AdminArea]] = []
+        self.areas: dict[str, AdminArea] = {}
         areas = AdminArea.objects.filter(project_id=project_id).only(
             "pk", "pcode", "name", "names", "level"
         )
         for area in areas:
-            names = {area.name, area.pcode, *[str(n) for n in area.names.values()]}
-            needles = [n.casefold().strip() for n in names]
-            self.needles.append(([n for n in needles if len(n) >= 3], area))
+            for name in {area.name, area.pcode, *[str(n) for n in area.names.values()]}:
+                needle = name.casefold().strip()
+                known = self.areas.get(needle)
+                if len(needle) >= 3 and (known is None or area.level > known.level):
+                    self.areas[needle] = area
+        # Longest first, so "Port-de-Paix" is read as itself and not as "Paix".
+        alternatives = "|".join(re.escape(n) for n in sorted(self.areas, key=len, reverse=True))
+        self.pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if self.areas else None
 
     def find(self, text: str) -> AdminArea | None:
         """The deepest area whose name or P-code appears in ``text``, as a whole word."""
-        haystack = f" {text.casefold()} "
-        best: AdminArea | None = None
-        for needles, area in self.needles:
-            if best is not None and area.level <= best.level:
-                continue
-            if any(_mentions(haystack, needle) for needle in needles):
-                best = area
-        return best
+        if self.pattern is None:
+            return None
+        found = [self.areas[m.group()] for m in self.pattern.finditer(text.casefold())]
+        return max(found, key=lambda area: area.level, default=None)
 
 
 def area_named_in(project_id: ProjectId, text: str) -> AdminArea | None:
     """The deepest area whose name (in any language) or P-code appears in ``text``."""
     return AreaNames(project_id).find(text)
-
-
-def _mentions(haystack: str, needle: str) -> bool:
-    start = haystack.find(needle)
-    while start != -1:
-        before, after = haystack[start - 1], haystack[start + len(needle) : start + len(needle) + 1]
-        if not before.isalnum() and not after.isalnum():
-            return True
-        start = haystack.find(needle, start + 1)
-    return False

@@ -202,17 +202,24 @@ def sequence_pending(limit: int = 1000) -> int:
     many. Several workers may run it at once (``SKIP LOCKED``). An event whose seal
     does not match stays where it is, and ``verify_pending`` reports it."""
     with transaction.atomic():
-        rows = list(AuditPending.objects.select_for_update(skip_locked=True).order_by("id")[:limit])
-        good = [r for r in rows if hmac.compare_digest(_seal(r), r.seal)]
-        if len(good) < len(rows):
-            log.error("%s pending audit event(s) fail their seal", len(rows) - len(good))
-        if not good:
+        pending = AuditPending.objects.select_for_update(skip_locked=True).order_by("id")
+        rows = list(pending.values_list("id", *PENDING_COLUMNS)[:limit])
+        events, chained = [], []
+        for pk, *values in rows:
+            fields = dict(zip(PENDING_COLUMNS, values, strict=True))
+            seal = fields.pop("seal")
+            event = AuditEvent(**fields)
+            if hmac.compare_digest(_seal(event), seal):
+                events.append(event)
+                chained.append(pk)
+        if len(chained) < len(rows):
+            log.error("%s pending audit event(s) fail their seal", len(rows) - len(chained))
+        if not events:
             return 0
-        fields = [f for f in EVENT_COLUMNS if f not in ("seq", "prev_hash", "hash")]
-        _chain([AuditEvent(**{f: getattr(r, f) for f in fields}) for r in good])
+        _chain(events)
         with _allowed("responsemap.audit_sequence"):
-            AuditPending.objects.filter(pk__in=[r.pk for r in good]).delete()
-    return len(good)
+            rawsql.delete_ids(AuditPending, chained)
+    return len(events)
 
 
 def verify_pending(max_age_seconds: float = 60.0) -> list[str]:
@@ -268,14 +275,15 @@ def _lock_head(cursor: Any, chain: str) -> tuple[int, str]:
 
 def _append(cursor: Any, chain: str, events: list[AuditEvent]) -> None:
     rows = [{name: getattr(e, name) for name in EVENT_COLUMNS} for e in events]
-    insert = rawsql.insert_sql(AuditEvent, EVENT_COLUMNS, len(rows))
-    params = rawsql.prepared(AuditEvent, EVENT_COLUMNS, rows)
     head = [events[-1].seq, events[-1].hash, chain]
     update = f"UPDATE {HEAD_TABLE} SET seq = %s, hash = %s WHERE chain = %s"  # noqa: S608
-    if connection.vendor == "postgresql":  # one round trip fewer while the head is locked
+    if connection.vendor == "postgresql" and len(rows) <= rawsql.CHUNK:
+        # One round trip fewer while the head is locked.
+        insert = rawsql.insert_sql(AuditEvent, EVENT_COLUMNS, len(rows))
+        params = rawsql.prepared(AuditEvent, EVENT_COLUMNS, rows)
         cursor.execute(f"WITH appended AS ({insert}) {update}", params + head)
     else:
-        cursor.execute(insert, params)
+        rawsql.insert(AuditEvent, rows)
         cursor.execute(update, head)
 
 

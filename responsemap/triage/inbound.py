@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from responsemap.geo.locate import AreaNames
 from responsemap.intake.models import InboundMessage
 from responsemap.projects.models import Project
-from responsemap.protection.audit import EventSpec, record_events
 from responsemap.protection.present import open_for_system
 from responsemap.triage.choices import Channel
 from responsemap.triage.models import Feedback
@@ -22,7 +21,9 @@ FEEDBACK_CHANNEL = {
 
 def create_feedback_from_inbound(messages: list[InboundMessage]) -> None:
     """One feedback record per message (idempotent on the message id), redacted and
-    placed in the area its text names; one insert and one audit append per batch."""
+    placed in the area its text names; one insert per batch. The message's receipt
+    event, and the message id kept as the record's provider id, tell where it came from;
+    a system creation event per record would double the audit log for nothing more."""
     projects = Project.objects.in_bulk({m.project_id for m in messages})
     done = _already_made(messages)
     context = {}
@@ -49,19 +50,6 @@ def create_feedback_from_inbound(messages: list[InboundMessage]) -> None:
         apply_redaction(feedback, text, policy, areas)
         made.append(feedback)
     Feedback.objects.bulk_create(made)
-    record_events(
-        [
-            EventSpec(
-                "feedback.create",
-                project_id=f.project_id,
-                object_type="feedback",
-                object_id=f.pk,
-                fields=["content"],
-                purpose="inbound message",
-            )
-            for f in made
-        ]
-    )
 
 
 def _already_made(messages: Iterable[InboundMessage]) -> set[str]:
