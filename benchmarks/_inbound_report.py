@@ -133,6 +133,12 @@ def _rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             ),
             ("drain after the feed, s", str(e2e.get("drain_s") or "not drained"), "", ""),
             (
+                "feedback placed in the area its text names",
+                f"{e2e.get('placed', 0):.3f}",
+                "1.000",
+                verdict(e2e.get("placed", 0) >= 0.999),
+            ),
+            (
                 "  if both cores were the server's, msgs/s",
                 f"{capacity(sum(e2e['cpu_ms_per_message'].values()), cores):,.0f}",
                 "",
