@@ -6,6 +6,8 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from responsemap.intake.models import Channel, ConsentNotice, IntakePolicy
 from responsemap.protection.present import open_for_system
 from responsemap.protection.viewer import ProjectId
@@ -66,7 +68,13 @@ def channel_for_webhook(channel_id: str) -> InboundChannel | None:
 
 def forget_channels(*_: object, **__: object) -> None:
     """Drop what this process cached about channels (connected to saves of channels,
-    projects and intake policies in IntakeConfig.ready)."""
+    projects and intake policies in IntakeConfig.ready): now, and again at commit, as a
+    request served meanwhile would have cached the row as it was before the change."""
+    _clear_cache()
+    transaction.on_commit(_clear_cache)
+
+
+def _clear_cache() -> None:
     with _cache_lock:
         _cache.clear()
 

@@ -147,7 +147,7 @@ def _new_event(spec: EventSpec) -> AuditEvent:
         role=spec.actor.role if spec.actor else "",
         action=spec.action,
         object_type=spec.object_type,
-        object_id=str(spec.object_id or ""),
+        object_id="" if spec.object_id is None else str(spec.object_id),
         fields=sorted(set(spec.fields)),
         reason=spec.reason,
         purpose=spec.purpose,
@@ -203,17 +203,23 @@ def sequence_pending(limit: int = 1000) -> int:
     does not match stays where it is, and ``verify_pending`` reports it."""
     with transaction.atomic():
         pending = AuditPending.objects.select_for_update(skip_locked=True).order_by("id")
-        rows = list(pending.values_list("id", *PENDING_COLUMNS)[:limit])
-        events, chained = [], []
-        for pk, *values in rows:
-            fields = dict(zip(PENDING_COLUMNS, values, strict=True))
-            seal = fields.pop("seal")
-            event = AuditEvent(**fields)
-            if hmac.compare_digest(_seal(event), seal):
-                events.append(event)
-                chained.append(pk)
-        if len(chained) < len(rows):
-            log.error("%s pending audit event(s) fail their seal", len(rows) - len(chained))
+        events: list[AuditEvent] = []
+        chained: list[int] = []
+        after = 0
+        while not events:
+            rows = list(pending.filter(id__gt=after).values_list("id", *PENDING_COLUMNS)[:limit])
+            for pk, *values in rows:
+                fields = dict(zip(PENDING_COLUMNS, values, strict=True))
+                seal = fields.pop("seal")
+                event = AuditEvent(**fields)
+                if hmac.compare_digest(_seal(event), seal):
+                    events.append(event)
+                    chained.append(pk)
+            if len(chained) < len(rows):
+                log.error("%s pending audit event(s) fail their seal", len(rows) - len(chained))
+            if len(rows) < limit:
+                break
+            after = rows[-1][0]  # a whole batch of altered events: look past them
         if not events:
             return 0
         _chain(events)

@@ -1,0 +1,225 @@
+"""Inbound messages from known numbers, the sweeps that process them, the channel cache."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection, connections, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from responsemap.intake import processing
+from responsemap.intake.actions import do_create_channel, do_get_or_create_contact
+from responsemap.intake.channels.base import Inbound
+from responsemap.intake.channels.webhook.adapter import SIGNATURE_HEADER, sign
+from responsemap.intake.models import Channel, Contact, InboundMessage, IntakePolicy
+from responsemap.intake.queries import channel_for_webhook, forget_channels
+from responsemap.intake.receipt import Outcome, store_from_known_number
+from responsemap.intake.tasks import process_batch, process_received
+from responsemap.projects.models import Project
+from responsemap.protection.audit import chain_for, verify_chain, verify_pending
+from responsemap.protection.models import AuditEvent, AuditPending
+from responsemap.triage.models import Feedback
+
+pytestmark = pytest.mark.django_db
+SENDER = "+50937001122"
+SECRET = "relay-shared-secret"
+
+
+@pytest.fixture
+def channel(project: Project) -> Channel:
+    channel = do_create_channel(
+        project_id=project.pk, kind="webhook", name="relay", secrets={"secret": SECRET}
+    )
+    return Channel.objects.select_related("project").get(pk=channel.pk)
+
+
+@pytest.fixture
+def contact(project: Project) -> Contact:
+    return do_get_or_create_contact(project_id=project.pk, country="HT", raw_phone=SENDER)[0]
+
+
+@pytest.fixture
+def saved_processors() -> Iterator[None]:
+    before = list(processing._processors)
+    yield
+    processing._processors[:] = before
+
+
+@pytest.fixture
+def empty_channel_cache() -> Iterator[None]:
+    forget_channels()
+    yield
+    forget_channels()
+
+
+def store(channel: Channel, message_id: str, text: str = "Dlo a koupe") -> InboundMessage:
+    outcome, message = store_from_known_number(channel, Inbound(message_id, SENDER, text))
+    assert outcome == Outcome.STORED
+    assert message is not None
+    return message
+
+
+def test_known_sender_is_stored_with_contact_and_pending_receipt(
+    channel: Channel, contact: Contact
+) -> None:
+    message = store(channel, "m1")
+
+    stored = InboundMessage.objects.get()
+    assert stored.pk == message.pk
+    assert stored.contact_id == contact.pk
+    assert stored.state == InboundMessage.State.RECEIVED
+    receipt = AuditPending.objects.get(object_id=str(message.pk))
+    assert (receipt.chain, receipt.action) == (chain_for(channel.project_id), "message.receive")
+    assert verify_pending() == []
+
+
+def test_replay_writes_nothing(channel: Channel, contact: Contact) -> None:
+    store(channel, "m1")
+    outcome, message = store_from_known_number(channel, Inbound("m1", SENDER, "again"))
+    assert (outcome, message) == (Outcome.REPLAY, None)
+    assert InboundMessage.objects.count() == 1
+    assert AuditPending.objects.count() == 1
+
+
+def test_unknown_sender_writes_nothing(channel: Channel, contact: Contact) -> None:
+    for sender in ("+50937009999", "not a number"):
+        outcome, _ = store_from_known_number(channel, Inbound("m1", sender, "Bonjou"))
+        assert outcome == Outcome.UNKNOWN_SENDER
+    assert not InboundMessage.objects.exists()
+    assert not AuditPending.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement on PostgreSQL only")
+def test_known_sender_is_one_statement_on_postgresql(channel: Channel, contact: Contact) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        store(channel, "m1")
+    assert len(queries) == 1
+
+
+def test_message_left_received_is_processed_by_the_next_sweep(
+    channel: Channel, contact: Contact
+) -> None:
+    # Stored and committed, but no sweep was enqueued (as if the process died in between).
+    message = store(channel, "m1")
+    assert not Feedback.objects.exists()
+
+    process_received.call()
+
+    message.refresh_from_db()
+    assert message.state == InboundMessage.State.PROCESSED
+    feedback = Feedback.objects.get(provider_message_id=str(message.pk))
+    assert feedback.contact_id == contact.pk
+    assert not AuditPending.objects.exists()
+    chain = chain_for(channel.project_id)
+    assert verify_chain(chain) is None
+    assert AuditEvent.objects.filter(chain=chain, object_id=str(message.pk)).get().action == (
+        "message.receive"
+    )
+
+
+def test_a_failing_message_fails_alone(
+    channel: Channel, contact: Contact, saved_processors: None
+) -> None:
+    good, bad, other = store(channel, "m1"), store(channel, "bad"), store(channel, "m3")
+
+    def refuse_bad(messages: list[InboundMessage]) -> None:
+        if any(m.provider_message_id == "bad" for m in messages):
+            raise RuntimeError("cannot process this one")
+
+    processing.register_processor(refuse_bad)
+    assert process_batch() == 3
+
+    states = dict(InboundMessage.objects.values_list("provider_message_id", "state"))
+    assert states == {"m1": "processed", "bad": "failed", "m3": "processed"}
+    made = set(Feedback.objects.values_list("provider_message_id", flat=True))
+    assert made == {str(good.pk), str(other.pk)}
+    assert not Feedback.objects.filter(provider_message_id=str(bad.pk)).exists()
+    assert verify_chain(chain_for(channel.project_id)) is None
+    assert process_batch() == 0  # a failed message is not picked up again
+
+
+def test_batches_respect_the_limit_oldest_first(channel: Channel, contact: Contact) -> None:
+    for n in range(5):
+        store(channel, f"m{n}")
+
+    assert process_batch(limit=2) == 2
+    processed = InboundMessage.objects.filter(state=InboundMessage.State.PROCESSED)
+    assert sorted(processed.values_list("provider_message_id", flat=True)) == ["m0", "m1"]
+    assert [process_batch(limit=2), process_batch(limit=2), process_batch(limit=2)] == [2, 1, 0]
+    assert Feedback.objects.count() == 5
+
+
+def test_only_messages_are_swept(channel: Channel, contact: Contact) -> None:
+    message = store(channel, "m1")
+    InboundMessage.objects.filter(pk=message.pk).update(kind=InboundMessage.Kind.OPT_OUT)
+    assert process_batch() == 0
+
+
+def test_channel_is_loaded_once_and_reused(channel: Channel, empty_channel_cache: None) -> None:
+    first = channel_for_webhook(str(channel.pk))
+    assert first is not None
+    assert first.secrets == {"secret": SECRET}
+    # A change that bypasses save() isn't seen until the cache expires…
+    Channel.objects.filter(pk=channel.pk).update(name="renamed")
+    assert channel_for_webhook(str(channel.pk)) is first
+    # …one through save() is seen at once.
+    IntakePolicy.objects.create(project_id=channel.project_id, stop_words=["kansel"])
+    reloaded = channel_for_webhook(str(channel.pk))
+    assert reloaded is not None
+    assert reloaded is not first
+    assert (reloaded.channel.name, reloaded.stop_words) == ("renamed", ("kansel",))
+
+
+def test_unknown_or_malformed_channel_id_is_none(empty_channel_cache: None) -> None:
+    assert channel_for_webhook("not-a-uuid") is None
+    assert channel_for_webhook("00000000-0000-0000-0000-000000000000") is None
+
+
+def test_deactivated_channel_answers_404_at_once(
+    channel: Channel, contact: Contact, empty_channel_cache: None
+) -> None:
+    def post(message_id: str) -> int:
+        body = json.dumps({"messages": [{"id": message_id, "from": SENDER, "text": "Bonjou"}]})
+        response = Client().post(
+            reverse("intake:receive", args=[channel.pk]),
+            body,
+            content_type="application/json",
+            headers={SIGNATURE_HEADER: sign(SECRET, body.encode())},
+        )
+        return response.status_code
+
+    assert post("m1") == 200  # the channel is now cached
+    channel.is_active = False
+    channel.save()
+    assert post("m2") == 404
+    assert list(InboundMessage.objects.values_list("provider_message_id", flat=True)) == ["m1"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deactivation_is_not_undone_by_a_request_during_its_transaction(
+    channel: Channel, empty_channel_cache: None
+) -> None:
+    """A request served while the deactivating transaction is still open reads the old,
+    committed row; it must not leave that active channel in the cache afterwards (the
+    admin saves inside a transaction)."""
+    seen = []
+
+    def request_elsewhere() -> None:
+        try:
+            seen.append(channel_for_webhook(str(channel.pk)))
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        channel.is_active = False
+        channel.save()
+        thread = threading.Thread(target=request_elsewhere)
+        thread.start()
+        thread.join()
+    assert seen[0] is not None  # the other request still saw the committed, active row
+    assert channel_for_webhook(str(channel.pk)) is None
