@@ -43,7 +43,7 @@ SWEEP_BATCH = 100
 SWEEP_SECONDS = 2.0
 # A web process enqueues at most one sweep per tick; every message it stores is seen by
 # a sweep that starts after the message was committed.
-SWEEP_TICK = 0.5
+SWEEP_TICK = 1.0
 _sweep_lock = threading.Lock()
 _sweep_starts_at = 0.0  # when the last sweep this process enqueued may start
 

@@ -88,6 +88,20 @@ def insert(
     return written
 
 
+def insert_objects(objects: Sequence[models.Model]) -> None:
+    """Insert new model instances as ``bulk_create`` would — each field's ``pre_save``
+    runs (``auto_now``, sealing of encrypted fields) — without the ORM's query
+    compiler. For models whose primary key is set before insert (UUIDs)."""
+    if not objects:
+        return
+    model = type(objects[0])
+    fields = model._meta.concrete_fields
+    insert(model, [{f.attname: f.pre_save(obj, True) for f in fields} for obj in objects])
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
 def delete_ids(model: type[models.Model], ids: Sequence[Any]) -> None:
     """Delete rows by primary key: one array parameter on PostgreSQL, not one each."""
     if connection.vendor != "postgresql":
