@@ -109,3 +109,22 @@ def test_insert_select_refuses_a_value_too_long_for_its_column(channel: Channel)
     with pytest.raises(DataError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
     assert not InboundMessage.objects.exists()
+
+
+def test_insert_objects_runs_each_fields_pre_save(project: Project) -> None:
+    from responsemap.triage.models import Feedback
+
+    made = [Feedback(project=project, channel="sms", received_at=timezone.now()) for _ in range(3)]
+    for n, feedback in enumerate(made):
+        feedback.content = f"Pa gen dlo {n}"
+    rawsql.insert_objects(made)
+
+    stored = {f.pk: f for f in Feedback.objects.filter(project=project)}
+    assert set(stored) == {f.pk for f in made}
+    for n, feedback in enumerate(made):
+        again = stored[feedback.pk]
+        assert again.created_at is not None  # auto_now_add
+        assert again.updated_at is not None  # auto_now
+        assert again.reference == feedback.reference  # the default made at init
+        assert open_for_system(again, "content", purpose="test") == f"Pa gen dlo {n}"
+        assert not feedback._state.adding
