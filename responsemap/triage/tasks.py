@@ -52,7 +52,9 @@ def apply_redaction(
     feedback.redacted_at = timezone.now()
     fields = ["redacted_content", "redacted_at"]
     if feedback.area_id is None:
-        area = (areas or AreaNames(feedback.project_id)).find(feedback.redacted_content)
+        # The original, not the redacted copy: the redactor may take a place for a
+        # person ("Jérémie" is both), and an area is not a personal detail.
+        area = (areas or AreaNames(feedback.project_id)).find(text)
         if area is not None:
             feedback.area = area
             fields.append("area")

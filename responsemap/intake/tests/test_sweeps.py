@@ -122,6 +122,24 @@ def test_message_left_received_is_processed_by_the_next_sweep(
     )
 
 
+def test_feedback_is_placed_where_the_original_text_says(
+    channel: Channel, contact: Contact
+) -> None:
+    from responsemap.geo.models import AdminArea
+
+    town = AdminArea.objects.create(
+        project_id=channel.project_id, pcode="XT0201", name="Jérémie", level=2
+    )
+    # "Jérémie" is a first name as well: the redacted copy hides it, the area stays.
+    message = store(channel, "m-place", "Mwen se Rose Pierre, nou bezwen manje nan Jérémie.")
+
+    process_received.call()
+
+    feedback = Feedback.objects.get(provider_message_id=str(message.pk))
+    assert feedback.area == town
+    assert "Rose Pierre" not in feedback.redacted_content
+
+
 def test_a_failing_message_fails_alone(
     channel: Channel, contact: Contact, saved_processors: None
 ) -> None:
