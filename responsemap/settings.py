@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.conf import locale as _django_locale
 from django.core.exceptions import ImproperlyConfigured
 
 from responsemap.lib.env import env_bool, env_int, env_list, env_secret, env_str, local_secret
@@ -181,7 +182,20 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español"), ("ar", "العربية")]
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("es", "Español"),
+    ("ar", "العربية"),
+    ("ht", "Kreyòl ayisyen"),
+]
+# Django ships no Haitian Creole, so get_language_info("ht") (the public form's language
+# links, the import's language column) needs its entry. Our catalogue in LOCALE_PATHS is
+# enough for translation.override("ht"); Django's own strings (a few form errors) stay in
+# English there. setdefault: if a later Django ships "ht", its entry wins.
+_django_locale.LANG_INFO.setdefault(
+    "ht", {"bidi": False, "code": "ht", "name": "Haitian Creole", "name_local": "Kreyòl ayisyen"}
+)
 LOCALE_PATHS = [BASE_DIR / "responsemap" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True

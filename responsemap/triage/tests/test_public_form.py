@@ -128,7 +128,7 @@ def test_anonymous_sender_with_consent_gets_a_reference(project: Project, area: 
         page = thanks.content.decode()
         assert thanks.status_code == 200
         assert record.reference in page
-        assert "Keep this code" in page
+        assert "Gardez ce code" in page  # the project's default language
         assert MESSAGE not in page
         assert "latrine" not in page
         assert not any(digits in page for digits in PHONE_DIGITS)
@@ -154,7 +154,7 @@ def test_unticked_box_keeps_no_phone(project: Project) -> None:
     assert consent.method == "web_notice"
     page = response.content.decode()
     assert record.reference in page
-    assert "did not keep it" in page
+    assert "sans cocher la case" in page
     assert not any(digits in page for digits in PHONE_DIGITS)
 
 
@@ -184,7 +184,7 @@ def test_unknown_project_is_404(db: Any) -> None:
 def test_honeypot_is_refused_politely(project: Project) -> None:
     response = Client().post(form_url(project), form_data(project, website="http://spam.example"))
     assert response.status_code == 400
-    assert "could not accept" in response.content.decode()
+    assert "pas pu accepter" in response.content.decode()
     assert MESSAGE not in response.content.decode()
     assert nothing_stored(project)
 
@@ -226,7 +226,7 @@ def test_expired_form_is_sent_back_with_the_text_kept(project: Project) -> None:
     response = Client().post(form_url(project), form_data(project, stamp=old))
     assert response.status_code == 400
     page = response.content.decode()
-    assert "open for a long time" in page
+    assert "resté ouvert longtemps" in page
     assert MESSAGE in page  # the person's own text, back in their own form
     assert old not in page  # a fresh stamp to send again with
     assert nothing_stored(project)
@@ -237,7 +237,7 @@ def test_invalid_phone_is_a_form_error(project: Project) -> None:
         form_url(project), form_data(project, phone="call me maybe", keep_contact="on")
     )
     assert response.status_code == 200
-    assert "can&#x27;t read this phone number" in response.content.decode()
+    assert "ne pouvons pas lire ce numéro" in response.content.decode()
     assert nothing_stored(project)
 
 
@@ -255,7 +255,7 @@ def test_rate_limit_per_address_without_storing_it(project: Project, settings: A
         assert client.post(form_url(project), form_data(project)).status_code == 302
     limited = client.post(form_url(project), form_data(project))
     assert limited.status_code == 429
-    assert "wait ten minutes" in limited.content.decode()
+    assert "attendre dix minutes" in limited.content.decode()
     assert MESSAGE in limited.content.decode()  # kept in the form, not stored
     assert Feedback.objects.count() == 2
 
@@ -335,7 +335,7 @@ def test_confirmation_expires(project: Project, monkeypatch: pytest.MonkeyPatch)
     response = Client().get(receipt_url)
     assert response.status_code == 404
     assert reference not in response.content.decode()
-    assert "no longer available" in response.content.decode()
+    assert "plus disponible" in response.content.decode()
 
 
 def test_area_picker_groups_by_parent_in_the_page_language(project: Project) -> None:
