@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection, connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from responsemap.intake import processing
 from responsemap.intake.actions import do_create_channel, do_get_or_create_contact
@@ -241,3 +244,33 @@ def test_deactivation_is_not_undone_by_a_request_during_its_transaction(
         thread.join()
     assert seen[0] is not None  # the other request still saw the committed, active row
     assert channel_for_webhook(str(channel.pk)) is None
+
+
+@pytest.fixture
+def database_tasks(settings: Any) -> Iterator[None]:
+    """The production task backend, which can defer (the tests' runs tasks at once)."""
+    from responsemap.intake import tasks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    tasks._sweep_starts_at = 0.0
+    yield
+    tasks._sweep_starts_at = 0.0
+
+
+def test_a_process_queues_one_sweep_a_tick_starting_after_the_commit(
+    database_tasks: None,
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from responsemap.intake.tasks import SWEEP_TICK, schedule_processing
+
+    before = timezone.now()
+    schedule_processing()
+    schedule_processing()  # a second commit in the same tick: the queued sweep covers it
+    (sweep,) = DBTaskResult.objects.all()
+    assert sweep.task_path.endswith("process_received")
+    assert sweep.run_after is not None
+    assert before < sweep.run_after <= before + timedelta(seconds=SWEEP_TICK + 1)
+
+    schedule_processing(now=True)  # a sweep handing over: at once, whatever the tick
+    assert DBTaskResult.objects.count() == 2
