@@ -12,10 +12,15 @@ class IntakeConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from responsemap.intake import catalogue  # noqa: F401  (declares the fields)
+        from responsemap.intake.messaging import send_consent_notices
         from responsemap.intake.models import Channel, IntakePolicy
+        from responsemap.intake.processing import register_processor
         from responsemap.intake.queries import forget_channels
         from responsemap.projects.models import Project
 
+        # First of the worker's processors (intake's AppConfig is ready before those of
+        # the apps to its right): the notice to a new number.
+        register_processor(send_consent_notices)
         # The inbound view caches channels per process; a change made here is seen at
         # once here, and within CHANNEL_CACHE_SECONDS in other processes.
         for model in (Channel, IntakePolicy, Project):

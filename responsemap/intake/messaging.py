@@ -39,7 +39,7 @@ from responsemap.intake.models import (
     OutboundMessage,
 )
 from responsemap.intake.phones import InvalidPhone
-from responsemap.intake.receipt import Outcome, store_from_known_number
+from responsemap.intake.receipt import Outcome, store_from_phone
 from responsemap.intake.tasks import schedule_processing, send_outbound
 from responsemap.protection.audit import deferred_chaining, record_event
 from responsemap.protection.viewer import Viewer
@@ -87,7 +87,7 @@ def do_receive_message(
         start_words = policy.start_words if policy else ()
     kind = classify(inbound.text, stop_words, start_words)
     if kind == InboundMessage.Kind.MESSAGE and not inbound.is_handle:
-        outcome, message = store_from_known_number(channel, inbound)
+        outcome, message = store_from_phone(channel, inbound)
         if outcome == Outcome.STORED and message is not None:
             transaction.on_commit(schedule_processing)
             return Received(message, created=True)
@@ -111,8 +111,9 @@ def _audit_receipt(channel: Channel, message: InboundMessage) -> None:
 
 
 def _receive_with_contact(channel: Channel, inbound: Inbound, kind: str) -> Received:
-    """A first message from a number or handle, or an opt-out/opt-in keyword: the
-    contact may be created, a notice or confirmation queued, all in one transaction."""
+    """A message from a handle, an opt-out/opt-in keyword, or one that lost a race to
+    make its contact: through the ORM, the contact made if new, a confirmation queued,
+    all in one transaction."""
     existing = InboundMessage.objects.filter(
         channel=channel, provider_message_id=inbound.provider_message_id
     ).first()
@@ -131,6 +132,8 @@ def _receive_with_contact(channel: Channel, inbound: Inbound, kind: str) -> Rece
                 sent_at=inbound.sent_at,
                 received_at=timezone.now(),
                 meta=inbound.meta,
+                # The worker sends the consent notice as it processes the message.
+                new_contact=new_contact and kind == InboundMessage.Kind.MESSAGE,
             )
             message.text = inbound.text
             message.save(force_insert=True)
@@ -139,8 +142,6 @@ def _receive_with_contact(channel: Channel, inbound: Inbound, kind: str) -> Rece
                 do_opt_out(contact, channel, message)
             elif kind == InboundMessage.Kind.OPT_IN:
                 do_opt_in(contact, channel, message)
-            elif new_contact:
-                _send_consent_notice(contact, channel, project, message)
             if kind == InboundMessage.Kind.MESSAGE:
                 transaction.on_commit(schedule_processing)
     except IntegrityError:
@@ -152,10 +153,21 @@ def _receive_with_contact(channel: Channel, inbound: Inbound, kind: str) -> Rece
     return Received(message, created=True)
 
 
-def _send_consent_notice(
-    contact: Contact, channel: Channel, project: object, message: InboundMessage
-) -> None:
-    language = contact.language or getattr(project, "default_language", "en")
+def send_consent_notices(messages: list[InboundMessage]) -> None:
+    """The worker's first processor: a first message from a contact gets the project's
+    consent notice, in the contact's language (else the project's), recorded as a
+    consent record naming the notice's version."""
+    for message in messages:
+        if message.new_contact and message.contact is not None:
+            _send_consent_notice(message.contact, message.channel, message)
+
+
+def _send_consent_notice(contact: Contact, channel: Channel, message: InboundMessage) -> None:
+    if ConsentRecord.objects.filter(
+        contact=contact, method=ConsentRecord.Method.SMS_NOTICE
+    ).exists():
+        return  # told already (a batch processed again after a rollback)
+    language = contact.language or channel.project.default_language or "en"
     notice = (
         ConsentNotice.objects.filter(project_id=channel.project_id, language=language)
         .order_by("-version")

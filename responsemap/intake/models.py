@@ -169,6 +169,9 @@ class InboundMessage(models.Model):
     received_at = models.DateTimeField()
     processed_at = models.DateTimeField(null=True, blank=True)
     meta = models.JSONField(default=dict, blank=True)
+    # The first message from this contact (the contact was made with it): the worker
+    # sends the consent notice when it processes the message.
+    new_contact = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [

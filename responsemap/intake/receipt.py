@@ -1,18 +1,20 @@
-"""Storing a message from a known number: the common case, made cheap.
+"""Storing a message from a phone number: the common case, made cheap.
 
-A gateway in a disaster posts thousands of messages a minute, nearly all from numbers
-already known. For those, the contact lookup, the message insert (skipped if the
-provider's id is already stored) and its audit event (a pending one, sealed, chained
-by the worker within seconds: ADR 0004) are one SQL statement on PostgreSQL — one
-round trip, atomic on its own — and three quick ones in a transaction on SQLite.
-Everything else (a new number, a handle, STOP/START) goes through the ORM path in
-``messaging``.
+A gateway in a disaster posts thousands of messages a minute, from numbers known and
+new. For a message that is not STOP/START, finding the contact by its blind index (or
+making it, sealed, for a new number), inserting the message (skipped if the provider's
+id is already stored) and its audit event (a pending one, sealed, chained by the worker
+within seconds: ADR 0004) are one SQL statement on PostgreSQL — one round trip, atomic
+on its own — and a short transaction on SQLite. The consent notice to a new number is
+sent by the worker when it processes the message (``new_contact``). Handles and
+keywords go through the ORM path in ``messaging``.
 """
 
 from __future__ import annotations
 
 import uuid
 from functools import cache
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -24,29 +26,32 @@ from responsemap.lib import rawsql
 from responsemap.protection.audit import PENDING_COLUMNS, EventSpec, pending_event
 from responsemap.protection.models import AuditPending
 
-# Every column but the contact's id, which the statement finds itself.
+# Every column but the contact's id and new_contact, which the statement fills itself.
 MESSAGE_COLUMNS = (
     "id", "project_id", "channel_id", "provider_message_id", "text", "kind", "state",
     "sent_at", "received_at", "meta",
 )  # fmt: skip
 MESSAGE_KEY = ("channel_id", "provider_message_id")
 CONTACT_KEY = ("project_id", "phone_index")
+CONTACT_COLUMNS = ("id", "project_id", "phone", "phone_index", "created_at")
 
 
 class Outcome:
-    UNKNOWN_SENDER = "unknown sender"  # not stored: take the path that creates contacts
+    NOT_STORED = "not stored"  # not a phone number, or a race: take the ORM path
     STORED = "stored"
-    REPLAY = "replay"  # the provider's id is already stored: nothing written
+    REPLAY = "replay"  # the provider's id is already here: nothing written
 
 
-def store_from_known_number(
-    channel: Channel, inbound: Inbound
-) -> tuple[str, InboundMessage | None]:
-    """Store ``inbound`` if its sender's number is a known contact of the project."""
+def store_from_phone(channel: Channel, inbound: Inbound) -> tuple[str, InboundMessage | None]:
+    """Store ``inbound``, from a phone number, with its contact (made if new)."""
     try:
         e164 = normalise_phone(inbound.sender, channel.project.country)
     except InvalidPhone:
-        return Outcome.UNKNOWN_SENDER, None
+        return Outcome.NOT_STORED, None
+    now = timezone.now()
+    contact = Contact(id=uuid.uuid4(), project_id=channel.project_id, created_at=now)
+    contact.phone = e164
+    contact.phone_index = phone_index(channel.project_id, e164)
     message = InboundMessage(
         id=uuid.uuid4(),
         project_id=channel.project_id,
@@ -55,43 +60,51 @@ def store_from_known_number(
         kind=InboundMessage.Kind.MESSAGE,
         state=InboundMessage.State.RECEIVED,
         sent_at=inbound.sent_at,
-        received_at=timezone.now(),
+        received_at=now,
         meta=inbound.meta,
     )
     message.text = inbound.text
-    row = {name: getattr(message, name) for name in MESSAGE_COLUMNS}
-    row["text"] = InboundMessage._meta.get_field("text").pre_save(message, add=True)
-    event = pending_event(
-        EventSpec(
-            "message.receive",
-            project_id=channel.project_id,
-            object_type="inboundmessage",
-            object_id=message.pk,
-            fields=["text", "sender"],
-            purpose=channel.kind,
-        )
-    )
-    contact = (channel.project_id, phone_index(channel.project_id, e164))
+    rows = {
+        "contact": _row(contact, CONTACT_COLUMNS, "phone"),
+        "message": _row(message, MESSAGE_COLUMNS, "text"),
+        "event": pending_event(
+            EventSpec(
+                "message.receive",
+                project_id=channel.project_id,
+                object_type="inboundmessage",
+                object_id=message.pk,
+                fields=["text", "sender"],
+                purpose=channel.kind,
+            )
+        ),
+    }
     store = _store_postgresql if connection.vendor == "postgresql" else _store_portable
-    contact_id, stored = store(contact, row, event)
+    contact_id, new_contact, stored = store(rows)
     if contact_id is None:
-        return Outcome.UNKNOWN_SENDER, None
+        return Outcome.NOT_STORED, None  # another request made the contact meanwhile
     if not stored:
         return Outcome.REPLAY, None
     message.contact_id = uuid.UUID(str(contact_id))
+    message.new_contact = new_contact
     return Outcome.STORED, message
 
 
-def _store_postgresql(
-    contact: tuple[uuid.UUID, str], row: dict[str, object], event: dict[str, object]
-) -> tuple[object, bool]:
-    params = rawsql.prepared(Contact, CONTACT_KEY, [dict(zip(CONTACT_KEY, contact, strict=True))])
-    params += rawsql.prepared(InboundMessage, MESSAGE_COLUMNS, [row])
-    params += rawsql.prepared(AuditPending, PENDING_COLUMNS, [event])
+def _row(instance: Any, columns: tuple[str, ...], sealed: str) -> dict[str, Any]:
+    row = {name: getattr(instance, name) for name in columns}
+    row[sealed] = type(instance)._meta.get_field(sealed).pre_save(instance, add=True)
+    return row
+
+
+def _store_postgresql(rows: dict[str, dict[str, Any]]) -> tuple[Any, bool, bool]:
+    contact = rows["contact"]
+    params = rawsql.prepared(Contact, CONTACT_KEY, [contact])
+    params += rawsql.prepared(Contact, CONTACT_COLUMNS, [contact])
+    params += rawsql.prepared(InboundMessage, MESSAGE_COLUMNS, [rows["message"]])
+    params += rawsql.prepared(AuditPending, PENDING_COLUMNS, [rows["event"]])
     with connection.cursor() as cursor:
         cursor.execute(_statement(), params)
-        contact_id, message_id = cursor.fetchone()
-    return contact_id, message_id is not None
+        contact_id, new_contact, message_id = cursor.fetchone()
+    return contact_id, bool(new_contact), message_id is not None
 
 
 @cache
@@ -101,39 +114,62 @@ def _statement() -> str:
         f"SELECT {qn('id')} FROM {qn(Contact._meta.db_table)} "  # noqa: S608
         f"WHERE {qn('project_id')} = %s AND {qn('phone_index')} = %s"
     )
+    # A new number: made here, unless another request makes it first (then nothing is
+    # stored and the caller takes the ORM path, which finds it).
+    make = rawsql.insert_select_sql(
+        Contact,
+        CONTACT_COLUMNS,
+        "(SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM found)) AS fresh",
+        computed=(("handle_index", "''"), ("language", "''")),
+        skip_any_conflict=True,
+        returning=("id",),
+    )
     insert_message = rawsql.insert_select_sql(
         InboundMessage,
         MESSAGE_COLUMNS,
-        "found",
-        computed=(("contact_id", f"found.{qn('id')}"),),
+        "sender",
+        computed=(("contact_id", "sender.id"), ("new_contact", "sender.new")),
         conflict=MESSAGE_KEY,
         returning=("id",),
     )
     insert_event = rawsql.insert_select_sql(AuditPending, PENDING_COLUMNS, "stored")
     return (
-        f"WITH found AS ({find}), stored AS ({insert_message}), "  # noqa: S608
-        f"audited AS ({insert_event}) "
-        f"SELECT (SELECT {qn('id')} FROM found), (SELECT {qn('id')} FROM stored)"
+        f"WITH found AS ({find}), made AS ({make}), "  # noqa: S608
+        f"sender AS (SELECT {qn('id')}, false AS new FROM found "
+        f"UNION ALL SELECT {qn('id')}, true FROM made), "
+        f"stored AS ({insert_message}), audited AS ({insert_event}) "
+        f"SELECT (SELECT {qn('id')} FROM sender), (SELECT new FROM sender), "
+        f"(SELECT {qn('id')} FROM stored)"
     )
 
 
-def _store_portable(
-    contact: tuple[uuid.UUID, str], row: dict[str, object], event: dict[str, object]
-) -> tuple[object, bool]:
+def _store_portable(rows: dict[str, dict[str, Any]]) -> tuple[Any, bool, bool]:
+    contact = rows["contact"]
     with transaction.atomic():
         found = (
-            Contact.objects.filter(project_id=contact[0], phone_index=contact[1])
+            Contact.objects.filter(
+                project_id=contact["project_id"], phone_index=contact["phone_index"]
+            )
             .values_list("id", flat=True)
             .first()
         )
-        if found is None:
-            return None, False
+        new = found is None
+        if new:
+            made = rawsql.insert(
+                Contact,
+                [{**contact, "handle_index": "", "language": ""}],
+                skip_any_conflict=True,
+                returning=("id",),
+            )
+            if not made:
+                return None, False, False
+            found = contact["id"]
         stored = rawsql.insert(
             InboundMessage,
-            [{**row, "contact_id": found}],
+            [{**rows["message"], "contact_id": found, "new_contact": new}],
             conflict=MESSAGE_KEY,
             returning=("id",),
         )
         if stored:
-            rawsql.insert(AuditPending, [event])
-    return found, bool(stored)
+            rawsql.insert(AuditPending, [rows["event"]])
+    return found, new, bool(stored)

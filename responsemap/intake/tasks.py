@@ -89,7 +89,7 @@ def process_batch(limit: int = SWEEP_BATCH) -> int:
     with transaction.atomic():
         batch = list(
             InboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("channel", "contact")
+            .select_related("channel__project", "contact")
             .filter(state=InboundMessage.State.RECEIVED, kind=InboundMessage.Kind.MESSAGE)
             .order_by("received_at")[:limit]
         )
@@ -158,7 +158,7 @@ def send_outbound(outbound_id: str) -> None:
     with transaction.atomic():
         message = (
             OutboundMessage.objects.select_for_update()
-            .select_related("channel", "contact")
+            .select_related("channel__project", "contact")
             .filter(pk=outbound_id, state=OutboundMessage.State.QUEUED)
             .first()
         )

@@ -29,9 +29,11 @@ def insert_sql(
     rows: int = 1,
     conflict: tuple[str, ...] = (),
     returning: tuple[str, ...] = (),
+    skip_any_conflict: bool = False,
 ) -> str:
     """``INSERT`` of ``rows`` rows into ``model``'s table; with ``conflict``, a row that
-    breaks that unique key is skipped (``ON CONFLICT (…) DO NOTHING``)."""
+    breaks that unique key is skipped (``ON CONFLICT (…) DO NOTHING``); with
+    ``skip_any_conflict``, a row breaking any unique key (partial ones too)."""
     qn = connection.ops.quote_name
     fields = _fields(model, columns)
     names = ", ".join(qn(f.column) for f in fields)
@@ -40,6 +42,8 @@ def insert_sql(
     if conflict:
         keys = ", ".join(qn(f.column) for f in _fields(model, conflict))
         sql += f" ON CONFLICT ({keys}) DO NOTHING"
+    elif skip_any_conflict:
+        sql += " ON CONFLICT DO NOTHING"
     if returning:
         sql += " RETURNING " + ", ".join(qn(f.column) for f in _fields(model, returning))
     return sql
@@ -71,6 +75,7 @@ def insert(
     *,
     conflict: tuple[str, ...] = (),
     returning: tuple[str, ...] = (),
+    skip_any_conflict: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Insert ``rows`` (dicts with the same keys), ``CHUNK`` rows a statement; returns
     the ``returning`` columns of the rows written (a skipped conflict returns nothing)."""
@@ -81,7 +86,7 @@ def insert(
     with connection.cursor() as cursor:
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
-            sql = insert_sql(model, columns, len(chunk), conflict, returning)
+            sql = insert_sql(model, columns, len(chunk), conflict, returning, skip_any_conflict)
             cursor.execute(sql, prepared(model, columns, chunk))
             if returning:
                 written.extend(cursor.fetchall())
@@ -122,11 +127,13 @@ def insert_select_sql(
     computed: tuple[tuple[str, str], ...] = (),
     conflict: tuple[str, ...] = (),
     returning: tuple[str, ...] = (),
+    skip_any_conflict: bool = False,
 ) -> str:
     """PostgreSQL: ``INSERT INTO table (…) SELECT …, computed… FROM source`` — one row
     per row of ``source`` (a CTE), for chaining inserts in a single statement.
     Parameters are cast to their column's type (a bare literal in a SELECT list would
-    be read as text); ``computed`` pairs a column with an SQL expression over source."""
+    be read as text); ``computed`` pairs a column with an SQL expression over source.
+    ``skip_any_conflict``: a row breaking any unique key is skipped (partial ones too)."""
     qn = connection.ops.quote_name
     fields = _fields(model, columns)
     extra = _fields(model, tuple(name for name, _ in computed))
@@ -139,6 +146,8 @@ def insert_select_sql(
     if conflict:
         keys = ", ".join(qn(f.column) for f in _fields(model, conflict))
         sql += f" ON CONFLICT ({keys}) DO NOTHING"
+    elif skip_any_conflict:
+        sql += " ON CONFLICT DO NOTHING"
     if returning:
         sql += " RETURNING " + ", ".join(qn(f.column) for f in _fields(model, returning))
     return sql

@@ -20,12 +20,14 @@ from responsemap.intake.actions import do_create_channel, do_get_or_create_conta
 from responsemap.intake.channels.base import Inbound
 from responsemap.intake.channels.webhook.adapter import SIGNATURE_HEADER, sign
 from responsemap.intake.models import Channel, Contact, InboundMessage, IntakePolicy
+from responsemap.intake.phones import phone_index
 from responsemap.intake.queries import channel_for_webhook, forget_channels
-from responsemap.intake.receipt import Outcome, store_from_known_number
+from responsemap.intake.receipt import Outcome, store_from_phone
 from responsemap.intake.tasks import process_batch, process_received
 from responsemap.projects.models import Project
 from responsemap.protection.audit import chain_for, verify_chain, verify_pending
 from responsemap.protection.models import AuditEvent, AuditPending
+from responsemap.protection.present import open_for_system
 from responsemap.triage.models import Feedback
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +63,7 @@ def empty_channel_cache() -> Iterator[None]:
 
 
 def store(channel: Channel, message_id: str, text: str = "Dlo a koupe") -> InboundMessage:
-    outcome, message = store_from_known_number(channel, Inbound(message_id, SENDER, text))
+    outcome, message = store_from_phone(channel, Inbound(message_id, SENDER, text))
     assert outcome == Outcome.STORED
     assert message is not None
     return message
@@ -83,25 +85,44 @@ def test_known_sender_is_stored_with_contact_and_pending_receipt(
 
 def test_replay_writes_nothing(channel: Channel, contact: Contact) -> None:
     store(channel, "m1")
-    outcome, message = store_from_known_number(channel, Inbound("m1", SENDER, "again"))
+    outcome, message = store_from_phone(channel, Inbound("m1", SENDER, "again"))
     assert (outcome, message) == (Outcome.REPLAY, None)
     assert InboundMessage.objects.count() == 1
     assert AuditPending.objects.count() == 1
 
 
-def test_unknown_sender_writes_nothing(channel: Channel, contact: Contact) -> None:
-    for sender in ("+50937009999", "not a number"):
-        outcome, _ = store_from_known_number(channel, Inbound("m1", sender, "Bonjou"))
-        assert outcome == Outcome.UNKNOWN_SENDER
+def test_a_new_number_gets_its_contact_in_the_same_statement(
+    channel: Channel, contact: Contact
+) -> None:
+    outcome, message = store_from_phone(channel, Inbound("m1", "+509 3700 9999", "Bonjou"))
+    assert outcome == Outcome.STORED
+    assert message is not None
+    assert message.new_contact
+    made = Contact.objects.exclude(pk=contact.pk).get()
+    assert message.contact_id == made.pk
+    assert open_for_system(made, "phone", purpose="test") == "+50937009999"
+    assert made.phone_index == phone_index(channel.project_id, "+50937009999")
+    # The next message from that number finds it.
+    outcome, again = store_from_phone(channel, Inbound("m2", "+50937009999", "Mèsi"))
+    assert again is not None
+    assert (again.contact_id, again.new_contact) == (made.pk, False)
+
+
+def test_not_a_phone_number_writes_nothing(channel: Channel) -> None:
+    outcome, _ = store_from_phone(channel, Inbound("m1", "not a number", "Bonjou"))
+    assert outcome == Outcome.NOT_STORED
     assert not InboundMessage.objects.exists()
     assert not AuditPending.objects.exists()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement on PostgreSQL only")
-def test_known_sender_is_one_statement_on_postgresql(channel: Channel, contact: Contact) -> None:
+def test_known_or_new_sender_is_one_statement_on_postgresql(
+    channel: Channel, contact: Contact
+) -> None:
     with CaptureQueriesContext(connection) as queries:
         store(channel, "m1")
-    assert len(queries) == 1
+        store_from_phone(channel, Inbound("m2", "+50937009999", "Bonjou"))
+    assert len(queries) == 2
 
 
 def test_message_left_received_is_processed_by_the_next_sweep(
