@@ -2,16 +2,17 @@
 
 Design:
 - ``do_receive_message`` stores the message (sealed text, contact by blind index) and
-  its audit event atomically, before the gateway gets its answer: from a known number
-  in one statement (``receipt``), else through the ORM with the contact, notice or
-  opt-out. The unique (channel, provider message id) constraint makes a replayed
-  webhook a no-op.
+  its audit event atomically, before the gateway gets its answer: from a phone number
+  in one statement, the contact made there if new (``receipt``); from a handle, or a
+  STOP/START keyword, through the ORM. The unique (channel, provider message id)
+  constraint makes a replayed webhook a no-op.
 - Opt-out is decided here, at receipt, so it takes effect before anything else runs.
 - ``do_queue_outbound`` is the only way a message leaves: it refuses an opted-out
   contact (the row is kept as "blocked" so the refusal is visible), and only the
   opt-out confirmation itself passes.
-- Sending runs in the worker, enqueued after commit; redaction and feedback creation
-  run in the worker's sweeps of received messages (``tasks.process_received``).
+- Sending runs in the worker, enqueued after commit; the consent notice to a new
+  contact, redaction and feedback creation run in the worker's sweeps of received
+  messages (``tasks.process_received``), in that order.
 """
 
 from __future__ import annotations
