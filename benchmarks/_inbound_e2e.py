@@ -175,7 +175,18 @@ def run_end_to_end(bench: Bench) -> dict[str, Any]:
     result["drain_s"] = None if drain is None else round(drain, 1)
     result["latency"] = latencies(since)
     result["placed"] = placed_share(since)
+    result["notices"] = notices_sent()
     return result
+
+
+def notices_sent() -> dict[str, int]:
+    """After the drain: every first message from a new number (both parts) has had its
+    consent notice queued by the worker."""
+    from responsemap.intake.models import InboundMessage, OutboundMessage
+
+    due = InboundMessage.objects.filter(new_contact=True).count()
+    queued = OutboundMessage.objects.filter(purpose=OutboundMessage.Purpose.NOTICE).count()
+    return {"due": due, "queued": queued}
 
 
 def placed_share(since: datetime) -> float:

@@ -90,7 +90,7 @@ def _rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 verdict(pr["ok"]),
             ),
             (
-                "new numbers -> consent notices",
+                "new numbers -> consent notices due",
                 f"{pr['new_contacts']} -> {pr['notices_queued']}",
                 "equal",
                 verdict(pr["new_contacts"] == pr["notices_queued"]),
@@ -132,6 +132,13 @@ def _rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 "",
             ),
             ("drain after the feed, s", str(e2e.get("drain_s") or "not drained"), "", ""),
+            (
+                "new numbers -> consent notices queued by the worker",
+                f"{e2e.get('notices', {}).get('due', 0)} -> "
+                f"{e2e.get('notices', {}).get('queued', 0)}",
+                "equal",
+                verdict(e2e.get("notices", {}).get("due") == e2e.get("notices", {}).get("queued")),
+            ),
             (
                 "feedback placed in the area its text names",
                 f"{e2e.get('placed', 0):.3f}",
