@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
@@ -27,6 +30,7 @@ from responsemap.intake.processing import processors
 from responsemap.intake.queries import channel_secrets
 from responsemap.lib.tasks import enqueue_at
 from responsemap.protection.audit import sequence_pending
+from responsemap.protection.models import AuditPending
 from responsemap.protection.present import open_for_system
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,8 @@ SWEEP_SECONDS = 2.0
 # A web process enqueues at most one sweep per tick; every message it stores is seen by
 # a sweep that starts after the message was committed.
 SWEEP_TICK = 1.0
+# The advisory lock key of the sweep ("RMSW").
+SWEEP_LOCK = 0x524D5357
 _sweep_lock = threading.Lock()
 _sweep_starts_at = 0.0  # when the last sweep this process enqueued may start
 
@@ -56,12 +62,44 @@ def process_received() -> None:
     next sweep, whoever enqueued it, so a crash between commit and enqueue loses nothing.
     The sweep also moves pending audit events (receipts) into their chains.
     """
-    deadline = time.monotonic() + SWEEP_SECONDS
-    # Receipt events first, so a message's "received" comes before what it became.
-    while sequence_pending() + process_batch():
-        if time.monotonic() > deadline:
-            schedule_processing(now=True)
-            return
+    with _sweeping_alone() as alone:
+        if not alone:
+            return  # the running sweep looks again once it has let go (below)
+        deadline = time.monotonic() + SWEEP_SECONDS
+        # Receipt events first, so a message's "received" comes before what it became.
+        while sequence_pending() + process_batch():
+            if time.monotonic() > deadline:
+                break
+    # A sweep that found the lock taken while this one was finishing has gone: anything
+    # committed meanwhile is seen here, after letting go, and gets a sweep of its own.
+    if _waiting().exists() or AuditPending.objects.exists():
+        schedule_processing(now=True)
+
+
+def _waiting() -> QuerySet[InboundMessage]:
+    return InboundMessage.objects.filter(
+        state=InboundMessage.State.RECEIVED, kind=InboundMessage.Kind.MESSAGE
+    )
+
+
+@contextmanager
+def _sweeping_alone() -> Iterator[bool]:
+    """One sweep at a time (a PostgreSQL advisory lock, held by this connection until
+    the sweep ends or the process dies): sweeps side by side only cut each other's
+    batches small and queue on the same audit chain's head. Other tasks (sending) keep
+    the other workers. SQLite has one writer anyway."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SWEEP_LOCK])
+        alone = bool(cursor.fetchone()[0])
+    try:
+        yield alone
+    finally:
+        if alone:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK])
 
 
 def schedule_processing(*, now: bool = False) -> None:
@@ -88,9 +126,9 @@ def process_batch(limit: int = SWEEP_BATCH) -> int:
     """
     with transaction.atomic():
         batch = list(
-            InboundMessage.objects.select_for_update(skip_locked=True, of=("self",))
+            _waiting()
+            .select_for_update(skip_locked=True, of=("self",))
             .select_related("channel__project", "contact")
-            .filter(state=InboundMessage.State.RECEIVED, kind=InboundMessage.Kind.MESSAGE)
             .order_by("received_at")[:limit]
         )
         if not batch:

@@ -295,3 +295,48 @@ def test_a_process_queues_one_sweep_a_tick_starting_after_the_commit(
 
     schedule_processing(now=True)  # a sweep handing over: at once, whatever the tick
     assert DBTaskResult.objects.count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="an advisory lock of PostgreSQL")
+def test_one_sweep_at_a_time_and_the_last_one_looks_again(
+    channel: Channel, contact: Contact, database_tasks: None
+) -> None:
+    import psycopg
+    from django_tasks_db.models import DBTaskResult
+
+    from responsemap.intake.tasks import SWEEP_LOCK
+
+    message = store(channel, "m1")
+    params = connection.get_connection_params()
+    with psycopg.connect(
+        dbname=params["dbname"], host=params.get("host"), user=params.get("user")
+    ) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", [SWEEP_LOCK])  # a sweep elsewhere
+        process_received.call()
+        message.refresh_from_db()
+        assert message.state == InboundMessage.State.RECEIVED  # left to the running sweep
+        other.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK])
+
+    process_received.call()
+    message.refresh_from_db()
+    assert message.state == InboundMessage.State.PROCESSED
+    assert not DBTaskResult.objects.exists()  # nothing left: no sweep queued after it
+
+
+def test_a_sweep_past_its_time_hands_over_to_a_new_one(
+    channel: Channel, contact: Contact, database_tasks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from responsemap.intake import tasks
+
+    store(channel, "m1")
+    store(channel, "m2")
+    monkeypatch.setattr(tasks, "SWEEP_SECONDS", 0.0)
+    monkeypatch.setattr(tasks, "process_batch", lambda: process_batch(limit=1))
+
+    process_received.call()
+
+    assert InboundMessage.objects.filter(state=InboundMessage.State.RECEIVED).count() == 1
+    (sweep,) = DBTaskResult.objects.all()
+    assert sweep.task_path.endswith("process_received")
