@@ -40,9 +40,9 @@ from responsemap.intake.models import (
     OutboundMessage,
 )
 from responsemap.intake.phones import InvalidPhone
-from responsemap.intake.receipt import Outcome, store_from_phone
+from responsemap.intake.receipt import Outcome, receipt_event, store_from_phone
 from responsemap.intake.tasks import schedule_processing, send_outbound
-from responsemap.protection.audit import deferred_chaining, record_event
+from responsemap.protection.audit import deferred_chaining, record_event, record_events
 from responsemap.protection.viewer import Viewer
 
 OPT_OUT_EXEMPT = {OutboundMessage.Purpose.OPT_OUT_CONFIRMATION}
@@ -100,17 +100,6 @@ def do_receive_message(
     return _receive_with_contact(channel, inbound, kind)
 
 
-def _audit_receipt(channel: Channel, message: InboundMessage) -> None:
-    record_event(
-        "message.receive",
-        project_id=channel.project_id,
-        object_type="inboundmessage",
-        object_id=message.pk,
-        fields=["text", "sender"],
-        purpose=channel.kind,
-    )
-
-
 def _receive_with_contact(channel: Channel, inbound: Inbound, kind: str) -> Received:
     """A message from a handle, an opt-out/opt-in keyword, or one that lost a race to
     make its contact: through the ORM, the contact made if new, a confirmation queued,
@@ -138,7 +127,7 @@ def _receive_with_contact(channel: Channel, inbound: Inbound, kind: str) -> Rece
             )
             message.text = inbound.text
             message.save(force_insert=True)
-            _audit_receipt(channel, message)
+            record_events([receipt_event(channel, message.pk)])
             if kind == InboundMessage.Kind.OPT_OUT:
                 do_opt_out(contact, channel, message)
             elif kind == InboundMessage.Kind.OPT_IN:

@@ -67,16 +67,7 @@ def store_from_phone(channel: Channel, inbound: Inbound) -> tuple[str, InboundMe
     rows = {
         "contact": _row(contact, CONTACT_COLUMNS, "phone"),
         "message": _row(message, MESSAGE_COLUMNS, "text"),
-        "event": pending_event(
-            EventSpec(
-                "message.receive",
-                project_id=channel.project_id,
-                object_type="inboundmessage",
-                object_id=message.pk,
-                fields=["text", "sender"],
-                purpose=channel.kind,
-            )
-        ),
+        "event": pending_event(receipt_event(channel, message.pk)),
     }
     store = _store_postgresql if connection.vendor == "postgresql" else _store_portable
     contact_id, new_contact, stored = store(rows)
@@ -87,6 +78,18 @@ def store_from_phone(channel: Channel, inbound: Inbound) -> tuple[str, InboundMe
     message.contact_id = uuid.UUID(str(contact_id))
     message.new_contact = new_contact
     return Outcome.STORED, message
+
+
+def receipt_event(channel: Channel, message_id: uuid.UUID) -> EventSpec:
+    """The audit event of a message's receipt (the text and sender were written)."""
+    return EventSpec(
+        "message.receive",
+        project_id=channel.project_id,
+        object_type="inboundmessage",
+        object_id=message_id,
+        fields=["text", "sender"],
+        purpose=channel.kind,
+    )
 
 
 def _row(instance: Any, columns: tuple[str, ...], sealed: str) -> dict[str, Any]:

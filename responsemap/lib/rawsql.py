@@ -39,14 +39,7 @@ def insert_sql(
     names = ", ".join(qn(f.column) for f in fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = f"INSERT INTO {qn(model._meta.db_table)} ({names}) VALUES {', '.join([one] * rows)}"  # noqa: S608
-    if conflict:
-        keys = ", ".join(qn(f.column) for f in _fields(model, conflict))
-        sql += f" ON CONFLICT ({keys}) DO NOTHING"
-    elif skip_any_conflict:
-        sql += " ON CONFLICT DO NOTHING"
-    if returning:
-        sql += " RETURNING " + ", ".join(qn(f.column) for f in _fields(model, returning))
-    return sql
+    return sql + _tail(model, conflict, returning, skip_any_conflict)
 
 
 def prepared(
@@ -143,14 +136,7 @@ def insert_select_sql(
     sql = (
         f"INSERT INTO {qn(model._meta.db_table)} ({names}) SELECT {', '.join(values)} FROM {source}"  # noqa: S608
     )
-    if conflict:
-        keys = ", ".join(qn(f.column) for f in _fields(model, conflict))
-        sql += f" ON CONFLICT ({keys}) DO NOTHING"
-    elif skip_any_conflict:
-        sql += " ON CONFLICT DO NOTHING"
-    if returning:
-        sql += " RETURNING " + ", ".join(qn(f.column) for f in _fields(model, returning))
-    return sql
+    return sql + _tail(model, conflict, returning, skip_any_conflict)
 
 
 def _cast(field: models.Field) -> str:
@@ -159,3 +145,21 @@ def _cast(field: models.Field) -> str:
     the column refuses it."""
     db_type = str(field.db_type(connection))
     return "text" if db_type.startswith("varchar(") else db_type
+
+
+def _tail(
+    model: type[models.Model],
+    conflict: tuple[str, ...],
+    returning: tuple[str, ...],
+    skip_any_conflict: bool,
+) -> str:
+    qn = connection.ops.quote_name
+    sql = ""
+    if conflict:
+        keys = ", ".join(qn(f.column) for f in _fields(model, conflict))
+        sql += f" ON CONFLICT ({keys}) DO NOTHING"
+    elif skip_any_conflict:
+        sql += " ON CONFLICT DO NOTHING"
+    if returning:
+        sql += " RETURNING " + ", ".join(qn(f.column) for f in _fields(model, returning))
+    return sql
