@@ -132,8 +132,8 @@ def _receive_with_contact(channel: Channel, inbound: Inbound, kind: str) -> Rece
                 do_opt_out(contact, channel, message)
             elif kind == InboundMessage.Kind.OPT_IN:
                 do_opt_in(contact, channel, message)
-            if kind == InboundMessage.Kind.MESSAGE:
-                transaction.on_commit(schedule_processing)
+            # Its receipt event waits to be chained, whatever the kind.
+            transaction.on_commit(schedule_processing)
     except IntegrityError:
         # The same message id arrived twice at once; the other request stored it.
         again = InboundMessage.objects.get(

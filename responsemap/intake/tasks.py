@@ -18,7 +18,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
@@ -50,7 +50,7 @@ SWEEP_SECONDS = 2.0
 SWEEP_TICK = 1.0
 # The advisory lock key of the sweep ("RMSW").
 SWEEP_LOCK = 0x524D5357
-_sweep_lock = threading.Lock()
+_schedule_lock = threading.Lock()
 _sweep_starts_at = 0.0  # when the last sweep this process enqueued may start
 
 
@@ -70,9 +70,12 @@ def process_received() -> None:
         while sequence_pending() + process_batch():
             if time.monotonic() > deadline:
                 break
+        # Pending events up to here were chained, or refused as altered (verify_audit
+        # reports those): they must not start sweeps for ever.
+        seen = AuditPending.objects.aggregate(last=Max("id"))["last"] or 0
     # A sweep that found the lock taken while this one was finishing has gone: anything
     # committed meanwhile is seen here, after letting go, and gets a sweep of its own.
-    if _waiting().exists() or AuditPending.objects.exists():
+    if _waiting().exists() or AuditPending.objects.filter(id__gt=seen).exists():
         schedule_processing(now=True)
 
 
@@ -108,7 +111,7 @@ def schedule_processing(*, now: bool = False) -> None:
     if not process_received.get_backend().supports_defer:
         process_received.enqueue()  # the immediate backend (tests): process at once
         return
-    with _sweep_lock:
+    with _schedule_lock:
         clock = time.time()
         if clock < _sweep_starts_at and not now:
             return  # the sweep already queued starts after this commit: it will see it

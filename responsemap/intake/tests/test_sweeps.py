@@ -340,3 +340,34 @@ def test_a_sweep_past_its_time_hands_over_to_a_new_one(
     assert InboundMessage.objects.filter(state=InboundMessage.State.RECEIVED).count() == 1
     (sweep,) = DBTaskResult.objects.all()
     assert sweep.task_path.endswith("process_received")
+
+
+def test_a_stop_is_chained_by_a_sweep_too(
+    channel: Channel, contact: Contact, django_capture_on_commit_callbacks: Any
+) -> None:
+    from responsemap.intake.messaging import do_receive_message
+
+    with django_capture_on_commit_callbacks(execute=True):
+        received = do_receive_message(channel, Inbound("m-stop", SENDER, "STOP"))
+    assert received.message.kind == InboundMessage.Kind.OPT_OUT
+    assert not AuditPending.objects.exists()
+    chain = chain_for(channel.project_id)
+    assert AuditEvent.objects.filter(chain=chain, action="message.receive").exists()
+    assert verify_chain(chain) is None
+
+
+def test_an_altered_pending_event_does_not_start_sweeps_for_ever(
+    channel: Channel, contact: Contact
+) -> None:
+    store(channel, "m1")
+    (pending,) = AuditPending.objects.all()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+        AuditPending.objects.filter(pk=pending.pk).update(reason="forged")
+
+    process_received.call()  # the immediate backend would recurse if it rescheduled
+
+    assert list(AuditPending.objects.values_list("pk", flat=True)) == [pending.pk]
+    assert InboundMessage.objects.get().state == InboundMessage.State.PROCESSED
