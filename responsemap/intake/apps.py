@@ -22,7 +22,9 @@ class IntakeConfig(AppConfig):
         # the apps to its right): the notice to a new number.
         register_processor(send_consent_notices)
         # The inbound view caches channels per process; a change made here is seen at
-        # once here, and within CHANNEL_CACHE_SECONDS in other processes.
+        # once here, and within CHANNEL_CACHE_SECONDS in other processes. Signals only
+        # drop a cache here, no domain logic: a channel is switched off in the admin
+        # and a project closed in ``projects``, which can't call into intake.
         for model in (Channel, IntakePolicy, Project):
             post_save.connect(forget_channels, sender=model, dispatch_uid=f"forget-{model}")
             post_delete.connect(forget_channels, sender=model, dispatch_uid=f"forget-{model}-")

@@ -77,7 +77,7 @@ def do_receive_message(
     stop_words: Iterable[str] | None = None,
     start_words: Iterable[str] | None = None,
 ) -> Received:
-    """Store one inbound message (and its audit event) in one transaction.
+    """Store one inbound message and its audit event, atomically.
 
     ``stop_words``/``start_words``: the project's extra keywords, if the caller has them
     (the inbound view caches them per channel); else they are read from its policy.
