@@ -63,8 +63,3 @@ class AreaNames:
             return None
         found = [self.areas[m.group()] for m in self.pattern.finditer(text.casefold())]
         return max(found, key=lambda area: area.level, default=None)
-
-
-def area_named_in(project_id: ProjectId, text: str) -> AdminArea | None:
-    """The deepest area whose name (in any language) or P-code appears in ``text``."""
-    return AreaNames(project_id).find(text)
