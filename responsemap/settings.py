@@ -96,6 +96,13 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
 ]
 
+# Gateways' webhooks and the health check are served with just these (lib/handlers.py).
+LEAN_PATHS = ("/channels/", "/healthz")
+LEAN_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "responsemap.lib.middleware.RequestContextMiddleware",
+]
+
 ROOT_URLCONF = "responsemap.urls"
 WSGI_APPLICATION = "responsemap.wsgi.application"
 
@@ -117,6 +124,12 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'responsemap.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DATABASE_PREPARED_STATEMENTS", True
+):
+    # Only the hot plain-SQL statements (lib.rawsql.cursor) are prepared; the ORM's
+    # client-side cursors never are. Off for a pooler that can't keep them (ADR 0005).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

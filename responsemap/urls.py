@@ -8,15 +8,17 @@ from responsemap.projects import views as project_views
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
+    request.get_host()  # served lean (lib/handlers.py): no middleware checked the Host
     return HttpResponse("ok", content_type="text/plain")
 
 
+# Gateways' webhooks first: they are most of the requests, and resolving goes in order.
 urlpatterns = [
-    path("", project_views.switcher, name="home"),
+    path("channels/", include("responsemap.intake.channels.urls")),
     path("healthz", healthz, name="healthz"),
+    path("", project_views.switcher, name="home"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("channels/", include("responsemap.intake.channels.urls")),
     path("p/<slug:slug>/", project_views.project_home, name="project_home"),
     path("p/<slug:slug>/", include("responsemap.triage.urls")),
     path("p/<slug:slug>/intake/", include("responsemap.intake.urls")),

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "responsemap.settings")
-application = get_wsgi_application()
+
+from responsemap.lib.handlers import application as build_application  # noqa: E402
+
+application = build_application()

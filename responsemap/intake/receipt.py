@@ -100,11 +100,11 @@ def _row(instance: Any, columns: tuple[str, ...], sealed: str) -> dict[str, Any]
 
 def _store_postgresql(rows: dict[str, dict[str, Any]]) -> tuple[Any, bool, bool]:
     contact = rows["contact"]
-    params = rawsql.prepared(Contact, CONTACT_KEY, [contact])
-    params += rawsql.prepared(Contact, CONTACT_COLUMNS, [contact])
-    params += rawsql.prepared(InboundMessage, MESSAGE_COLUMNS, [rows["message"]])
-    params += rawsql.prepared(AuditPending, PENDING_COLUMNS, [rows["event"]])
-    with connection.cursor() as cursor:
+    params = rawsql.db_values(Contact, CONTACT_KEY, [contact])
+    params += rawsql.db_values(Contact, CONTACT_COLUMNS, [contact])
+    params += rawsql.db_values(InboundMessage, MESSAGE_COLUMNS, [rows["message"]])
+    params += rawsql.db_values(AuditPending, PENDING_COLUMNS, [rows["event"]])
+    with rawsql.cursor() as cursor:
         cursor.execute(_statement(), params)
         contact_id, new_contact, message_id = cursor.fetchone()
     return contact_id, bool(new_contact), message_id is not None

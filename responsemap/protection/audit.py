@@ -286,7 +286,7 @@ def _append(cursor: Any, chain: str, events: list[AuditEvent]) -> None:
     if connection.vendor == "postgresql" and len(rows) <= rawsql.CHUNK:
         # One round trip fewer while the head is locked.
         insert = rawsql.insert_sql(AuditEvent, EVENT_COLUMNS, len(rows))
-        params = rawsql.prepared(AuditEvent, EVENT_COLUMNS, rows)
+        params = rawsql.db_values(AuditEvent, EVENT_COLUMNS, rows)
         cursor.execute(f"WITH appended AS ({insert}) {update}", params + head)
     else:
         rawsql.insert(AuditEvent, rows)

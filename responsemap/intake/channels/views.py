@@ -38,6 +38,7 @@ def webhook(view: View) -> Callable[[HttpRequest, str], HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, channel_id: str) -> HttpResponse:
         try:
+            request.get_host()  # served lean (lib/handlers.py): no middleware checked it
             inbound = channel_for_webhook(channel_id)
             if inbound is None:
                 return refusal(404, "no active channel at this address")

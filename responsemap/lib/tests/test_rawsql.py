@@ -105,7 +105,7 @@ def test_insert_select_refuses_a_value_too_long_for_its_column(channel: Channel)
     row = message_row(channel, "x" * 129)
     columns = tuple(row)
     sql = rawsql.insert_select_sql(InboundMessage, columns, "(SELECT 1) AS one")
-    params = rawsql.prepared(InboundMessage, columns, [row])
+    params = rawsql.db_values(InboundMessage, columns, [row])
     with pytest.raises(DataError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
     assert not InboundMessage.objects.exists()
@@ -128,3 +128,53 @@ def test_insert_objects_runs_each_fields_pre_save(project: Project) -> None:
         assert again.reference == feedback.reference  # the default made at init
         assert open_for_system(again, "content", purpose="test") == f"Pa gen dlo {n}"
         assert not feedback._state.adding
+
+
+POSTGRESQL = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+
+
+@POSTGRESQL
+def test_hot_statements_are_prepared_once_per_connection(channel: Channel) -> None:
+    assert rawsql.prepared_statements()  # on by default (settings)
+    for n in range(3):
+        rawsql.insert(InboundMessage, [message_row(channel, f"m{n}")], conflict=KEY)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['INSERT INTO "intake_inboundmessage"%'],
+        )
+        assert cursor.fetchone()[0] == 1
+    assert InboundMessage.objects.count() == 3
+
+
+@POSTGRESQL
+def test_a_prepared_statement_fails_with_djangos_errors_and_is_seen_by_wrappers(
+    channel: Channel,
+) -> None:
+    """The views answer 503 on Django's database errors: a prepared statement must raise
+    those, not psycopg's; and query capture (tests, debug) must see it."""
+    from django.db import IntegrityError
+    from django.test.utils import CaptureQueriesContext
+
+    row = message_row(channel, "m1")
+    with CaptureQueriesContext(connection) as queries:
+        rawsql.insert(InboundMessage, [row])
+    assert len(queries) == 1  # its text isn't recorded: Django reads it off client cursors
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rawsql.insert(InboundMessage, [row])  # the same id again, no ON CONFLICT
+
+
+def test_without_prepared_statements_an_ordinary_cursor(channel: Channel) -> None:
+    original = connection.settings_dict["OPTIONS"]
+    options = {k: v for k, v in original.items() if k != "prepare_threshold"}
+    connection.settings_dict["OPTIONS"] = options
+    try:
+        assert not rawsql.prepared_statements()
+        with rawsql.cursor() as cursor:
+            assert type(cursor.cursor) is type(connection.cursor().cursor)
+        rawsql.insert(InboundMessage, [message_row(channel, "m1")])
+    finally:
+        connection.settings_dict["OPTIONS"] = original
+    assert InboundMessage.objects.count() == 1

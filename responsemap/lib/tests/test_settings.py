@@ -58,3 +58,22 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "RESPONSEMAP_MASTER_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "ALLOWED_HOSTS": "feedback.example.org",
     }
+
+
+@pytest.mark.parametrize(("switch", "threshold"), [(None, "0"), ("false", "None")])
+def test_prepared_statements_on_postgresql_can_be_switched_off(
+    switch: str | None, threshold: str
+) -> None:
+    """For a connection pooler that can't keep prepared statements (docs/deploy.md)."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_PREPARED_STATEMENTS"}
+    env |= {"DATABASE_URL": "postgres://nobody@127.0.0.1:5432/nothing", "RESPONSEMAP_ENV": "test"}
+    if switch is not None:
+        env["DATABASE_PREPARED_STATEMENTS"] = switch
+    code = (
+        "from responsemap import settings; "
+        "print(settings.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == threshold

@@ -1,0 +1,66 @@
+"""A WSGI application that sends machine-to-machine paths through a short middleware stack.
+
+A gateway posting thousands of messages a minute needs no session, language, CSRF
+token, user or flash message; on the hot inbound path those middleware cost about a
+fifth of the CPU of a request (benchmarks/bench_inbound.py, ADR 0005). Paths starting
+with one of ``settings.LEAN_PATHS`` are served by a handler built from
+``settings.LEAN_MIDDLEWARE``; every other path by Django's ordinary handler. Views
+served lean must not need what the skipped middleware give: webhook and health views
+only, and they check the ``Host`` header themselves (``request.get_host()``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
+from django.core.handlers.exception import convert_exception_to_response
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.wsgi import get_wsgi_application
+from django.utils.module_loading import import_string
+
+StartResponse = Callable[..., Any]
+
+
+class LeanHandler(WSGIHandler):
+    """Django's WSGI handler, with its middleware from ``settings.LEAN_MIDDLEWARE``."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        handler = convert_exception_to_response(self._get_response)  # type: ignore[attr-defined]
+        for path in reversed(settings.LEAN_MIDDLEWARE):
+            try:
+                middleware = import_string(path)(handler)
+            except MiddlewareNotUsed:
+                continue
+            # The same hooks, in the same order, as BaseHandler.load_middleware.
+            if hasattr(middleware, "process_view"):
+                self._view_middleware.insert(0, middleware.process_view)
+            if hasattr(middleware, "process_template_response"):
+                self._template_response_middleware.append(middleware.process_template_response)
+            if hasattr(middleware, "process_exception"):
+                self._exception_middleware.append(middleware.process_exception)
+            handler = convert_exception_to_response(middleware)
+        self._middleware_chain = handler
+
+
+class ByPath:
+    """Requests whose path starts with one of ``lean_paths`` go to ``lean``, the rest to
+    ``main``."""
+
+    def __init__(self, main: Any, lean: Any, lean_paths: Iterable[str]) -> None:
+        self.main, self.lean, self.lean_paths = main, lean, tuple(lean_paths)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
+        path = environ.get("PATH_INFO", "")
+        app = self.lean if path.startswith(self.lean_paths) else self.main
+        return app(environ, start_response)
+
+
+def application() -> ByPath:
+    main = get_wsgi_application()  # sets Django up
+    return ByPath(main, LeanHandler(), settings.LEAN_PATHS)
