@@ -1,18 +1,22 @@
 """Storing a message from a phone number: the common case, made cheap.
 
 A gateway in a disaster posts thousands of messages a minute, from numbers known and
-new. For a message that is not STOP/START, finding the contact by its blind index (or
-making it, sealed, for a new number), inserting the message (skipped if the provider's
-id is already stored) and its audit event (a pending one, sealed, chained by the worker
-within seconds: ADR 0004) are one SQL statement on PostgreSQL — one round trip, atomic
-on its own — and a short transaction on SQLite. The consent notice to a new number is
-sent by the worker when it processes the message (``new_contact``). Handles and
-keywords go through the ORM path in ``messaging``.
+new. For a message that is not STOP/START, finding the contact by its blind index,
+inserting the message (skipped if the provider's id is already stored) and its audit
+event (a pending one, sealed, chained by the worker within seconds: ADR 0004) are one
+prepared SQL statement on PostgreSQL — one round trip, atomic on its own — and a short
+transaction on SQLite. A number not found takes a second statement that also makes its
+contact (phone sealed). The consent notice to a new number is sent by the worker when
+it processes the message (``new_contact``). Handles and keywords go through the ORM
+path in ``messaging``.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -49,9 +53,6 @@ def store_from_phone(channel: Channel, inbound: Inbound) -> tuple[str, InboundMe
     except InvalidPhone:
         return Outcome.NOT_STORED, None
     now = timezone.now()
-    contact = Contact(id=uuid.uuid4(), project_id=channel.project_id, created_at=now)
-    contact.phone = e164
-    contact.phone_index = phone_index(channel.project_id, e164)
     message = InboundMessage(
         id=uuid.uuid4(),
         project_id=channel.project_id,
@@ -64,13 +65,14 @@ def store_from_phone(channel: Channel, inbound: Inbound) -> tuple[str, InboundMe
         meta=inbound.meta,
     )
     message.text = inbound.text
-    rows = {
-        "contact": _row(contact, CONTACT_COLUMNS, "phone"),
-        "message": _row(message, MESSAGE_COLUMNS, "text"),
-        "event": pending_event(receipt_event(channel, message.pk)),
-    }
+    pid = channel.project_id
+    rows = Rows(
+        key={"project_id": pid, "phone_index": phone_index(pid, e164)},
+        message=_row(message, MESSAGE_COLUMNS, "text"),
+        event=pending_event(receipt_event(channel, message.pk)),
+    )
     store = _store_postgresql if connection.vendor == "postgresql" else _store_portable
-    contact_id, new_contact, stored = store(rows)
+    contact_id, new_contact, stored = store(rows, lambda: _new_contact(rows.key, e164, now))
     if contact_id is None:
         return Outcome.NOT_STORED, None  # another request made the contact meanwhile
     if not stored:
@@ -78,6 +80,23 @@ def store_from_phone(channel: Channel, inbound: Inbound) -> tuple[str, InboundMe
     message.contact_id = uuid.UUID(str(contact_id))
     message.new_contact = new_contact
     return Outcome.STORED, message
+
+
+@dataclass
+class Rows:
+    key: dict[str, Any]  # the contact's: project and phone index
+    message: dict[str, Any]
+    event: dict[str, Any]
+
+
+NewContact = Callable[[], dict[str, Any]]
+
+
+def _new_contact(key: dict[str, Any], e164: str, now: datetime) -> dict[str, Any]:
+    """The row of a new number's contact: sealed only when the number is not found."""
+    contact = Contact(id=uuid.uuid4(), created_at=now, **key)
+    contact.phone = e164
+    return _row(contact, CONTACT_COLUMNS, "phone")
 
 
 def receipt_event(channel: Channel, message_id: uuid.UUID) -> EventSpec:
@@ -98,27 +117,31 @@ def _row(instance: Any, columns: tuple[str, ...], sealed: str) -> dict[str, Any]
     return row
 
 
-def _store_postgresql(rows: dict[str, dict[str, Any]]) -> tuple[Any, bool, bool]:
-    contact = rows["contact"]
-    params = rawsql.db_values(Contact, CONTACT_KEY, [contact])
-    params += rawsql.db_values(Contact, CONTACT_COLUMNS, [contact])
-    params += rawsql.db_values(InboundMessage, MESSAGE_COLUMNS, [rows["message"]])
-    params += rawsql.db_values(AuditPending, PENDING_COLUMNS, [rows["event"]])
+def _store_postgresql(rows: Rows, new_contact: NewContact) -> tuple[Any, bool, bool]:
+    key = rawsql.db_values(Contact, CONTACT_KEY, [rows.key])
+    message = rawsql.db_values(InboundMessage, MESSAGE_COLUMNS, [rows.message])
+    event = rawsql.db_values(AuditPending, PENDING_COLUMNS, [rows.event])
     with rawsql.cursor() as cursor:
-        cursor.execute(_statement(), params)
-        contact_id, new_contact, message_id = cursor.fetchone()
-    return contact_id, bool(new_contact), message_id is not None
+        cursor.execute(_statement(), key + message + event)
+        contact_id, message_id = cursor.fetchone()
+        if contact_id is not None:
+            return contact_id, False, message_id is not None
+        contact = rawsql.db_values(Contact, CONTACT_COLUMNS, [new_contact()])
+        cursor.execute(_statement(new=True), key + contact + message + event)
+        contact_id, new, message_id = cursor.fetchone()
+    return contact_id, bool(new), message_id is not None
 
 
 @cache
-def _statement() -> str:
+def _statement(new: bool = False) -> str:
+    """A known number (``found``), or with ``new``, a number not found then: its contact
+    is made here, unless another request makes it first (then nothing is stored and
+    the caller takes the ORM path, which finds it)."""
     qn = connection.ops.quote_name
     find = (
         f"SELECT {qn('id')} FROM {qn(Contact._meta.db_table)} "  # noqa: S608
         f"WHERE {qn('project_id')} = %s AND {qn('phone_index')} = %s"
     )
-    # A new number: made here, unless another request makes it first (then nothing is
-    # stored and the caller takes the ORM path, which finds it).
     make = rawsql.insert_select_sql(
         Contact,
         CONTACT_COLUMNS,
@@ -136,28 +159,27 @@ def _statement() -> str:
         returning=("id",),
     )
     insert_event = rawsql.insert_select_sql(AuditPending, PENDING_COLUMNS, "stored")
-    return (
-        f"WITH found AS ({find}), made AS ({make}), "  # noqa: S608
+    sender = (
+        # A new number: found (made meanwhile by another request), or made here.
+        f"found AS ({find}), made AS ({make}), "  # noqa: S608
         f"sender AS (SELECT {qn('id')}, false AS new FROM found "
-        f"UNION ALL SELECT {qn('id')}, true FROM made), "
-        f"stored AS ({insert_message}), audited AS ({insert_event}) "
-        f"SELECT (SELECT {qn('id')} FROM sender), (SELECT new FROM sender), "
-        f"(SELECT {qn('id')} FROM stored)"
+        f"UNION ALL SELECT {qn('id')}, true FROM made)"
+        if new
+        else f"sender AS (SELECT {qn('id')}, false AS new FROM ({find}) AS found)"  # noqa: S608
+    )
+    new_column = "(SELECT new FROM sender), " if new else ""
+    return (
+        f"WITH {sender}, stored AS ({insert_message}), audited AS ({insert_event}) "  # noqa: S608
+        f"SELECT (SELECT {qn('id')} FROM sender), {new_column}(SELECT {qn('id')} FROM stored)"
     )
 
 
-def _store_portable(rows: dict[str, dict[str, Any]]) -> tuple[Any, bool, bool]:
-    contact = rows["contact"]
+def _store_portable(rows: Rows, new_contact: NewContact) -> tuple[Any, bool, bool]:
     with transaction.atomic():
-        found = (
-            Contact.objects.filter(
-                project_id=contact["project_id"], phone_index=contact["phone_index"]
-            )
-            .values_list("id", flat=True)
-            .first()
-        )
+        found = Contact.objects.filter(**rows.key).values_list("id", flat=True).first()
         new = found is None
         if new:
+            contact = new_contact()
             made = rawsql.insert(
                 Contact,
                 [{**contact, "handle_index": "", "language": ""}],
@@ -169,10 +191,10 @@ def _store_portable(rows: dict[str, dict[str, Any]]) -> tuple[Any, bool, bool]:
             found = contact["id"]
         stored = rawsql.insert(
             InboundMessage,
-            [{**rows["message"], "contact_id": found, "new_contact": new}],
+            [{**rows.message, "contact_id": found, "new_contact": new}],
             conflict=MESSAGE_KEY,
             returning=("id",),
         )
         if stored:
-            rawsql.insert(AuditPending, [rows["event"]])
+            rawsql.insert(AuditPending, [rows.event])
     return found, new, bool(stored)

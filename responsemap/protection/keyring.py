@@ -50,6 +50,7 @@ class ProjectKeys:
     versions: dict[int, bytes]
     loaded_at: float
     _aead: dict[int, AESGCM] = field(default_factory=dict)
+    _index_key: bytes = b""
 
     @property
     def current(self) -> int:
@@ -63,7 +64,9 @@ class ProjectKeys:
     @property
     def index_key(self) -> bytes:
         # Always the first version: blind indexes must stay comparable across rotations.
-        return _derive(self.versions[min(self.versions)], "responsemap/blind-index")
+        if not self._index_key:
+            self._index_key = _derive(self.versions[min(self.versions)], "responsemap/blind-index")
+        return self._index_key
 
 
 class Keyring:

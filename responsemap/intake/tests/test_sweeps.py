@@ -116,13 +116,14 @@ def test_not_a_phone_number_writes_nothing(channel: Channel) -> None:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement on PostgreSQL only")
-def test_known_or_new_sender_is_one_statement_on_postgresql(
+def test_a_known_sender_is_one_statement_a_new_one_two_on_postgresql(
     channel: Channel, contact: Contact
 ) -> None:
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as known:
         store(channel, "m1")
+    with CaptureQueriesContext(connection) as new:
         store_from_phone(channel, Inbound("m2", "+50937009999", "Bonjou"))
-    assert len(queries) == 2
+    assert (len(known), len(new)) == (1, 2)  # a new number: looked for, then made
 
 
 def test_message_left_received_is_processed_by_the_next_sweep(
