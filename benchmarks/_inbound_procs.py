@@ -23,6 +23,7 @@ from benchmarks._env import REPO_ROOT
 BIN = Path(sys.executable).parent
 LUA = REPO_ROOT / "benchmarks" / "inbound.lua"
 BARE_PATH = "/bench/bare"  # served by benchmarks.inbound_urls
+FLOOR_PATH = "/bench/floor"
 
 
 def free_port() -> int:

@@ -41,10 +41,18 @@ def _rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f">= {TARGET_RATIO:.2f}",
                 verdict(ack["ratio"] >= TARGET_RATIO),
             ),
+            (
+                "  floor (lean stack + 1 INSERT), msgs/s; / bare",
+                f"{ack.get('floor_rate', 0):,.0f}; {ack.get('floor_ratio', 0):.2f}",
+                "",
+                "",
+            ),
             ("webhook latency p50 / p99, ms", f"{ack['p50_ms']:.1f} / {ack['p99_ms']:.1f}", "", ""),
             (
-                "server CPU a request, ms: bare / webhook",
-                f"{ack['bare_cpu_ms'].get('server', 0):.2f} / {ack['cpu_ms'].get('server', 0):.2f}",
+                "server CPU a request, ms: bare / floor / webhook",
+                f"{ack['bare_cpu_ms'].get('server', 0):.2f} / "
+                f"{ack.get('floor_cpu_ms', {}).get('server', 0):.2f} / "
+                f"{ack['cpu_ms'].get('server', 0):.2f}",
                 "",
                 "",
             ),

@@ -52,7 +52,7 @@ from benchmarks._inbound_data import (
     setup_app,
 )
 from benchmarks._inbound_e2e import run_end_to_end
-from benchmarks._inbound_procs import BARE_PATH
+from benchmarks._inbound_procs import BARE_PATH, FLOOR_PATH
 from benchmarks._inbound_profile import profile_acknowledge
 from benchmarks._inbound_report import TARGET_RATE, TARGET_RATIO, print_table
 
@@ -120,15 +120,16 @@ class Bench:
         warm = self.requests("w1", CAPACITY * a.warmup, conns)
         print(f"warm-up: {a.warmup} s of webhook requests...", flush=True)
         self.load("wrk_warm", self.inbound_url, warm, a.warmup)
-        # Two rounds, bare then webhook, so drift on a shared machine hits both alike.
-        sets, bare, inbound = [], Totals(), Totals()
+        # Two rounds, bare, floor, then webhook, so drift on a shared machine hits all alike.
+        sets, bare, floor, inbound = [], Totals(), Totals(), Totals()
         for r in "ab":
             reqs = self.requests(f"p1{r}", int(CAPACITY * half), conns)
             sets.append(reqs)
-            print(f"round {r}: bare Django POST {half:g} s, then webhook {half:g} s...", flush=True)
-            run, cpu = self.load("wrk_bare", self.base + BARE_PATH, reqs, half)
-            bare.add(run.requests - run.errors.get("status", 0), run, cpu)
-            clear_answers(reqs.directory, conns)
+            print(f"round {r}: bare, floor, then webhook, {half:g} s each...", flush=True)
+            for name, path, totals in (("bare", BARE_PATH, bare), ("floor", FLOOR_PATH, floor)):
+                run, cpu = self.load(f"wrk_{name}", self.base + path, reqs, half)
+                totals.add(run.requests - run.errors.get("status", 0), run, cpu)
+                clear_answers(reqs.directory, conns)
             run, cpu = self.load("wrk_inbound", self.inbound_url, reqs, half)
             inbound.add(len(read_answers(reqs.directory, conns).stored), run, cpu)
         answers = merge_answers([read_answers(s.directory, conns) for s in sets])
@@ -138,6 +139,9 @@ class Bench:
             "bare_rate": round(bare.rate, 1),
             "bare_p50_ms": bare.p50_ms,
             "bare_cpu_ms": bare.cpu_ms(),
+            "floor_rate": round(floor.rate, 1),
+            "floor_ratio": round(floor.rate / bare.rate, 3) if bare.rate else 0.0,
+            "floor_cpu_ms": floor.cpu_ms(),
             "rate": round(inbound.rate, 1),
             "ratio": round(inbound.rate / bare.rate, 3) if bare.rate else 0.0,
             "p50_ms": inbound.p50_ms,
@@ -196,6 +200,9 @@ def run(args: argparse.Namespace, work: Path, url: str, result: dict[str, Any]) 
     from django.db import connection
 
     call_command("migrate", verbosity=0, interactive=False)
+    from benchmarks.inbound_urls import create_floor_table
+
+    create_floor_table()
     result["database"] = connection.vendor
     result["config"] = {
         "cores": os.cpu_count(),

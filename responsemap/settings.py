@@ -97,7 +97,7 @@ MIDDLEWARE = [
 ]
 
 # Gateways' webhooks and the health check are served with just these (lib/handlers.py).
-LEAN_PATHS = ("/channels/", "/healthz")
+LEAN_PATHS: tuple[str, ...] = ("/channels/", "/healthz")
 LEAN_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "responsemap.lib.middleware.RequestContextMiddleware",
