@@ -157,7 +157,11 @@ class InboundMessage(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="inbound")
+    # No index of its own: the unique (channel, provider_message_id) one serves lookups
+    # by channel, and every inbound message would pay for a second one.
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="inbound", db_index=False
+    )
     provider_message_id = models.CharField(max_length=128)
     contact = models.ForeignKey(
         Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound"
