@@ -14,9 +14,7 @@ path in ``messaging``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -52,7 +50,6 @@ def store_from_phone(channel: Channel, inbound: Inbound) -> tuple[str, InboundMe
         e164 = normalise_phone(inbound.sender, channel.project.country)
     except InvalidPhone:
         return Outcome.NOT_STORED, None
-    now = timezone.now()
     message = InboundMessage(
         id=uuid.uuid4(),
         project_id=channel.project_id,
@@ -61,7 +58,7 @@ def store_from_phone(channel: Channel, inbound: Inbound) -> tuple[str, InboundMe
         kind=InboundMessage.Kind.MESSAGE,
         state=InboundMessage.State.RECEIVED,
         sent_at=inbound.sent_at,
-        received_at=now,
+        received_at=timezone.now(),
         meta=inbound.meta,
     )
     message.text = inbound.text
@@ -70,9 +67,10 @@ def store_from_phone(channel: Channel, inbound: Inbound) -> tuple[str, InboundMe
         key={"project_id": pid, "phone_index": phone_index(pid, e164)},
         message=_row(message, MESSAGE_COLUMNS, "text"),
         event=pending_event(receipt_event(channel, message.pk)),
+        phone=e164,
     )
     store = _store_postgresql if connection.vendor == "postgresql" else _store_portable
-    contact_id, new_contact, stored = store(rows, lambda: _new_contact(rows.key, e164, now))
+    contact_id, new_contact, stored = store(rows)
     if contact_id is None:
         return Outcome.NOT_STORED, None  # another request made the contact meanwhile
     if not stored:
@@ -87,15 +85,13 @@ class Rows:
     key: dict[str, Any]  # the contact's: project and phone index
     message: dict[str, Any]
     event: dict[str, Any]
+    phone: str  # E.164, sealed into a contact row only if the number is not found
 
 
-NewContact = Callable[[], dict[str, Any]]
-
-
-def _new_contact(key: dict[str, Any], e164: str, now: datetime) -> dict[str, Any]:
-    """The row of a new number's contact: sealed only when the number is not found."""
-    contact = Contact(id=uuid.uuid4(), created_at=now, **key)
-    contact.phone = e164
+def _new_contact(rows: Rows) -> dict[str, Any]:
+    """The row of a new number's contact, made with its first message."""
+    contact = Contact(id=uuid.uuid4(), created_at=rows.message["received_at"], **rows.key)
+    contact.phone = rows.phone
     return _row(contact, CONTACT_COLUMNS, "phone")
 
 
@@ -117,7 +113,7 @@ def _row(instance: Any, columns: tuple[str, ...], sealed: str) -> dict[str, Any]
     return row
 
 
-def _store_postgresql(rows: Rows, new_contact: NewContact) -> tuple[Any, bool, bool]:
+def _store_postgresql(rows: Rows) -> tuple[Any, bool, bool]:
     key = rawsql.db_values(Contact, CONTACT_KEY, [rows.key])
     message = rawsql.db_values(InboundMessage, MESSAGE_COLUMNS, [rows.message])
     event = rawsql.db_values(AuditPending, PENDING_COLUMNS, [rows.event])
@@ -126,7 +122,7 @@ def _store_postgresql(rows: Rows, new_contact: NewContact) -> tuple[Any, bool, b
         contact_id, message_id = cursor.fetchone()
         if contact_id is not None:
             return contact_id, False, message_id is not None
-        contact = rawsql.db_values(Contact, CONTACT_COLUMNS, [new_contact()])
+        contact = rawsql.db_values(Contact, CONTACT_COLUMNS, [_new_contact(rows)])
         cursor.execute(_statement(new=True), key + contact + message + event)
         contact_id, new, message_id = cursor.fetchone()
     return contact_id, bool(new), message_id is not None
@@ -174,12 +170,12 @@ def _statement(new: bool = False) -> str:
     )
 
 
-def _store_portable(rows: Rows, new_contact: NewContact) -> tuple[Any, bool, bool]:
+def _store_portable(rows: Rows) -> tuple[Any, bool, bool]:
     with transaction.atomic():
         found = Contact.objects.filter(**rows.key).values_list("id", flat=True).first()
         new = found is None
         if new:
-            contact = new_contact()
+            contact = _new_contact(rows)
             made = rawsql.insert(
                 Contact,
                 [{**contact, "handle_index": "", "language": ""}],
