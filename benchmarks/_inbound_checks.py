@@ -20,7 +20,8 @@ from benchmarks._inbound_data import Answers, RequestSet
 def _counts() -> dict[str, int]:
     from django_tasks_db.models import DBTaskResult
 
-    from responsemap.intake.models import Contact, InboundMessage, OutboundMessage
+    from responsemap.intake.contacts.models import Contact
+    from responsemap.intake.messages.models import InboundMessage, OutboundMessage
     from responsemap.protection.models import AuditEvent
 
     return {
@@ -34,7 +35,7 @@ def _counts() -> dict[str, int]:
 
 def settle(timeout: float = 30) -> None:
     """Wait until no message has been stored for a second (the server's backlog is done)."""
-    from responsemap.intake.models import InboundMessage
+    from responsemap.intake.messages.models import InboundMessage
 
     deadline = time.monotonic() + timeout
     last = -1
@@ -47,7 +48,7 @@ def settle(timeout: float = 30) -> None:
 
 
 def check_delivery(channel: Any, prefix: str, answers: Answers, connections: int) -> dict[str, Any]:
-    from responsemap.intake.models import InboundMessage
+    from responsemap.intake.messages.models import InboundMessage
 
     rows = InboundMessage.objects.filter(channel=channel, provider_message_id__startswith=prefix)
     stored = list(rows.values_list("provider_message_id", flat=True))
@@ -79,8 +80,9 @@ def check_protection(
     channel: Any, requests: RequestSet, known_contacts: int, sample: int = 100
 ) -> dict[str, Any]:
     """Sealing, phone normalisation and blind index, audit and consent, on a sample."""
-    from responsemap.intake.models import Contact, InboundMessage, OutboundMessage
-    from responsemap.intake.phones import normalise_phone, phone_index
+    from responsemap.intake.contacts.models import Contact
+    from responsemap.intake.contacts.phones import normalise_phone, phone_index
+    from responsemap.intake.messages.models import InboundMessage, OutboundMessage
     from responsemap.protection.audit import verify_pending
     from responsemap.protection.models import AuditEvent, AuditPending
     from responsemap.protection.present import open_for_system

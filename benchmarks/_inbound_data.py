@@ -200,9 +200,10 @@ def clear_answers(directory: Path, threads: int) -> None:
 
 def setup_app(send_url: str) -> tuple[Any, Senders]:
     """A project, its webhook channel, consent notices, and the known senders' contacts."""
-    from responsemap.intake.actions import do_create_channel, do_set_consent_notice
-    from responsemap.intake.models import Contact
-    from responsemap.intake.phones import phone_index
+    from responsemap.intake.channels.actions import do_create_channel
+    from responsemap.intake.contacts.actions import do_set_consent_notice
+    from responsemap.intake.contacts.models import Contact
+    from responsemap.intake.contacts.phones import phone_index
     from responsemap.projects.actions import do_create_project
     from responsemap.projects.models import Organisation, Project
 

@@ -1,7 +1,7 @@
 """End to end: a paced feed with ``db_worker``s running, sampled every few seconds.
 
 A message is visible in the inbox once its feedback record is redacted (webhook ->
-InboundMessage -> a sweep, ``process_received`` -> Feedback, redacted and placed in
+InboundMessage -> a sweep, ``sweep_received`` -> Feedback, redacted and placed in
 its area). The queue depth is the messages stored and not yet processed. Import after
 setup.
 """
@@ -36,7 +36,7 @@ class Sample:
 
 
 def counts() -> tuple[int, int, int, int, int]:
-    from responsemap.intake.models import InboundMessage
+    from responsemap.intake.messages.models import InboundMessage
     from responsemap.triage.models import Feedback
 
     return (
@@ -182,7 +182,7 @@ def run_end_to_end(bench: Bench) -> dict[str, Any]:
 def notices_sent() -> dict[str, int]:
     """After the drain: every first message from a new number (both parts) has had its
     consent notice queued by the worker."""
-    from responsemap.intake.models import InboundMessage, OutboundMessage
+    from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 
     due = InboundMessage.objects.filter(new_contact=True).count()
     queued = OutboundMessage.objects.filter(purpose=OutboundMessage.Purpose.NOTICE).count()

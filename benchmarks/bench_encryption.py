@@ -33,7 +33,7 @@ from benchmarks._report import Comparison, profile, table, timed
 
 BATCH = 100
 PAGE = 50  # records on an inbox page
-CHANNELS = ["sms", "hotline", "web", "whatsapp"]
+SOURCES = ["sms", "hotline", "web", "whatsapp"]
 SECTORS = ["food", "wash", "shelter", "health", "cash", "uncoded"]
 URGENCIES = ["low", "normal", "high"]
 
@@ -48,7 +48,7 @@ def make_specs(n: int, seed: int = 20240601) -> list[dict[str, Any]]:
     start = datetime(2024, 1, 1, tzinfo=UTC)
     return [
         {
-            "channel": rng.choice(CHANNELS),
+            "source": rng.choice(SOURCES),
             "received_at": start + timedelta(minutes=i),
             "language": rng.choice(["fr", "en"]),
             "sector": rng.choice(SECTORS),

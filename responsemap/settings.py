@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "responsemap.geo",
     "responsemap.intake",
     "responsemap.triage",
+    "responsemap.imports",
+    "responsemap.demo",
 ]
 
 MIDDLEWARE = [

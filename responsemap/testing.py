@@ -90,7 +90,7 @@ def make_feedback(project: Project) -> Callable[..., Feedback]:
         target = fields.pop("project", project)
         return do_create_feedback(
             target,
-            NewFeedback(channel=fields.pop("channel", "sms"), content=content, **fields),
+            NewFeedback(source=fields.pop("source", "sms"), content=content, **fields),
             None,
         )
 

@@ -22,6 +22,6 @@ urlpatterns = [
     path("p/<slug:slug>/", project_views.project_home, name="project_home"),
     path("p/<slug:slug>/", include("responsemap.triage.urls")),
     path("p/<slug:slug>/intake/", include("responsemap.intake.urls")),
-    path("p/<slug:slug>/imports/", include("responsemap.intake.imports.urls")),
+    path("p/<slug:slug>/imports/", include("responsemap.imports.urls")),
     path("f/<slug:slug>/", include("responsemap.triage.public_urls")),
 ]

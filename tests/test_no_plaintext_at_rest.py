@@ -30,7 +30,7 @@ def _needles() -> list[bytes]:
 @pytest.mark.django_db(transaction=True)
 def test_plaintext_is_not_in_the_database(project: Project) -> None:
     do_create_feedback(
-        project, NewFeedback(channel="sms", content=MESSAGE, phone=PHONE, consent_given=True), None
+        project, NewFeedback(source="sms", content=MESSAGE, phone=PHONE, consent_given=True), None
     )
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:

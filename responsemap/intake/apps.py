@@ -12,15 +12,16 @@ class IntakeConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from responsemap.intake import catalogue  # noqa: F401  (declares the fields)
-        from responsemap.intake.messaging import send_consent_notices
-        from responsemap.intake.models import Channel, IntakePolicy
-        from responsemap.intake.processing import register_processor
-        from responsemap.intake.queries import forget_channels
+        from responsemap.intake.channels.models import Channel
+        from responsemap.intake.channels.queries import forget_channels
+        from responsemap.intake.contacts.models import IntakePolicy
+        from responsemap.intake.messages.receive import send_consent_notices
+        from responsemap.intake.messages.steps import register_sweep_step
         from responsemap.projects.models import Project
 
-        # First of the worker's processors (intake's AppConfig is ready before those of
+        # First of the worker's sweep_steps (intake's AppConfig is ready before those of
         # the apps to its right): the notice to a new number.
-        register_processor(send_consent_notices)
+        register_sweep_step(send_consent_notices)
         # The inbound view caches channels per process; a change made here is seen at
         # once here, and within CHANNEL_CACHE_SECONDS in other processes. Signals only
         # drop a cache here, no domain logic: a channel is switched off in the admin

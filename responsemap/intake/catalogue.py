@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from responsemap.intake.models import Contact, InboundMessage, OutboundMessage
+from responsemap.intake.contacts.models import Contact
+from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.protection.catalogue import Classification, FieldPolicy, declare
 
 declare(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from responsemap.intake import notices
+from responsemap.intake.contacts import views as notices
 
 app_name = "intake_admin"
 urlpatterns = [

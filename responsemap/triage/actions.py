@@ -7,12 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from responsemap.geo.models import AdminArea
-from responsemap.intake.actions import do_get_or_create_contact, do_record_consent
-from responsemap.intake.models import ConsentRecord
+from responsemap.intake.contacts.actions import do_get_or_create_contact, do_record_consent
+from responsemap.intake.contacts.models import ConsentRecord
 from responsemap.projects.models import Project
 from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import Viewer
-from responsemap.triage.choices import Channel, Sensitivity
+from responsemap.triage.choices import Sensitivity, Source
 from responsemap.triage.models import CallDetails, Feedback
 from responsemap.triage.tasks import redact_feedback
 
@@ -37,7 +37,7 @@ CALL_AUDIT_FIELDS = [
 
 @dataclass
 class NewFeedback:
-    channel: str
+    source: str
     content: str
     received_at: datetime | None = None
     phone: str = ""
@@ -60,10 +60,10 @@ class NewFeedback:
     call: CallInfo | None = None
 
 
-CONSENT_METHOD_BY_CHANNEL = {
-    Channel.HOTLINE: ConsentRecord.Method.VERBAL,
-    Channel.WEB: ConsentRecord.Method.WEB_NOTICE,
-    Channel.SMS: ConsentRecord.Method.SMS_NOTICE,
+CONSENT_METHOD_BY_SOURCE = {
+    Source.HOTLINE: ConsentRecord.Method.VERBAL,
+    Source.WEB: ConsentRecord.Method.WEB_NOTICE,
+    Source.SMS: ConsentRecord.Method.SMS_NOTICE,
 }
 
 
@@ -91,8 +91,8 @@ def do_create_feedback(project: Project, data: NewFeedback, actor: Viewer | None
                 project_id=project.pk,
                 contact=contact,
                 given=data.consent_given,
-                method=CONSENT_METHOD_BY_CHANNEL.get(
-                    Channel(data.channel), ConsentRecord.Method.VERBAL
+                method=CONSENT_METHOD_BY_SOURCE.get(
+                    Source(data.source), ConsentRecord.Method.VERBAL
                 ),
                 purposes=data.consent_purposes,
                 notice_version=data.consent_notice_version,
@@ -100,7 +100,7 @@ def do_create_feedback(project: Project, data: NewFeedback, actor: Viewer | None
             )
         feedback = Feedback(
             project=project,
-            channel=data.channel,
+            source=data.source,
             provider_message_id=data.provider_message_id,
             received_at=data.received_at or timezone.now(),
             contact=contact,
@@ -137,7 +137,7 @@ def do_create_feedback(project: Project, data: NewFeedback, actor: Viewer | None
             object_type="feedback",
             object_id=feedback.pk,
             fields=fields,
-            purpose=data.channel,
+            purpose=data.source,
         )
         transaction.on_commit(lambda: redact_feedback.enqueue(str(feedback.pk)))
     return feedback

@@ -9,8 +9,8 @@ from responsemap.triage.models import Feedback
 class FeedbackAdmin(admin.ModelAdmin[Feedback]):
     """Read-only: the admin is for setup. Sealed fields show as a mask, never plaintext."""
 
-    list_display = ["reference", "project", "channel", "type_code", "status", "received_at"]
-    list_filter = ["project", "channel", "status"]
+    list_display = ["reference", "project", "source", "type_code", "status", "received_at"]
+    list_filter = ["project", "source", "status"]
     readonly_fields = [f.name for f in Feedback._meta.fields] + ["content"]
 
     def has_add_permission(self, request: object) -> bool:

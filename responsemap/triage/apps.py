@@ -9,10 +9,8 @@ class TriageConfig(AppConfig):
     verbose_name = "Triage"
 
     def ready(self) -> None:
-        from responsemap.intake.processing import register_processor
+        from responsemap.intake.messages.steps import register_sweep_step
         from responsemap.triage import catalogue  # noqa: F401  (declares the fields)
-        from responsemap.triage.importing import register_feedback_importer
         from responsemap.triage.inbound import create_feedback_from_inbound
 
-        register_processor(create_feedback_from_inbound)
-        register_feedback_importer()
+        register_sweep_step(create_feedback_from_inbound)

@@ -10,7 +10,7 @@ declare(
     Feedback,
     [
         FieldPolicy("reference", _("Reference"), C.INTERNAL),
-        FieldPolicy("channel", _("Channel"), C.INTERNAL),
+        FieldPolicy("source", _("Channel"), C.INTERNAL),
         FieldPolicy("received_at", _("Received"), C.INTERNAL),
         FieldPolicy("language", _("Language"), C.INTERNAL),
         FieldPolicy("area", _("Area"), C.INTERNAL),

@@ -7,7 +7,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Channel(models.TextChoices):
+class Source(models.TextChoices):
+    """Where a piece of feedback came from (not the gateway model ``intake.Channel``)."""
+
     SMS = "sms", _("SMS")
     HOTLINE = "hotline", _("Hotline")
     WEB = "web", _("Web form")

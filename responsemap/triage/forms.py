@@ -8,16 +8,16 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from responsemap.geo.models import AdminArea
-from responsemap.intake.phones import InvalidPhone, normalise_phone
+from responsemap.intake.contacts.phones import InvalidPhone, normalise_phone
 from responsemap.triage.actions import CallInfo
 from responsemap.triage.choices import (
     AgeBand,
-    Channel,
     Disability,
     Displacement,
     FeedbackType,
     Gender,
     Sector,
+    Source,
     Status,
     Urgency,
 )
@@ -206,8 +206,8 @@ class InboxFilterForm(forms.Form):
     urgency = forms.ChoiceField(
         label=_("Urgency"), choices=[("", _("Any"))] + Urgency.choices, required=False
     )
-    channel = forms.ChoiceField(
-        label=_("Channel"), choices=[("", _("Any"))] + Channel.choices, required=False
+    source = forms.ChoiceField(
+        label=_("Channel"), choices=[("", _("Any"))] + Source.choices, required=False
     )
     area = forms.ModelChoiceField(
         label=_("Area"), queryset=AdminArea.objects.none(), required=False

@@ -1,5 +1,5 @@
 """Turns stored inbound messages into feedback records, a batch at a time (registered
-with intake's processors in TriageConfig.ready)."""
+with intake's sweep_steps in TriageConfig.ready)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ import uuid
 from collections.abc import Iterable
 
 from responsemap.geo.locate import AreaNames
-from responsemap.intake.models import InboundMessage
+from responsemap.intake.messages.models import InboundMessage
 from responsemap.lib import rawsql
 from responsemap.projects.models import Project
 from responsemap.protection.present import open_for_system
 from responsemap.protection.redaction import RedactionPolicy
-from responsemap.triage.choices import Channel
+from responsemap.triage.choices import Source
 from responsemap.triage.models import Feedback
 from responsemap.triage.tasks import apply_redaction, redaction_policy
 
-FEEDBACK_CHANNEL = {
-    "telegram": Channel.TELEGRAM,
-    "whatsapp": Channel.WHATSAPP,
+SOURCE_OF_KIND = {
+    "telegram": Source.TELEGRAM,
+    "whatsapp": Source.WHATSAPP,
 }
 
 
@@ -43,7 +43,7 @@ def create_feedback_from_inbound(messages: list[InboundMessage]) -> None:
         project, policy, areas = _project_context(message.project_id)
         feedback = Feedback(
             project=project,
-            channel=FEEDBACK_CHANNEL.get(message.channel.kind, Channel.SMS),
+            source=SOURCE_OF_KIND.get(message.channel.kind, Source.SMS),
             provider_message_id=str(message.pk),
             received_at=message.received_at,
             contact=message.contact,
@@ -72,7 +72,7 @@ def _already_made(messages: Iterable[InboundMessage]) -> set[str]:
     messages = list(messages)
     made = Feedback.objects.filter(
         project_id__in={m.project_id for m in messages},
-        channel__in={*FEEDBACK_CHANNEL.values(), Channel.SMS},
+        source__in={*SOURCE_OF_KIND.values(), Source.SMS},
         provider_message_id__in=[str(m.pk) for m in messages],
     )
     return set(made.values_list("provider_message_id", flat=True))

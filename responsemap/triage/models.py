@@ -9,13 +9,13 @@ from django.db import models
 from responsemap.protection.fields import EncryptedTextField
 from responsemap.triage.choices import (
     AgeBand,
-    Channel,
     Disability,
     Displacement,
     FeedbackType,
     Gender,
     Sector,
     Sensitivity,
+    Source,
     Status,
     Urgency,
 )
@@ -29,12 +29,12 @@ def new_reference() -> str:
 
 
 class Feedback(models.Model):
-    """One piece of feedback, from any channel. The message text is sealed."""
+    """One piece of feedback, from any source. The message text is sealed."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
     reference = models.CharField(max_length=12, default=new_reference)
-    channel = models.CharField(max_length=16, choices=Channel.choices)
+    source = models.CharField(max_length=16, choices=Source.choices)
     provider_message_id = models.CharField(max_length=128, blank=True)
     received_at = models.DateTimeField(db_index=True)
     contact = models.ForeignKey(
@@ -81,7 +81,7 @@ class Feedback(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "channel", "provider_message_id"],
+                fields=["project", "source", "provider_message_id"],
                 condition=~models.Q(provider_message_id=""),
                 name="feedback_provider_message_unique",
             ),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from responsemap.geo.models import AdminArea
 from responsemap.geo.queries import areas_of
-from responsemap.intake.phones import InvalidPhone, normalise_phone
+from responsemap.intake.contacts.phones import InvalidPhone, normalise_phone
 from responsemap.projects.models import Project
 
 

@@ -27,11 +27,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from responsemap.intake.contacts.queries import current_consent_notice
 from responsemap.lib.context import RequestContext, current_request, reset_current_request
 from responsemap.lib.context import set_current_request as set_request_context
 from responsemap.projects.models import Project
 from responsemap.triage.actions import NewFeedback, do_create_feedback
-from responsemap.triage.choices import Channel
+from responsemap.triage.choices import Source
 from responsemap.triage.forms import language_name
 from responsemap.triage.public_forms import PublicFeedbackForm
 from responsemap.triage.public_guard import (
@@ -43,7 +44,7 @@ from responsemap.triage.public_guard import (
     issue_form_stamp,
     stamped_notice,
 )
-from responsemap.triage.queries import current_consent_notice, public_project
+from responsemap.triage.queries import public_project
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
             do_create_feedback(
                 project,
                 NewFeedback(
-                    channel=Channel.WEB,
+                    source=Source.WEB,
                     content=data["content"],
                     phone=form.kept_phone,
                     language=language,

@@ -5,7 +5,6 @@ import uuid
 from django.db.models import QuerySet
 from django.http import Http404
 
-from responsemap.intake.models import ConsentNotice
 from responsemap.projects.models import Project
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.choices import Sensitivity
@@ -48,16 +47,3 @@ def public_project(slug: str) -> Project:
     if project is None:
         raise Http404
     return project
-
-
-def current_consent_notice(project: Project, language: str) -> ConsentNotice | None:
-    """The latest notice in ``language``, else the latest in the project's default one."""
-    for code in dict.fromkeys([language, project.default_language]):
-        notice = (
-            ConsentNotice.objects.filter(project_id=project.pk, language=code)
-            .order_by("-version")
-            .first()
-        )
-        if notice is not None:
-            return notice
-    return None

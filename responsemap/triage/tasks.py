@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from responsemap.geo.locate import AreaNames
-from responsemap.intake.models import IntakePolicy
+from responsemap.intake.contacts.models import IntakePolicy
 from responsemap.projects.models import Project
 from responsemap.protection.present import open_for_system
 from responsemap.protection.redaction import RedactionPolicy, redact

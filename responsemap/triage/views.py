@@ -11,14 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from responsemap.accounts.reauth import check_password, recently_authenticated
 from responsemap.projects.queries import access_project
 from responsemap.protection.audit import events_for_object
 from responsemap.protection.present import Presented, present, present_many
 from responsemap.triage.actions import NewFeedback, do_create_feedback, do_view_feedback
-from responsemap.triage.choices import Channel, Sensitivity
+from responsemap.triage.choices import Sensitivity, Source
 from responsemap.triage.forms import HotlineForm, InboxFilterForm, RevealForm, format_duration
 from responsemap.triage.queries import access_feedback, feedback_visible_to
-from responsemap.triage.reauth import check_password, recently_authenticated
 
 PAGE_SIZE = 25
 
@@ -34,7 +34,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         if data["q"]:
             rows = rows.filter(reference__iexact=data["q"].strip())
-        for name in ("status", "type_code", "urgency", "channel", "area"):
+        for name in ("status", "type_code", "urgency", "source", "area"):
             if data[name]:
                 rows = rows.filter(**{name: data[name]})
         if data["since"]:
@@ -180,7 +180,7 @@ def hotline_entry(request: HttpRequest, slug: str) -> HttpResponse:
         feedback = do_create_feedback(
             project,
             NewFeedback(
-                channel=Channel.HOTLINE,
+                source=Source.HOTLINE,
                 content=data["content"],
                 phone=data["phone"],
                 language=data["language"],

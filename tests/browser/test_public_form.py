@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from responsemap.geo.models import AdminArea
-from responsemap.intake.actions import do_set_consent_notice
+from responsemap.intake.contacts.actions import do_set_consent_notice
 from responsemap.projects.models import Project
 from responsemap.triage.models import Feedback
 
@@ -72,7 +72,7 @@ def test_public_form_without_javascript(
     reference = page.locator("#reference").inner_text().strip()
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", reference)
     record = Feedback.objects.get(reference=reference)
-    assert record.channel == "web"
+    assert record.source == "web"
     assert record.area_id == area.pk
     assert record.contact_id is not None
     body = page.content()

@@ -115,7 +115,7 @@ def manage(env: dict[str, str], *args: str) -> str:
 SETUP = """
 from responsemap.projects.actions import do_create_project
 from responsemap.projects.models import Organisation
-from responsemap.intake.actions import do_create_channel
+from responsemap.intake.channels.actions import do_create_channel
 org = Organisation.objects.create(name="Fault test (invented)", slug="fault")
 project = do_create_project(organisation=org, name="Fault", slug="fault", country="HT",
     languages=["fr"], purpose="fault test", status="active")

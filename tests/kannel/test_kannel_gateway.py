@@ -32,9 +32,11 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
 
-from responsemap.intake.actions import do_create_channel
-from responsemap.intake.messaging import do_queue_outbound
-from responsemap.intake.models import Channel, Contact, InboundMessage, OutboundMessage
+from responsemap.intake.channels.actions import do_create_channel
+from responsemap.intake.channels.models import Channel
+from responsemap.intake.contacts.models import Contact
+from responsemap.intake.messages.models import InboundMessage, OutboundMessage
+from responsemap.intake.messages.send import do_queue_outbound
 from responsemap.projects.models import Project
 from responsemap.protection.present import open_for_system
 from responsemap.triage.models import Feedback

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from responsemap.intake.models import Channel
+from responsemap.intake.channels.models import Channel
 
 
 class Rejected(Exception):

@@ -19,9 +19,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from responsemap.intake.channels.base import ChannelType, Inbound, Rejected
+from responsemap.intake.channels.queries import InboundChannel, channel_for_webhook
 from responsemap.intake.channels.registry import adapter_for
-from responsemap.intake.messaging import do_receive_message, do_record_delivery
-from responsemap.intake.queries import InboundChannel, channel_for_webhook
+from responsemap.intake.messages.receive import do_receive_message
+from responsemap.intake.messages.send import do_record_delivery
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = "5"

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from responsemap.intake.models import Channel
+from responsemap.intake.channels.models import Channel
 from responsemap.projects.models import Project
 from responsemap.protection.present import open_for_system
 

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from responsemap.intake.models import ConsentNotice
+from responsemap.intake.contacts.models import ConsentNotice
 from responsemap.projects.models import Project
 from responsemap.protection.models import AuditEvent
 

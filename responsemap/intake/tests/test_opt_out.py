@@ -6,12 +6,15 @@ import pytest
 import responses
 from django.db import transaction
 
-from responsemap.intake.actions import do_create_channel, do_set_consent_notice
+from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.base import Inbound
-from responsemap.intake.keywords import classify
-from responsemap.intake.messaging import do_queue_outbound, do_receive_message
-from responsemap.intake.models import Channel, Contact, IntakePolicy, OutboundMessage
-from responsemap.intake.tasks import claim_send_slot, send_outbound
+from responsemap.intake.channels.models import Channel
+from responsemap.intake.contacts.actions import do_set_consent_notice
+from responsemap.intake.contacts.keywords import classify
+from responsemap.intake.contacts.models import Contact, IntakePolicy
+from responsemap.intake.messages.models import OutboundMessage
+from responsemap.intake.messages.receive import do_receive_message
+from responsemap.intake.messages.send import claim_send_slot, do_queue_outbound, send_outbound
 from responsemap.projects.models import Project
 
 SEND_URL = "https://relay.example.org/send"

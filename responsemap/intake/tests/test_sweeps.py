@@ -15,15 +15,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from responsemap.intake import processing
-from responsemap.intake.actions import do_create_channel, do_get_or_create_contact
+from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.base import Inbound
+from responsemap.intake.channels.models import Channel
+from responsemap.intake.channels.queries import channel_for_webhook, forget_channels
 from responsemap.intake.channels.webhook.adapter import SIGNATURE_HEADER, sign
-from responsemap.intake.models import Channel, Contact, InboundMessage, IntakePolicy
-from responsemap.intake.phones import phone_index
-from responsemap.intake.queries import channel_for_webhook, forget_channels
-from responsemap.intake.receipt import Outcome, store_from_phone
-from responsemap.intake.tasks import process_batch, process_received
+from responsemap.intake.contacts.actions import do_get_or_create_contact
+from responsemap.intake.contacts.models import Contact, IntakePolicy
+from responsemap.intake.contacts.phones import phone_index
+from responsemap.intake.messages import steps as processing
+from responsemap.intake.messages.models import InboundMessage
+from responsemap.intake.messages.store import Outcome, store_from_phone
+from responsemap.intake.messages.sweep import sweep_batch, sweep_received
 from responsemap.projects.models import Project
 from responsemap.protection.audit import chain_for, verify_chain, verify_pending
 from responsemap.protection.models import AuditEvent, AuditPending
@@ -133,7 +136,7 @@ def test_message_left_received_is_processed_by_the_next_sweep(
     message = store(channel, "m1")
     assert not Feedback.objects.exists()
 
-    process_received.call()
+    sweep_received.call()
 
     message.refresh_from_db()
     assert message.state == InboundMessage.State.PROCESSED
@@ -158,7 +161,7 @@ def test_feedback_is_placed_where_the_original_text_says(
     # "Jérémie" is a first name as well: the redacted copy hides it, the area stays.
     message = store(channel, "m-place", "Mwen se Rose Pierre, nou bezwen manje nan Jérémie.")
 
-    process_received.call()
+    sweep_received.call()
 
     feedback = Feedback.objects.get(provider_message_id=str(message.pk))
     assert feedback.area == town
@@ -174,8 +177,8 @@ def test_a_failing_message_fails_alone(
         if any(m.provider_message_id == "bad" for m in messages):
             raise RuntimeError("cannot process this one")
 
-    processing.register_processor(refuse_bad)
-    assert process_batch() == 3
+    processing.register_sweep_step(refuse_bad)
+    assert sweep_batch() == 3
 
     states = dict(InboundMessage.objects.values_list("provider_message_id", "state"))
     assert states == {"m1": "processed", "bad": "failed", "m3": "processed"}
@@ -183,24 +186,24 @@ def test_a_failing_message_fails_alone(
     assert made == {str(good.pk), str(other.pk)}
     assert not Feedback.objects.filter(provider_message_id=str(bad.pk)).exists()
     assert verify_chain(chain_for(channel.project_id)) is None
-    assert process_batch() == 0  # a failed message is not picked up again
+    assert sweep_batch() == 0  # a failed message is not picked up again
 
 
 def test_batches_respect_the_limit_oldest_first(channel: Channel, contact: Contact) -> None:
     for n in range(5):
         store(channel, f"m{n}")
 
-    assert process_batch(limit=2) == 2
+    assert sweep_batch(limit=2) == 2
     processed = InboundMessage.objects.filter(state=InboundMessage.State.PROCESSED)
     assert sorted(processed.values_list("provider_message_id", flat=True)) == ["m0", "m1"]
-    assert [process_batch(limit=2), process_batch(limit=2), process_batch(limit=2)] == [2, 1, 0]
+    assert [sweep_batch(limit=2), sweep_batch(limit=2), sweep_batch(limit=2)] == [2, 1, 0]
     assert Feedback.objects.count() == 5
 
 
 def test_only_messages_are_swept(channel: Channel, contact: Contact) -> None:
     message = store(channel, "m1")
     InboundMessage.objects.filter(pk=message.pk).update(kind=InboundMessage.Kind.OPT_OUT)
-    assert process_batch() == 0
+    assert sweep_batch() == 0
 
 
 def test_channel_is_loaded_once_and_reused(channel: Channel, empty_channel_cache: None) -> None:
@@ -271,12 +274,12 @@ def test_deactivation_is_not_undone_by_a_request_during_its_transaction(
 @pytest.fixture
 def database_tasks(settings: Any) -> Iterator[None]:
     """The production task backend, which can defer (the tests' runs tasks at once)."""
-    from responsemap.intake import tasks
+    from responsemap.intake.messages import sweep
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    tasks._sweep_starts_at = 0.0
+    sweep._sweep_starts_at = 0.0
     yield
-    tasks._sweep_starts_at = 0.0
+    sweep._sweep_starts_at = 0.0
 
 
 def test_a_process_queues_one_sweep_a_tick_starting_after_the_commit(
@@ -284,17 +287,17 @@ def test_a_process_queues_one_sweep_a_tick_starting_after_the_commit(
 ) -> None:
     from django_tasks_db.models import DBTaskResult
 
-    from responsemap.intake.tasks import SWEEP_TICK, schedule_processing
+    from responsemap.intake.messages.sweep import SWEEP_TICK, schedule_sweep
 
     before = timezone.now()
-    schedule_processing()
-    schedule_processing()  # a second commit in the same tick: the queued sweep covers it
+    schedule_sweep()
+    schedule_sweep()  # a second commit in the same tick: the queued sweep covers it
     (sweep,) = DBTaskResult.objects.all()
-    assert sweep.task_path.endswith("process_received")
+    assert sweep.task_path.endswith("sweep_received")
     assert sweep.run_after is not None
     assert before < sweep.run_after <= before + timedelta(seconds=SWEEP_TICK + 1)
 
-    schedule_processing(now=True)  # a sweep handing over: at once, whatever the tick
+    schedule_sweep(now=True)  # a sweep handing over: at once, whatever the tick
     assert DBTaskResult.objects.count() == 2
 
 
@@ -305,7 +308,7 @@ def test_one_sweep_at_a_time_and_the_last_one_looks_again(
     import psycopg
     from django_tasks_db.models import DBTaskResult
 
-    from responsemap.intake.tasks import SWEEP_LOCK
+    from responsemap.intake.messages.sweep import SWEEP_LOCK
 
     message = store(channel, "m1")
     params = connection.get_connection_params()
@@ -313,12 +316,12 @@ def test_one_sweep_at_a_time_and_the_last_one_looks_again(
         dbname=params["dbname"], host=params.get("host"), user=params.get("user")
     ) as other:
         other.execute("SELECT pg_advisory_lock(%s)", [SWEEP_LOCK])  # a sweep elsewhere
-        process_received.call()
+        sweep_received.call()
         message.refresh_from_db()
         assert message.state == InboundMessage.State.RECEIVED  # left to the running sweep
         other.execute("SELECT pg_advisory_unlock(%s)", [SWEEP_LOCK])
 
-    process_received.call()
+    sweep_received.call()
     message.refresh_from_db()
     assert message.state == InboundMessage.State.PROCESSED
     assert not DBTaskResult.objects.exists()  # nothing left: no sweep queued after it
@@ -329,24 +332,24 @@ def test_a_sweep_past_its_time_hands_over_to_a_new_one(
 ) -> None:
     from django_tasks_db.models import DBTaskResult
 
-    from responsemap.intake import tasks
+    from responsemap.intake.messages import sweep
 
     store(channel, "m1")
     store(channel, "m2")
-    monkeypatch.setattr(tasks, "SWEEP_SECONDS", 0.0)
-    monkeypatch.setattr(tasks, "process_batch", lambda: process_batch(limit=1))
+    monkeypatch.setattr(sweep, "SWEEP_SECONDS", 0.0)
+    monkeypatch.setattr(sweep, "sweep_batch", lambda: sweep_batch(limit=1))
 
-    process_received.call()
+    sweep_received.call()
 
     assert InboundMessage.objects.filter(state=InboundMessage.State.RECEIVED).count() == 1
-    (sweep,) = DBTaskResult.objects.all()
-    assert sweep.task_path.endswith("process_received")
+    (queued,) = DBTaskResult.objects.all()
+    assert queued.task_path.endswith("sweep_received")
 
 
 def test_a_stop_is_chained_by_a_sweep_too(
     channel: Channel, contact: Contact, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from responsemap.intake.messaging import do_receive_message
+    from responsemap.intake.messages.receive import do_receive_message
 
     with django_capture_on_commit_callbacks(execute=True):
         received = do_receive_message(channel, Inbound("m-stop", SENDER, "STOP"))
@@ -368,7 +371,7 @@ def test_an_altered_pending_event_does_not_start_sweeps_for_ever(
                 cursor.execute("SET LOCAL session_replication_role = replica")
         AuditPending.objects.filter(pk=pending.pk).update(reason="forged")
 
-    process_received.call()  # the immediate backend would recurse if it rescheduled
+    sweep_received.call()  # the immediate backend would recurse if it rescheduled
 
     assert list(AuditPending.objects.values_list("pk", flat=True)) == [pending.pk]
     assert InboundMessage.objects.get().state == InboundMessage.State.PROCESSED

@@ -13,7 +13,7 @@ import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
-from responsemap.intake.actions import do_create_channel
+from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.webhook.adapter import sign
 from responsemap.lib.handlers import ByPath, LeanHandler, application
 from responsemap.projects.models import Project

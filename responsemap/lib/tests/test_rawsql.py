@@ -10,8 +10,9 @@ import pytest
 from django.db import DataError, connection, transaction
 from django.utils import timezone
 
-from responsemap.intake.actions import do_create_channel
-from responsemap.intake.models import Channel, InboundMessage
+from responsemap.intake.channels.actions import do_create_channel
+from responsemap.intake.channels.models import Channel
+from responsemap.intake.messages.models import InboundMessage
 from responsemap.lib import rawsql
 from responsemap.projects.models import Project
 from responsemap.protection.models import AuditPending
@@ -114,7 +115,7 @@ def test_insert_select_refuses_a_value_too_long_for_its_column(channel: Channel)
 def test_insert_objects_runs_each_fields_pre_save(project: Project) -> None:
     from responsemap.triage.models import Feedback
 
-    made = [Feedback(project=project, channel="sms", received_at=timezone.now()) for _ in range(3)]
+    made = [Feedback(project=project, source="sms", received_at=timezone.now()) for _ in range(3)]
     for n, feedback in enumerate(made):
         feedback.content = f"Pa gen dlo {n}"
     rawsql.insert_objects(made)

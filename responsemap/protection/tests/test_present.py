@@ -41,7 +41,7 @@ def test_fields_per_role(
     assert shown["content"].masked
     assert shown["content"].revealable == revealable
     assert shown["gender"].masked != demographics
-    assert shown["channel"].value == "SMS"
+    assert shown["source"].value == "SMS"
     assert "Sekrè" not in str(shown)
     assert not AuditEvent.objects.filter(action="field.reveal").exists()
 

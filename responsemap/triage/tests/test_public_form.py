@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from responsemap.geo.models import AdminArea
-from responsemap.intake.actions import do_set_consent_notice
-from responsemap.intake.models import ConsentRecord, Contact
+from responsemap.intake.contacts.actions import do_set_consent_notice
+from responsemap.intake.contacts.models import ConsentRecord, Contact
 from responsemap.projects.models import Project
 from responsemap.protection.models import AuditEvent
 from responsemap.testing import make_project
@@ -109,7 +109,7 @@ def test_anonymous_sender_with_consent_gets_a_reference(project: Project, area: 
     )
     assert response.status_code == 302
     record = Feedback.objects.get(project=project)
-    assert record.channel == "web"
+    assert record.source == "web"
     assert record.language == "fr"
     assert record.area == area
     assert record.created_by is None
@@ -302,7 +302,7 @@ def test_signed_in_outsider_uses_it_like_anyone(
     assert earlier.reference not in page
     response = client.post(form_url(project), form_data(project), follow=True)
     assert response.status_code == 200
-    record = Feedback.objects.get(channel="web")
+    record = Feedback.objects.get(source="web")
     assert record.reference in response.content.decode()
     assert record.created_by is None
     assert "An earlier private message" not in response.content.decode()

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from responsemap.intake.models import ConsentRecord, Contact
+from responsemap.intake.contacts.models import ConsentRecord, Contact
 from responsemap.projects.models import Project
 from responsemap.protection.models import AuditEvent
 from responsemap.testing import PASSWORD
@@ -155,7 +155,7 @@ def test_operator_enters_a_call(client_as: ClientFor, project: Project, area: ob
     assert response.status_code == 200
     record = Feedback.objects.get(project=project)
     assert record.reference in response.content.decode()
-    assert record.channel == "hotline"
+    assert record.source == "hotline"
     assert record.urgency == "high"
     assert record.contact is not None
     assert record.contact.phone_index
@@ -421,10 +421,10 @@ def test_hotline_form_renders_three_consent_choices_and_every_coding_field(
 def test_action_refuses_call_details_that_contradict_consent(project: Project) -> None:
     contradictions = [
         NewFeedback(
-            channel="hotline", content="x", consent_given=True, call=CallInfo(consent_asked=False)
+            source="hotline", content="x", consent_given=True, call=CallInfo(consent_asked=False)
         ),
         NewFeedback(
-            channel="hotline",
+            source="hotline",
             content="x",
             consent_given=False,
             call=CallInfo(consent_asked=True, consent_answer=False, callback_requested=True),

@@ -44,7 +44,7 @@ from responsemap.intake.channels.base import (
     SendFailed,
     StatusReport,
 )
-from responsemap.intake.models import Channel
+from responsemap.intake.channels.models import Channel
 
 API_URL = "https://api.africastalking.com/version1/messaging"
 SANDBOX_API_URL = "https://api.sandbox.africastalking.com/version1/messaging"

@@ -59,7 +59,7 @@ from responsemap.intake.channels.base import (
     StatusReport,
 )
 from responsemap.intake.channels.kannel.gsm import is_gsm7
-from responsemap.intake.models import Channel
+from responsemap.intake.channels.models import Channel
 
 # The user name in the basic-auth URLs we give Kannel; only the password is checked.
 URL_USER = "kannel"

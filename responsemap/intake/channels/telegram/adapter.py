@@ -42,7 +42,7 @@ from responsemap.intake.channels.base import (
     SendFailed,
     json_object,
 )
-from responsemap.intake.models import Channel
+from responsemap.intake.channels.models import Channel
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 API_URL = "https://api.telegram.org/bot{token}/{method}"

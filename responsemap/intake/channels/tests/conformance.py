@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from django.test import Client
 from django.urls import reverse
 
-from responsemap.intake.models import Channel
+from responsemap.intake.channels.models import Channel
 
 
 @dataclass

@@ -9,11 +9,13 @@ import pytest
 import responses
 from django.test import Client
 
-from responsemap.intake.actions import do_create_channel, do_set_consent_notice
+from responsemap.intake.channels.actions import do_create_channel
+from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.registry import ADAPTERS
 from responsemap.intake.channels.tests.conformance import Case, inbound_url, status_url
-from responsemap.intake.messaging import do_queue_outbound
-from responsemap.intake.models import Channel, InboundMessage, OutboundMessage
+from responsemap.intake.contacts.actions import do_set_consent_notice
+from responsemap.intake.messages.models import InboundMessage, OutboundMessage
+from responsemap.intake.messages.send import do_queue_outbound
 from responsemap.projects.models import Project
 from responsemap.protection.present import open_for_system
 from responsemap.triage.models import Feedback

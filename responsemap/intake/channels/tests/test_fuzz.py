@@ -34,8 +34,9 @@ from django.test import Client, RequestFactory
 from hypothesis import HealthCheck, Phase, event, given, reject, settings
 from hypothesis import strategies as st
 
-from responsemap.intake.actions import do_create_channel, do_set_consent_notice
+from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.base import ChannelType, Inbound, Rejected, StatusReport
+from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.registry import adapter_for, available_kinds
 from responsemap.intake.channels.telegram import adapter as telegram
 from responsemap.intake.channels.tests.conformance import inbound_url, status_url
@@ -43,7 +44,7 @@ from responsemap.intake.channels.tests.test_conformance import case_for
 from responsemap.intake.channels.twilio import adapter as twilio
 from responsemap.intake.channels.webhook import adapter as webhook
 from responsemap.intake.channels.whatsapp import adapter as whatsapp
-from responsemap.intake.models import Channel
+from responsemap.intake.contacts.actions import do_set_consent_notice
 from responsemap.projects.models import Project
 
 FUZZ = settings(

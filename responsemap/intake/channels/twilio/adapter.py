@@ -48,7 +48,7 @@ from responsemap.intake.channels.base import (
     SendFailed,
     StatusReport,
 )
-from responsemap.intake.models import Channel
+from responsemap.intake.channels.models import Channel
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 API_URL = "https://api.twilio.com/2010-04-01/Accounts/{account}/Messages.json"

@@ -30,7 +30,7 @@ from responsemap.intake.channels.base import (
     StatusReport,
     json_object,
 )
-from responsemap.intake.models import Channel
+from responsemap.intake.channels.models import Channel
 
 SIGNATURE_HEADER = "X-Signature"
 MAX_TEXT = 4096

@@ -56,7 +56,7 @@ from responsemap.intake.channels.base import (
     StatusReport,
     json_object,
 )
-from responsemap.intake.models import Channel
+from responsemap.intake.channels.models import Channel
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 API_URL = "https://graph.facebook.com/{version}/{phone_number_id}/messages"

@@ -15,10 +15,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
+from responsemap.intake.channels.models import Channel
+from responsemap.intake.channels.queries import channel_secrets
 from responsemap.intake.channels.registry import adapter_for
-from responsemap.intake.models import Channel
-from responsemap.intake.queries import channel_secrets
-from responsemap.intake.tasks import status_url
+from responsemap.intake.messages.send import status_url
 from responsemap.protection.audit import record_event
 
 

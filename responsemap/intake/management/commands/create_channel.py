@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from responsemap.intake.actions import do_create_channel
+from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.registry import ADAPTERS
 from responsemap.projects.models import Project
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from responsemap.intake.actions import do_create_channel
-from responsemap.intake.models import Channel
+from responsemap.intake.channels.actions import do_create_channel
+from responsemap.intake.channels.models import Channel
 from responsemap.projects.models import Project
 from responsemap.protection.models import AuditEvent
 

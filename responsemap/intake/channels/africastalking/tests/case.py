@@ -4,8 +4,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from responsemap.intake.channels.africastalking.adapter import API_URL, FORM, TOKEN_PARAM
+from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.tests.conformance import Case, WebhookRequest
-from responsemap.intake.models import Channel
 
 CALLBACK_TOKEN = "at-callback-token-7f3a"
 USERNAME = "responsemap"

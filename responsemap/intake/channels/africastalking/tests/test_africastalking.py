@@ -29,7 +29,7 @@ from responsemap.intake.channels.africastalking.tests.case import (
     send_answer,
 )
 from responsemap.intake.channels.base import Outgoing, Rejected, SendFailed
-from responsemap.intake.models import Channel
+from responsemap.intake.channels.models import Channel
 
 SECRETS = {"api_key": "atsk_test_key", "callback_token": CALLBACK_TOKEN}
 adapter = AfricasTalkingType()

@@ -10,8 +10,8 @@ from typing import Any
 from responses import matchers
 
 from responsemap.intake.channels.kannel.adapter import DLR_MASK, URL_USER
+from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.tests.conformance import Case, WebhookRequest
-from responsemap.intake.models import Channel
 
 SENDSMS_URL = "http://127.0.0.1:13013/cgi-bin/sendsms"
 SECRET = "kannel-shared-secret-0123"

@@ -13,7 +13,7 @@ import requests
 import responses
 from django.test import Client
 
-from responsemap.intake.actions import do_create_channel
+from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.base import Outgoing, SendFailed
 from responsemap.intake.channels.kannel.adapter import (
     INBOUND_QUERY,
@@ -29,8 +29,9 @@ from responsemap.intake.channels.kannel.tests.case import (
     basic_auth,
     mo_request,
 )
+from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.tests.conformance import inbound_url, status_url
-from responsemap.intake.models import Channel, InboundMessage
+from responsemap.intake.messages.models import InboundMessage
 from responsemap.projects.models import Project
 from responsemap.protection.present import open_for_system
 

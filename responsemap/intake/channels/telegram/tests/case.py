@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.telegram.adapter import API_URL, SECRET_HEADER
 from responsemap.intake.channels.tests.conformance import Case, WebhookRequest
-from responsemap.intake.models import Channel
 
 BOT_TOKEN = "7312345678:AAH-test_bot_token_0123456789abcdefgh"
 SECRET_TOKEN = "tg-webhook-secret_42"

@@ -14,8 +14,9 @@ import responses
 from django.http import HttpRequest
 from django.test import Client, RequestFactory
 
-from responsemap.intake.actions import do_create_channel
+from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.base import Outgoing, Rejected, SendFailed
+from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.telegram.adapter import SECRET_HEADER, TelegramType
 from responsemap.intake.channels.telegram.tests.case import (
     BOT_TOKEN,
@@ -27,7 +28,8 @@ from responsemap.intake.channels.telegram.tests.case import (
     update_request,
 )
 from responsemap.intake.channels.tests.conformance import inbound_url, status_url
-from responsemap.intake.models import Channel, Contact, InboundMessage
+from responsemap.intake.contacts.models import Contact
+from responsemap.intake.messages.models import InboundMessage
 from responsemap.projects.models import Project
 from responsemap.protection.present import open_for_system
 

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
+from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.tests.conformance import (
     Case,
     WebhookRequest,
@@ -18,7 +19,6 @@ from responsemap.intake.channels.twilio.adapter import (
     SIGNATURE_HEADER,
     compute_signature,
 )
-from responsemap.intake.models import Channel
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "twilio-test-auth-token"

@@ -13,8 +13,9 @@ import responses
 from django.http import HttpRequest
 from django.test import Client, RequestFactory, override_settings
 
-from responsemap.intake.actions import do_create_channel
+from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.base import Inbound, Outgoing, Rejected, SendFailed
+from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.tests.conformance import inbound_url, status_url
 from responsemap.intake.channels.twilio.adapter import (
     FORM,
@@ -32,8 +33,9 @@ from responsemap.intake.channels.twilio.tests.case import (
     sid,
     status_params,
 )
-from responsemap.intake.messaging import do_queue_outbound, do_receive_message
-from responsemap.intake.models import Channel, InboundMessage, OutboundMessage
+from responsemap.intake.messages.models import InboundMessage, OutboundMessage
+from responsemap.intake.messages.receive import do_receive_message
+from responsemap.intake.messages.send import do_queue_outbound
 from responsemap.projects.models import Project
 from responsemap.protection.present import open_for_system
 

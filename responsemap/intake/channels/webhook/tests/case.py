@@ -3,9 +3,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.tests.conformance import Case, WebhookRequest
 from responsemap.intake.channels.webhook.adapter import SIGNATURE_HEADER, sign
-from responsemap.intake.models import Channel
 
 SEND_URL = "https://relay.example.org/send"
 

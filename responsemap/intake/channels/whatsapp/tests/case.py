@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.tests.conformance import Case, WebhookRequest
 from responsemap.intake.channels.whatsapp.adapter import (
     API_URL,
@@ -10,7 +11,6 @@ from responsemap.intake.channels.whatsapp.adapter import (
     SIGNATURE_HEADER,
     sign,
 )
-from responsemap.intake.models import Channel
 
 APP_SECRET = "meta-app-secret-0123456789"
 VERIFY_TOKEN = "wa-verify-token"

@@ -14,8 +14,9 @@ import responses
 from django.http import HttpRequest
 from django.test import Client, RequestFactory
 
-from responsemap.intake.actions import do_create_channel
+from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.base import Inbound, Outgoing, Rejected, SendFailed
+from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.tests.conformance import WebhookRequest, inbound_url
 from responsemap.intake.channels.whatsapp.adapter import SIGNATURE_HEADER, WhatsAppType, sign
 from responsemap.intake.channels.whatsapp.tests.case import (
@@ -32,8 +33,9 @@ from responsemap.intake.channels.whatsapp.tests.case import (
     text_message,
     wamid,
 )
-from responsemap.intake.messaging import do_queue_outbound, do_receive_message
-from responsemap.intake.models import Channel, InboundMessage, OutboundMessage
+from responsemap.intake.messages.models import InboundMessage, OutboundMessage
+from responsemap.intake.messages.receive import do_receive_message
+from responsemap.intake.messages.send import do_queue_outbound
 from responsemap.projects.models import Project
 
 SECRETS = {"access_token": ACCESS_TOKEN, "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN}

@@ -1,0 +1,227 @@
+"""Rows of a bulk import (CSV/XLSX) → feedback records.
+
+The reader and mapping have made each
+row into neutral values and a stable key; here the codes are checked against the
+triage code lists, the area is found by P-code or name, and the record is created
+through ``do_create_feedback`` with source "import" and the key as provider message
+id — the unique (project, source, provider message id) makes a re-import skip rows
+stored before.
+
+A row typed as a protection concern is stored as protection-sensitive, so only the
+protection focal point sees it, as with a hotline call ticked as sensitive.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils import translation
+
+from responsemap.geo.models import AdminArea
+from responsemap.imports.rows import ParsedRow, Problem, Reason, RowRejected
+from responsemap.projects.models import Project
+from responsemap.protection.viewer import Viewer
+from responsemap.triage.actions import NewFeedback, do_create_feedback
+from responsemap.triage.choices import (
+    AgeBand,
+    Disability,
+    Displacement,
+    FeedbackType,
+    Gender,
+    Sector,
+    Sensitivity,
+    Source,
+    Urgency,
+)
+from responsemap.triage.models import Feedback
+
+CODE_LISTS: dict[str, type[models.TextChoices]] = {
+    "type_code": FeedbackType,
+    "sector": Sector,
+    "urgency": Urgency,
+    "gender": Gender,
+    "age_band": AgeBand,
+    "disability": Disability,
+    "displacement": Displacement,
+}
+
+DEFAULTS: dict[str, str] = {
+    "type_code": FeedbackType.UNCODED,
+    "sector": Sector.UNCODED,
+    "urgency": Urgency.NORMAL,
+    "gender": Gender.UNKNOWN,
+    "age_band": AgeBand.UNKNOWN,
+    "disability": Disability.UNKNOWN,
+    "displacement": Displacement.UNKNOWN,
+}
+
+# Words common in survey exports (Kobo choice names, French forms) that mean a code.
+EXTRA_WORDS: dict[str, dict[str, str]] = {
+    "type_code": {"rumor": "rumour", "misinformation": "rumour", "thanks": "appreciation"},
+    "sector": {"water": "wash", "cva": "cash", "food": "food", "fsl": "food"},
+    "urgency": {"medium": "normal", "urgent": "high", "very urgent": "critical"},
+    "gender": {
+        "f": "female",
+        "woman": "female",
+        "girl": "female",
+        "femme": "female",
+        "fille": "female",
+        "m": "male",
+        "man": "male",
+        "boy": "male",
+        "homme": "male",
+        "garcon": "male",
+        "garçon": "male",
+        "prefer not to say": "unknown",
+    },
+    "age_band": {"60 plus": "60+", "60plus": "60+", "over 60": "60+"},
+    "disability": {
+        "y": "yes",
+        "true": "yes",
+        "1": "yes",
+        "oui": "yes",
+        "si": "yes",
+        "sí": "yes",
+        "n": "no",
+        "false": "no",
+        "0": "no",
+        "non": "no",
+    },
+    "displacement": {"internally displaced person": "idp", "host": "host"},
+}
+
+
+def _norm(value: str) -> str:
+    return re.sub(r"[\s_]+", " ", value.strip().casefold())
+
+
+def _vocabulary(target: str) -> dict[str, str]:
+    """Every accepted spelling of the target's codes → the code."""
+    words: dict[str, str] = {}
+    for code, _label in CODE_LISTS[target].choices:
+        words[_norm(code)] = code
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                words.setdefault(_norm(str(CODE_LISTS[target](code).label)), code)
+    for word, code in EXTRA_WORDS.get(target, {}).items():
+        words.setdefault(_norm(word), code)
+    return words
+
+
+def age_band_of(years: int) -> str:
+    if years < 18:
+        return AgeBand.CHILD
+    if years < 25:
+        return AgeBand.YOUTH
+    if years < 60:
+        return AgeBand.ADULT
+    return AgeBand.OLDER
+
+
+class FeedbackRowSink:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.words = {target: _vocabulary(target) for target in CODE_LISTS}
+        self.by_pcode: dict[str, AdminArea] = {}
+        self.by_name: dict[str, list[AdminArea]] = {}
+        for area in AdminArea.objects.filter(project=project):
+            self.by_pcode[area.pcode.strip().casefold()] = area
+            for name in {area.name, *[str(n) for n in area.names.values()]}:
+                self.by_name.setdefault(_norm(name), []).append(area)
+
+    def code(self, target: str, raw: str) -> str | None:
+        """The code for ``raw``, the default for an empty cell, None if unknown."""
+        if not raw.strip():
+            return DEFAULTS[target]
+        value = _norm(raw)
+        if target == "age_band" and value.isdigit():
+            return age_band_of(int(value)) if int(value) <= 120 else None
+        if target == "age_band":
+            value = value.replace(" ", "-")
+        return self.words[target].get(value) or self.words[target].get(value.replace("-", " "))
+
+    def area(self, values: dict[str, str]) -> tuple[AdminArea | None, Problem | None]:
+        pcode, name = values.get("area_pcode", ""), values.get("area_name", "")
+        if pcode:
+            found = self.by_pcode.get(pcode.strip().casefold())
+            return (found, None) if found else (None, Problem("area_pcode", Reason.UNKNOWN_AREA))
+        if name:
+            matches = self.by_name.get(_norm(name), [])
+            if not matches:
+                return None, Problem("area_name", Reason.UNKNOWN_AREA)
+            deepest = max(a.level for a in matches)
+            at_deepest = [a for a in matches if a.level == deepest]
+            if len(at_deepest) > 1:
+                return None, Problem("area_name", Reason.AMBIGUOUS_AREA)
+            return at_deepest[0], None
+        return None, None
+
+    def _clean(self, row: ParsedRow) -> tuple[NewFeedback, list[Problem]]:
+        values = row.values
+        problems: list[Problem] = []
+        codes = dict(DEFAULTS)
+        for target in CODE_LISTS:
+            code = self.code(target, values.get(target, ""))
+            if code is None:
+                problems.append(Problem(target, Reason.UNKNOWN_CODE))
+            else:
+                codes[target] = code
+        area, area_problem = self.area(values)
+        if area_problem:
+            problems.append(area_problem)
+        feedback = NewFeedback(
+            source=Source.IMPORT,
+            content=values["content"],
+            received_at=values.get("received_at"),
+            phone=values.get("phone", ""),
+            language=values.get("language", ""),
+            area=area,
+            provider_message_id=row.key,
+            type_code=codes["type_code"],
+            sector=codes["sector"],
+            urgency=codes["urgency"],
+            gender=codes["gender"],
+            age_band=codes["age_band"],
+            disability=codes["disability"],
+            displacement=codes["displacement"],
+            sensitivity=(
+                Sensitivity.SENSITIVE
+                if codes["type_code"] == FeedbackType.PROTECTION
+                else Sensitivity.NORMAL
+            ),
+        )
+        return feedback, problems
+
+    def check(self, row: ParsedRow) -> list[Problem]:
+        return self._clean(row)[1]
+
+    def already_imported(self, keys: Iterable[str]) -> set[str]:
+        wanted = list(keys)
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            found.update(
+                Feedback.objects.filter(
+                    project=self.project,
+                    source=Source.IMPORT,
+                    provider_message_id__in=wanted[start : start + 500],
+                ).values_list("provider_message_id", flat=True)
+            )
+        return found
+
+    def store(self, row: ParsedRow, actor: Viewer) -> bool:
+        if self.already_imported([row.key]):
+            return False
+        feedback, problems = self._clean(row)
+        if problems:
+            raise RowRejected(problems)
+        try:
+            with transaction.atomic():
+                do_create_feedback(self.project, feedback, actor)
+        except IntegrityError:
+            if self.already_imported([row.key]):
+                return False  # stored meanwhile by another run of the same import
+            raise
+        return True

@@ -1,0 +1,170 @@
+"""The import tasks: the dry run (``check_import``), and rows into records in batches,
+resumable (``run_import``).
+
+``run_import(job_id)`` is idempotent. Each batch runs in one transaction with the job
+row locked: it reads ``processed``, stores the next rows, moves the counters and
+commits. A worker that dies loses at most its open batch, and the next run (the task
+enqueued again) goes on from ``processed``; two runs of one job take turns on the
+lock and never count a row twice. Row keys make a row stored twice impossible anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from responsemap.accounts.queries import viewer_for
+from responsemap.imports.checking import MAX_LISTED_ERRORS, dry_run, error_entries, job_table
+from responsemap.imports.feedback_rows import FeedbackRowSink
+from responsemap.imports.mapping import Mapping, parse_rows
+from responsemap.imports.models import ImportJob
+from responsemap.imports.queries import may_import
+from responsemap.imports.reader import UnreadableFile
+from responsemap.imports.rows import ParsedRow, Problem, Reason, RowRejected
+from responsemap.protection.audit import record_event
+from responsemap.protection.viewer import Viewer
+
+log = logging.getLogger(__name__)
+BATCH_SIZE = 200
+
+
+@task()
+def check_import(job_id: str) -> None:
+    """Read every row with the mapping and store the counts and errors; no record is
+    written. Runs outside a transaction (a big XLSX takes seconds to read), and the
+    result lands only if the job is still being checked."""
+    job = (
+        ImportJob.objects.select_related("project")
+        .filter(pk=job_id, state=ImportJob.State.CHECKING)
+        .first()
+    )
+    if job is None:
+        return
+    try:
+        table = job_table(job)
+    except UnreadableFile as exc:
+        _fail(job, exc.code, ImportJob.State.CHECKING)
+        return
+    result = dry_run(job, Mapping.from_json(job.mapping), table)
+    ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.CHECKING).update(
+        state=ImportJob.State.MAPPED,
+        total=len(table.rows),
+        dry_run=result.counts(),
+        errors=result.errors,
+        updated_at=timezone.now(),
+    )
+
+
+@task()
+def run_import(job_id: str) -> None:
+    job = (
+        ImportJob.objects.select_related("project", "created_by")
+        .filter(pk=job_id, state=ImportJob.State.RUNNING)
+        .first()
+    )
+    if job is None:
+        return  # finished, failed or gone: nothing to do
+    actor = viewer_for(job.created_by, job.project_id) if job.created_by else None
+    if actor is None or not may_import(actor):
+        _fail(job, "not_allowed")
+        return
+    try:
+        table = job_table(job)
+    except UnreadableFile as exc:
+        _fail(job, exc.code)
+        return
+    mapping = Mapping.from_json(job.mapping)
+    rows = parse_rows(job.project, table, mapping)
+    sink = FeedbackRowSink(job.project)
+    while _run_batch(job, rows, mapping, sink, actor):
+        pass
+
+
+def _run_batch(
+    job: ImportJob, rows: list[ParsedRow], mapping: Mapping, sink: FeedbackRowSink, actor: Viewer
+) -> bool:
+    """Store the next batch; False when there is nothing left (or the job stopped)."""
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().filter(pk=job.pk).first()
+        if locked is None or locked.state != ImportJob.State.RUNNING:
+            return False
+        batch = rows[locked.processed : locked.processed + BATCH_SIZE]
+        if not batch:
+            _finish(locked, actor)
+            return False
+        existing = sink.already_imported(r.key for r in batch if r.key and not r.problems)
+        errors: list[dict[str, object]] = []
+        for row in batch:
+            if not row.problems and row.key in existing:
+                locked.skipped += 1
+                continue
+            outcome, problems = _store(row, sink, actor, job)
+            if outcome == "created":
+                locked.created += 1
+            elif outcome == "skipped":
+                locked.skipped += 1
+            else:
+                locked.failed += 1
+                errors.extend(error_entries(row, problems, locked, mapping))
+        locked.processed += len(batch)
+        fields = ["processed", "created", "skipped", "failed", "updated_at"]
+        room = MAX_LISTED_ERRORS - len(locked.errors)
+        if errors and room > 0:
+            locked.errors = [*locked.errors, *errors[:room]]
+            fields.append("errors")
+        locked.save(update_fields=fields)
+    return True
+
+
+def _store(
+    row: ParsedRow, sink: FeedbackRowSink, actor: Viewer, job: ImportJob
+) -> tuple[str, list[Problem]]:
+    if row.problems:
+        return "failed", row.problems + sink.check(row)
+    try:
+        with transaction.atomic():
+            created = sink.store(row, actor)
+    except RowRejected as exc:
+        return "failed", exc.problems
+    except Exception as exc:  # one bad row must not stop the other 49,999
+        # Ids and the error's class only: its message may quote the row.
+        log.warning("import %s: row %s not stored (%s)", job.pk, row.number, type(exc).__name__)
+        return "failed", [Problem("", Reason.NOT_STORED)]
+    return ("created" if created else "skipped"), []
+
+
+def _finish(job: ImportJob, actor: Viewer) -> None:
+    job.state = ImportJob.State.DONE
+    job.finished_at = timezone.now()
+    job.content = None  # the file is no longer needed: don't keep personal data
+    job.save(update_fields=["state", "finished_at", "content", "updated_at"])
+    record_event(
+        "import.finish",
+        project_id=job.project_id,
+        actor=actor,
+        object_type="importjob",
+        object_id=job.pk,
+        fields=["content"],
+        reason=f"created {job.created}, skipped {job.skipped}, failed {job.failed}",
+    )
+
+
+def _fail(job: ImportJob, reason: str, state: str = ImportJob.State.RUNNING) -> None:
+    with transaction.atomic():
+        stopped = ImportJob.objects.filter(pk=job.pk, state=state).update(
+            state=ImportJob.State.FAILED,
+            failure_reason=reason,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        if stopped:
+            record_event(
+                "import.fail",
+                project_id=job.project_id,
+                object_type="importjob",
+                object_id=job.pk,
+                reason=reason,
+            )

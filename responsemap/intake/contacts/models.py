@@ -1,0 +1,120 @@
+"""Contacts: pseudonymous people behind phone numbers or handles, their consent and
+the notices they were shown, and the project's opt-out rules."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from responsemap.protection.fields import EncryptedTextField
+
+
+class Contact(models.Model):
+    """A person who sent feedback, pseudonymous: the phone number is sealed, and found
+    again only through its blind index."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    phone = EncryptedTextField()
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    # For channels that address people by something other than a phone number
+    # (a Telegram chat id): "telegram:12345", sealed and blind-indexed like the phone.
+    handle = EncryptedTextField()
+    handle_index = models.CharField(max_length=64, blank=True, db_index=True)
+    name = EncryptedTextField()
+    language = models.CharField(max_length=8, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "phone_index"],
+                condition=~models.Q(phone_index=""),
+                name="contact_phone_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "handle_index"],
+                condition=~models.Q(handle_index=""),
+                name="contact_handle_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"contact {str(self.pk)[:8]}"
+
+
+class ConsentRecord(models.Model):
+    class Basis(models.TextChoices):
+        CONSENT = "consent", _("Consent")
+        VITAL_INTEREST = "vital_interest", _("Vital interest")
+        PUBLIC_INTEREST = "public_interest", _("Public interest")
+        LEGITIMATE_INTEREST = "legitimate_interest", _("Legitimate interest")
+
+    class Method(models.TextChoices):
+        WRITTEN = "written", _("Written")
+        VERBAL = "verbal", _("Verbal, certified by a staff member")
+        AUDIO = "audio", _("Audio recording")
+        SMS_NOTICE = "sms_notice", _("SMS notice")
+        WEB_NOTICE = "web_notice", _("Web form notice")
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="consents"
+    )
+    given = models.BooleanField()
+    legal_basis = models.CharField(max_length=24, choices=Basis.choices, default=Basis.CONSENT)
+    method = models.CharField(max_length=16, choices=Method.choices)
+    purposes = models.JSONField(default=list)
+    notice_version = models.CharField(max_length=32, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"consent {self.pk} ({self.method})"
+
+
+class IntakePolicy(models.Model):
+    """Per-project intake rules, edited by the manager: extra opt-out words, ID patterns."""
+
+    project = models.OneToOneField(
+        "projects.Project", on_delete=models.CASCADE, related_name="intake_policy"
+    )
+    stop_words = models.JSONField(default=list, blank=True)
+    start_words = models.JSONField(default=list, blank=True)
+    id_patterns = models.JSONField(default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"intake policy of {self.project_id}"
+
+
+class ConsentNotice(models.Model):
+    """The purpose-and-consent notice sent to a new number, one per language; each edit is
+    a new version so a consent record names exactly what the person was told."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=8)
+    version = models.PositiveIntegerField()
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "language", "version"], name="notice_version_unique"
+            )
+        ]
+        ordering = ["language", "-version"]
+
+    def __str__(self) -> str:
+        return f"notice {self.language} v{self.version}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.language}-v{self.version}"
