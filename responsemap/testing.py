@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -10,6 +10,7 @@ from django.test import Client
 
 from responsemap.accounts.models import User
 from responsemap.geo.models import AdminArea
+from responsemap.lib import clock as lib_clock
 from responsemap.projects.actions import do_add_member, do_create_project
 from responsemap.projects.models import Organisation, Project
 from responsemap.triage.actions import NewFeedback, do_create_feedback
@@ -95,3 +96,11 @@ def make_feedback(project: Project) -> Callable[..., Feedback]:
         )
 
     return make
+
+
+@pytest.fixture
+def clock() -> Iterator[lib_clock.FakeClock]:
+    """A clock that moves only on ``advance()`` (or a ``sleep()``): timed logic without waiting."""
+    fake = lib_clock.FakeClock()
+    with lib_clock.use(fake):
+        yield fake
