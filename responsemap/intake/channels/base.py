@@ -9,7 +9,9 @@ idempotency, 503 when the database is down — so every adapter behaves the same
 
 from __future__ import annotations
 
+import hmac
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -62,6 +64,31 @@ def json_object(request: HttpRequest) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Rejected(400, "body must be a JSON object")
     return data
+
+
+def require_secret(secrets: dict[str, str], name: str, label: str) -> str:
+    """The channel's configured secret ``name``; 403 if the channel has none (a channel
+    with no secret would accept anyone)."""
+    secret = secrets.get(name, "")
+    if not secret:
+        raise Rejected(403, f"channel has no {label} configured")
+    return secret
+
+
+def require_given(given: str, missing: str) -> str:
+    """The credential the request carries; 401 with ``missing`` if it carries none."""
+    if not given:
+        raise Rejected(401, missing)
+    return given
+
+
+def check_given(given: str, expected: str | Iterable[str], wrong: str) -> None:
+    """Compare in constant time with the expected value (or any of several); 403 with
+    ``wrong`` if none matches."""
+    candidates = [expected] if isinstance(expected, str) else expected
+    # Bytes, not str: compare_digest refuses non-ASCII strings with TypeError.
+    if not any(hmac.compare_digest(given.encode(), c.encode()) for c in candidates):
+        raise Rejected(403, wrong)
 
 
 @dataclass(frozen=True)

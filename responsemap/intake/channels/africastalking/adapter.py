@@ -27,7 +27,6 @@ default); ``config["username"]``; ``secrets`` = {"api_key", "callback_token"}.
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 import re
 from datetime import UTC, datetime
@@ -43,6 +42,9 @@ from responsemap.intake.channels.base import (
     Rejected,
     SendFailed,
     StatusReport,
+    check_given,
+    require_given,
+    require_secret,
 )
 from responsemap.intake.channels.models import Channel
 
@@ -181,19 +183,14 @@ class AfricasTalkingType(ChannelType):
     label = "Africa's Talking (SMS)"
 
     def verify(self, request: HttpRequest, channel: Channel, secrets: dict[str, str]) -> None:
-        expected = secrets.get("callback_token", "")
-        if not expected:
-            raise Rejected(403, "channel has no callback token configured")
+        expected = require_secret(secrets, "callback_token", "callback token")
         check_source(request, channel)
         try:
             given = request.GET.get(TOKEN_PARAM, "")
         except (BadRequest, SuspiciousOperation, ValueError):
             raise Rejected(400, "query string could not be read") from None
-        if not given:
-            raise Rejected(401, f"missing ?{TOKEN_PARAM}= in the callback URL")
-        # Bytes, not str: compare_digest refuses non-ASCII strings with TypeError.
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            raise Rejected(403, "callback token does not match")
+        given = require_given(given, f"missing ?{TOKEN_PARAM}= in the callback URL")
+        check_given(given, expected, "callback token does not match")
 
     def parse(self, request: HttpRequest, channel: Channel) -> list[Inbound]:
         form = _form(request)

@@ -38,7 +38,6 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
-import hmac
 import ipaddress
 import re
 import uuid
@@ -57,6 +56,9 @@ from responsemap.intake.channels.base import (
     Rejected,
     SendFailed,
     StatusReport,
+    check_given,
+    require_given,
+    require_secret,
 )
 from responsemap.intake.channels.kannel.gsm import is_gsm7
 from responsemap.intake.channels.models import Channel
@@ -209,14 +211,11 @@ class KannelType(ChannelType):
 
     def verify(self, request: HttpRequest, channel: Channel, secrets: dict[str, str]) -> None:
         _check_source(request, channel)
-        secret = secrets.get("secret", "")
-        if not secret:
-            raise Rejected(403, "channel has no secret configured")
-        given = _given_secret(request)
-        if not given:
-            raise Rejected(401, f"missing credentials: put {URL_USER}:SECRET@ in the URL")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
-            raise Rejected(403, "wrong secret")
+        secret = require_secret(secrets, "secret", "secret")
+        given = require_given(
+            _given_secret(request), f"missing credentials: put {URL_USER}:SECRET@ in the URL"
+        )
+        check_given(given, secret, "wrong secret")
 
     def parse(self, request: HttpRequest, channel: Channel) -> list[Inbound]:
         if request.method != "POST":

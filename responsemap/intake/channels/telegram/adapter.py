@@ -26,7 +26,6 @@ Channel: ``address`` is the bot's @username (for people); ``secrets`` =
 
 from __future__ import annotations
 
-import hmac
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -40,7 +39,10 @@ from responsemap.intake.channels.base import (
     Outgoing,
     Rejected,
     SendFailed,
+    check_given,
     json_object,
+    require_given,
+    require_secret,
 )
 from responsemap.intake.channels.models import Channel
 
@@ -130,15 +132,11 @@ class TelegramType(ChannelType):
     label = "Telegram bot"
 
     def verify(self, request: HttpRequest, channel: Channel, secrets: dict[str, str]) -> None:
-        expected = secrets.get("secret_token", "")
-        if not expected:
-            raise Rejected(403, "channel has no secret token configured")
-        given = request.headers.get(SECRET_HEADER, "")
-        if not given:
-            raise Rejected(401, f"missing {SECRET_HEADER} header")
-        # Bytes, not str: compare_digest refuses non-ASCII strings with TypeError.
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            raise Rejected(403, "secret token does not match")
+        expected = require_secret(secrets, "secret_token", "secret token")
+        given = require_given(
+            request.headers.get(SECRET_HEADER, ""), f"missing {SECRET_HEADER} header"
+        )
+        check_given(given, expected, "secret token does not match")
 
     def parse(self, request: HttpRequest, channel: Channel) -> list[Inbound]:
         update = _update(request)

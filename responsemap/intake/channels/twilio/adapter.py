@@ -47,6 +47,9 @@ from responsemap.intake.channels.base import (
     Rejected,
     SendFailed,
     StatusReport,
+    check_given,
+    require_given,
+    require_secret,
 )
 from responsemap.intake.channels.models import Channel
 
@@ -205,19 +208,16 @@ class TwilioType(ChannelType):
     label = "Twilio (SMS)"
 
     def verify(self, request: HttpRequest, channel: Channel, secrets: dict[str, str]) -> None:
-        token = secrets.get("auth_token", "")
-        if not token:
-            raise Rejected(403, "channel has no auth token configured")
-        given = request.headers.get(SIGNATURE_HEADER, "").strip()
-        if not given:
-            raise Rejected(401, f"missing {SIGNATURE_HEADER} header")
+        token = require_secret(secrets, "auth_token", "auth token")
+        given = require_given(
+            request.headers.get(SIGNATURE_HEADER, "").strip(), f"missing {SIGNATURE_HEADER} header"
+        )
         params = signed_params(request)
-        for url in _port_variants(public_url(request)):
-            expected = compute_signature(token, url, params)
-            # Bytes, not str: compare_digest refuses non-ASCII strings with TypeError.
-            if hmac.compare_digest(given.encode(), expected.encode()):
-                return
-        raise Rejected(403, "signature does not match the URL and parameters")
+        check_given(
+            given,
+            (compute_signature(token, url, params) for url in _port_variants(public_url(request))),
+            "signature does not match the URL and parameters",
+        )
 
     def parse(self, request: HttpRequest, channel: Channel) -> list[Inbound]:
         params = _form(request)

@@ -28,7 +28,10 @@ from responsemap.intake.channels.base import (
     Rejected,
     SendFailed,
     StatusReport,
+    check_given,
     json_object,
+    require_given,
+    require_secret,
 )
 from responsemap.intake.channels.models import Channel
 
@@ -59,14 +62,11 @@ class WebhookType(ChannelType):
     label = "Generic JSON webhook (HMAC-signed)"
 
     def verify(self, request: HttpRequest, channel: Channel, secrets: dict[str, str]) -> None:
-        secret = secrets.get("secret", "")
-        given = request.headers.get(SIGNATURE_HEADER, "")
-        if not secret:
-            raise Rejected(403, "channel has no secret configured")
-        if not given:
-            raise Rejected(401, f"missing {SIGNATURE_HEADER} header")
-        if not hmac.compare_digest(given.encode(), sign(secret, request.body).encode()):
-            raise Rejected(403, "signature does not match the body")
+        secret = require_secret(secrets, "secret", "secret")
+        given = require_given(
+            request.headers.get(SIGNATURE_HEADER, ""), f"missing {SIGNATURE_HEADER} header"
+        )
+        check_given(given, sign(secret, request.body), "signature does not match the body")
 
     def parse(self, request: HttpRequest, channel: Channel) -> list[Inbound]:
         data = json_object(request)

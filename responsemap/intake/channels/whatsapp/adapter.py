@@ -54,7 +54,10 @@ from responsemap.intake.channels.base import (
     Rejected,
     SendFailed,
     StatusReport,
+    check_given,
     json_object,
+    require_given,
+    require_secret,
 )
 from responsemap.intake.channels.models import Channel
 
@@ -96,17 +99,11 @@ def _query(request: HttpRequest, name: str) -> str:
 
 def _check_subscription(request: HttpRequest, secrets: dict[str, str]) -> None:
     """The GET handshake: Meta proves it knows our verify token."""
-    expected = secrets.get("verify_token", "")
-    if not expected:
-        raise Rejected(403, "channel has no verify token configured")
+    expected = require_secret(secrets, "verify_token", "verify token")
     if _query(request, "hub.mode") != "subscribe":
         raise Rejected(400, "GET is only for the subscription handshake (hub.mode=subscribe)")
-    given = _query(request, "hub.verify_token")
-    if not given:
-        raise Rejected(401, "missing hub.verify_token")
-    # Bytes, not str: compare_digest refuses non-ASCII strings with TypeError.
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise Rejected(403, "verify token does not match")
+    given = require_given(_query(request, "hub.verify_token"), "missing hub.verify_token")
+    check_given(given, expected, "verify token does not match")
     if not CHALLENGE.fullmatch(_query(request, "hub.challenge")):
         raise Rejected(400, "hub.challenge is missing or not a plain token")
 
@@ -237,15 +234,11 @@ class WhatsAppType(ChannelType):
         if request.method == "GET":
             _check_subscription(request, secrets)
             return
-        secret = secrets.get("app_secret", "")
-        if not secret:
-            raise Rejected(403, "channel has no app secret configured")
-        given = request.headers.get(SIGNATURE_HEADER, "").strip()
-        if not given:
-            raise Rejected(401, f"missing {SIGNATURE_HEADER} header")
-        # Bytes, not str: compare_digest refuses non-ASCII strings with TypeError.
-        if not hmac.compare_digest(given.lower().encode(), sign(secret, request.body).encode()):
-            raise Rejected(403, "signature does not match the body")
+        secret = require_secret(secrets, "app_secret", "app secret")
+        given = require_given(
+            request.headers.get(SIGNATURE_HEADER, "").strip(), f"missing {SIGNATURE_HEADER} header"
+        )
+        check_given(given.lower(), sign(secret, request.body), "signature does not match the body")
 
     def parse(self, request: HttpRequest, channel: Channel) -> list[Inbound]:
         if request.method == "GET":
