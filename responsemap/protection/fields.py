@@ -13,12 +13,17 @@ Models with encrypted fields need a primary key known before insert (a UUID) and
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.safestring import SafeString
 
 from responsemap.protection.keyring import seal
+
+if TYPE_CHECKING:
+    _Field = models.Field[Any, Any]
+else:
+    _Field = models.Field  # not subscriptable at run time
 
 MASK = "••••••"
 
@@ -77,7 +82,7 @@ class _SealedDescriptor:
         instance.__dict__[self.field.attname] = sealed
 
 
-class EncryptedTextField(models.Field):
+class EncryptedTextField(_Field):
     """Text encrypted with AES-256-GCM under the row's project key.
 
     Stored as a binary column. It derives from ``Field``, not ``BinaryField``, on
