@@ -24,8 +24,8 @@ setup: $(STAMP)
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py serve
+	$(BIN)/python manage.py seed_demo --no-accounts
+	$(BIN)/python manage.py serve --announce "seed_demo --accounts-only"
 
 # pytest exits 5 when it collected no test: that is a failure here, never a pass.
 test: setup

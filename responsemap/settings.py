@@ -69,11 +69,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Before allauth and django_tasks_db: its templates (the sign-in pages in the
+    # product's layout) and its db_worker command (quiet by default) replace theirs.
+    "responsemap.lib",
     "allauth",
     "allauth.account",
     "django_tasks",
     "django_tasks_db",
-    "responsemap.lib",
     "responsemap.protection",
     "responsemap.accounts",
     "responsemap.projects",
@@ -239,7 +241,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # The worker's line per task started and finished (lib db_worker).
         "django_tasks": {"level": env_str("TASKS_LOG_LEVEL", "WARNING")},
+        "django_tasks_db": {"level": env_str("TASKS_LOG_LEVEL", "WARNING")},
     },
 }
 

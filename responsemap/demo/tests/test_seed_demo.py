@@ -91,9 +91,10 @@ def test_seed_creates_personas_areas_and_records() -> None:
     assert all(problem is None for problem in map(verify_chain, all_chains()))
     assert AuditEvent.objects.filter(action="demo.seed").count() == 2
 
-    # Accounts and the address are printed; message texts and numbers never are.
+    # Accounts are printed (no address: only `serve` knows it); message texts and
+    # numbers never are.
     assert DEMO_PASSWORD in output
-    assert "http://127.0.0.1:8000/" in output
+    assert "http://" not in output
     assert "+509" not in output
     assert not any(text.split("{")[0][:20] in output for t in TEMPLATES for text in t[3:])
 
@@ -106,6 +107,25 @@ def test_second_run_changes_nothing() -> None:
     assert counts() == before
     assert "nothing changed" in output
     assert DEMO_PASSWORD in output
+
+
+@pytest.mark.django_db
+def test_accounts_only_prints_the_address_given_and_seeds_nothing() -> None:
+    output = seed("--accounts-only", "--url", "http://192.0.2.7:8123/")
+    assert not Project.objects.exists()
+    assert DEMO_PASSWORD in output
+    assert "outsider" in output
+    assert output.rstrip().endswith(
+        "Open http://192.0.2.7:8123/ and sign in with one of these accounts."
+    )
+
+
+@pytest.mark.django_db
+def test_no_accounts_seeds_quietly() -> None:
+    output = seed("--no-accounts")
+    assert Project.objects.filter(slug="demo").exists()
+    assert DEMO_PASSWORD not in output
+    assert "Seeded" in output
 
 
 @pytest.mark.django_db

@@ -2,6 +2,8 @@
 
 Deterministic for a seed (except the random references and the sealing nonces), and
 idempotent: if the demo project exists, it prints the accounts and changes nothing.
+``--accounts-only`` just prints them (``make run`` has ``manage.py serve`` do so once it
+is listening, with ``--url`` the address it serves, so they are the last thing shown).
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ ORGANISATION = ("Demo Relief Alliance (invented)", "demo-relief-alliance")
 PERSONAS = ["operator", "officer", "protection", "manager", "partner", "donor"]  # = role codes
 OUTSIDER, ADMIN = "outsider", "admin"
 OTHER_RECORDS = 8
-URL = "http://127.0.0.1:8000/"
 
 
 class Command(BaseCommand):
@@ -37,13 +38,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--records", type=int, default=2000, help="feedback records in the demo project"
         )
+        parser.add_argument(
+            "--accounts-only", action="store_true", help="print the accounts, seed nothing"
+        )
+        parser.add_argument(
+            "--no-accounts", action="store_true", help="seed without printing the accounts"
+        )
+        parser.add_argument("--url", default="", help="the address to sign in at, if known")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("seed_demo makes accounts with a published password: not here")
+        if options["accounts_only"]:
+            self._print_accounts(options["url"])
+            return
         if Project.objects.filter(slug=DEMO_SLUG).exists():
             self.stdout.write("The demo project exists already; nothing changed.")
-            self._print_accounts()
+            if not options["no_accounts"]:
+                self._print_accounts(options["url"])
             return
         usernames = [*PERSONAS, OUTSIDER, ADMIN]
         taken = sorted(
@@ -64,7 +76,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Seeded {count} invented feedback records in {elapsed:.1f} s.")
         )
-        self._print_accounts()
+        if not options["no_accounts"]:
+            self._print_accounts(options["url"])
 
     def _seed(self, seed: int, records: int) -> int:
         organisation = Organisation.objects.create(name=ORGANISATION[0], slug=ORGANISATION[1])
@@ -109,7 +122,7 @@ class Command(BaseCommand):
         seed_feedback(other, plan_feedback(seed + 100, OTHER_RECORDS, now), {}, outsider)
         return count
 
-    def _print_accounts(self) -> None:
+    def _print_accounts(self, url: str) -> None:
         rows = [
             (code, f"{code} ({DEFAULT_ROLES[code]['label']}) in '{DEMO_SLUG}'") for code in PERSONAS
         ]
@@ -124,4 +137,9 @@ class Command(BaseCommand):
         for username, role in rows:
             self.stdout.write(f"{username:<12}{role:<{width + 2}}{DEMO_PASSWORD}")
         self.stdout.write("")
-        self.stdout.write(f"Open {URL} and sign in with one of these accounts.")
+        if url:
+            self.stdout.write(f"Open {url} and sign in with one of these accounts.")
+        else:
+            self.stdout.write(
+                "Sign in with one of these accounts at the address `manage.py serve` prints."
+            )
