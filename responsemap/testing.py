@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from responsemap.accounts.actions import do_add_member
 from responsemap.accounts.models import User
+from responsemap.geo.actions import do_create_area
 from responsemap.geo.models import AdminArea
 from responsemap.lib import clock as lib_clock
-from responsemap.projects.actions import do_add_member, do_create_project
+from responsemap.projects.actions import do_create_organisation, do_create_project
 from responsemap.projects.models import Organisation, Project
 from responsemap.triage.actions import NewFeedback, do_create_feedback
 from responsemap.triage.models import Feedback
@@ -21,7 +23,9 @@ PERSONAS = ["operator", "officer", "protection", "manager", "partner", "donor"]
 
 
 def make_project(slug: str, country: str = "HT") -> Project:
-    org, _ = Organisation.objects.get_or_create(slug="test-org", defaults={"name": "Test org"})
+    org = Organisation.objects.filter(slug="test-org").first() or do_create_organisation(
+        name="Test org", slug="test-org"
+    )
     return do_create_project(
         organisation=org,
         name=f"Project {slug}",
@@ -45,8 +49,8 @@ def other_project(db: Any) -> Project:
 
 @pytest.fixture
 def area(project: Project) -> AdminArea:
-    return AdminArea.objects.create(
-        project=project,
+    return do_create_area(
+        project_id=project.pk,
         pcode="XT01",
         name="Test district",
         level=1,
@@ -54,10 +58,6 @@ def area(project: Project) -> AdminArea:
             "type": "Polygon",
             "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]],
         },
-        min_lon=0,
-        min_lat=0,
-        max_lon=1,
-        max_lat=1,
     )
 
 
@@ -68,9 +68,9 @@ def personas(project: Project, other_project: Project) -> dict[str, User]:
     users: dict[str, User] = {}
     for code in PERSONAS:
         users[code] = User.objects.create_user(code, password=PASSWORD)
-        do_add_member(project=project, user=users[code], role_code=code)
+        do_add_member(project_id=project.pk, user=users[code], role_code=code)
     users["outsider"] = User.objects.create_user("outsider", password=PASSWORD)
-    do_add_member(project=other_project, user=users["outsider"], role_code="officer")
+    do_add_member(project_id=other_project.pk, user=users["outsider"], role_code="officer")
     users["sysadmin"] = User.objects.create_superuser("sysadmin", password=PASSWORD)
     return users
 

@@ -16,10 +16,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from responsemap.accounts.models import User
-from responsemap.geo.locate import bounds_of, coarsen
+from responsemap.demo.actions import do_seed_triage_state
+from responsemap.geo.actions import do_create_area
+from responsemap.geo.locate import coarsen
 from responsemap.geo.models import AdminArea
 from responsemap.projects.models import Project
-from responsemap.protection.audit import record_event
 from responsemap.triage.actions import NewFeedback, do_create_feedback
 from responsemap.triage.models import Feedback
 
@@ -93,20 +94,14 @@ def seed_areas(project: Project) -> dict[str, AdminArea]:
     """Create the invented areas in ``project``; returns them by P-code."""
     created: dict[str, AdminArea] = {}
     for spec in geography():
-        geometry = spec.geometry
-        min_lon, min_lat, max_lon, max_lat = bounds_of(geometry)
-        created[spec.pcode] = AdminArea.objects.create(
-            project=project,
+        created[spec.pcode] = do_create_area(
+            project_id=project.pk,
             pcode=spec.pcode,
             name=spec.names["en"],
             names=spec.names,
             level=spec.level,
             parent=created[spec.parent] if spec.parent else None,
-            geometry=geometry,
-            min_lon=min_lon,
-            min_lat=min_lat,
-            max_lon=max_lon,
-            max_lat=max_lat,
+            geometry=spec.geometry,
         )
     return created
 
@@ -340,7 +335,7 @@ def seed_feedback(
     """Store the plan through ``do_create_feedback`` (contact, consent, audit per record).
 
     ``NewFeedback`` carries no status, assignee or position, so those are set afterwards
-    in one bulk update, recorded by a single ``demo.seed`` audit event.
+    by ``do_seed_triage_state`` in one bulk update and one audit event.
     """
     stored: list[Feedback] = []
     for item in plan:
@@ -351,13 +346,5 @@ def seed_feedback(
             sensitive = item.data.sensitivity == "sensitive"
             feedback.assignee = protection if sensitive else officer
         stored.append(feedback)
-    Feedback.objects.bulk_update(stored, ["status", "lat", "lon", "assignee"], batch_size=500)
-    record_event(
-        "demo.seed",
-        project_id=project.pk,
-        object_type="project",
-        object_id=project.pk,
-        fields=["status", "assignee", "lat", "lon"],
-        reason=f"{len(stored)} invented demo records; status, assignee, position set in bulk",
-    )
+    do_seed_triage_state(project.pk, stored)
     return len(stored)

@@ -1,12 +1,25 @@
+"""Creating organisations and projects and changing a project's settings; each action is
+atomic and writes its audit event in the same transaction.
+
+A project's status (design, active, closed, destroyed) is not a setting: it moves only
+through the project lifecycle, never through ``do_update_project_settings``.
+"""
+
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from django.db import transaction
 
-from responsemap.accounts.models import Membership, Role, User
+from responsemap.accounts.models import Role
 from responsemap.accounts.permissions import DEFAULT_ROLES
 from responsemap.projects.models import Organisation, Project
 from responsemap.protection.audit import record_event
 from responsemap.protection.keyring import get_keyring
+from responsemap.protection.viewer import Viewer
+
+# The settings an admin or manager may change; each change is named in the audit event.
+PROJECT_SETTINGS = frozenset(["name", "country", "languages", "purpose", "retention_days"])
 
 
 def do_create_project(
@@ -53,17 +66,57 @@ def do_create_project(
     return project
 
 
-def do_add_member(*, project: Project, user: User, role_code: str) -> Membership:
+def do_create_organisation(*, name: str, slug: str, actor: Viewer | None = None) -> Organisation:
     with transaction.atomic():
-        role = Role.objects.get(project=project, code=role_code)
-        membership, _ = Membership.objects.update_or_create(
-            user=user, project=project, defaults={"role": role, "is_active": True}
-        )
+        organisation = Organisation.objects.create(name=name, slug=slug)
         record_event(
-            "membership.grant",
-            project_id=project.pk,
-            object_type="membership",
-            object_id=membership.pk,
-            reason=f"{user.get_username()} as {role_code}",
+            "organisation.create",
+            project_id=None,
+            actor=actor,
+            object_type="organisation",
+            object_id=organisation.pk,
+            fields=["name", "slug"],
         )
-    return membership
+    return organisation
+
+
+class InvalidSetting(ValueError):
+    pass
+
+
+def check_languages(value: object) -> list[str]:
+    """A project's languages: a list of language codes, the first the default."""
+    if not isinstance(value, list) or not all(isinstance(code, str) and code for code in value):
+        raise InvalidSetting('languages must be a list of language codes, e.g. ["fr", "en"]')
+    return value
+
+
+def do_update_project_settings(
+    project: Project, changes: Mapping[str, object], *, actor: Viewer | None
+) -> list[str]:
+    """Apply ``changes`` (setting name → new value) to the project; returns the names of
+    the settings that really changed, all named in one audit event."""
+    unknown = set(changes) - PROJECT_SETTINGS
+    if unknown:
+        raise InvalidSetting(f"not a project setting: {', '.join(sorted(unknown))}")
+    values = dict(changes)
+    if "country" in values:
+        values["country"] = str(values["country"]).upper()
+    if "languages" in values:
+        values["languages"] = check_languages(values["languages"])
+    changed = sorted(name for name, value in values.items() if getattr(project, name) != value)
+    if not changed:
+        return []
+    with transaction.atomic():
+        for name in changed:
+            setattr(project, name, values[name])
+        project.save(update_fields=changed)
+        record_event(
+            "project.update_settings",
+            project_id=project.pk,
+            actor=actor,
+            object_type="project",
+            object_id=project.pk,
+            fields=changed,
+        )
+    return changed

@@ -1,23 +1,75 @@
+"""Organisations and projects in the admin: saved only through ``projects/actions.py``.
+
+A project is created by ``do_create_project`` (its key and roles come with it), and
+its status is read-only here: closing or destroying a project is its lifecycle's
+business, never a field to pick.
+"""
+
 from __future__ import annotations
 
-from django.contrib import admin
+from collections.abc import Mapping
+from typing import Any
 
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from responsemap.projects.actions import (
+    PROJECT_SETTINGS,
+    InvalidSetting,
+    check_languages,
+    do_create_organisation,
+    do_update_project_settings,
+)
 from responsemap.projects.models import Organisation, Project
+from responsemap.protection.admin import SetupAdmin, acting_admin
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin[Organisation]):
+class OrganisationAdmin(SetupAdmin[Organisation]):
+    shown = ["name", "slug"]
+    on_add = ["name", "slug"]
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def add(self, request: HttpRequest, unsaved: Organisation) -> Organisation:
+        return do_create_organisation(
+            name=unsaved.name, slug=unsaved.slug, actor=acting_admin(request, None)
+        )
+
+
+class ProjectForm(forms.ModelForm[Project]):
+    class Meta:
+        model = Project
+        fields = sorted(PROJECT_SETTINGS)
+
+    def clean_languages(self) -> list[str]:
+        try:
+            return check_languages(self.cleaned_data.get("languages"))
+        except InvalidSetting as exc:
+            message = _('A list of language codes, the default first, e.g. ["fr", "en"].')
+            raise forms.ValidationError(message) from exc
+
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin[Project]):
+class ProjectAdmin(SetupAdmin[Project]):
+    form = ProjectForm
+    shown = [
+        "name",
+        "slug",
+        "organisation",
+        "country",
+        "languages",
+        "purpose",
+        "retention_days",
+        "status",
+        "id",
+        "created_at",
+    ]
+    editable = sorted(PROJECT_SETTINGS)
     list_display = ["name", "organisation", "country", "status", "retention_days"]
     list_filter = ["status", "country"]
-    # Projects are created through do_create_project (manage.py create_project) so the
-    # key and roles exist; the admin edits their settings.
-    readonly_fields = ["id", "created_at"]
 
-    def has_add_permission(self, request: object) -> bool:
-        return False
+    def change(self, request: HttpRequest, stored: Project, changes: Mapping[str, Any]) -> None:
+        do_update_project_settings(stored, changes, actor=acting_admin(request, stored.pk))

@@ -16,10 +16,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from responsemap.accounts.actions import do_add_member
 from responsemap.accounts.models import User
 from responsemap.accounts.permissions import DEFAULT_ROLES
 from responsemap.demo.seed import DEMO_PASSWORD, geography, plan_feedback, seed_areas, seed_feedback
-from responsemap.projects.actions import do_add_member, do_create_project
+from responsemap.projects.actions import do_create_organisation, do_create_project
 from responsemap.projects.models import Organisation, Project
 
 DEMO_SLUG = "demo"
@@ -80,7 +81,7 @@ class Command(BaseCommand):
             self._print_accounts(options["url"])
 
     def _seed(self, seed: int, records: int) -> int:
-        organisation = Organisation.objects.create(name=ORGANISATION[0], slug=ORGANISATION[1])
+        organisation = do_create_organisation(name=ORGANISATION[0], slug=ORGANISATION[1])
         demo = do_create_project(
             organisation=organisation,
             name="Demo flood response (invented data)",
@@ -108,9 +109,9 @@ class Command(BaseCommand):
         users: dict[str, User] = {}
         for code in PERSONAS:
             users[code] = User.objects.create_user(username=code, password=DEMO_PASSWORD)
-            do_add_member(project=demo, user=users[code], role_code=code)
+            do_add_member(project_id=demo.pk, user=users[code], role_code=code)
         outsider = User.objects.create_user(username=OUTSIDER, password=DEMO_PASSWORD)
-        do_add_member(project=other, user=outsider, role_code="officer")
+        do_add_member(project_id=other.pk, user=outsider, role_code="officer")
         User.objects.create_user(
             username=ADMIN, password=DEMO_PASSWORD, is_staff=True, is_superuser=True
         )
