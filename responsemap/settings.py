@@ -186,6 +186,25 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # A reveal needs a password typed within this many seconds.
 RESPONSEMAP_REAUTH_SECONDS = env_int("RESPONSEMAP_REAUTH_SECONDS", 600)
 
+# E-mail (password reset). With no EMAIL_HOST there is no mail server (the embedded
+# default): messages are written as files to var/outbox/ for the operator to read.
+EMAIL_HOST = env_str("EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_PORT = env_int("EMAIL_PORT", 587 if EMAIL_USE_TLS else 25)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "outbox"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Community Response Map <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A reset asked for an address no account has sends nothing (no mail to strangers); the
+# page says the same either way, so it never tells whether an account exists.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

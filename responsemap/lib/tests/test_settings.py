@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import base64
 import os
+import runpy
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -77,3 +80,52 @@ def test_prepared_statements_on_postgresql_can_be_switched_off(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == threshold
+
+
+def settings_with(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -> dict[str, Any]:
+    """The settings module's values for this environment, read afresh (not django.conf)."""
+    for name in [n for n in os.environ if n.startswith(("EMAIL_", "DEFAULT_FROM_EMAIL"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("RESPONSEMAP_ENV", "test")
+    monkeypatch.setenv("RESPONSEMAP_VAR_DIR", str(tmp_path))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_module("responsemap.settings")
+
+
+def test_mail_goes_to_the_outbox_without_a_mail_server(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    values = settings_with(monkeypatch, tmp_path)
+    assert values["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert values["EMAIL_FILE_PATH"] == tmp_path / "outbox"
+
+
+def test_mail_goes_through_smtp_when_email_host_is_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    password_file = tmp_path / "smtp-password"
+    password_file.write_text("smtp-secret\n")
+    values = settings_with(
+        monkeypatch,
+        tmp_path,
+        EMAIL_HOST="smtp.example.org",
+        EMAIL_HOST_USER="relay",
+        EMAIL_HOST_PASSWORD_FILE=str(password_file),
+        DEFAULT_FROM_EMAIL="Feedback <feedback@example.org>",
+    )
+    assert values["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (values["EMAIL_HOST"], values["EMAIL_PORT"]) == ("smtp.example.org", 587)
+    assert values["EMAIL_USE_TLS"] is True
+    assert (values["EMAIL_HOST_USER"], values["EMAIL_HOST_PASSWORD"]) == ("relay", "smtp-secret")
+    assert values["DEFAULT_FROM_EMAIL"] == "Feedback <feedback@example.org>"
+    assert "EMAIL_FILE_PATH" not in values
+
+
+def test_smtp_settings_are_read_strictly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    values = settings_with(
+        monkeypatch, tmp_path, EMAIL_HOST="smtp.example.org", EMAIL_USE_TLS="false"
+    )
+    assert (values["EMAIL_USE_TLS"], values["EMAIL_PORT"]) == (False, 25)
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_PORT"):
+        settings_with(monkeypatch, tmp_path, EMAIL_HOST="smtp.example.org", EMAIL_PORT="smtp")
