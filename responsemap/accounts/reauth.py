@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest
+
+from responsemap.lib import clock
 
 SESSION_KEY = "responsemap_reauth_at"
 FAILURES_KEY = "responsemap_reauth_failures"
@@ -17,13 +17,13 @@ def recently_authenticated(request: HttpRequest) -> bool:
     at = request.session.get(SESSION_KEY)
     if at is None:
         return False
-    return time.time() - float(at) < settings.RESPONSEMAP_REAUTH_SECONDS
+    return clock.timestamp() - float(at) < settings.RESPONSEMAP_REAUTH_SECONDS
 
 
 def check_password(request: HttpRequest, password: str) -> bool:
     """Check the password; after too many failures the session ends."""
     if password and request.user.check_password(password):
-        request.session[SESSION_KEY] = time.time()
+        request.session[SESSION_KEY] = clock.timestamp()
         request.session[FAILURES_KEY] = 0
         return True
     failures = int(request.session.get(FAILURES_KEY, 0)) + 1

@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import secrets
 import threading
-import time
 from dataclasses import dataclass, field
 from functools import cache
 from typing import cast
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from responsemap.lib import clock
 from responsemap.protection.keystore import (
     DirectoryKeyProvider,
     KeyDestroyed,
@@ -77,7 +77,7 @@ class Keyring:
 
     def keys(self, project_id: object) -> ProjectKeys:
         pid = str(project_id)
-        now = time.monotonic()
+        now = clock.monotonic()
         cached = self._cache.get(pid)
         if cached is not None and now - cached.loaded_at < CACHE_SECONDS:
             return cached

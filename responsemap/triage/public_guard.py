@@ -33,9 +33,9 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from responsemap.lib import clock
 from responsemap.protection.viewer import ProjectId
 from responsemap.triage.models import PublicFormThrottle
 
@@ -79,7 +79,7 @@ def issue_form_stamp(
     """The signed stamp a form carries: this project, served at this moment, showing this
     consent notice (its label), so the consent record names what the person read even
     if a new version is published while they write."""
-    moment = issued_at or timezone.now()
+    moment = issued_at or clock.now()
     return signing.dumps(
         {"p": str(project_id), "t": round(moment.timestamp() * 1000), "n": notice},
         salt=STAMP_SALT,
@@ -105,7 +105,7 @@ def check_submission(project_id: ProjectId, posted: Mapping[str, str]) -> Verdic
             return Verdict.NO_STAMP
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return Verdict.NO_STAMP
-    age = timezone.now().timestamp() - issued_ms / 1000
+    age = clock.now().timestamp() - issued_ms / 1000
     if age < min_seconds():
         return Verdict.TOO_FAST
     if age > max_seconds():
@@ -148,7 +148,7 @@ def claim_submission_slot(address: str | None) -> bool:
     Call it in the transaction that stores the message, so a failed store gives the
     slot back. Race-safe: a conditional UPDATE and its row count, never read-then-write.
     """
-    window = _window_for(address, timezone.now())
+    window = _window_for(address, clock.now())
     limit = rate_limit()
     rows = PublicFormThrottle.objects.filter(client_key=window.key)
     with transaction.atomic():

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from django_tasks import task
 
 from responsemap.intake.messages.models import InboundMessage
 from responsemap.intake.messages.steps import sweep_steps
+from responsemap.lib import clock
 from responsemap.lib.tasks import enqueue_at
 from responsemap.protection.audit import sequence_pending
 from responsemap.protection.models import AuditPending
@@ -51,10 +51,10 @@ def sweep_received() -> None:
     with _sweeping_alone() as alone:
         if not alone:
             return  # the running sweep looks again once it has let go (below)
-        deadline = time.monotonic() + SWEEP_SECONDS
+        deadline = clock.monotonic() + SWEEP_SECONDS
         # Receipt events first, so a message's "received" comes before what it became.
         while sequence_pending() + sweep_batch():
-            if time.monotonic() > deadline:
+            if clock.monotonic() > deadline:
                 break
         # Pending events up to here were chained, or refused as altered (verify_audit
         # reports those): they must not start sweeps for ever.
@@ -98,10 +98,10 @@ def schedule_sweep(*, now: bool = False) -> None:
         sweep_received.enqueue()  # the immediate backend (tests): process at once
         return
     with _schedule_lock:
-        clock = time.time()
-        if clock < _sweep_starts_at and not now:
+        moment = clock.timestamp()
+        if moment < _sweep_starts_at and not now:
             return  # the sweep already queued starts after this commit: it will see it
-        _sweep_starts_at = clock if now else clock + SWEEP_TICK
+        _sweep_starts_at = moment if now else moment + SWEEP_TICK
         starts = _sweep_starts_at
     enqueue_at(sweep_received, datetime.fromtimestamp(starts, tz=UTC))
 

@@ -13,7 +13,6 @@ from django.db import connection, connections, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.base import Inbound
@@ -27,6 +26,7 @@ from responsemap.intake.messages import steps as processing
 from responsemap.intake.messages.models import InboundMessage
 from responsemap.intake.messages.store import Outcome, store_from_phone
 from responsemap.intake.messages.sweep import sweep_batch, sweep_received
+from responsemap.lib.clock import FakeClock
 from responsemap.projects.models import Project
 from responsemap.protection.audit import chain_for, verify_chain, verify_pending
 from responsemap.protection.models import AuditEvent, AuditPending
@@ -283,22 +283,27 @@ def database_tasks(settings: Any) -> Iterator[None]:
 
 
 def test_a_process_queues_one_sweep_a_tick_starting_after_the_commit(
-    database_tasks: None,
+    database_tasks: None, clock: FakeClock
 ) -> None:
     from django_tasks_db.models import DBTaskResult
 
     from responsemap.intake.messages.sweep import SWEEP_TICK, schedule_sweep
 
-    before = timezone.now()
+    before = clock.now()
     schedule_sweep()
+    clock.advance(SWEEP_TICK / 2)
     schedule_sweep()  # a second commit in the same tick: the queued sweep covers it
     (sweep,) = DBTaskResult.objects.all()
     assert sweep.task_path.endswith("sweep_received")
     assert sweep.run_after is not None
-    assert before < sweep.run_after <= before + timedelta(seconds=SWEEP_TICK + 1)
+    starts = before + timedelta(seconds=SWEEP_TICK)
+    assert abs(sweep.run_after - starts) < timedelta(milliseconds=1)
 
     schedule_sweep(now=True)  # a sweep handing over: at once, whatever the tick
     assert DBTaskResult.objects.count() == 2
+    clock.advance(SWEEP_TICK)
+    schedule_sweep()  # the next tick: a sweep of its own
+    assert DBTaskResult.objects.count() == 3
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="an advisory lock of PostgreSQL")
@@ -328,16 +333,23 @@ def test_one_sweep_at_a_time_and_the_last_one_looks_again(
 
 
 def test_a_sweep_past_its_time_hands_over_to_a_new_one(
-    channel: Channel, contact: Contact, database_tasks: None, monkeypatch: pytest.MonkeyPatch
+    channel: Channel,
+    contact: Contact,
+    database_tasks: None,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: FakeClock,
 ) -> None:
     from django_tasks_db.models import DBTaskResult
 
     from responsemap.intake.messages import sweep
 
+    def a_batch_that_takes_all_the_time() -> int:
+        clock.advance(sweep.SWEEP_SECONDS + 1)
+        return sweep_batch(limit=1)
+
     store(channel, "m1")
     store(channel, "m2")
-    monkeypatch.setattr(sweep, "SWEEP_SECONDS", 0.0)
-    monkeypatch.setattr(sweep, "sweep_batch", lambda: sweep_batch(limit=1))
+    monkeypatch.setattr(sweep, "sweep_batch", a_batch_that_takes_all_the_time)
 
     sweep_received.call()
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from responsemap.geo.models import AdminArea
 from responsemap.intake.contacts.actions import do_set_consent_notice
 from responsemap.intake.contacts.models import ConsentRecord, Contact
+from responsemap.lib.clock import FakeClock
 from responsemap.projects.models import Project
 from responsemap.protection.models import AuditEvent
 from responsemap.testing import make_project
@@ -271,15 +272,12 @@ def test_rate_limit_per_address_without_storing_it(project: Project, settings: A
     assert "198.51.100.9" not in stored
 
 
-def test_rate_limit_window_passes(
-    project: Project, settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_rate_limit_window_passes(project: Project, settings: Any, clock: FakeClock) -> None:
     settings.RESPONSEMAP_FORM_RATE_LIMIT = 1
     client = Client(REMOTE_ADDR="203.0.113.77")
     assert client.post(form_url(project), form_data(project)).status_code == 302
     assert client.post(form_url(project), form_data(project)).status_code == 429
-    later = timezone.now() + timedelta(minutes=11)
-    monkeypatch.setattr(timezone, "now", lambda: later)
+    clock.advance(11 * 60)
     assert client.post(form_url(project), form_data(project)).status_code == 302
     # The passed window's row is gone; only the new one is left.
     assert PublicFormThrottle.objects.count() == 1
