@@ -9,6 +9,7 @@ cell's value; errors are (row number, column name, reason).
 from __future__ import annotations
 
 import csv
+from collections import abc
 from typing import Any
 
 from django.contrib import messages
@@ -27,8 +28,11 @@ from responsemap.imports.queries import access_import_job, jobs_visible_to, may_
 from responsemap.imports.reader import MAX_FILE_BYTES, UnreadableFile
 from responsemap.imports.rows import FILE_PROBLEMS, describe
 from responsemap.imports.upload import BoundedMemoryUpload
+from responsemap.projects.layout import layout
 from responsemap.projects.models import Project
 from responsemap.projects.queries import access_project
+from responsemap.protection.listing import record_listing
+from responsemap.protection.present import Presented, present, present_many
 from responsemap.protection.viewer import Viewer
 
 SHOWN_ERRORS = 100
@@ -45,11 +49,14 @@ def _importer(request: HttpRequest, slug: str) -> tuple[Project, Viewer]:
 def _index(
     request: HttpRequest, project: Project, viewer: Viewer, form: UploadForm, problem: str = ""
 ) -> HttpResponse:
-    jobs = jobs_visible_to(viewer).order_by("-created_at")[:20]
+    jobs = present_many(
+        list(jobs_visible_to(viewer).order_by("-created_at")[:20]), viewer, "imports"
+    )
+    record_listing(viewer, "importjob", jobs, purpose="imports")
     return render(
         request,
         "imports/index.html",
-        {"project": project, "viewer": viewer, "form": form, "jobs": jobs, "problem": problem},
+        {**layout(project, viewer), "form": form, "jobs": jobs, "problem": problem},
         status=400 if problem or form.is_bound else 200,
     )
 
@@ -105,21 +112,30 @@ def mapping(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
     return render(
         request,
         "imports/mapping.html",
-        {"project": project, "viewer": viewer, "job": job, "form": form},
+        {**layout(project, viewer), "job": present(job, viewer, "import_mapping"), "form": form},
         status=400 if form.is_bound else 200,
     )
 
 
-def _shown_errors(job: ImportJob) -> list[dict[str, Any]]:
-    return [{**e, "text": describe(str(e["reason"]))} for e in job.errors[:SHOWN_ERRORS]]
+def _listed(job: Presented, name: str) -> tuple[Any, ...]:
+    value = job[name].value
+    return value if isinstance(value, tuple) else ()
 
 
-def _mapped_columns(job: ImportJob) -> list[tuple[str, str]]:
-    columns = Mapping.from_json(job.mapping).columns
+def _shown_errors(job: Presented) -> list[dict[str, Any]]:
+    """(row, column, reason) of the first problems, the reason in words."""
+    errors = [e for e in _listed(job, "errors")[:SHOWN_ERRORS] if isinstance(e, abc.Mapping)]
+    return [{**e, "text": describe(str(e["reason"]))} for e in errors]
+
+
+def _mapped_columns(job: Presented) -> list[tuple[str, str]]:
+    mapping = job["mapping"].value
+    headers = _listed(job, "headers")
+    columns = Mapping.from_json(dict(mapping) if isinstance(mapping, abc.Mapping) else {}).columns
     return [
-        (str(t.label), job.headers[columns[t.name]])
+        (str(t.label), str(headers[columns[t.name]]))
         for t in TARGETS
-        if t.name in columns and columns[t.name] < len(job.headers)
+        if t.name in columns and columns[t.name] < len(headers)
     ]
 
 
@@ -129,16 +145,16 @@ def check(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
     job = access_import_job(viewer, job_id)
     if job.state != ImportJob.State.MAPPED:
         return redirect("imports:job", slug=slug, job_id=job.pk)
+    shown = present(job, viewer, "import_check")
     return render(
         request,
         "imports/check.html",
         {
-            "project": project,
-            "viewer": viewer,
-            "job": job,
-            "counts": job.dry_run,
-            "errors": _shown_errors(job),
-            "columns": _mapped_columns(job),
+            **layout(project, viewer),
+            "job": shown,
+            "counts": shown["dry_run"].value,
+            "errors": _shown_errors(shown),
+            "columns": _mapped_columns(shown),
         },
     )
 
@@ -184,18 +200,18 @@ def job_status(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
         return redirect("imports:check", slug=slug, job_id=job.pk)
     running = job.state in (ImportJob.State.CHECKING, ImportJob.State.RUNNING)
     percent = round(100 * job.processed / job.total) if job.total else 100
+    shown = present(job, viewer, "import_job")
     return render(
         request,
         "imports/job.html",
         {
-            "project": project,
-            "viewer": viewer,
-            "job": job,
+            **layout(project, viewer),
+            "job": shown,
             "running": running,
             "refresh": REFRESH_SECONDS if running and request.GET.get("refresh") != "off" else 0,
             "percent": percent,
             "stale": actions.is_stale(job),
-            "errors": _shown_errors(job),
+            "errors": _shown_errors(shown),
             "failure": describe(job.failure_reason) if job.failure_reason else "",
         },
     )

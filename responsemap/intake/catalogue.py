@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from responsemap.intake.contacts.models import Contact
+from responsemap.intake.contacts.models import ConsentNotice, Contact
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.protection.catalogue import Classification, FieldPolicy, declare
 
@@ -37,5 +37,15 @@ declare(
         FieldPolicy(
             "text", _("Text"), Classification.CONFIDENTIAL, "view_feedback", "reveal_content"
         ),
+    ],
+)
+# The notice is what every new number is sent and the public form shows: public.
+declare(
+    ConsentNotice,
+    [
+        FieldPolicy("language", _("Language"), Classification.PUBLIC),
+        FieldPolicy("version", _("Version"), Classification.PUBLIC),
+        FieldPolicy("text", _("Notice"), Classification.PUBLIC),
+        FieldPolicy("created_at", _("Published"), Classification.INTERNAL),
     ],
 )

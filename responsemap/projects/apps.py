@@ -7,3 +7,6 @@ class ProjectsConfig(AppConfig):
     name = "responsemap.projects"
     label = "projects"
     verbose_name = "Projects"
+
+    def ready(self) -> None:
+        from responsemap.projects import catalogue  # noqa: F401  (declares the fields)

@@ -4,7 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from responsemap.projects.layout import layout
 from responsemap.projects.queries import access_project, projects_visible_to
+from responsemap.protection.present import PUBLIC, present_many
 
 
 @login_required
@@ -12,7 +14,9 @@ def switcher(request: HttpRequest) -> HttpResponse:
     projects = list(projects_visible_to(request.user))
     if len(projects) == 1:
         return redirect("project_home", slug=projects[0].slug)
-    return render(request, "projects/switcher.html", {"projects": projects})
+    # Shown as to anyone: the switcher needs only what is public about each project.
+    shown = present_many(projects, PUBLIC, "switcher")
+    return render(request, "projects/switcher.html", {"projects": shown})
 
 
 @login_required
@@ -23,4 +27,4 @@ def project_home(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("triage:inbox", slug=project.slug)
     if viewer.can("enter_feedback"):
         return redirect("triage:hotline", slug=project.slug)
-    return render(request, "projects/home.html", {"project": project, "viewer": viewer})
+    return render(request, "projects/home.html", layout(project, viewer))

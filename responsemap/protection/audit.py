@@ -34,12 +34,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from responsemap.lib import rawsql
 from responsemap.lib.context import current_request
 from responsemap.protection.keystore import decode_master_key
-from responsemap.protection.models import AuditChainHead, AuditEvent, AuditPending
+from responsemap.protection.models import AuditChainHead, AuditEvent, AuditListing, AuditPending
 from responsemap.protection.viewer import ProjectId, Viewer
 
 log = logging.getLogger(__name__)
@@ -367,9 +368,10 @@ def purge_project_chain(project_id: object, *, reason: str) -> dict[str, Any]:
     return summary
 
 
-def events_for_object(object_type: str, object_id: object) -> list[AuditEvent]:
-    return list(
-        AuditEvent.objects.filter(object_type=object_type, object_id=str(object_id)).order_by(
-            "created_at", "seq"
-        )
-    )
+def events_for_object(object_type: str, object_id: object) -> QuerySet[AuditEvent]:
+    """The events about one record, oldest first: those naming it as their object, and
+    the listing events of the pages that showed it (``protection.listing``)."""
+    listed = AuditListing.objects.filter(object_type=object_type, object_id=str(object_id))
+    return AuditEvent.objects.filter(
+        Q(object_type=object_type, object_id=str(object_id)) | Q(pk__in=listed.values("event_id"))
+    ).order_by("created_at", "seq")

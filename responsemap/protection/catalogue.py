@@ -48,6 +48,11 @@ class FieldPolicy:
 
 
 _CATALOGUE: dict[str, dict[str, FieldPolicy]] = {}
+# Names a presented record answers itself (``present.Presented``): a field so named
+# would be hidden behind them in templates.
+RESERVED = frozenset(
+    {"id", "object_type", "classification", "revealable", "items", "keys", "values", "get"}
+)
 
 
 def declare(model: type[models.Model], policies: Iterable[FieldPolicy]) -> None:
@@ -57,7 +62,14 @@ def declare(model: type[models.Model], policies: Iterable[FieldPolicy]) -> None:
     missing = set(entries) - field_names
     if missing:
         raise ValueError(f"{label} has no field(s) {sorted(missing)} declared in its catalogue")
+    if set(entries) & RESERVED:
+        raise ValueError(f"{label}: {sorted(set(entries) & RESERVED)} can't be catalogued")
     _CATALOGUE[label] = entries
+
+
+def catalogued_models() -> list[str]:
+    """The labels (``app.model``) of every catalogued model, for tests and checks."""
+    return sorted(_CATALOGUE)
 
 
 def policies_for(model: type[models.Model] | models.Model) -> dict[str, FieldPolicy]:

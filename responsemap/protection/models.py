@@ -75,3 +75,24 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain}@{self.seq}"
+
+
+class AuditListing(models.Model):
+    """One record named by a listing event: a page of a list (the inbox, a search, an
+    audit trail) is logged as one event, and each record it showed as one of these rows,
+    so the record's own trail shows that it was listed, by whom and when.
+
+    The event's content holds a digest of its rows (``protection.listing``), so a row
+    added, changed or removed afterwards is caught by ``verify_audit``.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    event = models.ForeignKey(AuditEvent, on_delete=models.CASCADE, related_name="listed")
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.object_id} in event {self.event_id}"

@@ -5,16 +5,28 @@ viewer call it. It applies the field catalogue: a field the viewer may not see c
 back masked; an encrypted field is opened only when the viewer asks to reveal it, holds
 the field's reveal permission, and gives a reason; every reveal is audited (field
 names only) in the caller's transaction.
+
+What it returns is built so that a template cannot reach further than the catalogue
+allows: a read-only ``Presented`` mapping of ``Shown`` values plus the record's type and
+primary key (for links and the audit log), and nothing else. Values are frozen copies
+(text, numbers, dates, tuples, read-only mappings); a related row becomes its text
+(``str()``), never the row itself, so no template can walk from a record to another
+model or its manager. A field not in the catalogue is not there at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, TypeAlias
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.functional import Promise
 
 from responsemap.protection.audit import EventSpec, record_events
 from responsemap.protection.catalogue import Classification, FieldPolicy, policies_for
@@ -22,23 +34,85 @@ from responsemap.protection.fields import EncryptedTextField, Sealed, binding_fo
 from responsemap.protection.keyring import DecryptionError, unseal
 from responsemap.protection.viewer import Viewer
 
+# What a ``Shown`` may hold: immutable, and never a model instance.
+Value: TypeAlias = (
+    str
+    | int
+    | float
+    | bool
+    | Decimal
+    | datetime.date
+    | datetime.time
+    | datetime.timedelta
+    | None
+    | tuple["Value", ...]
+    | Mapping[str, "Value"]
+)
 
-@dataclass(frozen=True)
+# Someone who is no member of the project (the public web form, the project switcher):
+# sees only fields classified PUBLIC that need no permission, and may reveal nothing.
+PUBLIC = Viewer(user_id=None, label="public", role="", project_id="", permissions=frozenset())
+
+
+@dataclass(frozen=True, slots=True)
 class Shown:
     name: str
     label: str
-    value: Any
+    value: Value
     masked: bool
     revealable: bool
     classification: Classification
     error: str = ""
+    # The stored code of a visible choice field ("sensitive", "critical"), for a
+    # template that styles or branches on it; ``value`` is its translated label.
+    code: str | None = None
 
     def __str__(self) -> str:
         return "" if self.value is None else str(self.value)
 
+    def __bool__(self) -> bool:
+        """True when there is something to print: a mask, or a non-empty value (so
+        ``{% if %}`` and ``|default`` treat an empty field as empty, and a mask as
+        something hidden)."""
+        return self.masked or bool(self.value)
 
-class Presented(dict[str, Shown]):
-    """Field name → ``Shown``; templates use ``presented.content.value``."""
+
+class Presented(Mapping[str, Shown]):
+    """A record as one viewer may see it: field name → ``Shown``, read-only.
+
+    Besides the catalogued fields it carries only ``object_type`` (the model's name, as
+    the audit log names objects) and ``id`` (the primary key as text), so screens can link
+    to the record and log what they listed. Templates use ``presented.content.value``,
+    ``presented.id``.
+    """
+
+    __slots__ = ("_shown", "id", "object_type")
+    _shown: Mapping[str, Shown]
+    id: str
+    object_type: str
+
+    def __init__(self, object_type: str, id: str, shown: Mapping[str, Shown]) -> None:
+        object.__setattr__(self, "object_type", object_type)
+        object.__setattr__(self, "id", id)
+        object.__setattr__(self, "_shown", MappingProxyType(dict(shown)))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a presented record is read-only")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("a presented record is read-only")
+
+    def __getitem__(self, name: str) -> Shown:
+        return self._shown[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._shown)
+
+    def __len__(self) -> int:
+        return len(self._shown)
+
+    def __repr__(self) -> str:
+        return f"<Presented {self.object_type} {self.id}>"
 
     @property
     def classification(self) -> Classification:
@@ -61,6 +135,23 @@ def _open(record: models.Model, name: str) -> str | None:
         return sealed._plain
     assert sealed._token is not None
     return unseal(record.project_id, binding_for(record, name), sealed._token)  # type: ignore[attr-defined]
+
+
+def freeze(value: object) -> Value:
+    """An immutable copy of a field's value that leads nowhere: a related row becomes
+    its text, a list a tuple, a dict a read-only mapping."""
+    if value is None or isinstance(
+        value,
+        str | int | float | Decimal | datetime.date | datetime.time | datetime.timedelta,
+    ):
+        return value  # bool is an int
+    if isinstance(value, models.Model | Promise | uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    if isinstance(value, dict):
+        return MappingProxyType({str(k): freeze(v) for k, v in value.items()})
+    raise TypeError(f"present() can't show a {type(value).__name__}")
 
 
 def present(
@@ -92,17 +183,22 @@ def present_many(
         raise ValueError(f"not catalogued: {sorted(wanted - set(policies))}")
     if wanted and not reason.strip():
         raise PermissionDenied("a reveal needs a reason")
+    if wanted and viewer is PUBLIC:
+        raise PermissionDenied("the public may not reveal anything")
+    _check_scope(records, viewer)
     if any(not viewer.can(policies[n].reveal_permission or "-") for n in wanted):
         record_events(
             [_event("field.reveal_denied", r, viewer, wanted, reason, purpose) for r in records]
         )
         raise PermissionDenied("you may not reveal these fields")
 
-    plans = _plan(type(records[0]), viewer, policies)
+    model = type(records[0])
+    object_type = model._meta.model_name or ""
+    plans = _plan(model, viewer, policies)
     results: list[Presented] = []
     events: list[EventSpec] = []
     for record in records:
-        shown = Presented()
+        shown: dict[str, Shown] = {}
         revealed: list[str] = []
         for plan in plans:
             name = plan.policy.name
@@ -111,10 +207,22 @@ def present_many(
                 revealed.append(name)
         if revealed:
             events.append(_event("field.reveal", record, viewer, revealed, reason, purpose))
-        results.append(shown)
+        results.append(Presented(object_type, str(record.pk), shown))
     if events:
         record_events(events)
     return results
+
+
+def _check_scope(records: Sequence[models.Model], viewer: Viewer) -> None:
+    """A record of a project is shown only to a member of that project. The loaders
+    (``visible_to``/``access_*``) already ensure it; this catches the bug that would
+    hand a page another project's rows. (The public sees only public fields anyway.)"""
+    if viewer is PUBLIC:
+        return
+    project_id = str(viewer.project_id)
+    for record in records:
+        if hasattr(record, "project_id") and str(record.project_id) != project_id:
+            raise PermissionDenied("a record of another project")
 
 
 def _event(
@@ -150,6 +258,12 @@ class _FieldPlan:
     may_reveal: bool
 
 
+def _may_view(viewer: Viewer, policy: FieldPolicy) -> bool:
+    if viewer is PUBLIC:
+        return policy.view_permission is None and policy.classification is Classification.PUBLIC
+    return viewer.can(policy.view_permission)
+
+
 def _plan(
     model: type[models.Model], viewer: Viewer, policies: dict[str, FieldPolicy]
 ) -> list[_FieldPlan]:
@@ -163,8 +277,8 @@ def _plan(
                 label=str(policy.label),
                 encrypted=isinstance(field, EncryptedTextField),
                 choices={k: str(v) for k, v in choices} if choices else None,
-                may_view=viewer.can(policy.view_permission),
-                may_reveal=viewer.can(policy.reveal_permission or "-"),
+                may_view=_may_view(viewer, policy),
+                may_reveal=viewer is not PUBLIC and viewer.can(policy.reveal_permission or "-"),
             )
         )
     return plans
@@ -172,29 +286,37 @@ def _plan(
 
 def _show(record: models.Model, plan: _FieldPlan, reveal: bool) -> Shown:
     policy = plan.policy
-    raw = getattr(record, policy.name)
-    revealable = plan.encrypted and plan.may_view and raw is not None and plan.may_reveal
 
-    def shown(value: Any, masked: bool, error: str = "") -> Shown:
+    def shown(
+        value: object,
+        masked: bool,
+        *,
+        revealable: bool = False,
+        error: str = "",
+        code: str | None = None,
+    ) -> Shown:
         return Shown(
             name=policy.name,
             label=plan.label,
-            value=value,
+            value=freeze(value),
             masked=masked,
-            revealable=revealable and not reveal,
+            revealable=revealable,
             classification=policy.classification,
             error=error,
+            code=code,
         )
 
     if not plan.may_view:
         return shown(policy.mask, masked=True)
+    raw = getattr(record, policy.name)
     if not plan.encrypted:
-        value = plan.choices.get(raw, raw) if plan.choices is not None else raw
-        return shown(value, masked=False)
+        if plan.choices is not None and raw is not None:
+            return shown(plan.choices.get(raw, raw), masked=False, code=str(raw))
+        return shown(raw, masked=False)
     if raw is None:
         return shown(None, masked=False)
     if not reveal:
-        return shown(policy.mask, masked=True)
+        return shown(policy.mask, masked=True, revealable=plan.may_reveal)
     try:
         return shown(_open(record, policy.name), masked=False)
     except DecryptionError as exc:

@@ -31,6 +31,7 @@ from responsemap.intake.contacts.queries import current_consent_notice
 from responsemap.lib.context import RequestContext, current_request, reset_current_request
 from responsemap.lib.context import set_current_request as set_request_context
 from responsemap.projects.models import Project
+from responsemap.protection.present import PUBLIC, present
 from responsemap.triage.actions import NewFeedback, do_create_feedback
 from responsemap.triage.choices import Source
 from responsemap.triage.forms import language_name
@@ -99,7 +100,13 @@ def _page(
         response = render(
             request,
             template,
-            {"project": project, "language": language, "languages": languages, **context},
+            {
+                # Only what the catalogue lets anyone see of the project.
+                "project": present(project, PUBLIC, "public_form"),
+                "language": language,
+                "languages": languages,
+                **context,
+            },
             status=status,
         )
     response["Content-Language"] = language
@@ -121,7 +128,7 @@ def _form_page(
         language,
         {
             "form": form,
-            "notice": notice,
+            "notice": present(notice, PUBLIC, "public_form") if notice else None,
             "stamp": issue_form_stamp(project.pk, notice=notice.label if notice else ""),
             "stamp_field": STAMP_FIELD,
             "honeypot_field": HONEYPOT_FIELD,

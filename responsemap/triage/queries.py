@@ -43,7 +43,11 @@ def public_project(slug: str) -> Project:
 
     A project in design, closed or destroyed is a 404, as if it never existed.
     """
-    project = Project.objects.filter(slug=slug, status=Project.Status.ACTIVE).first()
+    project = (
+        Project.objects.select_related("organisation")  # shown by present(): one query
+        .filter(slug=slug, status=Project.Status.ACTIVE)
+        .first()
+    )
     if project is None:
         raise Http404
     return project

@@ -5,22 +5,39 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from responsemap.accounts.reauth import check_password, recently_authenticated
+from responsemap.projects.layout import layout
 from responsemap.projects.queries import access_project
 from responsemap.protection.audit import events_for_object
+from responsemap.protection.listing import record_listing
 from responsemap.protection.present import Presented, present, present_many
+from responsemap.protection.viewer import Viewer
 from responsemap.triage.actions import NewFeedback, do_create_feedback, do_view_feedback
 from responsemap.triage.choices import Sensitivity, Source
 from responsemap.triage.forms import HotlineForm, InboxFilterForm, RevealForm, format_duration
+from responsemap.triage.models import Feedback
 from responsemap.triage.queries import access_feedback, feedback_visible_to
 
 PAGE_SIZE = 25
+AUDIT_PAGE_SIZE = 50
+INBOX_FILTERS = ("q", "status", "type_code", "urgency", "source", "area", "since", "until")
+
+
+def _pager(page: Page[Any]) -> dict[str, Any]:
+    """The numbers a pager shows; never the ``Page``, which holds the model rows."""
+    return {
+        "number": page.number,
+        "num_pages": page.paginator.num_pages,
+        "count": page.paginator.count,
+        "previous": page.previous_page_number() if page.has_previous() else None,
+        "next": page.next_page_number() if page.has_next() else None,
+    }
 
 
 @login_required
@@ -30,8 +47,10 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     form = InboxFilterForm(request.GET or None, project=project)
     rows = feedback_visible_to(viewer).select_related("area", "assignee")
+    used: list[str] = []
     if form.is_valid():
         data = form.cleaned_data
+        used = [name for name in INBOX_FILTERS if data[name]]
         if data["q"]:
             rows = rows.filter(reference__iexact=data["q"].strip())
         for name in ("status", "type_code", "urgency", "source", "area"):
@@ -44,18 +63,18 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     page = Paginator(rows.order_by("-received_at", "pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    records = list(page.object_list)
-    items = list(zip(records, present_many(records, viewer, "inbox"), strict=True))
+    items = present_many(list(page.object_list), viewer, "inbox")
+    # Which filters, never what was searched for: a search may be a name or a number.
+    record_listing(viewer, "feedback", items, purpose="inbox", filters=used)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "triage/inbox.html",
         {
-            "project": project,
-            "viewer": viewer,
+            **layout(project, viewer),
             "form": form,
-            "page": page,
+            "pager": _pager(page),
             "items": items,
             "query": query.urlencode(),
         },
@@ -68,7 +87,9 @@ def _detail_context(
     feedback_id: str,
     reveal: tuple[str, ...] = (),
     reason: str = "",
-) -> dict[str, Any]:
+) -> tuple[Feedback, Viewer, dict[str, Any]]:
+    """The record (for the caller, never the template), its viewer, and what the
+    detail page shows of it."""
     project, viewer = access_project(request.user, slug)
     record = access_feedback(viewer, feedback_id)
     shown = present(
@@ -90,38 +111,40 @@ def _detail_context(
     # A reverse one-to-one raises an AttributeError subclass when there is no row.
     call_details = getattr(record, "call_details", None)
     call = present(call_details, viewer, "feedback_detail") if call_details else None
-    return {
-        "project": project,
-        "viewer": viewer,
-        "record": record,
-        "shown": shown,
-        "contact": contact,
-        "call": call,
-        "call_duration": _shown_duration(call),
-        "reveal_form": RevealForm(),
-        "needs_password": not recently_authenticated(request),
-        "can_reveal_contact": bool(contact and contact.revealable),
-    }
+    return (
+        record,
+        viewer,
+        {
+            **layout(project, viewer),
+            "shown": shown,
+            "contact": contact,
+            "call": call,
+            "call_duration": _shown_duration(call),
+            "reveal_form": RevealForm(),
+            "needs_password": not recently_authenticated(request),
+            "can_reveal_contact": bool(contact and contact.revealable),
+        },
+    )
 
 
 def _shown_duration(call: Presented | None) -> str:
-    shown = call["duration_seconds"] if call else None
-    if shown is None or shown.masked or shown.value is None:
+    shown = call["duration_seconds"] if call is not None else None
+    if shown is None or shown.masked or not isinstance(shown.value, int):
         return ""
-    return format_duration(int(shown.value))
+    return format_duration(shown.value)
 
 
 @login_required
 def feedback_detail(request: HttpRequest, slug: str, feedback_id: str) -> HttpResponse:
-    context = _detail_context(request, slug, feedback_id)
-    do_view_feedback(context["record"], context["viewer"])
+    record, viewer, context = _detail_context(request, slug, feedback_id)
+    do_view_feedback(record, viewer)
     return render(request, "triage/detail.html", context)
 
 
 @login_required
 @require_POST
 def reveal(request: HttpRequest, slug: str, feedback_id: str) -> HttpResponse:
-    context = _detail_context(request, slug, feedback_id)  # 404 before anything else
+    _record, _viewer, context = _detail_context(request, slug, feedback_id)  # 404 first
     form = RevealForm(request.POST)
     form.fields["field"].choices = [("content", "content"), ("contact", "contact")]  # type: ignore[attr-defined]
     if not form.is_valid():
@@ -136,7 +159,7 @@ def reveal(request: HttpRequest, slug: str, feedback_id: str) -> HttpResponse:
         context["reveal_form"] = form
         return render(request, "triage/detail.html", context, status=403)
     try:
-        context = _detail_context(
+        _record, _viewer, context = _detail_context(
             request,
             slug,
             feedback_id,
@@ -158,13 +181,16 @@ def audit_trail(request: HttpRequest, slug: str, feedback_id: str) -> HttpRespon
     record = access_feedback(viewer, feedback_id)
     if not viewer.can("view_audit"):
         raise Http404
-    events = [
-        (e, present(e, viewer, "audit_trail")) for e in events_for_object("feedback", record.pk)
-    ]
+    shown = present(record, viewer, "audit_trail")
+    newest_first = events_for_object("feedback", record.pk).order_by("-created_at", "-seq")
+    page = Paginator(newest_first, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    events = present_many(list(page.object_list), viewer, "audit_trail")
+    # Looking at a trail is itself logged, naming the record and the events shown.
+    record_listing(viewer, "auditevent", [shown, *events], purpose="audit_trail")
     return render(
         request,
         "triage/audit.html",
-        {"project": project, "viewer": viewer, "record": record, "events": events},
+        {**layout(project, viewer), "shown": shown, "events": events, "pager": _pager(page)},
     )
 
 
@@ -204,6 +230,4 @@ def hotline_entry(request: HttpRequest, slug: str) -> HttpResponse:
             % {"reference": feedback.reference},
         )
         return redirect("triage:hotline", slug=slug)
-    return render(
-        request, "triage/hotline.html", {"project": project, "viewer": viewer, "form": form}
-    )
+    return render(request, "triage/hotline.html", {**layout(project, viewer), "form": form})

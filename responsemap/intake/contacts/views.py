@@ -17,7 +17,10 @@ from django.views.decorators.http import require_http_methods
 
 from responsemap.intake.contacts.actions import do_set_consent_notice
 from responsemap.intake.contacts.queries import consent_notices_of
+from responsemap.projects.layout import layout
 from responsemap.projects.queries import access_project
+from responsemap.protection.listing import record_listing
+from responsemap.protection.present import present_many
 
 # An SMS is 160 GSM characters or 70 in Unicode; a notice may take a few parts, not ten.
 MAX_NOTICE = 480
@@ -57,13 +60,10 @@ def consent_notices(request: HttpRequest, slug: str) -> HttpResponse:
         )
         messages.success(request, _("Published version %(label)s.") % {"label": notice.label})
         return redirect("intake_admin:notices", slug=slug)
+    notices = present_many(consent_notices_of(project.pk), viewer, "consent_notices")
+    record_listing(viewer, "consentnotice", notices, purpose="consent_notices")
     return render(
         request,
         "intake/notices.html",
-        {
-            "project": project,
-            "viewer": viewer,
-            "form": form,
-            "notices": consent_notices_of(project.pk),
-        },
+        {**layout(project, viewer), "form": form, "notices": notices},
     )

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from responsemap.protection.audit import all_chains, verify_chain, verify_pending
+from responsemap.protection.listing import verify_listings
 
 
 class Command(BaseCommand):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         chains = options["chains"] or all_chains()
         problems = [f"TAMPERED {p}" for p in (verify_chain(c) for c in chains) if p is not None]
+        problems += verify_listings(options["chains"] or None)
         problems += verify_pending(options["pending_max_age"])
         for problem in problems:
             self.stderr.write(problem)

@@ -1,0 +1,25 @@
+"""What a screen may show of a project: nothing in it is personal, and all of it may be
+known to anyone who can reach the project's public form or is a member."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from responsemap.projects.models import Project
+from responsemap.protection.catalogue import Classification, FieldPolicy, declare
+
+C = Classification
+declare(
+    Project,
+    [
+        FieldPolicy("name", _("Name"), C.PUBLIC),
+        # In every address of the project's screens.
+        FieldPolicy("slug", _("Short name"), C.PUBLIC),
+        FieldPolicy("organisation", _("Organisation"), C.PUBLIC),
+        FieldPolicy("country", _("Country"), C.PUBLIC),
+        FieldPolicy("languages", _("Languages"), C.PUBLIC),
+        FieldPolicy("purpose", _("Purpose"), C.PUBLIC),
+        FieldPolicy("status", _("Status"), C.PUBLIC),
+        FieldPolicy("retention_days", _("Kept for (days)"), C.INTERNAL),
+    ],
+)
