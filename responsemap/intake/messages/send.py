@@ -2,21 +2,31 @@
 worker task that sends it, throttled per channel and retried with backoff, and
 ``do_record_delivery`` the gateway's delivery reports.
 
-An opted-out contact gets nothing but the confirmation of the opt-out itself: the
-row is kept as "blocked" so the refusal is visible.
+An opted-out contact gets nothing but the confirmation of the opt-out itself (the one
+rule is ``is_refused``, checked when queueing and again when sending): the row is kept
+as "blocked" so the refusal is visible.
+
+Every state a person would ask about (queued, blocked, sent, failed for good, delivered,
+failed by the provider) writes an audit event in the same transaction as the change;
+the system is the actor, except when a person queues a message. Attempt counters,
+retry times and the channel's send slot are bookkeeping and write none
+(docs/adr/0006-unaudited-bookkeeping.md).
+
+Time comes from ``lib.clock`` (the slot, the throttle's sleep, retry times), so tests
+move a fake clock instead of waiting on the machine.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 from django_tasks import task
 
 from responsemap.intake.channels.base import Outgoing, SendFailed
@@ -25,14 +35,21 @@ from responsemap.intake.channels.queries import channel_secrets
 from responsemap.intake.channels.registry import adapter_for
 from responsemap.intake.contacts.models import Contact
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
+from responsemap.lib import clock
 from responsemap.lib.tasks import enqueue_at
-from responsemap.protection.audit import record_event
+from responsemap.protection.audit import EventSpec, record_event, record_events
 from responsemap.protection.present import open_for_system
 from responsemap.protection.viewer import Viewer
 
 log = logging.getLogger(__name__)
 
 OPT_OUT_EXEMPT = {OutboundMessage.Purpose.OPT_OUT_CONFIRMATION}
+State = OutboundMessage.State
+
+
+def is_refused(contact: Contact, purpose: str) -> bool:
+    """An opted-out contact is sent nothing but the confirmation of their opt-out."""
+    return contact.opted_out_at is not None and purpose not in OPT_OUT_EXEMPT
 
 
 def do_queue_outbound(
@@ -45,7 +62,7 @@ def do_queue_outbound(
     actor: Viewer | None = None,
 ) -> OutboundMessage:
     """Queue a message to a contact; an opted-out contact gets nothing (state "blocked")."""
-    blocked = contact.opted_out_at is not None and purpose not in OPT_OUT_EXEMPT
+    blocked = is_refused(contact, purpose)
     with transaction.atomic():
         outbound = OutboundMessage(
             project_id=channel.project_id,
@@ -53,7 +70,7 @@ def do_queue_outbound(
             contact=contact,
             purpose=purpose,
             in_reply_to=in_reply_to,
-            state=OutboundMessage.State.BLOCKED if blocked else OutboundMessage.State.QUEUED,
+            state=State.BLOCKED if blocked else State.QUEUED,
         )
         outbound.text = text
         outbound.save(force_insert=True)
@@ -75,34 +92,86 @@ def _enqueue_send(outbound_id: object) -> None:
     send_outbound.enqueue(str(outbound_id))
 
 
+@dataclass(frozen=True)
+class Move:
+    """A message moving from one of ``sources`` to ``target`` (``stamp``, a time column
+    set to now), and the audit event it writes."""
+
+    sources: tuple[str, ...]
+    target: str
+    action: str
+    stamp: str = ""
+
+
+SENT = Move((State.QUEUED,), State.SENT, "message.send", stamp="sent_at")
+FAILED = Move((State.QUEUED,), State.FAILED, "message.fail")
+BLOCKED = Move((State.QUEUED,), State.BLOCKED, "message.blocked_opted_out")
+# What a provider's delivery report may do. States only move forward (queued → sent →
+# delivered/failed), so a late "sent" report never undoes a "delivered".
+REPORTS = {
+    "sent": SENT,
+    "delivered": Move(
+        (State.QUEUED, State.SENT, State.FAILED), State.DELIVERED, "message.deliver", "delivered_at"
+    ),
+    "failed": Move((State.QUEUED, State.SENT), State.FAILED, "message.fail"),
+}
+
+
+def _move(
+    move: Move,
+    messages: Sequence[tuple[UUID, UUID, str]],
+    *,
+    reason: str = "",
+    **columns: object,
+) -> int:
+    """Move each (id, project id, purpose) that is still in one of the move's sources,
+    race-safe (``UPDATE … WHERE state IN sources``, one per message), and write one
+    system audit event per message moved, in the same transaction; returns how many."""
+    if move.stamp:
+        columns[move.stamp] = clock.now()
+    with transaction.atomic():
+        moved = [
+            (pk, project_id, purpose)
+            for pk, project_id, purpose in messages
+            if OutboundMessage.objects.filter(pk=pk, state__in=move.sources).update(
+                state=move.target, **columns
+            )
+        ]
+        record_events(
+            [
+                EventSpec(
+                    move.action,
+                    project_id,
+                    object_type="outboundmessage",
+                    object_id=pk,
+                    fields=["state"],
+                    reason=reason,
+                    purpose=purpose,
+                )
+                for pk, project_id, purpose in moved
+            ]
+        )
+    return len(moved)
+
+
 def do_record_delivery(
     channel: Channel, provider_message_id: str, state: str, outbound_id: str = ""
 ) -> int:
-    """Apply a delivery report; returns how many messages it updated (0 or 1).
-
-    States only move forward (queued → sent → delivered/failed), so a late "sent" report
-    never undoes a "delivered".
-    """
-    rows = OutboundMessage.objects.filter(channel=channel)
+    """Apply a delivery report; returns how many messages it moved (0 or 1)."""
+    move = REPORTS.get(state)
+    if move is None:
+        return 0
+    rows = OutboundMessage.objects.filter(channel=channel, state__in=move.sources)
     rows = (
         rows.filter(pk=outbound_id)
         if outbound_id
         else rows.filter(provider_message_id=provider_message_id)
     )
-    now = timezone.now()
-    if state == "delivered":
-        return rows.exclude(state=OutboundMessage.State.DELIVERED).update(
-            state=OutboundMessage.State.DELIVERED, delivered_at=now
-        )
-    if state == "failed":
-        return rows.filter(
-            state__in=[OutboundMessage.State.QUEUED, OutboundMessage.State.SENT]
-        ).update(state=OutboundMessage.State.FAILED, last_error="reported failed by the provider")
-    if state == "sent":
-        return rows.filter(state=OutboundMessage.State.QUEUED).update(
-            state=OutboundMessage.State.SENT, sent_at=now
-        )
-    return 0
+    found = list(rows.values_list("pk", "project_id", "purpose"))
+    if move.target == State.FAILED:
+        failure = "reported failed by the provider"
+        return _move(move, found, reason="delivery report", last_error=failure)
+    return _move(move, found, reason="delivery report")
 
 
 MAX_ATTEMPTS = 8
@@ -133,39 +202,30 @@ def claim_send_slot(channel_id: UUID | str, rate: float) -> float:
     """
     with transaction.atomic():
         channel = Channel.objects.select_for_update().get(pk=channel_id)
-        now = time.time()
+        now = clock.timestamp()
         slot = max(now, channel.next_send_at)
         channel.next_send_at = slot + 1.0 / max(rate, 0.01)
-        channel.save(update_fields=["next_send_at"])
+        channel.save(update_fields=["next_send_at"])  # bookkeeping (ADR 0006)
     return slot - now
+
+
+def _id(message: OutboundMessage) -> tuple[UUID, UUID, str]:
+    return message.pk, message.project_id, message.purpose
 
 
 @task()
 def send_outbound(outbound_id: str) -> None:
-    with transaction.atomic():
-        message = (
-            OutboundMessage.objects.select_for_update()
-            .select_related("channel__project", "contact")
-            .filter(pk=outbound_id, state=OutboundMessage.State.QUEUED)
-            .first()
-        )
-        if message is None:
-            return
-        if message.next_attempt_at and message.next_attempt_at > timezone.now():
-            return  # an early duplicate of a scheduled retry
-        if message.contact.opted_out_at and message.purpose != "opt_out_confirm":
-            message.state = OutboundMessage.State.BLOCKED
-            message.save(update_fields=["state"])
-            return
-        message.attempts += 1
-        message.save(update_fields=["attempts"])
+    message = _start_attempt(outbound_id)
+    if message is None:
+        return
     wait = claim_send_slot(message.channel_id, message.channel.send_rate)
     if wait > MAX_THROTTLE_SLEEP:
-        enqueue_at(send_outbound, timezone.now() + timedelta(seconds=wait), outbound_id)
+        # Not this attempt's turn: come back when the slot is near, and don't count it.
+        enqueue_at(send_outbound, clock.now() + timedelta(seconds=wait), outbound_id)
         OutboundMessage.objects.filter(pk=outbound_id).update(attempts=message.attempts - 1)
         return
     if wait > 0:
-        time.sleep(wait)
+        clock.sleep(wait)
     channel = message.channel
     outgoing = Outgoing(
         id=str(message.pk),
@@ -178,23 +238,44 @@ def send_outbound(outbound_id: str) -> None:
     except SendFailed as exc:
         _after_failure(message, exc)
         return
-    OutboundMessage.objects.filter(pk=message.pk, state=OutboundMessage.State.QUEUED).update(
-        state=OutboundMessage.State.SENT,
+    _move(
+        SENT,
+        [_id(message)],
         provider_message_id=provider_id[:128],
-        sent_at=timezone.now(),
         last_error="",
     )
 
 
+def _start_attempt(outbound_id: str) -> OutboundMessage | None:
+    """The queued message, its attempt counted; None if there is nothing to send now
+    (already sent, a retry not yet due, or the contact opted out since: then blocked)."""
+    with transaction.atomic():
+        message = (
+            OutboundMessage.objects.select_for_update()
+            .select_related("channel__project", "contact")
+            .filter(pk=outbound_id, state=State.QUEUED)
+            .first()
+        )
+        if message is None:
+            return None
+        if message.next_attempt_at and message.next_attempt_at > clock.now():
+            return None  # an early duplicate of a scheduled retry
+        if is_refused(message.contact, message.purpose):
+            _move(BLOCKED, [_id(message)])
+            return None
+        message.attempts += 1
+        message.save(update_fields=["attempts"])  # bookkeeping (ADR 0006)
+    return message
+
+
 def _after_failure(message: OutboundMessage, exc: SendFailed) -> None:
     if not exc.retry or message.attempts >= MAX_ATTEMPTS:
-        OutboundMessage.objects.filter(pk=message.pk).update(
-            state=OutboundMessage.State.FAILED, last_error=exc.reason[:200]
-        )
+        reason = f"after {message.attempts} attempt(s)"
+        _move(FAILED, [_id(message)], reason=reason, last_error=exc.reason[:200])
         log.warning("outbound %s failed for good after %s attempts", message.pk, message.attempts)
         return
-    retry_at = timezone.now() + timedelta(seconds=BACKOFF_SECONDS[message.attempts - 1])
-    OutboundMessage.objects.filter(pk=message.pk).update(
+    retry_at = clock.now() + timedelta(seconds=BACKOFF_SECONDS[message.attempts - 1])
+    OutboundMessage.objects.filter(pk=message.pk).update(  # bookkeeping (ADR 0006)
         next_attempt_at=retry_at, last_error=exc.reason[:200]
     )
     enqueue_at(send_outbound, retry_at, str(message.pk))
