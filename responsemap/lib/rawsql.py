@@ -31,6 +31,9 @@ def cursor() -> CursorWrapper:
         return connection.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
 
+    # As Django's own cursor(): with CONN_HEALTH_CHECKS, a persistent connection that
+    # died (the database restarted) is dropped here and a fresh one is opened.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
         raw = ServerBindingCursor(connection.connection)

@@ -31,6 +31,7 @@ from responsemap.intake.channels.webhook.adapter import SIGNATURE_HEADER, sign
 ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 SECRET = "relay-secret"
+START_SECONDS = 120
 
 
 def free_port() -> int:
@@ -153,7 +154,8 @@ def test_database_outage_gives_503_and_loses_nothing(cluster: Cluster, tmp_path:
     )  # fmt: skip
     url = f"http://127.0.0.1:{web_port}/channels/{channel_id}/receive"
     try:
-        deadline = time.monotonic() + 60
+        # Waiting on real processes: a generous deadline, so a loaded machine is only slower.
+        deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             try:
                 if requests.get(f"http://127.0.0.1:{web_port}/healthz", timeout=5).ok:
@@ -161,7 +163,7 @@ def test_database_outage_gives_503_and_loses_nothing(cluster: Cluster, tmp_path:
             except requests.RequestException:
                 time.sleep(0.2)
         else:
-            pytest.fail("gunicorn did not start within 60 s")
+            pytest.fail(f"gunicorn did not start within {START_SECONDS} s")
         assert post(url, "before-outage").status_code == 200
 
         cluster.stop()
@@ -170,17 +172,13 @@ def test_database_outage_gives_503_and_loses_nothing(cluster: Cluster, tmp_path:
         assert during.headers["Retry-After"]
         assert during.json()["error"]
 
-        cluster.start()
-        statuses = []
-        for _ in range(20):  # the gateway retries until it gets a 2xx
-            statuses.append(post(url, "during-outage").status_code)
-            if statuses[-1] == 200:
-                break
-            time.sleep(0.5)
-        assert statuses[-1] == 200
-        assert 500 not in statuses
-        assert post(url, "during-outage").status_code == 200  # one retry too many: no-op
+        cluster.start()  # pg_ctl -w: accepting connections when it returns
+        # Every web worker reconnects on its next request (CONN_HEALTH_CHECKS), whichever
+        # worker gets it: the gateway's retry is stored at once, and a retry too many is a
+        # no-op, never a 503 from a worker still holding a dead connection.
+        statuses = [post(url, "during-outage").status_code for _ in range(4)]
+        assert statuses == [200] * 4
     finally:
         web.terminate()
-        web.wait(timeout=10)
+        web.wait(timeout=START_SECONDS)
     assert manage(env, "shell", "-c", COUNT).strip().splitlines()[-1].split() == ["2", "2"]

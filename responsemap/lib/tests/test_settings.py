@@ -90,7 +90,7 @@ def settings_with(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **env: str) -
     monkeypatch.setenv("RESPONSEMAP_VAR_DIR", str(tmp_path))
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return runpy.run_module("responsemap.settings")
+    return runpy.run_path(str(ROOT / "responsemap" / "settings.py"))
 
 
 def test_mail_goes_to_the_outbox_without_a_mail_server(
@@ -129,3 +129,14 @@ def test_smtp_settings_are_read_strictly(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert (values["EMAIL_USE_TLS"], values["EMAIL_PORT"]) == (False, 25)
     with pytest.raises(ImproperlyConfigured, match="EMAIL_PORT"):
         settings_with(monkeypatch, tmp_path, EMAIL_HOST="smtp.example.org", EMAIL_PORT="smtp")
+
+
+def test_persistent_connections_are_checked_before_reuse(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """After PostgreSQL restarts, a process reconnects instead of failing (tests/faults)."""
+    values = settings_with(
+        monkeypatch, tmp_path, DATABASE_URL="postgres://nobody@127.0.0.1:5432/nothing"
+    )
+    database = values["DATABASES"]["default"]
+    assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (60, True)
