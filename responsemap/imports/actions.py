@@ -18,6 +18,7 @@ from responsemap.imports.mapping import Mapping, suggest_mapping
 from responsemap.imports.models import ImportJob
 from responsemap.imports.reader import kind_for, read_headers
 from responsemap.imports.tasks import check_import, run_import
+from responsemap.imports.transitions import move_job
 from responsemap.projects.models import Project
 from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import Viewer
@@ -64,25 +65,21 @@ def do_set_mapping(job: ImportJob, mapping: Mapping, actor: Viewer) -> bool:
     """Save the mapping and have the worker check every row with it (the dry run);
     False if the job is past the mapping step."""
     with transaction.atomic():
-        changed = ImportJob.objects.filter(pk=job.pk, state__in=EDITABLE).update(
-            mapping=mapping.to_json(),
-            dry_run={},
-            errors=[],
-            state=ImportJob.State.CHECKING,
-            updated_at=timezone.now(),
-        )
-        if not changed:
-            return False
-        record_event(
-            "import.map",
-            project_id=job.project_id,
+        changed = move_job(
+            job,
+            EDITABLE,
+            ImportJob.State.CHECKING,
+            action="import.map",
             actor=actor,
-            object_type="importjob",
-            object_id=job.pk,
             fields=sorted(mapping.columns),
             # The importer's word that the people agreed to their numbers being kept.
             purpose="phone numbers kept: consent confirmed" if mapping.keep_phone else "",
+            mapping=mapping.to_json(),
+            dry_run={},
+            errors=[],
         )
+        if not changed:
+            return False
         job_id = str(job.pk)
         transaction.on_commit(lambda: check_import.enqueue(job_id))
     return True
@@ -91,25 +88,21 @@ def do_set_mapping(job: ImportJob, mapping: Mapping, actor: Viewer) -> bool:
 def do_start_import(job: ImportJob, actor: Viewer) -> bool:
     """Mapped → running, and the task is enqueued after commit; False if not mapped."""
     with transaction.atomic():
-        started = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.MAPPED).update(
-            state=ImportJob.State.RUNNING,
+        started = move_job(
+            job,
+            [ImportJob.State.MAPPED],
+            ImportJob.State.RUNNING,
+            action="import.start",
+            actor=actor,
             processed=0,
             created=0,
             skipped=0,
             failed=0,
             errors=[],
             started_at=timezone.now(),
-            updated_at=timezone.now(),
         )
         if not started:
             return False
-        record_event(
-            "import.start",
-            project_id=job.project_id,
-            actor=actor,
-            object_type="importjob",
-            object_id=job.pk,
-        )
         job_id = str(job.pk)
         transaction.on_commit(lambda: run_import.enqueue(job_id))
     return True

@@ -24,11 +24,12 @@ from responsemap.imports.models import ImportJob
 from responsemap.imports.queries import may_import
 from responsemap.imports.reader import UnreadableFile
 from responsemap.imports.rows import ParsedRow, Problem, Reason, RowRejected
-from responsemap.protection.audit import record_event
+from responsemap.imports.transitions import move_job
 from responsemap.protection.viewer import Viewer
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 200
+State = ImportJob.State
 
 
 @task()
@@ -46,15 +47,18 @@ def check_import(job_id: str) -> None:
     try:
         table = job_table(job)
     except UnreadableFile as exc:
-        _fail(job, exc.code, ImportJob.State.CHECKING)
+        _fail(job, exc.code, State.CHECKING)
         return
     result = dry_run(job, Mapping.from_json(job.mapping), table)
-    ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.CHECKING).update(
-        state=ImportJob.State.MAPPED,
+    move_job(
+        job,
+        [State.CHECKING],
+        State.MAPPED,
+        action="import.check",
+        fields=["dry_run", "errors"],
         total=len(table.rows),
         dry_run=result.counts(),
         errors=result.errors,
-        updated_at=timezone.now(),
     )
 
 
@@ -115,7 +119,7 @@ def _run_batch(
         if errors and room > 0:
             locked.errors = [*locked.errors, *errors[:room]]
             fields.append("errors")
-        locked.save(update_fields=fields)
+        locked.save(update_fields=fields)  # progress: bookkeeping (ADR 0006)
     return True
 
 
@@ -137,34 +141,27 @@ def _store(
 
 
 def _finish(job: ImportJob, actor: Viewer) -> None:
-    job.state = ImportJob.State.DONE
-    job.finished_at = timezone.now()
-    job.content = None  # the file is no longer needed: don't keep personal data
-    job.save(update_fields=["state", "finished_at", "content", "updated_at"])
-    record_event(
-        "import.finish",
-        project_id=job.project_id,
+    """Done; the file is no longer needed, so its sealed bytes go: no personal data kept."""
+    move_job(
+        job,
+        [State.RUNNING],
+        State.DONE,
+        action="import.finish",
         actor=actor,
-        object_type="importjob",
-        object_id=job.pk,
         fields=["content"],
         reason=f"created {job.created}, skipped {job.skipped}, failed {job.failed}",
+        finished_at=timezone.now(),
+        content=None,
     )
 
 
 def _fail(job: ImportJob, reason: str, state: str = ImportJob.State.RUNNING) -> None:
-    with transaction.atomic():
-        stopped = ImportJob.objects.filter(pk=job.pk, state=state).update(
-            state=ImportJob.State.FAILED,
-            failure_reason=reason,
-            finished_at=timezone.now(),
-            updated_at=timezone.now(),
-        )
-        if stopped:
-            record_event(
-                "import.fail",
-                project_id=job.project_id,
-                object_type="importjob",
-                object_id=job.pk,
-                reason=reason,
-            )
+    move_job(
+        job,
+        [state],
+        State.FAILED,
+        action="import.fail",
+        reason=reason,
+        failure_reason=reason,
+        finished_at=timezone.now(),
+    )
