@@ -28,7 +28,7 @@ from responsemap.intake.contacts.models import ConsentRecord, Contact
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.intake.messages.send import do_queue_outbound
 from responsemap.projects.models import Organisation, Project
-from responsemap.protection.models import AuditChainHead, AuditEvent, AuditPending
+from responsemap.protection.models import AuditChainHead, AuditEvent, AuditListing, AuditPending
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.models import CallDetails, Feedback, PublicFormThrottle
 
@@ -49,6 +49,7 @@ PEOPLES_RECORDS: list[type[Model]] = [
     AuditEvent,
     AuditPending,
     AuditChainHead,
+    AuditListing,
     PublicFormThrottle,
 ]
 # The only admins with an add form; each stores through an action.

@@ -1,0 +1,247 @@
+"""Every write of a domain row goes through an audited action (ARCHITECTURE.md).
+
+The test reads every module of ``responsemap/`` (tests and migrations aside) with
+``ast`` and lists each call that writes to the database outside an ``actions.py``
+module or an ``actions/`` package; every one must be in ``ALLOWED`` below, as
+``(path, function)`` with the reason. A new write elsewhere fails the test: move it
+into a ``do_*`` action, or, if it is bookkeeping nobody would ask about, add it here
+with a pointer to ``docs/adr/0006-unaudited-bookkeeping.md``.
+
+What counts as a write (the heuristic, chosen to flag model writes and not the
+``update`` of a dict or a set):
+
+- ``get_or_create``, ``update_or_create``, ``bulk_create``, ``bulk_update``: on
+  anything (no built-in type has them);
+- ``update`` and ``create``: only on a queryset-looking receiver: a chain through
+  ``.objects`` / ``._default_manager`` or a queryset method (``filter``, ``exclude``,
+  ``all``, ``select_for_update``…), or a local name assigned from one
+  (``rows = X.objects.filter(...)``, then ``rows.update(...)``);
+- ``save`` and ``delete``: on any receiver (a model instance, a form, a queryset),
+  except ``super()`` and a few names that are never models (``cache``, ``storage``…);
+- ``rawsql.insert``, ``rawsql.insert_objects``, ``rawsql.delete_ids``: the raw write
+  helpers of ``lib.rawsql``.
+
+Not seen: a related manager's ``create`` (``project.roles.create(...)``) and SQL run
+on a cursor; reviews catch those. The function named is the innermost ``def`` around
+the call.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "responsemap"
+
+ALWAYS = {"get_or_create", "update_or_create", "bulk_create", "bulk_update"}
+ON_QUERYSETS = {"update", "create"}
+ON_ANYTHING = {"save", "delete"}
+QUERYSET_LINKS = {
+    "objects",
+    "_default_manager",
+    "filter",
+    "exclude",
+    "all",
+    "select_for_update",
+    "select_related",
+    "order_by",
+    "only",
+    "defer",
+    "using",
+}
+NEVER_MODELS = {"cache", "caches", "storage", "default_storage", "session"}
+RAW_WRITES = {"insert", "insert_objects", "delete_ids"}
+
+ADR_0006 = "bookkeeping, not audited (ADR 0006)"
+ALLOWED: dict[tuple[str, str], str] = {
+    # --- intake: outbound messages --------------------------------------------------
+    ("responsemap/intake/messages/send.py", "do_queue_outbound"): (
+        "the outbound action (send.py is the sending pipeline); audited"
+    ),
+    ("responsemap/intake/messages/send.py", "_move"): (
+        "every outbound state change (sent, failed, blocked, delivered), each with its "
+        "audit event in the same transaction"
+    ),
+    ("responsemap/intake/messages/send.py", "claim_send_slot"): (
+        f"the channel's next_send_at slot: {ADR_0006}"
+    ),
+    ("responsemap/intake/messages/send.py", "_start_attempt"): (f"the attempt counter: {ADR_0006}"),
+    ("responsemap/intake/messages/send.py", "send_outbound"): (
+        f"the attempt given back when the throttle re-queues: {ADR_0006}"
+    ),
+    ("responsemap/intake/messages/send.py", "_after_failure"): (
+        f"next_attempt_at and last_error of a retry: {ADR_0006}"
+    ),
+    ("responsemap/intake/messages/sweep.py", "sweep_batch"): (
+        f"InboundMessage received -> processed/failed: {ADR_0006}"
+    ),
+    # --- imports ----------------------------------------------------------------------
+    ("responsemap/imports/transitions.py", "move_job"): (
+        "the import job's one transition, audited; outside actions.py so that the tasks "
+        "and the actions both use it without an import cycle"
+    ),
+    ("responsemap/imports/tasks.py", "_run_batch"): (
+        f"the job's progress counters (processed, created, skipped, failed): {ADR_0006}"
+    ),
+    # --- triage: the public form -----------------------------------------------------
+    ("responsemap/triage/public_guard.py", "claim_submission_slot"): (
+        f"the public form's per-window throttle counter (an HMAC, no address): {ADR_0006}"
+    ),
+    # --- the kernel's own tables -----------------------------------------------------
+    ("responsemap/protection/audit.py", "record_events"): "the audit log itself",
+    ("responsemap/protection/audit.py", "_append"): "the audit log itself",
+    ("responsemap/protection/audit.py", "sequence_pending"): "the audit log itself",
+    ("responsemap/protection/audit.py", "purge_project_chain"): (
+        "the one removal of a destroyed project's chain, recorded in the system chain"
+    ),
+    ("responsemap/protection/listing.py", "record_listing"): (
+        "the rows of a listing event, written with it"
+    ),
+    ("responsemap/lib/rawsql.py", "delete_ids"): "the raw write helper itself; callers are checked",
+    # --- helper B (one birth per record) is moving these ------------------------------
+    ("responsemap/intake/messages/receive.py", "_receive_with_contact"): "helper B",
+    ("responsemap/intake/messages/receive.py", "_set_opted_out"): "helper B",
+    ("responsemap/triage/tasks.py", "redact_feedback"): "helper B",
+}
+
+
+def _links(node: ast.expr) -> list[str]:
+    """The attribute names along a call chain, outermost first, and its root name."""
+    names: list[str] = []
+    while True:
+        if isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Attribute):
+            names.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Subscript):
+            node = node.value
+        else:
+            if isinstance(node, ast.Name):
+                names.append(node.id)
+            return names
+
+
+def _is_super(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+    )
+
+
+class _Writes(ast.NodeVisitor):
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.scopes: list[tuple[str, set[str]]] = [("<module>", set())]
+        self.found: list[tuple[str, str, int, str]] = []
+
+    def _querysetish(self, node: ast.expr) -> bool:
+        names = _links(node)
+        if not names:
+            return False
+        *links, root = names
+        return bool(QUERYSET_LINKS & set(links)) or root in self.scopes[-1][1]
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.scopes.append((node.name, set()))
+        self.generic_visit(node)
+        self.scopes.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if isinstance(node.value, ast.Call | ast.Attribute) and self._querysetish(node.value):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self.scopes[-1][1].add(target.id)
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if isinstance(node.func, ast.Attribute) and self._writes(node.func):
+            function = self.scopes[-1][0]
+            self.found.append((self.path, function, node.lineno, ast.unparse(node)[:80]))
+        self.generic_visit(node)
+
+    def _writes(self, func: ast.Attribute) -> bool:
+        method, receiver = func.attr, func.value
+        if isinstance(receiver, ast.Name) and receiver.id == "rawsql":
+            return method in RAW_WRITES
+        if method in ALWAYS:
+            return True
+        if method in ON_QUERYSETS:
+            return self._querysetish(receiver)
+        if method in ON_ANYTHING:
+            if _is_super(receiver):
+                return False
+            return not (isinstance(receiver, ast.Name) and receiver.id in NEVER_MODELS)
+        return False
+
+
+def _scanned() -> list[Path]:
+    paths = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).parts
+        if "tests" in parts or "migrations" in parts or path.name.startswith("test_"):
+            continue
+        if path.name == "actions.py" or "actions" in parts[:-1]:
+            continue
+        paths.append(path)
+    return paths
+
+
+def writes_outside_actions() -> list[tuple[str, str, int, str]]:
+    found = []
+    for path in _scanned():
+        visitor = _Writes(str(path.relative_to(ROOT)))
+        visitor.visit(ast.parse(path.read_text(), filename=str(path)))
+        found += visitor.found
+    return found
+
+
+def test_domain_writes_go_through_actions() -> None:
+    unexpected = [
+        f"{path}:{line} in {function}(): {call}"
+        for path, function, line, call in writes_outside_actions()
+        if (path, function) not in ALLOWED
+    ]
+    assert not unexpected, "writes outside actions.py:\n" + "\n".join(unexpected)
+
+
+def test_every_allowed_write_still_exists() -> None:
+    """An entry whose write has moved into an action is taken off the list."""
+    seen = {(path, function) for path, function, _, _ in writes_outside_actions()}
+    assert sorted(set(ALLOWED) - seen) == []
+
+
+def _flagged(source: str) -> list[str]:
+    visitor = _Writes("example.py")
+    visitor.visit(ast.parse(source))
+    return [call for _, _, _, call in visitor.found]
+
+
+def test_the_heuristic_flags_model_writes_and_not_dicts_or_sets() -> None:
+    flagged = _flagged(
+        "def f(job, form, seen, extra):\n"
+        "    Feedback.objects.create(text='x')\n"
+        "    Feedback.objects.filter(pk=1).update(status='closed')\n"
+        "    rows = OutboundMessage.objects.filter(channel=1)\n"
+        "    rows.update(state='sent')\n"
+        "    job.save(update_fields=['state'])\n"
+        "    form.save()\n"
+        "    Role.objects.bulk_create([])\n"
+        "    rawsql.insert(Contact, [])\n"
+        "    seen.update({1})\n"
+        "    extra.update(a=1)\n"
+        "    cache.delete('k')\n"
+        "    super().save()\n"
+        "    keyring.create(1)\n"
+    )
+    assert flagged == [
+        "Feedback.objects.create(text='x')",
+        "Feedback.objects.filter(pk=1).update(status='closed')",
+        "rows.update(state='sent')",
+        "job.save(update_fields=['state'])",
+        "form.save()",
+        "Role.objects.bulk_create([])",
+        "rawsql.insert(Contact, [])",
+    ]
