@@ -45,6 +45,7 @@ from tests.kannel.gateway import (
     BEARERBOX,
     FAKESMSC,
     SMSBOX,
+    START_SECONDS,
     App,
     FakeSMSC,
     KannelPorts,
@@ -205,11 +206,13 @@ def test_a_thousand_messages_through_kannel_survive_a_web_crash(
         text=REPLY,
         in_reply_to=source,
     )
-    received = fake.wait_for_mt(1, timeout=20)
+    received = fake.wait_for_mt(1, timeout=START_SECONDS)
     assert [r.text for r in received] == [REPLY]  # and no accidental reply to any MO
     assert received[0].receiver == corpus.SENDERS[0]
     wait_until(
-        lambda: OutboundMessage.objects.get(pk=reply.pk).state == "delivered", 20, "delivery"
+        lambda: OutboundMessage.objects.get(pk=reply.pk).state == "delivered",
+        START_SECONDS,
+        "delivery",
     )
     delivered_at = time.monotonic()
     time.sleep(1)

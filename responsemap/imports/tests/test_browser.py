@@ -93,5 +93,5 @@ def test_import_flow_in_a_browser(
     ImportJob.objects.filter(pk=job.pk).update(processed=4)
     page.wait_for_function(
         "document.querySelector('label[for=import-progress]')?.textContent.includes('4 of 5')",
-        timeout=6000,
+        timeout=60_000,  # ends at the first refresh; generous for a loaded machine
     )  # the <meta> refresh, no script of ours
