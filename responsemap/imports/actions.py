@@ -19,6 +19,7 @@ from responsemap.imports.models import ImportJob
 from responsemap.imports.reader import kind_for, read_headers
 from responsemap.imports.tasks import check_import, run_import
 from responsemap.imports.transitions import move_job
+from responsemap.lib import clock
 from responsemap.projects.models import Project
 from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import Viewer
@@ -110,7 +111,7 @@ def do_start_import(job: ImportJob, actor: Viewer) -> bool:
 
 def is_stale(job: ImportJob) -> bool:
     busy = job.state in (ImportJob.State.CHECKING, ImportJob.State.RUNNING)
-    return busy and job.updated_at < timezone.now() - STALE_AFTER
+    return busy and job.updated_at < clock.now() - STALE_AFTER
 
 
 def do_resume_import(job: ImportJob, actor: Viewer) -> bool:

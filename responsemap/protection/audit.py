@@ -37,7 +37,7 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from responsemap.lib import rawsql
+from responsemap.lib import clock, rawsql
 from responsemap.lib.context import current_request
 from responsemap.protection.keystore import decode_master_key
 from responsemap.protection.models import AuditChainHead, AuditEvent, AuditListing, AuditPending
@@ -233,7 +233,7 @@ def verify_pending(max_age_seconds: float = 60.0) -> list[str]:
     """Problems with events waiting to be chained: an altered one, or one waiting so
     long that the worker that chains them is probably not running."""
     problems = []
-    oldest_allowed = timezone.now() - timedelta(seconds=max_age_seconds)
+    oldest_allowed = clock.now() - timedelta(seconds=max_age_seconds)
     for row in AuditPending.objects.order_by("id").iterator(chunk_size=2000):
         if not hmac.compare_digest(_seal(row), row.seal):
             problems.append(f"TAMPERED pending event id={row.pk}: content altered since written")
