@@ -25,6 +25,9 @@ class AdminArea(models.Model):
     min_lat = models.FloatField(null=True, blank=True)
     max_lon = models.FloatField(null=True, blank=True)
     max_lat = models.FloatField(null=True, blank=True)
+    # A worker compares the newest of these (and the count) with what it loaded, so a new
+    # or renamed area applies to the next batch of messages (triage/redaction.py).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [

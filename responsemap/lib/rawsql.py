@@ -47,7 +47,9 @@ def prepared_statements() -> bool:
 
 
 @cache
-def _fields(model: type[models.Model], names: tuple[str, ...]) -> tuple[models.Field, ...]:
+def _fields(
+    model: type[models.Model], names: tuple[str, ...]
+) -> tuple[models.Field[Any, Any], ...]:
     return tuple(model._meta.get_field(name) for name in names)  # type: ignore[misc]
 
 
@@ -115,18 +117,38 @@ def insert(
     return written
 
 
-def insert_objects(objects: Sequence[models.Model]) -> None:
+def insert_objects(
+    objects: Sequence[models.Model], *, skip_any_conflict: bool = False
+) -> list[models.Model]:
     """Insert new model instances as ``bulk_create`` would — each field's ``pre_save``
     runs (``auto_now``, sealing of encrypted fields) — without the ORM's query
-    compiler. For models whose primary key is set before insert (UUIDs)."""
+    compiler. For models whose primary key is set before insert (UUIDs). Returns the
+    objects written: all of them, or with ``skip_any_conflict`` those that broke no
+    unique key."""
     if not objects:
-        return
+        return []
     model = type(objects[0])
-    fields = model._meta.concrete_fields
-    insert(model, [{f.attname: f.pre_save(obj, True) for f in fields} for obj in objects])
-    for obj in objects:
+    rows = [object_row(obj) for obj in objects]
+    if skip_any_conflict:
+        pk = model._meta.pk
+        assert pk is not None
+        returned = insert(model, rows, skip_any_conflict=True, returning=(pk.attname,))
+        # As the database gives it back (a UUID is text on SQLite): read it as the field.
+        ids = {pk.to_python(row[0]) for row in returned}
+        written = [obj for obj in objects if obj.pk in ids]
+    else:
+        insert(model, rows)
+        written = list(objects)
+    for obj in written:
         obj._state.adding = False
         obj._state.db = connection.alias
+    return written
+
+
+def object_row(obj: models.Model) -> dict[str, Any]:
+    """A new instance as the row ``insert`` writes: every concrete column, each field's
+    ``pre_save`` run (``auto_now``, sealing)."""
+    return {f.attname: f.pre_save(obj, True) for f in obj._meta.concrete_fields}
 
 
 def delete_ids(model: type[models.Model], ids: Sequence[Any]) -> None:
@@ -168,7 +190,7 @@ def insert_select_sql(
     return sql + _tail(model, conflict, returning, skip_any_conflict)
 
 
-def _cast(field: models.Field) -> str:
+def _cast(field: models.Field[Any, Any]) -> str:
     """The type to cast a parameter to: the column's, but text for a varchar(n) — an
     explicit cast to varchar(n) would cut a long value silently, where an assignment to
     the column refuses it."""

@@ -1,5 +1,19 @@
+"""Changing feedback records. ``do_create_feedback_batch`` is the one way a record is
+born, whatever its source: hotline, web form, SMS and messaging apps (the worker's
+sweep, ``from_messages``), import, demo seeding.
+
+A batch costs one insert for the records and one for their ``feedback.create`` events
+(plain SQL, ``lib.rawsql``: the worker makes thousands a minute), plus, where the items
+need them, one lookup and insert for contacts, one for consent records and one for call
+details. Records made from messages are linked to them (``inbound_message``, unique), so
+a batch processed again makes nothing twice.
+"""
+
 from __future__ import annotations
 
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -7,13 +21,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from responsemap.geo.models import AdminArea
-from responsemap.intake.contacts.actions import do_get_or_create_contact, do_record_consent
-from responsemap.intake.contacts.models import ConsentRecord
+from responsemap.intake.contacts.actions import (
+    NewConsent,
+    NewContact,
+    do_get_or_create_contacts,
+    do_record_consents,
+)
+from responsemap.intake.contacts.models import ConsentRecord, Contact
+from responsemap.intake.contacts.phones import normalise_phone
+from responsemap.lib import rawsql
 from responsemap.projects.models import Project
-from responsemap.protection.audit import record_event
+from responsemap.protection.audit import EventSpec, record_event, record_events
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.choices import Sensitivity, Source
 from responsemap.triage.models import CallDetails, Feedback
+from responsemap.triage.redaction import apply_redaction, redactors_for
 from responsemap.triage.tasks import redact_feedback
 
 
@@ -52,12 +74,16 @@ class NewFeedback:
     disability: str = "unknown"
     displacement: str = "unknown"
     sensitivity: str = Sensitivity.NORMAL
+    # An import's row key (a re-import skips rows stored before).
     provider_message_id: str = ""
     consent_given: bool | None = None
     consent_purposes: list[str] = field(default_factory=lambda: ["respond"])
     # The notice the person was shown (ConsentNotice.label), for the consent record.
     consent_notice_version: str = ""
     call: CallInfo | None = None
+    # From a message: its sender's contact (made at receipt) and the message itself.
+    contact: Contact | None = None
+    inbound_message_id: uuid.UUID | None = None
 
 
 CONSENT_METHOD_BY_SOURCE = {
@@ -68,79 +94,187 @@ CONSENT_METHOD_BY_SOURCE = {
 
 
 def do_create_feedback(project: Project, data: NewFeedback, actor: Viewer | None) -> Feedback:
-    """Store one piece of feedback: contact (sealed phone), consent, record, audit event.
+    """One record: ``do_create_feedback_batch`` of one item."""
+    return do_create_feedback_batch(project, [data], actor)[0]
+
+
+def do_create_feedback_batch(
+    project: Project | Sequence[Project],
+    items: Sequence[NewFeedback],
+    actor: Viewer | None,
+    *,
+    redact_now: bool = False,
+) -> list[Feedback]:
+    """Store feedback: contacts (sealed phone), consent, records, call details, one
+    ``feedback.create`` event each (``actor`` None: the system). ``project`` is every
+    item's, or one per item.
 
     Without consent the phone number is not kept: the feedback is stored anonymously.
     A call where consent was not asked keeps no phone number either.
+
+    Returns the records made — an item from a message already made into a record is
+    skipped. ``redact_now``: the redacted copy is made here (the worker, which has the
+    text open already); else by a task after commit.
     """
-    call = data.call
-    if call is not None:
-        _check_call(data, call)
-    keep_phone = data.consent_given is not False and (call is None or call.consent_asked)
+    projects = [project] * len(items) if isinstance(project, Project) else list(project)
+    if len(projects) != len(items):
+        raise ValueError("one project for all items, or one per item")
+    for data in items:
+        if data.call is not None:
+            _check_call(data, data.call)
     with transaction.atomic():
-        contact = None
-        if data.phone and keep_phone:
-            contact, _ = do_get_or_create_contact(
-                project_id=project.pk,
-                country=project.country,
-                raw_phone=data.phone,
-                language=data.language,
+        batch = _not_made_yet(list(zip(projects, items, strict=True)))
+        contacts = _contacts(batch, actor)
+        _record_consents(batch, contacts, actor)
+        redactors = redactors_for(projects) if redact_now else {}
+        made: list[Feedback] = []
+        for n, (owner, data) in enumerate(batch):
+            feedback = _record(owner, data, contacts[n], actor)
+            if redact_now:
+                apply_redaction(feedback, data.content, redactors[owner.pk])
+            made.append(feedback)
+        rawsql.insert_objects(made)
+        CallDetails.objects.bulk_create(
+            _call_details(feedback, data.call)
+            for feedback, (_owner, data) in zip(made, batch, strict=True)
+            if data.call is not None
+        )
+        if made:
+            record_events(
+                [
+                    _creation_event(feedback, data, actor)
+                    for feedback, (_owner, data) in zip(made, batch, strict=True)
+                ]
             )
-        if data.consent_given is not None:
-            do_record_consent(
-                project_id=project.pk,
+        if not redact_now:
+            ids = [str(feedback.pk) for feedback in made]
+            transaction.on_commit(lambda: _enqueue_redaction(ids))
+    return made
+
+
+def _enqueue_redaction(feedback_ids: list[str]) -> None:
+    for feedback_id in feedback_ids:
+        redact_feedback.enqueue(feedback_id)
+
+
+def _not_made_yet(
+    batch: list[tuple[Project, NewFeedback]],
+) -> list[tuple[Project, NewFeedback]]:
+    """Leave out items from messages that are records already (a batch done again)."""
+    messages = [data.inbound_message_id for _owner, data in batch if data.inbound_message_id]
+    if not messages:
+        return batch
+    made = set(
+        Feedback.objects.filter(inbound_message_id__in=messages).values_list(
+            "inbound_message_id", flat=True
+        )
+    )
+    return [(owner, data) for owner, data in batch if data.inbound_message_id not in made]
+
+
+def _keeps_phone(data: NewFeedback) -> bool:
+    call = data.call
+    return (
+        bool(data.phone)
+        and data.consent_given is not False
+        and (call is None or call.consent_asked)
+    )
+
+
+def _contacts(
+    batch: list[tuple[Project, NewFeedback]], actor: Viewer | None
+) -> list[Contact | None]:
+    """Each item's contact: given (a message's sender), found or made from its phone
+    number (one ``do_get_or_create_contacts`` per project), or none."""
+    contacts: list[Contact | None] = [data.contact for _owner, data in batch]
+    wanted: dict[uuid.UUID, list[tuple[int, NewContact]]] = defaultdict(list)
+    owners: dict[uuid.UUID, Project] = {}
+    for n, (owner, data) in enumerate(batch):
+        if data.contact is None and _keeps_phone(data):
+            phone = normalise_phone(data.phone, owner.country)
+            wanted[owner.pk].append((n, NewContact(phone=phone, language=data.language)))
+            owners[owner.pk] = owner
+    for project_id, people in wanted.items():
+        found = do_get_or_create_contacts(project_id, [p for _n, p in people], actor=actor)
+        for (n, _person), (contact, _new) in zip(people, found, strict=True):
+            contacts[n] = contact
+    return contacts
+
+
+def _record_consents(
+    batch: list[tuple[Project, NewFeedback]],
+    contacts: list[Contact | None],
+    actor: Viewer | None,
+) -> None:
+    consents: dict[uuid.UUID, list[NewConsent]] = defaultdict(list)
+    for (owner, data), contact in zip(batch, contacts, strict=True):
+        if data.consent_given is None:
+            continue
+        method = CONSENT_METHOD_BY_SOURCE.get(Source(data.source), ConsentRecord.Method.VERBAL)
+        consents[owner.pk].append(
+            NewConsent(
                 contact=contact,
                 given=data.consent_given,
-                method=CONSENT_METHOD_BY_SOURCE.get(
-                    Source(data.source), ConsentRecord.Method.VERBAL
-                ),
+                method=method,
                 purposes=data.consent_purposes,
                 notice_version=data.consent_notice_version,
-                actor=actor,
             )
-        feedback = Feedback(
-            project=project,
-            source=data.source,
-            provider_message_id=data.provider_message_id,
-            received_at=data.received_at or timezone.now(),
-            contact=contact,
-            language=data.language,
-            area=data.area,
-            type_code=data.type_code,
-            sector=data.sector,
-            topic=data.topic,
-            urgency=data.urgency,
-            gender=data.gender,
-            age_band=data.age_band,
-            disability=data.disability,
-            displacement=data.displacement,
-            sensitivity=data.sensitivity,
-            created_by_id=actor.user_id if actor else None,
         )
-        feedback.content = data.content
-        feedback.save(force_insert=True)
-        fields = ["content", "contact"] if contact else ["content"]
-        if call is not None:
-            CallDetails.objects.create(
-                feedback=feedback,
-                project=project,
-                duration_seconds=call.duration_seconds,
-                callback_requested=call.callback_requested,
-                consent_asked=call.consent_asked,
-                consent_answer=call.consent_answer if call.consent_asked else None,
-            )
-            fields += CALL_AUDIT_FIELDS
-        record_event(
-            "feedback.create",
-            project_id=project.pk,
-            actor=actor,
-            object_type="feedback",
-            object_id=feedback.pk,
-            fields=fields,
-            purpose=data.source,
-        )
-        transaction.on_commit(lambda: redact_feedback.enqueue(str(feedback.pk)))
+    for project_id, records in consents.items():
+        do_record_consents(project_id, records, actor=actor)
+
+
+def _record(
+    project: Project, data: NewFeedback, contact: Contact | None, actor: Viewer | None
+) -> Feedback:
+    feedback = Feedback(
+        project=project,
+        source=data.source,
+        provider_message_id=data.provider_message_id,
+        inbound_message_id=data.inbound_message_id,
+        received_at=data.received_at or timezone.now(),
+        contact=contact,
+        language=data.language,
+        area=data.area,
+        type_code=data.type_code,
+        sector=data.sector,
+        topic=data.topic,
+        urgency=data.urgency,
+        gender=data.gender,
+        age_band=data.age_band,
+        disability=data.disability,
+        displacement=data.displacement,
+        sensitivity=data.sensitivity,
+        created_by_id=actor.user_id if actor else None,
+    )
+    feedback.content = data.content
     return feedback
+
+
+def _call_details(feedback: Feedback, call: CallInfo) -> CallDetails:
+    return CallDetails(
+        feedback=feedback,
+        project_id=feedback.project_id,
+        duration_seconds=call.duration_seconds,
+        callback_requested=call.callback_requested,
+        consent_asked=call.consent_asked,
+        consent_answer=call.consent_answer if call.consent_asked else None,
+    )
+
+
+def _creation_event(feedback: Feedback, data: NewFeedback, actor: Viewer | None) -> EventSpec:
+    fields = ["content", "contact"] if feedback.contact_id else ["content"]
+    if data.call is not None:
+        fields += CALL_AUDIT_FIELDS
+    return EventSpec(
+        "feedback.create",
+        project_id=feedback.project_id,
+        actor=actor,
+        object_type="feedback",
+        object_id=feedback.pk,
+        fields=fields,
+        purpose=data.source,
+    )
 
 
 def _check_call(data: NewFeedback, call: CallInfo) -> None:

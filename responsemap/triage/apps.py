@@ -11,6 +11,6 @@ class TriageConfig(AppConfig):
     def ready(self) -> None:
         from responsemap.intake.messages.steps import register_sweep_step
         from responsemap.triage import catalogue  # noqa: F401  (declares the fields)
-        from responsemap.triage.inbound import create_feedback_from_inbound
+        from responsemap.triage.from_messages import make_feedback_from_messages
 
-        register_sweep_step(create_feedback_from_inbound)
+        register_sweep_step(make_feedback_from_messages)

@@ -35,7 +35,20 @@ class Feedback(models.Model):
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
     reference = models.CharField(max_length=12, default=new_reference)
     source = models.CharField(max_length=16, choices=Source.choices)
+    # An import's row key (unique per project and source); empty for other sources.
     provider_message_id = models.CharField(max_length=128, blank=True)
+    # The message this record was made from (SMS, messaging apps): unique, so a batch
+    # processed again makes nothing twice. SET_NULL, not PROTECT: the record stands on
+    # its own (its text is sealed in it), and the raw message may be purged before it
+    # (retention, data minimisation) without being held by the record.
+    inbound_message = models.ForeignKey(
+        "intake.InboundMessage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # the unique index below serves lookups
+    )
     received_at = models.DateTimeField(db_index=True)
     contact = models.ForeignKey(
         "intake.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback"
@@ -84,6 +97,11 @@ class Feedback(models.Model):
                 fields=["project", "source", "provider_message_id"],
                 condition=~models.Q(provider_message_id=""),
                 name="feedback_provider_message_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["inbound_message"],
+                condition=models.Q(inbound_message__isnull=False),
+                name="feedback_inbound_message_unique",
             ),
             models.UniqueConstraint(
                 fields=["project", "reference"], name="feedback_reference_unique"

@@ -30,6 +30,9 @@ class Channel(models.Model):
     # The next free sending slot (Unix time), shared by every worker through this row.
     next_send_at = models.FloatField(default=0.0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Checked by the inbound statement against what a web process loaded, so a change is
+    # seen at the next message in every process (channels/queries.py).
+    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"

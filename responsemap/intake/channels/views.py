@@ -1,10 +1,16 @@
 """The inbound and status endpoints every channel shares.
 
-Order of work, the same for every provider: find the channel (404), refuse oversized
-bodies (413), check authenticity (401/403), parse (400 with a reason), store each
-message in its own transaction (idempotent on the provider's id), then answer in the
-provider's format. If the database is unreachable the answer is 503 with Retry-After, so
-the gateway keeps the message and tries again.
+Order of work, the same for every provider: find the channel (404; 410 if it is switched
+off or its project takes no more messages), refuse oversized bodies (413), check
+authenticity (401/403), parse (400 with a reason), store each message in its own
+transaction (idempotent on the provider's id), then answer in the provider's format. If
+the database is unreachable the answer is 503 with Retry-After, so the gateway keeps the
+message and tries again.
+
+The channel is kept per process (``queries``); the statement that stores a message
+checks it is still as loaded. If not (``ChannelChanged``: switched off, closed or edited,
+in any process), the request is served again with the channel loaded afresh: messages it
+stored before are replays then, and nothing is stored for a channel that is gone.
 """
 
 from __future__ import annotations
@@ -19,7 +25,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from responsemap.intake.channels.base import ChannelType, Inbound, Rejected
-from responsemap.intake.channels.queries import InboundChannel, channel_for_webhook
+from responsemap.intake.channels.queries import (
+    ChannelChanged,
+    InboundChannel,
+    channel_for_webhook,
+    forget_channel,
+)
 from responsemap.intake.channels.registry import adapter_for
 from responsemap.intake.messages.receive import do_receive_message
 from responsemap.intake.messages.send import do_record_delivery
@@ -35,20 +46,39 @@ def refusal(status: int, reason: str) -> JsonResponse:
 
 
 def webhook(view: View) -> Callable[[HttpRequest, str], HttpResponse]:
+    def serve(request: HttpRequest, channel_id: str, *, again: bool = False) -> HttpResponse:
+        inbound = channel_for_webhook(channel_id)
+        if inbound is None:
+            return refusal(404, "no channel at this address")
+        if inbound.refusal:
+            return refusal(410, inbound.refusal)
+        adapter = adapter_for(inbound.channel.kind)
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > adapter.max_body or len(request.body) > adapter.max_body:
+            return refusal(413, f"body larger than {adapter.max_body} bytes")
+        try:
+            adapter.verify(request, inbound.channel, inbound.secrets)
+        except Rejected:
+            if again:
+                raise
+            raise ChannelChanged from None  # its secret may have changed since loaded
+        return view(request, adapter, inbound)
+
     @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, channel_id: str) -> HttpResponse:
         try:
             request.get_host()  # served lean (lib/handlers.py): no middleware checked it
-            inbound = channel_for_webhook(channel_id)
-            if inbound is None:
-                return refusal(404, "no active channel at this address")
-            adapter = adapter_for(inbound.channel.kind)
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-            if declared > adapter.max_body or len(request.body) > adapter.max_body:
-                return refusal(413, f"body larger than {adapter.max_body} bytes")
-            adapter.verify(request, inbound.channel, inbound.secrets)
-            return view(request, adapter, inbound)
+            try:
+                return serve(request, channel_id)
+            except ChannelChanged:
+                forget_channel(channel_id)
+                # Changed again meanwhile: a 503 below, and the gateway retries.
+                return serve(request, channel_id, again=True)
+        except ChannelChanged:
+            response = refusal(503, "channel settings changing, retry later")
+            response["Retry-After"] = RETRY_AFTER_SECONDS
+            return response
         except Rejected as exc:
             return refusal(exc.status, exc.reason)
         except RequestDataTooBig:
@@ -83,8 +113,7 @@ def receive(request: HttpRequest, adapter: ChannelType, inbound: InboundChannel)
         check_storable(message)
     stored = 0
     for message in messages:
-        words = {"stop_words": inbound.stop_words, "start_words": inbound.start_words}
-        if do_receive_message(channel, message, **words).created:
+        if do_receive_message(channel, message, loaded=inbound).created:
             stored += 1
     for report in reports:
         do_record_delivery(channel, report.provider_message_id, report.state, report.outbound_id)

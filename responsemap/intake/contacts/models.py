@@ -89,6 +89,9 @@ class IntakePolicy(models.Model):
     stop_words = models.JSONField(default=list, blank=True)
     start_words = models.JSONField(default=list, blank=True)
     id_patterns = models.JSONField(default=list, blank=True)
+    # Compared by the inbound statement and the worker, so a change applies at the next
+    # message in every process (nothing is cached for a fixed time).
+    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"intake policy of {self.project_id}"

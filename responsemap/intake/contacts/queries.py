@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Case, Value, When
+
 from responsemap.intake.contacts.models import ConsentNotice
 from responsemap.projects.models import Project
 from responsemap.protection.viewer import ProjectId
@@ -15,13 +17,18 @@ def consent_notices_of(project_id: ProjectId) -> list[ConsentNotice]:
 
 
 def current_consent_notice(project: Project, language: str) -> ConsentNotice | None:
-    """The latest notice in ``language``, else the latest in the project's default one."""
-    for code in dict.fromkeys([language, project.default_language]):
-        notice = (
-            ConsentNotice.objects.filter(project_id=project.pk, language=code)
-            .order_by("-version")
-            .first()
-        )
-        if notice is not None:
-            return notice
-    return None
+    """The notice a person is shown (web form, hotline) or sent (a new number's first
+    message): the latest in their ``language``, else in the project's default language,
+    else the latest in another — a notice they may not read well is better than none.
+    The one place this choice is made; one query."""
+    preferred = Case(
+        When(language=language, then=Value(0)),
+        When(language=project.default_language, then=Value(1)),
+        default=Value(2),
+    )
+    return (
+        ConsentNotice.objects.filter(project_id=project.pk)
+        .annotate(preferred=preferred)
+        .order_by("preferred", "language", "-version")
+        .first()
+    )

@@ -6,6 +6,9 @@ Design:
   in one statement, the contact made there if new (``store``); from a handle, or a
   STOP/START keyword, through the ORM. The unique (channel, provider message id)
   constraint makes a replayed webhook a no-op.
+- Nothing is stored unless the channel still takes messages as the caller loaded it
+  (``channels.queries.still_taking``): checked in the storing statement or transaction;
+  otherwise ``ChannelChanged`` is raised and nothing is written.
 - Opt-out is decided here, at receipt, so it takes effect before anything else runs.
 - The consent notice to a new contact, redaction and feedback creation run in the
   worker's sweeps of received messages (``sweep.sweep_received``), in that order.
@@ -13,7 +16,6 @@ Design:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -21,14 +23,22 @@ from django.utils import timezone
 
 from responsemap.intake.channels.base import Inbound
 from responsemap.intake.channels.models import Channel
+from responsemap.intake.channels.queries import (
+    ChannelChanged,
+    InboundChannel,
+    load_inbound_channel,
+    still_taking,
+)
 from responsemap.intake.contacts.actions import (
     do_get_or_create_contact,
     do_get_or_create_contact_by_handle,
     do_record_consent,
+    holds,
 )
 from responsemap.intake.contacts.keywords import classify, confirmation
-from responsemap.intake.contacts.models import ConsentNotice, ConsentRecord, Contact, IntakePolicy
+from responsemap.intake.contacts.models import ConsentRecord, Contact
 from responsemap.intake.contacts.phones import InvalidPhone
+from responsemap.intake.contacts.queries import current_consent_notice
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.intake.messages.send import do_queue_outbound
 from responsemap.intake.messages.store import Outcome, receipt_event, store_from_phone
@@ -59,24 +69,21 @@ def _resolve_contact(channel: Channel, inbound: Inbound, country: str) -> tuple[
 
 
 def do_receive_message(
-    channel: Channel,
-    inbound: Inbound,
-    *,
-    stop_words: Iterable[str] | None = None,
-    start_words: Iterable[str] | None = None,
+    channel: Channel, inbound: Inbound, *, loaded: InboundChannel | None = None
 ) -> Received:
     """Store one inbound message and its audit event, atomically.
 
-    ``stop_words``/``start_words``: the project's extra keywords, if the caller has them
-    (the inbound view caches them per channel); else they are read from its policy.
+    ``loaded``: what the caller knows of the channel (the inbound view keeps it per
+    process: keywords, the project); else it is loaded here. Raises ``ChannelChanged``
+    (nothing stored) if the channel no longer takes messages or changed since.
     """
-    if stop_words is None or start_words is None:
-        policy = IntakePolicy.objects.filter(project_id=channel.project_id).first()
-        stop_words = policy.stop_words if policy else ()
-        start_words = policy.start_words if policy else ()
-    kind = classify(inbound.text, stop_words, start_words)
+    if loaded is None:
+        loaded = load_inbound_channel(channel.pk)
+        if loaded is None or loaded.refusal:
+            raise ChannelChanged
+    kind = classify(inbound.text, loaded.stop_words, loaded.start_words)
     if kind == InboundMessage.Kind.MESSAGE and not inbound.is_handle:
-        outcome, message = store_from_phone(channel, inbound)
+        outcome, message = store_from_phone(loaded, inbound)
         if outcome == Outcome.STORED and message is not None:
             transaction.on_commit(schedule_sweep)
             return Received(message, created=True)
@@ -85,13 +92,14 @@ def do_receive_message(
                 channel=channel, provider_message_id=inbound.provider_message_id
             )
             return Received(existing, created=False)
-    return _receive_with_contact(channel, inbound, kind)
+    return _receive_with_contact(loaded, inbound, kind)
 
 
-def _receive_with_contact(channel: Channel, inbound: Inbound, kind: str) -> Received:
+def _receive_with_contact(loaded: InboundChannel, inbound: Inbound, kind: str) -> Received:
     """A message from a handle, an opt-out/opt-in keyword, or one that lost a race to
     make its contact: through the ORM, the contact made if new, a confirmation queued,
     all in one transaction."""
+    channel = loaded.channel
     existing = InboundMessage.objects.filter(
         channel=channel, provider_message_id=inbound.provider_message_id
     ).first()
@@ -100,6 +108,8 @@ def _receive_with_contact(channel: Channel, inbound: Inbound, kind: str) -> Rece
     project = channel.project
     try:
         with transaction.atomic(), deferred_chaining():
+            if not holds(still_taking(loaded)):
+                raise ChannelChanged
             contact, new_contact = _resolve_contact(channel, inbound, project.country)
             message = InboundMessage(
                 project_id=channel.project_id,
@@ -145,13 +155,7 @@ def _send_consent_notice(contact: Contact, channel: Channel, message: InboundMes
         contact=contact, method=ConsentRecord.Method.SMS_NOTICE
     ).exists():
         return  # told already (a batch processed again after a rollback)
-    language = contact.language or channel.project.default_language or "en"
-    notice = (
-        ConsentNotice.objects.filter(project_id=channel.project_id, language=language)
-        .order_by("-version")
-        .first()
-        or ConsentNotice.objects.filter(project_id=channel.project_id).order_by("-version").first()
-    )
+    notice = current_consent_notice(channel.project, contact.language)
     if notice is None:
         return
     do_queue_outbound(

@@ -1,0 +1,33 @@
+"""Feedback from received messages: the worker's sweep step (registered with intake's
+``sweep_steps`` in TriageConfig.ready). The records are born like any other, through
+``do_create_feedback_batch``: one batch of messages, one insert of records and one of
+their audit events (system actor), redacted here as the text is open already."""
+
+from __future__ import annotations
+
+from responsemap.intake.messages.models import InboundMessage
+from responsemap.protection.present import open_for_system
+from responsemap.triage.actions import NewFeedback, do_create_feedback_batch
+from responsemap.triage.choices import Source
+
+SOURCE_OF_KIND = {
+    "telegram": Source.TELEGRAM,
+    "whatsapp": Source.WHATSAPP,
+}
+
+
+def make_feedback_from_messages(messages: list[InboundMessage]) -> None:
+    """One record per message (none if it has one already: a batch done again)."""
+    items = [
+        NewFeedback(
+            source=SOURCE_OF_KIND.get(message.channel.kind, Source.SMS),
+            content=open_for_system(message, "text", purpose="create feedback") or "",
+            received_at=message.received_at,
+            contact=message.contact,
+            language=message.contact.language if message.contact else "",
+            inbound_message_id=message.pk,
+        )
+        for message in messages
+    ]
+    projects = [message.channel.project for message in messages]
+    do_create_feedback_batch(projects, items, actor=None, redact_now=True)

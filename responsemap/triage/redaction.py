@@ -1,0 +1,94 @@
+"""A record's analysis copy (personal details replaced) and its area, and what a project
+needs to make them: its redaction policy and area names.
+
+The worker makes feedback from messages several times a second; loading a project's
+150 areas each time cost more than the messages. So each worker process keeps them —
+and checks once per batch, in one query, that the project's policy and areas are still
+those it loaded (their last-change times and the number of areas): a new ID pattern or
+area applies to the next batch, in every process, whoever changed it.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from responsemap.geo.locate import AreaNames
+from responsemap.intake.contacts.models import IntakePolicy
+from responsemap.projects.models import Project
+from responsemap.protection.redaction import RedactionPolicy, redact
+from responsemap.triage.models import Feedback
+
+
+def redaction_policy(project: Project) -> RedactionPolicy:
+    policy = IntakePolicy.objects.filter(project_id=project.pk).first()
+    return RedactionPolicy(
+        country=project.country,
+        languages=tuple(project.languages),
+        id_patterns=tuple(policy.id_patterns) if policy else (),
+    )
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """A project's redaction policy and area names, loaded together."""
+
+    policy: RedactionPolicy
+    areas: AreaNames
+
+
+# What a project's redactor was made from: country, languages, the intake policy's last
+# change, the number of areas and the last change of any.
+Stamp = tuple[str, tuple[str, ...], datetime | None, int, datetime | None]
+_redactors: dict[uuid.UUID, tuple[Stamp, Redactor]] = {}
+_lock = threading.Lock()
+
+
+def redactors_for(projects: Iterable[Project]) -> dict[uuid.UUID, Redactor]:
+    """Each project's redactor: the one this process keeps if the project's settings
+    are unchanged (one query for all of them), else loaded again."""
+    by_id = {project.pk: project for project in projects}
+    stamps = (
+        Project.objects.filter(pk__in=by_id)
+        .annotate(
+            policy_at=Max("intake_policy__updated_at"),
+            areas_count=Count("areas"),
+            areas_at=Max("areas__updated_at"),
+        )
+        .values_list("pk", "country", "languages", "policy_at", "areas_count", "areas_at")
+    )
+    redactors = {}
+    for pk, country, languages, policy_at, areas_count, areas_at in stamps:
+        stamp: Stamp = (country, tuple(languages), policy_at, areas_count, areas_at)
+        kept = _redactors.get(pk)
+        if kept is None or kept[0] != stamp:
+            project = by_id[pk]
+            kept = (stamp, Redactor(redaction_policy(project), AreaNames(pk)))
+            with _lock:
+                _redactors[pk] = kept
+        redactors[pk] = kept[1]
+    return redactors
+
+
+def apply_redaction(feedback: Feedback, text: str, redactor: Redactor | None = None) -> list[str]:
+    """Fill the redacted copy (and the area, if the text names one); returns the fields
+    changed. A batch passes the project's ``redactor``, loaded once."""
+    policy = redactor.policy if redactor else redaction_policy(feedback.project)
+    feedback.redacted_content = redact(text, policy)
+    feedback.redacted_at = timezone.now()
+    fields = ["redacted_content", "redacted_at"]
+    if feedback.area_id is None:
+        # The original, not the redacted copy: the redactor may take a place for a
+        # person ("Jérémie" is both), and an area is not a personal detail.
+        areas = redactor.areas if redactor else AreaNames(feedback.project_id)
+        area = areas.find(text)
+        if area is not None:
+            feedback.area = area
+            fields.append("area")
+    return fields
