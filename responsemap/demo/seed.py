@@ -21,7 +21,7 @@ from responsemap.geo.actions import do_create_area
 from responsemap.geo.locate import coarsen
 from responsemap.geo.models import AdminArea
 from responsemap.projects.models import Project
-from responsemap.triage.actions import NewFeedback, do_create_feedback
+from responsemap.triage.actions import NewFeedback, do_create_feedback_batch
 from responsemap.triage.models import Feedback
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (printed on purpose: invented demo accounts)
@@ -332,15 +332,19 @@ def seed_feedback(
     officer: User | None = None,
     protection: User | None = None,
 ) -> int:
-    """Store the plan through ``do_create_feedback`` (contact, consent, audit per record).
+    """Store the plan through ``do_create_feedback_batch`` (contacts, consent, an audit
+    event per record), as one batch.
 
     ``NewFeedback`` carries no status, assignee or position, so those are set afterwards
     by ``do_seed_triage_state`` in one bulk update and one audit event.
     """
+    items = [
+        replace(item.data, area=areas.get(item.area_pcode) if item.area_pcode else None)
+        for item in plan
+    ]
+    made = do_create_feedback_batch(project, items, actor=None)
     stored: list[Feedback] = []
-    for item in plan:
-        area = areas.get(item.area_pcode) if item.area_pcode else None
-        feedback = do_create_feedback(project, replace(item.data, area=area), actor=None)
+    for item, feedback in zip(plan, made, strict=True):
         feedback.status, feedback.lat, feedback.lon = item.status, item.lat, item.lon
         if item.status != "new":
             sensitive = item.data.sensitivity == "sensitive"
