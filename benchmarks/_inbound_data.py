@@ -201,9 +201,11 @@ def clear_answers(directory: Path, threads: int) -> None:
 def setup_app(send_url: str) -> tuple[Any, Senders]:
     """A project, its webhook channel, consent notices, and the known senders' contacts."""
     from responsemap.intake.channels.actions import do_create_channel
-    from responsemap.intake.contacts.actions import do_set_consent_notice
-    from responsemap.intake.contacts.models import Contact
-    from responsemap.intake.contacts.phones import phone_index
+    from responsemap.intake.contacts.actions import (
+        NewContact,
+        do_get_or_create_contacts,
+        do_set_consent_notice,
+    )
     from responsemap.projects.actions import do_create_project
     from responsemap.projects.models import Organisation, Project
 
@@ -234,13 +236,9 @@ def setup_app(send_url: str) -> tuple[Any, Senders]:
         do_set_consent_notice(project_id=project.pk, language=language, text=text)
     _areas(project.pk)
     senders = Senders.make(KNOWN_SENDERS, NEW_SENDER_SHARE, seed=5)
-    contacts = []
-    for number in senders.known:
-        e164 = f"+509{number}"
-        contact = Contact(project_id=project.pk, phone_index=phone_index(project.pk, e164))
-        contact.phone = e164
-        contacts.append(contact)
-    Contact.objects.bulk_create(contacts, batch_size=500)
+    # Born as every contact is: one batch, a contact.create event each.
+    known = [NewContact(phone=f"+509{number}") for number in senders.known]
+    do_get_or_create_contacts(project.pk, known)
     return channel, senders
 
 

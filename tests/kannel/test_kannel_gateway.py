@@ -188,11 +188,12 @@ def test_a_thousand_messages_through_kannel_survive_a_web_crash(
     assert contacts == len(corpus.SENDERS)
     by_id = {str(m.pk): text for m, text in zip(rows, texts, strict=True)}
     feedback_rows = list(feedback)
-    sources = [f.provider_message_id for f in feedback_rows]
+    sources = [str(f.inbound_message_id) for f in feedback_rows]
     assert len(sources) == MESSAGES
     assert set(sources) == set(by_id)
     for item in feedback_rows:
-        assert open_for_system(item, "content", purpose="test") == by_id[item.provider_message_id]
+        text = open_for_system(item, "content", purpose="test")
+        assert text == by_id[str(item.inbound_message_id)]
     assert not stored.exclude(state=InboundMessage.State.PROCESSED).exists()
 
     # A reply goes out through sendsms and comes back delivered.
