@@ -313,7 +313,7 @@ def test_presented_records_are_read_only_and_lead_nowhere(
     for label, record in samples.items():
         shown = present(record, officer, "test")
         with pytest.raises(AttributeError):
-            shown.id = "other"  # type: ignore[misc]
+            shown.id = "other"
         with pytest.raises(TypeError):
             shown["extra"] = shown[next(iter(shown))]  # type: ignore[index]
         for value in shown.values():

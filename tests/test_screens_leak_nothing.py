@@ -1,0 +1,313 @@
+"""Every screen, for every persona, shows a confidential value only where the catalogue
+allows it for that persona.
+
+Records are made with a distinctive marker in each confidential field (message and its
+redacted copy, the contact's phone number and name, call details, an import file's name
+and a cell of the file, the consent notice, an audit reason; and a record of another
+project). Every screen is fetched by every persona (and by someone not signed in), and
+each marker found in a response must be allowed by the field catalogue for that persona:
+the field's view permission, the record's visibility to them (the ``visible_to``
+loaders), and, for an encrypted field, a reveal of that very field by a role holding its
+reveal permission. A marker in a field the catalogue does not name is never allowed.
+
+The same sweep checks that no template was handed a model instance, a queryset or a
+paginator page: only ``present()``'s results, forms and plain values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.paginator import Page, Paginator
+from django.db import models
+from django.db.models import QuerySet
+from django.forms import BaseForm
+from django.test import Client
+from django.urls import reverse
+
+from responsemap.accounts.models import User
+from responsemap.accounts.queries import viewer_for
+from responsemap.geo.models import AdminArea
+from responsemap.imports.actions import do_create_import_job
+from responsemap.imports.models import ImportJob
+from responsemap.imports.queries import jobs_visible_to
+from responsemap.intake.contacts.actions import (
+    NewContact,
+    do_get_or_create_contacts,
+    do_set_consent_notice,
+)
+from responsemap.intake.contacts.models import ConsentNotice, Contact
+from responsemap.projects.models import Project
+from responsemap.protection.catalogue import Classification, policies_for
+from responsemap.protection.fields import EncryptedTextField
+from responsemap.protection.models import AuditEvent
+from responsemap.protection.present import present
+from responsemap.protection.viewer import Viewer
+from responsemap.testing import PASSWORD
+from responsemap.triage.actions import CallInfo, NewFeedback, do_create_feedback
+from responsemap.triage.models import CallDetails, Feedback
+from responsemap.triage.queries import feedback_visible_to
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["operator", "officer", "protection", "manager", "partner", "donor", "outsider"]
+EVERYONE = [*PERSONAS, "sysadmin", "anonymous"]
+REVEAL_REASON = "Calling back ZQXWHY"
+
+
+@dataclass(frozen=True)
+class Marked:
+    """Where a marker was put: a record and one of its fields."""
+
+    record: models.Model
+    field: str
+
+
+@dataclass
+class World:
+    project: Project
+    feedback: Feedback
+    sensitive: Feedback
+    job: ImportJob
+    markers: dict[str, Marked]
+    screens: list[str]
+
+
+def _feedback(
+    project: Project, tag: str, phone: str, actor: Viewer | None, **extra: Any
+) -> Feedback:
+    """A hotline call with a known contact (named), its redacted copy written."""
+    ((contact, _),) = do_get_or_create_contacts(
+        project.pk, [NewContact(phone=phone, name=f"ZQXNAME{tag}")], actor=actor
+    )
+    record = do_create_feedback(
+        project,
+        NewFeedback(
+            source="hotline",
+            content=f"ZQXCONTENT{tag} no water since Monday",
+            phone=phone,
+            consent_given=True,
+            call=CallInfo(
+                consent_asked=True,
+                consent_answer=True,
+                duration_seconds=4271,
+                callback_requested=True,
+            ),
+            **extra,
+        ),
+        actor,
+    )
+    assert record.contact_id == contact.pk
+    # What the redaction worker writes (it runs after commit, which tests don't reach).
+    Feedback.objects.filter(pk=record.pk).update(redacted_content=f"ZQXREDACTED{tag} [NAME]")
+    return record
+
+
+@pytest.fixture
+def world(
+    project: Project, other_project: Project, personas: dict[str, User], area: AdminArea
+) -> World:
+    officer = viewer_for(personas["officer"], project.pk)
+    manager = viewer_for(personas["manager"], project.pk)
+    assert officer is not None
+    assert manager is not None
+    feedback = _feedback(project, "A", "+50937994321", officer, area=area)
+    sensitive = _feedback(project, "B", "+50937998765", officer, sensitivity="sensitive")
+    elsewhere = _feedback(other_project, "C", "+50937991111", None)
+    # A reveal, so the audit trail holds a reason.
+    present(feedback, officer, "feedback_detail", reveal=["content"], reason="ZQXREASON check")
+    reveal_event = AuditEvent.objects.get(action="field.reveal", object_id=str(feedback.pk))
+    notice = do_set_consent_notice(
+        project_id=project.pk, language="fr", text="ZQXNOTICE we keep it", actor=manager
+    )
+    data = b"message,phone\nZQXCELL the pump is broken,+509 3799 2222\n"
+    jobs = [
+        do_create_import_job(project=project, file_name="ZQXFILE.csv", data=data, actor=officer)
+        for _ in range(3)
+    ]
+    ImportJob.objects.filter(pk=jobs[1].pk).update(state="mapped", dry_run={"ok": 1})
+    ImportJob.objects.filter(pk=jobs[2].pk).update(state="done", total=1, created=1)
+
+    contact = contact_of(feedback)
+    markers = {
+        "ZQXCONTENTA": Marked(feedback, "content"),
+        "ZQXREDACTEDA": Marked(feedback, "redacted_content"),
+        "ZQXNAMEA": Marked(contact, "name"),
+        "37994321": Marked(contact, "phone"),
+        "1:11:11": Marked(CallDetails.objects.get(feedback=feedback), "duration_seconds"),
+        "ZQXCONTENTB": Marked(sensitive, "content"),
+        "ZQXREDACTEDB": Marked(sensitive, "redacted_content"),
+        "ZQXNAMEB": Marked(contact_of(sensitive), "name"),
+        "37998765": Marked(contact_of(sensitive), "phone"),
+        "ZQXCONTENTC": Marked(elsewhere, "content"),
+        "ZQXREDACTEDC": Marked(elsewhere, "redacted_content"),
+        "ZQXNAMEC": Marked(contact_of(elsewhere), "name"),
+        "37991111": Marked(contact_of(elsewhere), "phone"),
+        "ZQXFILE": Marked(jobs[0], "file_name"),
+        "ZQXCELL": Marked(jobs[0], "content"),
+        "37992222": Marked(jobs[0], "content"),
+        "ZQXREASON": Marked(reveal_event, "reason"),
+        "ZQXNOTICE": Marked(notice, "text"),
+    }
+    slug = project.slug
+    screens = [
+        reverse("home"),
+        reverse("project_home", args=[slug]),
+        reverse("triage:inbox", args=[slug]),
+        reverse("triage:inbox", args=[slug]) + f"?q={feedback.reference}",
+        reverse("triage:inbox", args=[slug]) + "?status=new&urgency=normal&page=9",
+        reverse("triage:hotline", args=[slug]),
+        *(
+            reverse(name, args=[slug, record.pk])
+            for record in (feedback, sensitive, elsewhere)
+            for name in ("triage:detail", "triage:audit")
+        ),
+        reverse("imports:index", args=[slug]),
+        reverse("imports:mapping", args=[slug, jobs[0].pk]),
+        reverse("imports:check", args=[slug, jobs[1].pk]),
+        reverse("imports:job", args=[slug, jobs[2].pk]),
+        reverse("imports:errors", args=[slug, jobs[2].pk]),
+        reverse("intake_admin:notices", args=[slug]),
+        reverse("public:form", args=[slug]),
+        reverse("public:form", args=[slug]) + "?lang=en",
+    ]
+    return World(project, feedback, sensitive, jobs[0], markers, screens)
+
+
+def contact_of(record: Feedback) -> Contact:
+    assert record.contact is not None
+    return record.contact
+
+
+def viewer_of(persona: str, personas: dict[str, User], project: Project) -> Viewer | None:
+    return None if persona == "anonymous" else viewer_for(personas[persona], project.pk)
+
+
+def record_visible(record: models.Model, viewer: Viewer) -> bool:
+    """Whether the loaders (chokepoint 1) let ``viewer`` load ``record``."""
+    if isinstance(record, Feedback):
+        return feedback_visible_to(viewer).filter(pk=record.pk).exists()
+    if isinstance(record, Contact):
+        return feedback_visible_to(viewer).filter(contact=record).exists()
+    if isinstance(record, CallDetails):
+        return feedback_visible_to(viewer).filter(pk=record.feedback_id).exists()
+    if isinstance(record, AuditEvent):  # in the trail of the record it names
+        return feedback_visible_to(viewer).filter(pk=record.object_id).exists()
+    if isinstance(record, ImportJob):
+        return jobs_visible_to(viewer).filter(pk=record.pk).exists()
+    return str(getattr(record, "project_id", "")) == str(viewer.project_id)
+
+
+def allowed(marked: Marked, viewer: Viewer | None, revealed: frozenset[Marked]) -> bool:
+    """May ``viewer`` see this field's value, given what they asked to reveal?"""
+    policy = policies_for(marked.record).get(marked.field)
+    if policy is None:
+        return False  # not catalogued: never shown
+    if viewer is None:  # not a member: public fields of public records only
+        return (
+            isinstance(marked.record, ConsentNotice)
+            and policy.view_permission is None
+            and policy.classification == Classification.PUBLIC
+        )
+    if not record_visible(marked.record, viewer) or not viewer.can(policy.view_permission):
+        return False
+    if isinstance(marked.record._meta.get_field(marked.field), EncryptedTextField):
+        return marked in revealed and viewer.can(policy.reveal_permission)
+    return True
+
+
+def leaks(
+    body: str, world: World, viewer: Viewer | None, revealed: frozenset[Marked] = frozenset()
+) -> Iterator[str]:
+    for marker, marked in world.markers.items():
+        if marker in body and not allowed(marked, viewer, revealed):
+            yield marker
+
+
+def forbidden_in_context(response: Any) -> Iterator[str]:
+    """Names of context values that are model instances, querysets or pages."""
+    contexts = response.context or []
+    for context in contexts if isinstance(contexts, list) else [contexts]:
+        for key, value in context.flatten().items():
+            if key in ("user", "perms", "request"):  # the signed-in person's own account
+                continue
+            yield from (f"{key}: {bad}" for bad in _forbidden(value))
+
+
+def _forbidden(value: Any) -> Iterator[str]:
+    if isinstance(value, BaseForm):
+        return  # forms hold what the person typed, and their choices
+    if isinstance(value, models.Model | QuerySet | Page | Paginator | models.Manager):
+        yield type(value).__name__
+    elif isinstance(value, dict | list | tuple):
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from _forbidden(item)
+
+
+def client_for(persona: str, client_as: Callable[[str], Client]) -> Client:
+    return Client() if persona == "anonymous" else client_as(persona)
+
+
+def test_no_screen_shows_what_the_catalogue_hides(
+    world: World, personas: dict[str, User], client_as: Callable[[str], Client]
+) -> None:
+    found: list[str] = []
+    handed: list[str] = []
+    seen: set[str] = set()
+    for persona in EVERYONE:
+        client = client_for(persona, client_as)
+        viewer = viewer_of(persona, personas, world.project)
+        for url in world.screens:
+            response = client.get(url)
+            body = response.content.decode()
+            seen |= {m for m in world.markers if m in body}
+            found += [f"{persona} {url}: {m}" for m in leaks(body, world, viewer)]
+            handed += [f"{persona} {url}: {b}" for b in forbidden_in_context(response)]
+    assert found == []
+    assert handed == []
+    # Not vacuous: every value some persona may see was seen somewhere.
+    visible_somewhere = {
+        marker
+        for marker, marked in world.markers.items()
+        if any(
+            allowed(marked, viewer_of(p, personas, world.project), frozenset()) for p in EVERYONE
+        )
+    }
+    assert visible_somewhere == {
+        "ZQXREDACTEDA",
+        "ZQXREDACTEDB",
+        "1:11:11",
+        "ZQXFILE",
+        "ZQXREASON",
+        "ZQXNOTICE",
+    }
+    assert visible_somewhere <= seen
+
+
+@pytest.mark.parametrize("persona", EVERYONE)
+def test_a_reveal_shows_only_the_field_revealed_to_roles_that_may(
+    world: World, personas: dict[str, User], client_as: Callable[[str], Client], persona: str
+) -> None:
+    client = client_for(persona, client_as)
+    viewer = viewer_of(persona, personas, world.project)
+    for record in (world.feedback, world.sensitive):
+        contact = contact_of(record)
+        for field, revealed in (
+            ("content", frozenset({Marked(record, "content")})),
+            ("contact", frozenset({Marked(contact, "phone"), Marked(contact, "name")})),
+        ):
+            url = reverse("triage:reveal", args=[world.project.slug, record.pk])
+            response = client.post(
+                url, {"field": field, "reason": REVEAL_REASON, "password": PASSWORD}
+            )
+            body = response.content.decode()
+            where = f"{persona} reveals {field} of {record.reference}"
+            assert list(leaks(body, world, viewer, revealed)) == [], where
+            assert list(forbidden_in_context(response)) == [], where
+            assert "ZQXWHY" not in body, where
+            for marker, marked in world.markers.items():
+                if marked in revealed and allowed(marked, viewer, revealed):
+                    assert marker in body, f"{where}: {marker} was not shown"
