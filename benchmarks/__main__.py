@@ -30,7 +30,7 @@ from benchmarks._env import (
     recreate_postgres_database,
 )
 
-BENCHMARKS = ("encryption", "redaction", "inbound")
+BENCHMARKS = ("encryption", "listing", "redaction", "inbound")
 DATABASES = ("sqlite", "postgres")
 REDACTION_SCRIPT = REPO_ROOT / "benchmarks" / "bench_redaction.py"
 TIMEOUT_SECONDS = 3600
@@ -62,7 +62,20 @@ def run_child(command: list[str], env: dict[str, str]) -> tuple[int, list[dict[s
 
 
 def encryption(database: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
-    var_dir = workdir / database
+    return per_database("encryption", database, workdir, args)
+
+
+def listing(database: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The inbox page with and without its listing event (benchmarks/bench_listing.py)."""
+    return per_database("listing", database, workdir, args)
+
+
+def per_database(
+    name: str, database: str, workdir: Path, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Run ``benchmarks.bench_<name>`` in its own process on one database: a SQLite file
+    in a fresh var dir, or a fresh PostgreSQL database dropped afterwards."""
+    var_dir = workdir / f"{name}-{database}"
     var_dir.mkdir()
     if database == "sqlite":
         url = f"sqlite:///{var_dir / 'bench.sqlite3'}"
@@ -71,13 +84,13 @@ def encryption(database: str, workdir: Path, args: argparse.Namespace) -> dict[s
             url = recreate_postgres_database(args.postgres_url, BENCH_DB_NAME)
         except Exception as exc:  # unreachable, refused, no rights: report and go on
             reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
-            print(f"encryption on postgres: skipped (PostgreSQL unreachable: {reason})\n")
+            print(f"{name} on postgres: skipped (PostgreSQL unreachable: {reason})\n")
             return {"skipped": reason}
-    command = [sys.executable, "-m", "benchmarks.bench_encryption", "--database-url", url]
+    command = [sys.executable, "-m", f"benchmarks.bench_{name}", "--database-url", url]
     command += ["--var-dir", str(var_dir)]
     if args.quick:
         command.append("--quick")
-    if args.profile:
+    if args.profile and name == "encryption":
         command.append("--profile")
     try:
         code, results = run_child(command, bench_env(var_dir, url))
@@ -89,7 +102,7 @@ def encryption(database: str, workdir: Path, args: argparse.Namespace) -> dict[s
                 print(f"(could not drop {BENCH_DB_NAME}: {exc})")
     print()
     if code != 0 or not results:
-        print(f"encryption on {database}: failed (exit status {code})\n")
+        print(f"{name} on {database}: failed (exit status {code})\n")
         return {"failed": code}
     return results[-1]
 
@@ -160,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             if args.only in (None, "encryption"):
                 summary["encryption"] = {db: encryption(db, workdir, args) for db in args.databases}
+            if args.only in (None, "listing"):
+                summary["listing"] = {db: listing(db, workdir, args) for db in args.databases}
             if args.only in (None, "redaction"):
                 summary["redaction"] = redaction(workdir)
             if args.only in (None, "inbound"):
