@@ -72,15 +72,16 @@ def do_get_or_create_contacts(
     with transaction.atomic():
         found = _find(project_id, keys)
         new: dict[tuple[str, str], Contact] = {}
+        first: dict[tuple[str, str], NewContact] = {}
         for person, key in zip(people, keys, strict=True):
             if key not in found and key not in new:
                 new[key] = _new_contact(project_id, person, key)
+                first[key] = person
         made = rawsql.insert_objects(list(new.values()), skip_any_conflict=True)
         born = {key: contact for key, contact in new.items() if contact in made}
         if len(born) < len(new):  # lost a race: another request made it
             found |= _find(project_id, [key for key in new if key not in born])
-        people_by_key = dict(zip(keys, people, strict=True))
-        record_events([_birth_event(c, people_by_key[key], actor) for key, c in born.items()])
+        record_events([_birth_event(c, first[key], actor) for key, c in born.items()])
     return [(born[key], True) if key in born else (found[key], False) for key in keys]
 
 
@@ -194,9 +195,14 @@ def do_get_or_create_contact_with(
     with it. On PostgreSQL, a known number is one statement; a number not found, a
     second that makes its contact — unless another request makes it first: then
     nothing is written and ``contact_id`` is None (the caller takes the ORM path)."""
-    if connection.vendor == "postgresql":
+    if one_statement():
         return _in_one_statement(project_id, phone, dependent, only_if)
     return _portable(project_id, phone, dependent, only_if)
+
+
+def one_statement() -> bool:
+    """Whether the database takes the single statement (data-modifying CTEs)."""
+    return connection.vendor == "postgresql"
 
 
 def _in_one_statement(
