@@ -7,6 +7,7 @@ second connection) by a plain UPDATE too — nothing is told to forget anything.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,7 +65,7 @@ def post(
     return response.status_code, json.loads(response.content or b"{}")
 
 
-def update_elsewhere(table: type[Any], set_sql: str, params: list[Any], pk: object) -> None:
+def update_elsewhere(table: type[Any], set_sql: str, params: list[Any], pk: uuid.UUID) -> None:
     """A plain UPDATE, as another process (or a database console) would make it."""
     sql = f"UPDATE {table._meta.db_table} SET {set_sql} WHERE id = %s"  # noqa: S608
     if connection.vendor == "postgresql":
@@ -77,7 +78,7 @@ def update_elsewhere(table: type[Any], set_sql: str, params: list[Any], pk: obje
             other.execute(sql, [*params, str(pk)])
     else:
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, pk.hex if hasattr(pk, "hex") else pk])
+            cursor.execute(sql, [*params, pk.hex])  # how Django stores a UUID on SQLite
 
 
 def stored_ids() -> list[str]:

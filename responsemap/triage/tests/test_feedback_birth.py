@@ -138,7 +138,7 @@ def test_one_batch_of_many_sources_makes_contacts_consent_calls_and_events(
     assert [f.project_id for f in made] == [project.pk] * 3 + [other_project.pk]
     assert made[0].contact_id == made[1].contact_id  # the same number, one contact
     assert made[2].contact_id is None  # no consent: no number kept
-    assert made[0].call_details.duration_seconds == 90  # type: ignore[attr-defined]
+    assert made[0].call_details.duration_seconds == 90
     assert open_for_system(made[3], "content", purpose="test") == "Row"
     actions = list(AuditEvent.objects.values_list("action", flat=True))
     assert actions.count("feedback.create") == 4
