@@ -222,7 +222,9 @@ def send_outbound(outbound_id: str) -> None:
     if wait > MAX_THROTTLE_SLEEP:
         # Not this attempt's turn: come back when the slot is near, and don't count it.
         enqueue_at(send_outbound, clock.now() + timedelta(seconds=wait), outbound_id)
-        OutboundMessage.objects.filter(pk=outbound_id).update(attempts=message.attempts - 1)
+        OutboundMessage.objects.filter(pk=outbound_id).update(  # bookkeeping (ADR 0006)
+            attempts=message.attempts - 1
+        )
         return
     if wait > 0:
         clock.sleep(wait)
