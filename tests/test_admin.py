@@ -116,7 +116,8 @@ def test_no_admin_page_shows_record_content(
     for model in admin.site._registry:
         pages.append(url(model, "changelist"))
         pages.append(url(model, "add"))
-        pages += [url(model, "change", pk) for pk in model._default_manager.values_list("pk")[:3]]
+        for (pk,) in model._default_manager.values_list("pk")[:3]:
+            pages += [url(model, "change", pk), url(model, "history", pk)]
     assert len(pages) > 20
     for page in pages:
         response = client.get(page)
