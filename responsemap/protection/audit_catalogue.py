@@ -19,3 +19,35 @@ declare(
         FieldPolicy("seq", _("Sequence"), Classification.INTERNAL, "view_audit"),
     ],
 )
+
+# What an audit event's action means, in words a person reads. Actions not listed here
+# are shown by their code.
+ACTION_LABELS = {
+    "organisation.create": _("Organisation created"),
+    "project.create": _("Project created"),
+    "project.update_settings": _("Project settings changed"),
+    "membership.grant": _("Member added"),
+    "membership.change": _("Membership changed"),
+    "role.set_permissions": _("Role permissions changed"),
+    "user.create": _("Staff account created"),
+    "user.update": _("Staff account changed"),
+    "area.create": _("Area added"),
+    "message.queue": _("Message queued"),
+    "message.blocked_opted_out": _("Message not sent: the person opted out"),
+    "message.send": _("Message sent"),
+    "message.fail": _("Message could not be sent"),
+    "message.deliver": _("Message delivered"),
+    "import.upload": _("Import file uploaded"),
+    "import.map": _("Import columns mapped"),
+    "import.check": _("Import checked"),
+    "import.start": _("Import started"),
+    "import.finish": _("Import finished"),
+    "import.fail": _("Import failed"),
+    "import.resume": _("Import resumed"),
+    "import.discard": _("Import discarded"),
+    "demo.seed": _("Invented demo data added"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
