@@ -114,6 +114,12 @@ class Presented(Mapping[str, Shown]):
     def __repr__(self) -> str:
         return f"<Presented {self.object_type} {self.id}>"
 
+    def __eq__(self, other: object) -> bool:
+        # Mapping's own equality would find two records with equal fields the same.
+        if not isinstance(other, Presented):
+            return NotImplemented
+        return (self.object_type, self.id, dict(self)) == (other.object_type, other.id, dict(other))
+
     @property
     def classification(self) -> Classification:
         return max((s.classification for s in self.values()), default=Classification.PUBLIC)

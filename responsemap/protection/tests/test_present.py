@@ -374,3 +374,12 @@ def test_a_record_of_another_project_is_refused(
 def test_names_a_presented_record_answers_itself_cannot_be_catalogued() -> None:
     with pytest.raises(ValueError, match="can't be catalogued"):
         declare(Feedback, [FieldPolicy("id", "Id", Classification.INTERNAL)])
+
+
+def test_two_records_with_the_same_fields_are_not_the_same_record(
+    personas: dict[str, User], project: Project
+) -> None:
+    fields = dict(present(project, viewer_of("officer", personas, project), "test"))
+    assert Presented("project", "1", fields) == Presented("project", "1", fields)
+    assert Presented("project", "1", fields) != Presented("project", "2", fields)
+    assert Presented("project", "1", fields) != Presented("feedback", "1", fields)
