@@ -30,8 +30,10 @@ from responsemap.intake.channels.queries import (
     InboundChannel,
     channel_for_webhook,
     forget_channel,
+    still_taking,
 )
 from responsemap.intake.channels.registry import adapter_for
+from responsemap.intake.contacts.actions import holds
 from responsemap.intake.messages.receive import do_receive_message
 from responsemap.intake.messages.send import do_record_delivery
 
@@ -115,14 +117,24 @@ def receive(request: HttpRequest, adapter: ChannelType, inbound: InboundChannel)
     for message in messages:
         if do_receive_message(channel, message, loaded=inbound).created:
             stored += 1
+    if reports and not messages:
+        check_still_taking(inbound)  # no message's statement checked it
     for report in reports:
         do_record_delivery(channel, report.provider_message_id, report.state, report.outbound_id)
     return adapter.acknowledge(request, channel, stored)
 
 
+def check_still_taking(inbound: InboundChannel) -> None:
+    """For a request that stores no message (delivery reports): the same check as the
+    storing statement's, one query."""
+    if not holds(still_taking(inbound)):
+        raise ChannelChanged
+
+
 @webhook
 def status(request: HttpRequest, adapter: ChannelType, inbound: InboundChannel) -> HttpResponse:
     channel = inbound.channel
+    check_still_taking(inbound)
     updated = 0
     for report in adapter.parse_status(request, channel):
         updated += do_record_delivery(

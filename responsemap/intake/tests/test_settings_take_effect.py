@@ -120,6 +120,12 @@ def test_a_channel_switched_off_elsewhere_refuses_the_next_message(channel: Chan
     assert (status, answer["error"]) == (410, "this channel is switched off")
     assert stored_ids() == ["m1"]
 
+    status_url = reverse("intake:status", args=[channel.pk])
+    body = json.dumps({"statuses": []})
+    headers = {SIGNATURE_HEADER: sign(SECRET, body.encode())}
+    reports = Client().post(status_url, body, content_type="application/json", headers=headers)
+    assert reports.status_code == 410  # delivery reports too
+
     update_elsewhere(Channel, "is_active = %s", [True], channel.pk)
     assert post(channel, "m3")[0] == 200  # switched on again: taken at once
     assert stored_ids() == ["m1", "m3"]
