@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "user.create": _("Staff account created"),
     "user.update": _("Staff account changed"),
     "area.create": _("Area added"),
+    "contact.create": _("Contact added"),
     "message.queue": _("Message queued"),
     "message.blocked_opted_out": _("Message not sent: the person opted out"),
     "message.send": _("Message sent"),
