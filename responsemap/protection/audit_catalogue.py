@@ -47,6 +47,11 @@ ACTION_LABELS = {
     "import.resume": _("Import resumed"),
     "import.discard": _("Import discarded"),
     "demo.seed": _("Invented demo data added"),
+    # A page of a list, naming the records it showed (protection.listing).
+    "feedback.list": _("Shown in the inbox"),
+    "auditevent.list": _("Audit trail viewed"),
+    "importjob.list": _("Import list viewed"),
+    "consentnotice.list": _("Consent notices viewed"),
 }
 
 
