@@ -99,10 +99,20 @@ ALLOWED: dict[tuple[str, str], str] = {
         "the rows of a listing event, written with it"
     ),
     ("responsemap/lib/rawsql.py", "delete_ids"): "the raw write helper itself; callers are checked",
-    # --- helper B (one birth per record) is moving these ------------------------------
-    ("responsemap/intake/messages/receive.py", "_receive_with_contact"): "helper B",
-    ("responsemap/intake/messages/receive.py", "_set_opted_out"): "helper B",
-    ("responsemap/triage/tasks.py", "redact_feedback"): "helper B",
+    # --- intake: receiving ------------------------------------------------------------
+    ("responsemap/intake/messages/receive.py", "_receive_with_contact"): (
+        "do_receive_message's ORM path (handles, STOP/START): the message's birth, with its "
+        "receipt event in the same transaction"
+    ),
+    ("responsemap/intake/messages/receive.py", "_set_opted_out"): (
+        "do_opt_out / do_opt_in: the contact's opt-out, audited in the same transaction"
+    ),
+    # --- triage ------------------------------------------------------------------------
+    ("responsemap/triage/tasks.py", "redact_feedback"): (
+        "the redacted copy and area of a record a person typed in (hotline, web form, "
+        "import), written by the worker with its feedback.redact event; a task, as "
+        "actions.py enqueues it"
+    ),
 }
 
 

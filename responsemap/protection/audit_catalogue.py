@@ -23,6 +23,19 @@ declare(
 # What an audit event's action means, in words a person reads. Actions not listed here
 # are shown by their code.
 ACTION_LABELS = {
+    "feedback.create": _("Record created"),
+    "feedback.view": _("Record opened"),
+    "feedback.redact": _("Personal details removed from the copy"),
+    "field.reveal": _("Revealed"),
+    "field.reveal_denied": _("Reveal refused"),
+    "message.receive": _("Message received"),
+    "contact.opt_out": _("Opted out"),
+    "contact.opt_in": _("Opted in again"),
+    "consent.record": _("Consent recorded"),
+    "consent_notice.publish": _("Consent notice published"),
+    "channel.create": _("Channel added"),
+    "channel.secrets_reveal": _("Channel secrets shown"),
+    "audit.chain_purged": _("Audit trail of a destroyed project removed"),
     "organisation.create": _("Organisation created"),
     "project.create": _("Project created"),
     "project.update_settings": _("Project settings changed"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django_tasks import task
 
+from responsemap.protection.audit import record_event
 from responsemap.protection.present import open_for_system
 from responsemap.triage.models import Feedback
 from responsemap.triage.redaction import apply_redaction
@@ -24,4 +25,13 @@ def redact_feedback(feedback_id: str) -> None:
         if feedback is None:
             return
         text = open_for_system(feedback, "content", purpose="redaction") or ""
-        feedback.save(update_fields=apply_redaction(feedback, text))
+        fields = apply_redaction(feedback, text)
+        feedback.save(update_fields=fields)
+        # A system change of the record, audited like any other (names, never values).
+        record_event(
+            "feedback.redact",
+            project_id=feedback.project_id,
+            object_type="feedback",
+            object_id=feedback.pk,
+            fields=[f for f in fields if f != "redacted_at"],
+        )

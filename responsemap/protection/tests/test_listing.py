@@ -121,7 +121,7 @@ def test_the_inbox_logs_filters_used_never_what_was_searched(
     assert record.reference not in str(event.__dict__)
     assert list(event.listed.values_list("object_id", flat=True)) == [str(record.pk)]
     trail = client_as("officer").get(reverse("triage:audit", args=[project.slug, record.pk]))
-    assert "feedback.list" in trail.content.decode()
+    assert "Shown in the inbox" in trail.content.decode()
     # Looking at the trail is logged too, naming the record and the events shown.
     trail_event = AuditEvent.objects.get(action="auditevent.list")
     named = set(trail_event.listed.values_list("object_type", flat=True))

@@ -233,7 +233,7 @@ def test_reveal_needs_password_and_reason_and_is_audited(
     assert "The secret message" in again.content.decode()
 
     trail = client.get(reverse("triage:audit", args=[project.slug, record.pk])).content.decode()
-    assert "field.reveal" in trail
+    assert "Revealed" in trail
     assert "follow up call" in trail
 
 
