@@ -31,9 +31,9 @@ def cursor() -> CursorWrapper:
         return connection.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
 
-    # As Django's own cursor(): with CONN_HEALTH_CHECKS, a persistent connection that
-    # died (the database restarted) is dropped here and a fresh one is opened.
-    connection.close_if_health_check_failed()
+    # No health check here (CONN_HEALTH_CHECKS): it is one more round trip for every
+    # webhook, the hot path. A connection that died is found by using it; the webhook
+    # serves the request again on a fresh one (intake/channels/views.py).
     connection.ensure_connection()
     with connection.wrap_database_errors:
         raw = ServerBindingCursor(connection.connection)

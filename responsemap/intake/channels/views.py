@@ -20,7 +20,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -66,17 +66,29 @@ def webhook(view: View) -> Callable[[HttpRequest, str], HttpResponse]:
             raise ChannelChanged from None  # its secret may have changed since loaded
         return view(request, adapter, inbound)
 
+    def serve_as_loaded_now(request: HttpRequest, channel_id: str) -> HttpResponse:
+        try:
+            return serve(request, channel_id)
+        except ChannelChanged:
+            forget_channel(channel_id)
+            # Changed again meanwhile: a 503 below, and the gateway retries.
+            return serve(request, channel_id, again=True)
+
     @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, channel_id: str) -> HttpResponse:
         try:
             request.get_host()  # served lean (lib/handlers.py): no middleware checked it
             try:
-                return serve(request, channel_id)
-            except ChannelChanged:
-                forget_channel(channel_id)
-                # Changed again meanwhile: a 503 below, and the gateway retries.
-                return serve(request, channel_id, again=True)
+                return serve_as_loaded_now(request, channel_id)
+            except (OperationalError, InterfaceError):
+                # A persistent connection the database dropped (it restarted), found by
+                # using it rather than by a check before every message (a round trip on
+                # the hot path). Storing is idempotent on the provider's id, so the
+                # request is served once more on a fresh connection; if the database is
+                # really down, that fails too and the gateway gets its 503 below.
+                connection.close()
+                return serve_as_loaded_now(request, channel_id)
         except ChannelChanged:
             response = refusal(503, "channel settings changing, retry later")
             response["Retry-After"] = RETRY_AFTER_SECONDS
