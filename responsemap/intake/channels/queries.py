@@ -16,7 +16,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from django.db import connection
@@ -51,6 +51,21 @@ class InboundChannel:
     policy_changed_at: datetime | None
     # Why the channel takes no message now ("" if it does).
     refusal: str = ""
+
+    @cached_property
+    def taking(self) -> Condition:
+        """``still_taking``'s condition, built once: every message from this gateway
+        checks the same one."""
+        channel = self.channel
+        stamp = Channel._meta.get_field("updated_at")
+        params: tuple[Any, ...] = (
+            Channel._meta.get_field("id").get_db_prep_value(channel.pk, connection),
+            stamp.get_db_prep_value(self.channel_changed_at, connection),
+            channel.project.country,
+            *TAKING_STATUSES,
+            stamp.get_db_prep_value(self.policy_changed_at, connection),
+        )
+        return Condition(_taking_sql(), params)
 
 
 _cache: dict[uuid.UUID, InboundChannel] = {}
@@ -120,16 +135,7 @@ def still_taking(inbound: InboundChannel) -> Condition:
     feedback, and nothing the view relied on changed since it was loaded (in any
     process). Checked inside the storing statement (``do_get_or_create_contact_with``)
     or, on the ORM path, in the storing transaction."""
-    channel = inbound.channel
-    stamp = Channel._meta.get_field("updated_at")
-    params: tuple[Any, ...] = (
-        Channel._meta.get_field("id").get_db_prep_value(channel.pk, connection),
-        stamp.get_db_prep_value(inbound.channel_changed_at, connection),
-        channel.project.country,
-        *TAKING_STATUSES,
-        stamp.get_db_prep_value(inbound.policy_changed_at, connection),
-    )
-    return Condition(_taking_sql(), params)
+    return inbound.taking
 
 
 @cache
