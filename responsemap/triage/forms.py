@@ -62,7 +62,7 @@ def format_duration(seconds: int) -> str:
     return f"{hours}:{minutes:02}:{rest:02}" if hours else f"{minutes}:{rest:02}"
 
 
-class AreaChoiceField(forms.ModelChoiceField):
+class AreaChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # generic only in the stubs
     def label_from_instance(self, obj: AdminArea) -> str:
         prefix = "— " * obj.level
         return f"{prefix}{obj.name} ({obj.pcode})"

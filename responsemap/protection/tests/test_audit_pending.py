@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from io import StringIO
 
 import pytest
@@ -142,7 +143,7 @@ def test_sqlite_has_no_guard_so_verification_catches_an_orm_update() -> None:
 @only_postgresql
 def test_postgresql_refuses_update_and_delete_outside_sequencing() -> None:
     (event,) = record_pending(uuid.uuid4(), 1)
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: AuditPending.objects.filter(pk=event.pk).update(reason="x"),
         lambda: AuditPending.objects.filter(pk=event.pk).delete(),
     ]

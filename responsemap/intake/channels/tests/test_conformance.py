@@ -31,7 +31,8 @@ def case_for(kind: str) -> Case:
         for name, value in vars(importlib.import_module(f"{module}.tests.case")).items()
         if name.endswith("Case") and name != "Case"
     )
-    return case_class()
+    case: Case = case_class()
+    return case
 
 
 def available_cases() -> list[str]:
