@@ -74,7 +74,7 @@ def test_call_to_inbox_to_reveal_to_audit(
     officer.screenshot(path=str(SCREENSHOT_DIR / "revealed.png"), full_page=True)
 
     officer.click("text=Audit trail of this record")
-    reveal_row = officer.locator("tr.audit-row", has_text="field.reveal")
+    reveal_row = officer.locator("tr.audit-row", has_text="Revealed")
     assert reveal_row.count() == 1
     assert "Calling back about the water point" in reveal_row.inner_text()
     officer.screenshot(path=str(SCREENSHOT_DIR / "audit.png"), full_page=True)
