@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from responsemap.protection.catalogue import Classification, FieldPolicy, declare
+from responsemap.protection.catalogue import Classification, FieldPolicy, declare, policies_for
 from responsemap.protection.models import AuditEvent
 
 declare(
@@ -70,3 +73,19 @@ ACTION_LABELS = {
 
 def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
+
+
+def field_label(object_type: str, name: str) -> str:
+    """A field an event names, in words: its label in the field catalogue, found through
+    the related model for a dotted name ("call_details.duration_seconds"); else the name."""
+    model = next((m for m in apps.get_models() if m._meta.model_name == object_type), None)
+    *path, last = name.split(".")
+    try:
+        for step in path:
+            related = model._meta.get_field(step).related_model if model else None
+            model = related if isinstance(related, type) else None
+        if model is not None and issubclass(model, models.Model):
+            return str(policies_for(model)[last].label)
+    except (LookupError, FieldDoesNotExist):
+        pass
+    return name
