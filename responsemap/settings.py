@@ -8,7 +8,6 @@ stops the process at start-up.
 
 from __future__ import annotations
 
-import base64
 import secrets
 from pathlib import Path
 
@@ -43,11 +42,14 @@ def _required_or_local(name: str, filename: str, make: object) -> str:
 SECRET_KEY = _required_or_local(
     "DJANGO_SECRET_KEY", "secret_key", lambda: secrets.token_urlsafe(50)
 )
-# The master key wraps every project key in the key directory (docs/adr/0001).
-RESPONSEMAP_MASTER_KEY = _required_or_local(
-    "RESPONSEMAP_MASTER_KEY",
-    "master_key",
-    lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+# The master key wraps every project key; it is read by protection.master, never kept
+# as a setting (diffsettings and error pages print settings). Only where it lives is.
+if PRODUCTION and not env_secret("RESPONSEMAP_MASTER_KEY"):
+    raise ImproperlyConfigured(
+        "RESPONSEMAP_MASTER_KEY (or RESPONSEMAP_MASTER_KEY_FILE) is required in production"
+    )
+RESPONSEMAP_MASTER_KEY_DIR = Path(
+    env_str("RESPONSEMAP_MASTER_KEY_DIR", str(VAR_DIR.parent / f"{VAR_DIR.name}-master"))
 )
 RESPONSEMAP_KEY_DIR = Path(env_str("RESPONSEMAP_KEY_DIR", str(VAR_DIR / "keys")))
 RESPONSEMAP_KEY_PROVIDER = env_str(

@@ -32,14 +32,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from responsemap.lib import clock, rawsql
 from responsemap.lib.context import current_request
-from responsemap.protection.keystore import decode_master_key
+from responsemap.protection.master import master_key
 from responsemap.protection.models import AuditChainHead, AuditEvent, AuditListing, AuditPending
 from responsemap.protection.viewer import ProjectId, Viewer
 
@@ -57,7 +56,7 @@ def chain_for(project_id: object | None) -> str:
 def _audit_key() -> bytes:
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=None, info=b"responsemap/audit-chain"
-    ).derive(decode_master_key(settings.RESPONSEMAP_MASTER_KEY))
+    ).derive(master_key())
 
 
 def _content(event: AuditEvent | AuditPending) -> dict[str, Any]:

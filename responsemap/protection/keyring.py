@@ -29,8 +29,8 @@ from responsemap.protection.keystore import (
     KeyDestroyed,
     KeyProvider,
     KeyUnavailable,
-    decode_master_key,
 )
+from responsemap.protection.master import master_key
 
 FORMAT = 1
 CACHE_SECONDS = 30.0
@@ -108,9 +108,7 @@ class Keyring:
 def get_keyring() -> Keyring:
     provider_class = import_string(settings.RESPONSEMAP_KEY_PROVIDER)
     if provider_class is DirectoryKeyProvider:
-        provider: KeyProvider = DirectoryKeyProvider(
-            settings.RESPONSEMAP_KEY_DIR, decode_master_key(settings.RESPONSEMAP_MASTER_KEY)
-        )
+        provider: KeyProvider = DirectoryKeyProvider(settings.RESPONSEMAP_KEY_DIR, master_key())
     else:
         provider = cast(KeyProvider, provider_class())
     return Keyring(provider)
