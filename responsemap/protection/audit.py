@@ -86,6 +86,13 @@ def _digest(event: AuditEvent) -> str:
     return _mac({**_content(event), "seq": event.seq, "prev": event.prev_hash})
 
 
+def head_mac(chain: str, seq: int, hash_: str) -> str:
+    """The MAC of a chain head: a head rewound by hand to match a shortened chain no
+    longer matches it (one replayed whole is caught by the witness, ADR 0007)."""
+    payload = f"head\x00{chain}\x00{seq}\x00{hash_}".encode()
+    return hmac.new(_audit_key(), payload, hashlib.sha256).hexdigest()
+
+
 def _seal(event: AuditEvent | AuditPending) -> str:
     return _mac({**_content(event), "pending": True})
 
@@ -270,9 +277,9 @@ def _lock_head(cursor: Any, chain: str) -> tuple[int, str]:
     row = cursor.fetchone()
     if row is None:  # a new chain; two first writers at once: one inserts, both lock it
         cursor.execute(
-            f"INSERT INTO {HEAD_TABLE} (chain, seq, hash) VALUES (%s, 0, '') "  # noqa: S608
+            f"INSERT INTO {HEAD_TABLE} (chain, seq, hash, mac) VALUES (%s, 0, '', %s) "  # noqa: S608
             "ON CONFLICT (chain) DO NOTHING",
-            [chain],
+            [chain, head_mac(chain, 0, "")],
         )
         cursor.execute(select, [chain])
         row = cursor.fetchone()
@@ -281,8 +288,9 @@ def _lock_head(cursor: Any, chain: str) -> tuple[int, str]:
 
 def _append(cursor: Any, chain: str, events: list[AuditEvent]) -> None:
     rows = [{name: getattr(e, name) for name in EVENT_COLUMNS} for e in events]
-    head = [events[-1].seq, events[-1].hash, chain]
-    update = f"UPDATE {HEAD_TABLE} SET seq = %s, hash = %s WHERE chain = %s"  # noqa: S608
+    seq, hash_ = events[-1].seq, events[-1].hash
+    head = [seq, hash_, head_mac(chain, seq, hash_), chain]
+    update = f"UPDATE {HEAD_TABLE} SET seq = %s, hash = %s, mac = %s WHERE chain = %s"  # noqa: S608
     if connection.vendor == "postgresql" and len(rows) <= rawsql.CHUNK:
         # One round trip fewer while the head is locked.
         insert = rawsql.insert_sql(AuditEvent, EVENT_COLUMNS, len(rows))

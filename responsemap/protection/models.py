@@ -24,6 +24,13 @@ class EventContent(models.Model):
     purpose = models.CharField(max_length=64, blank=True)
     request_id = models.CharField(max_length=32, blank=True)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
+    # The event's own id, inside its MAC (or its seal, while pending): a pending event
+    # chained twice, or a sealed detail moved to another event, shows (ADR 0007).
+    uid = models.UUIDField(null=True, blank=True)
+    # ``reason`` and ``fields`` of a project's event, sealed under the project's key and
+    # bound to ``uid`` (those two columns are then empty); the MAC covers the ciphertext,
+    # so the chain still verifies once the key is destroyed (``audit.event_details``).
+    sealed = models.BinaryField(null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -38,6 +45,7 @@ class AuditEvent(EventContent):
     object_id = models.CharField(max_length=64, blank=True, db_index=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    uid = models.UUIDField(null=True, blank=True, unique=True)
 
     class Meta:
         constraints = [
@@ -61,17 +69,24 @@ class AuditPending(EventContent):
 
     id = models.BigAutoField(primary_key=True)
     seal = models.CharField(max_length=64)
+    # Not unique here: a duplicated row must be found and refused, not only prevented
+    # (``sequence_pending`` chains one id once; ``verify_pending`` names the copies).
+    uid = models.UUIDField(null=True, blank=True, db_index=True)
 
     def __str__(self) -> str:
         return f"{self.chain} pending {self.action}"
 
 
 class AuditChainHead(models.Model):
-    """The last sequence number and hash of a chain: catches a truncated tail."""
+    """The last sequence number and hash of a chain: catches a truncated tail. ``mac``
+    (under the audit key) covers chain, seq and hash, so a head rewound by hand to
+    match a shortened chain shows; an old head replayed is caught by the witness's
+    checkpoints (``protection.witness``, ADR 0007)."""
 
     chain = models.CharField(max_length=64, primary_key=True)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="")
+    mac = models.CharField(max_length=64, default="")
 
     def __str__(self) -> str:
         return f"{self.chain}@{self.seq}"
@@ -96,3 +111,15 @@ class AuditListing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_type} {self.object_id} in event {self.event_id}"
+
+
+class DestroyedProject(models.Model):
+    """A project whose key was destroyed: insert-only. Its audit chain may then be
+    purged (``audit.purge_project_chain``), and ``verify_audit`` no longer expects it
+    (it expects the ``audit.chain_purged`` record in the system chain instead)."""
+
+    project_id = models.UUIDField(primary_key=True)
+    destroyed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"project {self.project_id} destroyed {self.destroyed_at:%Y-%m-%d}"
