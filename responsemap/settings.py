@@ -15,7 +15,16 @@ import dj_database_url
 from django.conf import locale as _django_locale
 from django.core.exceptions import ImproperlyConfigured
 
-from responsemap.lib.env import env_bool, env_int, env_list, env_secret, env_str, local_secret
+from responsemap.lib.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    local_secret,
+    private_directory,
+    private_file,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("RESPONSEMAP_VAR_DIR", str(BASE_DIR / "var")))
@@ -25,7 +34,10 @@ PRODUCTION = ENVIRONMENT == "production"
 if ENVIRONMENT not in {"development", "test", "production"}:
     raise ImproperlyConfigured("RESPONSEMAP_ENV must be development, test or production")
 
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+# Off everywhere unless asked for: a technical error page shows settings, the request
+# and local variables (a channel's secret, a message). Developer mode is an explicit
+# opt-in: ``DEBUG=true make run``.
+DEBUG = env_bool("DEBUG", default=False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production")
 
@@ -141,7 +153,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     # client-side cursors never are. Off for a pooler that can't keep them (ADR 0005).
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # The database and var/ are for this account only: created 0600 and 0700 before
+    # SQLite opens the file (its -wal and -shm files take the database file's mode).
+    private_directory(VAR_DIR)
+    _sqlite_file = Path(str(DATABASES["default"]["NAME"] or ":memory:"))
+    if _sqlite_file.name != ":memory:" and _sqlite_file.parent.is_dir():
+        private_file(_sqlite_file)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web process read while the worker writes; IMMEDIATE takes the
@@ -245,6 +262,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Outside production WhiteNoise serves the apps' static files where they are (no
+# collectstatic): the development server serves none itself with DEBUG off.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

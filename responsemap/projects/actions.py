@@ -14,7 +14,7 @@ from django.db import transaction
 from responsemap.accounts.models import Role
 from responsemap.accounts.permissions import DEFAULT_ROLES
 from responsemap.projects.models import Organisation, Project
-from responsemap.protection.audit import record_event
+from responsemap.protection.audit import record_event, start_project_chain
 from responsemap.protection.keyring import get_keyring
 from responsemap.protection.viewer import Viewer
 
@@ -51,6 +51,7 @@ def do_create_project(
             status=status,
         )
         get_keyring().create(project.pk)
+        start_project_chain(project.pk)  # first: verify_audit expects it (ADR 0007)
         Role.objects.bulk_create(
             Role(
                 project=project,

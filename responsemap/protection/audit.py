@@ -11,9 +11,21 @@ Design:
   own HMAC, in the same statement as their change; ``sequence_pending`` (the worker's
   sweep) moves pending events into the chain within seconds, so a gateway's writers
   never queue on the head lock (ADR 0004).
-- On PostgreSQL a trigger refuses UPDATE and DELETE (migrations 0002 and 0004). The one allowed
-  removal is a destroyed project's chain, inside ``purge_project_chain``, which first
-  records the chain's final hash in the system chain.
+- On PostgreSQL the application's role may only insert into and read the audit tables
+  (``protection.dbroles``), and triggers refuse UPDATE, DELETE and TRUNCATE (migration
+  0007). Pending events leave through the owner's ``responsemap_delete_chained_pending``
+  (only those already chained); the one allowed removal of a chain is a destroyed
+  project's, through the owner's ``responsemap_purge_chain``, called by
+  ``purge_project_chain`` once the chain's final hash is in the system chain.
+- Against the database's owner (ADR 0007): the head carries a MAC (``head_mac``); every
+  event has its own id (``uid``) inside its MAC, and a pending event inside its seal, so
+  a copied pending row is chained once and reported; a project's chain opens with a
+  ``chain.start`` event bound to the project (``start_project_chain``), and
+  ``protection.expected`` checks that every project has one; ``protection.witness``
+  keeps signed checkpoints of the heads outside the database.
+- A project event's free text (``reason``, ``fields``) is sealed under the project's key,
+  bound to the event's ``uid`` (``sealed``); the MACs cover the ciphertext, so a chain
+  still verifies after the key is destroyed. Readers open it with ``event_details``.
 """
 
 from __future__ import annotations
@@ -23,33 +35,51 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from responsemap.lib import clock, rawsql
 from responsemap.lib.context import current_request
+from responsemap.protection.keyring import (
+    DecryptionError,
+    KeyDestroyed,
+    KeyUnavailable,
+    get_keyring,
+    seal,
+    unseal,
+)
 from responsemap.protection.master import master_key
-from responsemap.protection.models import AuditChainHead, AuditEvent, AuditListing, AuditPending
+from responsemap.protection.models import (
+    AuditChainHead,
+    AuditEvent,
+    AuditListing,
+    AuditPending,
+    DestroyedProject,
+)
 from responsemap.protection.viewer import ProjectId, Viewer
 
 log = logging.getLogger(__name__)
 SYSTEM_CHAIN = "system"
+PROJECT_PREFIX = "project:"
 GENESIS = "0" * 64
+CHAIN_START = "chain.start"
 HEAD_TABLE = AuditChainHead._meta.db_table
 
 
 def chain_for(project_id: object | None) -> str:
-    return SYSTEM_CHAIN if project_id is None else f"project:{project_id}"
+    return SYSTEM_CHAIN if project_id is None else f"{PROJECT_PREFIX}{project_id}"
 
 
 @cache
@@ -60,7 +90,7 @@ def _audit_key() -> bytes:
 
 
 def _content(event: AuditEvent | AuditPending) -> dict[str, Any]:
-    return {
+    content = {
         "chain": event.chain,
         "project": str(event.project_id) if event.project_id else None,
         "at": event.created_at.isoformat(),
@@ -75,6 +105,12 @@ def _content(event: AuditEvent | AuditPending) -> dict[str, Any]:
         "request": event.request_id,
         "ip": event.client_ip,
     }
+    # Events written before ADR 0007 have neither; their MACs stay as they were.
+    if event.uid is not None:
+        content["uid"] = str(event.uid)
+    if event.sealed is not None:
+        content["sealed"] = bytes(event.sealed).hex()
+    return content
 
 
 def _mac(content: dict[str, Any]) -> str:
@@ -126,6 +162,20 @@ def record_event(
     return record_events([spec])[0]
 
 
+def start_project_chain(project_id: ProjectId) -> AuditEvent:
+    """Open a new project's chain with ``chain.start``, bound to the project (its MAC
+    names it): ``verify_audit`` expects every project's chain to begin with it, so a
+    chain deleted whole and begun again shows (``protection.expected``). Chained at
+    once, whatever the caller's mode: it must come first."""
+    event = _new_event(
+        EventSpec(CHAIN_START, project_id, object_type="project", object_id=project_id)
+    )
+    _chain([event])
+    if event.seq != 1:
+        raise ValueError(f"the chain of project {project_id} has already begun")
+    return event
+
+
 def record_events(specs: list[EventSpec]) -> list[AuditEvent]:
     """Append several events at once: one head lock and one insert per chain (a page of
     reveals, an export, a batch of processed messages). Inside ``deferred_chaining()``
@@ -145,6 +195,11 @@ def record_events(specs: list[EventSpec]) -> list[AuditEvent]:
 
 def _new_event(spec: EventSpec) -> AuditEvent:
     ctx = current_request()
+    uid = uuid.uuid4()
+    fields, reason = sorted(set(spec.fields)), spec.reason
+    sealed = _seal_details(spec.project_id, uid, reason, fields)
+    if sealed is not None:
+        fields, reason = [], ""
     return AuditEvent(
         chain=chain_for(spec.project_id),
         project_id=spec.project_id,
@@ -155,12 +210,92 @@ def _new_event(spec: EventSpec) -> AuditEvent:
         action=spec.action,
         object_type=spec.object_type,
         object_id="" if spec.object_id is None else str(spec.object_id),
-        fields=sorted(set(spec.fields)),
-        reason=spec.reason,
+        fields=fields,
+        reason=reason,
         purpose=spec.purpose,
         request_id=ctx.request_id,
         client_ip=ctx.client_ip,
+        uid=uid,
+        sealed=sealed,
     )
+
+
+def _details_binding(uid: uuid.UUID) -> bytes:
+    return b"responsemap/audit-details\x00" + uid.bytes
+
+
+def _seal_details(
+    project_id: ProjectId | None, uid: uuid.UUID, reason: str, fields: list[str]
+) -> bytes | None:
+    """A project event's reason and fields, sealed under the project's key (one AES-GCM
+    with the cached key: microseconds). Nothing to seal, or a system event: None."""
+    if project_id is None or not (reason or fields):
+        return None
+    payload = json.dumps({"reason": reason, "fields": fields}, ensure_ascii=False)
+    try:
+        return seal(project_id, _details_binding(uid), payload)
+    except KeyDestroyed:
+        # Only the destruction's own bookkeeping is written after the key is gone; it
+        # describes the destruction, not what the key protected (ADR 0007).
+        log.warning("audit event %s of a destroyed project: details kept in clear", uid)
+        return None
+
+
+@dataclass(frozen=True)
+class Details:
+    """An event's reason and fields as a reader sees them (``readable`` False: its
+    project's key is gone, and both are a mask)."""
+
+    reason: str
+    fields: list[str]
+    readable: bool = True
+
+
+def event_details(events: Sequence[AuditEvent | AuditPending]) -> list[Details]:
+    """The reason and fields of each of ``events``, in order: a page's worth at once,
+    one key load per project. After a project's key is destroyed, a mask, not an error."""
+    usable: dict[object, bool] = {}
+    details = []
+    for event in events:
+        if event.sealed is None or event.uid is None:
+            details.append(Details(event.reason, list(event.fields)))
+            continue
+        project = event.project_id
+        if project not in usable:
+            try:
+                get_keyring().keys(project)
+                usable[project] = True
+            except KeyUnavailable:
+                usable[project] = False
+        opened = None
+        if usable[project]:
+            try:
+                opened = json.loads(
+                    unseal(project, _details_binding(event.uid), bytes(event.sealed))
+                )
+            except DecryptionError:
+                opened = None
+        if opened is None:
+            details.append(Details(unreadable_reason(), [], readable=False))
+        else:
+            details.append(Details(str(opened["reason"]), list(opened["fields"])))
+    return details
+
+
+def unreadable_reason() -> str:
+    return gettext("(unreadable: the project's key was destroyed)")
+
+
+E = TypeVar("E", AuditEvent, AuditPending)
+
+
+def with_details(events: Iterable[E]) -> list[E]:
+    """``events`` with their ``reason`` and ``fields`` opened in place (in memory only:
+    audit events are never saved again), for a screen that shows them."""
+    listed = list(events)
+    for event, opened in zip(listed, event_details(listed), strict=True):
+        event.reason, event.fields = opened.reason, opened.fields
+    return listed
 
 
 def _chain(events: list[AuditEvent]) -> None:
@@ -215,23 +350,29 @@ def sequence_pending(limit: int = 1000) -> int:
         after = 0
         while not events:
             rows = list(pending.filter(id__gt=after).values_list("id", *PENDING_COLUMNS)[:limit])
+            taken = _already_chained([row[1 + UID_AT] for row in rows])
             for pk, *values in rows:
                 fields = dict(zip(PENDING_COLUMNS, values, strict=True))
                 seal = fields.pop("seal")
                 event = AuditEvent(**fields)
-                if hmac.compare_digest(_seal(event), seal):
+                if not hmac.compare_digest(_seal(event), seal):
+                    log.error("pending audit event id=%s fails its seal", pk)
+                elif event.uid is not None and event.uid in taken:
+                    # A copy of a pending row (a receipt replayed): chained once only; it
+                    # stays, and verify_pending names it.
+                    log.error("pending audit event id=%s is a copy of an event chained", pk)
+                else:
+                    if event.uid is not None:
+                        taken.add(event.uid)
                     events.append(event)
                     chained.append(pk)
-            if len(chained) < len(rows):
-                log.error("%s pending audit event(s) fail their seal", len(rows) - len(chained))
             if len(rows) < limit:
                 break
-            after = rows[-1][0]  # a whole batch of altered events: look past them
+            after = rows[-1][0]  # a whole batch of refused events: look past them
         if not events:
             return 0
         _chain(events)
-        with _allowed("responsemap.audit_sequence"):
-            rawsql.delete_ids(AuditPending, chained)
+        _delete_chained_pending(chained)
     return len(events)
 
 
@@ -240,10 +381,45 @@ def verify_pending(max_age_seconds: float = 60.0) -> list[str]:
     long that the worker that chains them is probably not running."""
     problems = []
     oldest_allowed = clock.now() - timedelta(seconds=max_age_seconds)
-    for row in AuditPending.objects.order_by("id").iterator(chunk_size=2000):
-        if not hmac.compare_digest(_seal(row), row.seal):
-            problems.append(f"TAMPERED pending event id={row.pk}: content altered since written")
-        elif row.created_at < oldest_allowed:
+    seen: dict[uuid.UUID, int] = {}
+    rows = AuditPending.objects.order_by("id")
+    for chunk in _chunks(rows.iterator(chunk_size=2000), 2000):
+        chained = _already_chained(row.uid for row in chunk)
+        for row in chunk:
+            problems += _pending_problems(row, seen, chained, oldest_allowed)
+    return problems
+
+
+def _chunks(rows: Iterator[AuditPending], size: int) -> Iterator[list[AuditPending]]:
+    chunk: list[AuditPending] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _pending_problems(
+    row: AuditPending,
+    seen: dict[uuid.UUID, int],
+    chained: set[uuid.UUID],
+    oldest_allowed: Any,
+) -> list[str]:
+    problems = []
+    if not hmac.compare_digest(_seal(row), row.seal):
+        problems.append(f"TAMPERED pending event id={row.pk}: content altered since written")
+    elif row.uid is not None and (row.uid in chained or row.uid in seen):
+        first = f"pending event id={seen[row.uid]}" if row.uid in seen else "an event chained"
+        problems.append(
+            f"DUPLICATE pending event id={row.pk}: a copy of {first} (event {row.uid}); "
+            "it is not chained again"
+        )
+    else:
+        if row.uid is not None:
+            seen[row.uid] = row.pk
+        if row.created_at < oldest_allowed:
             problems.append(
                 f"LATE pending event id={row.pk} has waited since "
                 f"{row.created_at:%Y-%m-%d %H:%M:%S} to be chained (is the task worker running?)"
@@ -251,22 +427,31 @@ def verify_pending(max_age_seconds: float = 60.0) -> list[str]:
     return problems
 
 
-@contextmanager
-def _allowed(setting: str) -> Iterator[None]:
-    """Lift the PostgreSQL guard trigger for this transaction's next statements."""
+def _delete_chained_pending(ids: list[int]) -> None:
+    """Remove pending events now in their chain. On PostgreSQL the application's role
+    may not delete them: the owner's function removes only those whose ``uid`` is in
+    the chain (migration 0007), and one it kept undoes the chaining (never twice)."""
     if connection.vendor != "postgresql":
-        yield
+        rawsql.delete_ids(AuditPending, ids)
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL {setting} = 'on'")
-        try:
-            yield
-        finally:
-            cursor.execute(f"SET LOCAL {setting} = 'off'")
+        cursor.execute("SELECT responsemap_delete_chained_pending(%s::bigint[])", [ids])
+        (removed,) = cursor.fetchone()
+    if removed != len(ids):
+        raise RuntimeError(f"{len(ids) - removed} pending audit event(s) not found in the chain")
 
 
 EVENT_COLUMNS = tuple(f.name for f in AuditEvent._meta.concrete_fields if not f.primary_key)
 PENDING_COLUMNS = tuple(f.name for f in AuditPending._meta.concrete_fields if not f.primary_key)
+UID_AT = PENDING_COLUMNS.index("uid")
+
+
+def _already_chained(uids: Iterable[uuid.UUID | None]) -> set[uuid.UUID]:
+    wanted = [uid for uid in uids if uid is not None]
+    if not wanted:
+        return set()
+    found = AuditEvent.objects.filter(uid__in=wanted).values_list("uid", flat=True)
+    return {uid for uid in found if uid is not None}
 
 
 def _lock_head(cursor: Any, chain: str) -> tuple[int, str]:
@@ -338,6 +523,14 @@ def verify_chain(chain: str) -> ChainProblem | None:
     last_seq = expected_seq - 1
     if head is None:
         return None if last_seq == 0 else ChainProblem(chain, None, None, "head is missing")
+    if not hmac.compare_digest(head_mac(chain, head.seq, head.hash), head.mac):
+        return ChainProblem(
+            chain,
+            None,
+            None,
+            f"head (at {head.seq} events) fails its MAC: written by hand, not by the app "
+            "(a tail deleted and the head rewound to match?)",
+        )
     if head.seq != last_seq or (head.hash or GENESIS) != prev:
         return ChainProblem(
             chain,
@@ -349,15 +542,35 @@ def verify_chain(chain: str) -> ChainProblem | None:
 
 
 def all_chains() -> list[str]:
+    """The chains the database holds (``protection.expected`` lists those it should)."""
     names = set(AuditEvent.objects.values_list("chain", flat=True).distinct())
     names |= set(AuditChainHead.objects.values_list("chain", flat=True))
-    return sorted(names)
+    return sorted(name for name in names if not name.startswith(MARK_PREFIX))
+
+
+# Head rows under this prefix are not chains: the witness keeps its own position there
+# (``protection.witness``), MAC'd like a head.
+MARK_PREFIX = "witness:"
 
 
 def purge_project_chain(project_id: object, *, reason: str) -> dict[str, Any]:
-    """Remove a destroyed project's chain, recording its final hash in the system chain."""
+    """Remove a destroyed project's chain, recording its final hash in the system chain.
+
+    Only once the project's key is destroyed (its details can no longer be opened); the
+    destruction is recorded (``DestroyedProject``, insert-only) before the purge."""
     chain = chain_for(project_id)
+    try:
+        get_keyring().keys(project_id)
+    except KeyDestroyed:
+        pass
+    else:
+        raise ValueError(f"the key of project {project_id} is not destroyed: its chain stays")
     with transaction.atomic():
+        rawsql.insert(
+            DestroyedProject,
+            [{"project_id": project_id, "destroyed_at": timezone.now()}],
+            conflict=("project_id",),
+        )
         with connection.cursor() as cursor:
             seq, final_hash = _lock_head(cursor, chain)
         summary = {"chain": chain, "seq": seq, "final_hash": final_hash}
@@ -368,7 +581,13 @@ def purge_project_chain(project_id: object, *, reason: str) -> dict[str, Any]:
             object_id=project_id,
             reason=f"{reason}; final hash {final_hash} after {seq} events",
         )
-        with _allowed("responsemap.audit_purge"):
+        if connection.vendor == "postgresql":
+            # The application's role may not delete from the audit tables: the owner's
+            # function does, only for a project with a destruction record whose purge
+            # the system chain already holds (migration 0007).
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT responsemap_purge_chain(%s::uuid)", [str(project_id)])
+        else:
             AuditEvent.objects.filter(chain=chain).delete()
             AuditPending.objects.filter(chain=chain).delete()
             AuditChainHead.objects.filter(chain=chain).delete()

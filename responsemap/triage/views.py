@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from responsemap.accounts.reauth import check_password, recently_authenticated
 from responsemap.projects.layout import layout
 from responsemap.projects.queries import access_project
-from responsemap.protection.audit import events_for_object
+from responsemap.protection.audit import events_for_object, with_details
 from responsemap.protection.listing import record_listing
 from responsemap.protection.present import Presented, present, present_many
 from responsemap.protection.viewer import Viewer
@@ -184,7 +184,7 @@ def audit_trail(request: HttpRequest, slug: str, feedback_id: str) -> HttpRespon
     shown = present(record, viewer, "audit_trail")
     newest_first = events_for_object("feedback", record.pk).order_by("-created_at", "-seq")
     page = Paginator(newest_first, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    events = present_many(list(page.object_list), viewer, "audit_trail")
+    events = present_many(with_details(page.object_list), viewer, "audit_trail")
     # Looking at a trail is itself logged, naming the record and the events shown.
     record_listing(viewer, "auditevent", [shown, *events], purpose="audit_trail")
     return render(
