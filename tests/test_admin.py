@@ -74,7 +74,8 @@ def planted(
 ) -> Feedback:
     """Every kind of record, each holding the marker where a person's data would be."""
     record = make_feedback(f"{MARKER} wrote this", phone=PHONE, consent_given=True)
-    Feedback.objects.filter(pk=record.pk).update(redacted_content=f"{MARKER} [PHONE]")
+    record.redacted_content = f"{MARKER} [PHONE]"  # sealed at save
+    record.save(update_fields=["redacted_content"])
     channel = do_create_channel(
         project_id=project.pk, kind="webhook", name="relay", secrets={"secret": MARKER}
     )

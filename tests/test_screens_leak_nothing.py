@@ -102,7 +102,8 @@ def _feedback(
     )
     assert record.contact_id == contact.pk
     # What the redaction worker writes (it runs after commit, which tests don't reach).
-    Feedback.objects.filter(pk=record.pk).update(redacted_content=f"ZQXREDACTED{tag} [NAME]")
+    record.redacted_content = f"ZQXREDACTED{tag} [NAME]"  # sealed at save
+    record.save(update_fields=["redacted_content"])
     return record
 
 
@@ -214,7 +215,9 @@ def allowed(marked: Marked, viewer: Viewer | None, revealed: frozenset[Marked]) 
         )
     if not record_visible(marked.record, viewer) or not viewer.can(policy.view_permission):
         return False
-    if isinstance(marked.record._meta.get_field(marked.field), EncryptedTextField):
+    field = marked.record._meta.get_field(marked.field)
+    # Sealed at rest only (no reveal permission, e.g. the redacted copy): shown as is.
+    if isinstance(field, EncryptedTextField) and policy.reveal_permission is not None:
         return marked in revealed and viewer.can(policy.reveal_permission)
     return True
 

@@ -113,6 +113,10 @@ ALLOWED: dict[tuple[str, str], str] = {
         "import), written by the worker with its feedback.redact event; a task, as "
         "actions.py enqueues it"
     ),
+    ("responsemap/triage/redaction.py", "write_search_tokens"): (
+        "the redacted copy's keyed search tokens (derived data, ADR 0008), written with "
+        "the copy by do_create_feedback_batch or redact_feedback, in their transaction"
+    ),
 }
 
 

@@ -51,6 +51,7 @@ class ProjectKeys:
     loaded_at: float
     _aead: dict[int, AESGCM] = field(default_factory=dict)
     _index_key: bytes = b""
+    _token_key: bytes = b""
 
     @property
     def current(self) -> int:
@@ -67,6 +68,14 @@ class ProjectKeys:
         if not self._index_key:
             self._index_key = _derive(self.versions[min(self.versions)], "responsemap/blind-index")
         return self._index_key
+
+    @property
+    def token_key(self) -> bytes:
+        # The search-token index (protection.tokens): first version too, so a rotation
+        # does not make every record unsearchable until it is indexed again.
+        if not self._token_key:
+            self._token_key = _derive(self.versions[min(self.versions)], "responsemap/search-token")
+        return self._token_key
 
 
 class Keyring:

@@ -4,7 +4,9 @@ Templates, API serialisers, exports, map features, notifications and the audit-l
 viewer call it. It applies the field catalogue: a field the viewer may not see comes
 back masked; an encrypted field is opened only when the viewer asks to reveal it, holds
 the field's reveal permission, and gives a reason; every reveal is audited (field
-names only) in the caller's transaction.
+names only) in the caller's transaction. An encrypted field that has no reveal
+permission in the catalogue (sealed at rest only, like the redacted copy) is opened for
+whoever may view it.
 
 What it returns is built so that a template cannot reach further than the catalogue
 allows: a read-only ``Presented`` mapping of ``Shown`` values plus the record's type and
@@ -321,8 +323,11 @@ def _show(record: models.Model, plan: _FieldPlan, reveal: bool) -> Shown:
         return shown(raw, masked=False)
     if raw is None:
         return shown(None, masked=False)
-    if not reveal:
+    if not reveal and policy.reveal_permission is not None:
         return shown(policy.mask, masked=True, revealable=plan.may_reveal)
+    # A sealed field with no reveal permission (the redacted copy) is sealed at rest
+    # only: whoever may view it sees it, without a reveal; the page's listing or view
+    # event accounts for it (ADR 0008).
     try:
         return shown(_open(record, policy.name), masked=False)
     except DecryptionError as exc:

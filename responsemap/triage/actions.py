@@ -35,7 +35,7 @@ from responsemap.protection.audit import EventSpec, record_event, record_events
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.choices import Sensitivity, Source
 from responsemap.triage.models import CallDetails, Feedback
-from responsemap.triage.redaction import apply_redaction, redactors_for
+from responsemap.triage.redaction import apply_redaction, redactors_for, write_search_tokens
 from responsemap.triage.tasks import redact_feedback
 
 
@@ -134,6 +134,8 @@ def do_create_feedback_batch(
                 apply_redaction(feedback, data.content, redactors[owner.pk])
             made.append(feedback)
         rawsql.insert_objects(made)
+        if redact_now:
+            write_search_tokens(made)  # the redacted copies' word index (ADR 0008)
         CallDetails.objects.bulk_create(
             _call_details(feedback, data.call)
             for feedback, (_owner, data) in zip(made, batch, strict=True)

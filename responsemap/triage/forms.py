@@ -196,6 +196,13 @@ class HotlineForm(forms.Form):
 
 
 class InboxFilterForm(forms.Form):
+    words = forms.CharField(
+        label=_("Words"),
+        required=False,
+        max_length=200,
+        help_text=_("Messages with every one of these words (in the copy without names)."),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
     q = forms.CharField(label=_("Reference"), required=False, max_length=12)
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("Any"))] + Status.choices, required=False

@@ -83,7 +83,9 @@ class Feedback(models.Model):
     content = EncryptedTextField()
     # The analysis copy: personal details replaced by [NAME], [PHONE], [EMAIL], [ID].
     # Filled by the worker (tasks.redact_feedback) once the original is safely stored.
-    redacted_content = models.TextField(blank=True)
+    # Sealed like the original (redaction is never perfect: ADR 0008), but shown to
+    # whoever may view feedback without a reveal (catalogue: confidential).
+    redacted_content = EncryptedTextField()
     redacted_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -113,8 +115,37 @@ class Feedback(models.Model):
         ]
         ordering = ["-received_at"]
 
+    # The search tokens of a redacted copy just made (``redaction.apply_redaction``),
+    # written by ``redaction.write_search_tokens`` once the record is saved. Not a field.
+    pending_tokens: list[int] | None = None
+
     def __str__(self) -> str:
         return f"feedback {self.reference}"
+
+
+class FeedbackToken(models.Model):
+    """One word of a record's redacted copy, as a keyed token (``protection.tokens``):
+    the word search of the inbox. A side table on both databases, with one B-tree index
+    on (project, token, feedback) that answers a word's lookup by itself (ADR 0008).
+    Deleted with its record; meaningless once the project's key is destroyed."""
+
+    feedback = models.ForeignKey(
+        Feedback, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    token = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            # Also the index that deleting a record's tokens uses.
+            models.UniqueConstraint(fields=["feedback", "token"], name="feedback_token_unique"),
+        ]
+        indexes = [models.Index(fields=["project", "token", "feedback"])]
+
+    def __str__(self) -> str:
+        return f"search token of {self.feedback_id}"
 
 
 class CallDetails(models.Model):

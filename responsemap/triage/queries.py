@@ -6,9 +6,10 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from responsemap.projects.models import Project
+from responsemap.protection.tokens import search_tokens
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.choices import Sensitivity
-from responsemap.triage.models import Feedback
+from responsemap.triage.models import Feedback, FeedbackToken
 
 
 def feedback_visible_to(viewer: Viewer) -> QuerySet[Feedback]:
@@ -18,6 +19,24 @@ def feedback_visible_to(viewer: Viewer) -> QuerySet[Feedback]:
     rows = Feedback.objects.filter(project_id=viewer.project_id)
     if not viewer.can("view_sensitive"):
         rows = rows.exclude(sensitivity=Sensitivity.SENSITIVE)
+    return rows
+
+
+def with_words(
+    rows: QuerySet[Feedback], project_id: uuid.UUID | str, query: str
+) -> QuerySet[Feedback]:
+    """The ``rows`` whose redacted copy has every word of ``query`` (normalised and
+    stemmed as ``protection.tokens`` does), found through the keyed token index. A
+    query with no word long enough finds nothing."""
+    tokens = search_tokens(project_id, query)
+    if not tokens:
+        return rows.none()
+    for token in tokens:
+        rows = rows.filter(
+            pk__in=FeedbackToken.objects.filter(project_id=project_id, token=token).values(
+                "feedback_id"
+            )
+        )
     return rows
 
 

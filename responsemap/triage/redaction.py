@@ -21,9 +21,11 @@ from django.utils import timezone
 
 from responsemap.geo.locate import AreaNames
 from responsemap.intake.contacts.models import IntakePolicy
+from responsemap.lib import rawsql
 from responsemap.projects.models import Project
 from responsemap.protection.redaction import RedactionPolicy, redact
-from responsemap.triage.models import Feedback
+from responsemap.protection.tokens import tokens_for
+from responsemap.triage.models import Feedback, FeedbackToken
 
 
 def redaction_policy(project: Project) -> RedactionPolicy:
@@ -78,9 +80,13 @@ def redactors_for(projects: Iterable[Project]) -> dict[uuid.UUID, Redactor]:
 
 def apply_redaction(feedback: Feedback, text: str, redactor: Redactor | None = None) -> list[str]:
     """Fill the redacted copy (and the area, if the text names one); returns the fields
-    changed. A batch passes the project's ``redactor``, loaded once."""
+    changed. A batch passes the project's ``redactor``, loaded once. The copy's search
+    tokens wait in ``pending_tokens`` for ``write_search_tokens``, once it is saved."""
     policy = redactor.policy if redactor else redaction_policy(feedback.project)
-    feedback.redacted_content = redact(text, policy)
+    redacted = redact(text, policy)
+    feedback.redacted_content = redacted
+    # From the redacted copy only: a search must not find what redaction took out.
+    feedback.pending_tokens = tokens_for(feedback.project_id, redacted)
     feedback.redacted_at = timezone.now()
     fields = ["redacted_content", "redacted_at"]
     if feedback.area_id is None:
@@ -92,3 +98,19 @@ def apply_redaction(feedback: Feedback, text: str, redactor: Redactor | None = N
             feedback.area = area
             fields.append("area")
     return fields
+
+
+def write_search_tokens(records: Iterable[Feedback], *, replace: bool = False) -> None:
+    """Insert the search tokens ``apply_redaction`` left on saved ``records`` (one
+    statement per 100 tokens); ``replace``: a record's earlier tokens go first."""
+    records = [r for r in records if r.pending_tokens is not None]
+    if replace and records:
+        FeedbackToken.objects.filter(feedback_id__in=[r.pk for r in records]).delete()
+    rows = [
+        {"feedback_id": r.pk, "project_id": r.project_id, "token": token}
+        for r in records
+        for token in r.pending_tokens or ()
+    ]
+    rawsql.insert(FeedbackToken, rows)
+    for record in records:
+        record.pending_tokens = None

@@ -8,7 +8,7 @@ from django_tasks import task
 from responsemap.protection.audit import record_event
 from responsemap.protection.present import open_for_system
 from responsemap.triage.models import Feedback
-from responsemap.triage.redaction import apply_redaction
+from responsemap.triage.redaction import apply_redaction, write_search_tokens
 
 
 @task()
@@ -27,6 +27,7 @@ def redact_feedback(feedback_id: str) -> None:
         text = open_for_system(feedback, "content", purpose="redaction") or ""
         fields = apply_redaction(feedback, text)
         feedback.save(update_fields=fields)
+        write_search_tokens([feedback], replace=True)
         # A system change of the record, audited like any other (names, never values).
         record_event(
             "feedback.redact",

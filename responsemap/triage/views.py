@@ -22,11 +22,23 @@ from responsemap.triage.actions import NewFeedback, do_create_feedback, do_view_
 from responsemap.triage.choices import Sensitivity, Source
 from responsemap.triage.forms import HotlineForm, InboxFilterForm, RevealForm, format_duration
 from responsemap.triage.models import Feedback
-from responsemap.triage.queries import access_feedback, feedback_visible_to
+from responsemap.triage.queries import access_feedback, feedback_visible_to, with_words
 
 PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
-INBOX_FILTERS = ("q", "status", "type_code", "urgency", "source", "area", "since", "until")
+INBOX_FILTERS = (
+    "words",
+    "q",
+    "status",
+    "type_code",
+    "urgency",
+    "source",
+    "area",
+    "since",
+    "until",
+)
+# How the listing event names a filter whose name on the form says less.
+FILTER_NAMES = {"words": "search"}
 
 
 def _pager(page: Page[Any]) -> dict[str, Any]:
@@ -50,7 +62,9 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     used: list[str] = []
     if form.is_valid():
         data = form.cleaned_data
-        used = [name for name in INBOX_FILTERS if data[name]]
+        used = [FILTER_NAMES.get(name, name) for name in INBOX_FILTERS if data[name]]
+        if data["words"]:
+            rows = with_words(rows, project.pk, data["words"])
         if data["q"]:
             rows = rows.filter(reference__iexact=data["q"].strip())
         for name in ("status", "type_code", "urgency", "source", "area"):
