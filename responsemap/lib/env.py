@@ -67,9 +67,36 @@ def local_secret(path: Path, make: Callable[[], str]) -> str:
     """
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     value = make()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
     return value
+
+
+def private_directory(path: Path) -> Path:
+    """Make ``path`` (and its missing parents) a directory only its owner can enter (0700).
+
+    A directory this process creates is made 0700; an existing one is tightened to 0700
+    only if it is the one holding private files (the caller's choice), never its parents.
+    """
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty and owner-only (0600) if it is missing; tighten it to 0600
+    if it exists with group or other access. For the SQLite database: SQLite creates its
+    ``-wal`` and ``-shm`` files with the database file's mode, so they follow."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if each.exists() and each.stat().st_mode & 0o077:
+                os.chmod(each, 0o600)
+    else:
+        os.close(fd)
+    return path

@@ -8,6 +8,10 @@ group, so stopping ``serve`` reaches the worker and anything it started, whateve
 stopped it: Ctrl-C, ``kill`` (SIGTERM: systemd, docker stop) or a closed terminal
 (SIGHUP). The address served, and what ``--announce`` prints (``make run``: the
 demo accounts), come last, once the port answers, where a newcomer sees them.
+
+DEBUG is off unless asked for (``DEBUG=true make run``: developer mode, said so at
+start): the development server then serves no static files itself, and WhiteNoise
+serves them from the apps' directories (``WHITENOISE_USE_FINDERS`` outside production).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import shlex
 import signal
 import subprocess
 import sys
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -79,7 +84,7 @@ def served_url(addr: str, port: int, ipv6: bool) -> str:
 
 
 class ServeCommand(RunserverCommand):
-    """The development server (static files included) that starts the worker once bound."""
+    """The development server that starts the worker once bound."""
 
     addr: str  # set by runserver's handle(); the stubs don't declare them
     use_ipv6: bool
@@ -94,6 +99,13 @@ class ServeCommand(RunserverCommand):
         url = served_url(self.addr, server_port, self.use_ipv6)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Community Response Map is serving at {url}"))
+        if settings.DEBUG:
+            self.stdout.write(
+                self.style.WARNING(
+                    "Developer mode (DEBUG=true): error pages show settings, requests and "
+                    "local values. Never with real data."
+                )
+            )
         if self.announce:
             call_command(*shlex.split(self.announce), url=url)
         self.stdout.flush()
@@ -116,6 +128,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # WhiteNoise also looks in STATIC_ROOT, and warns when it does not exist (no
+        # collectstatic on one machine): an empty one, inside var/.
+        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True, mode=0o700)
         worker = Worker()
         previous = {signum: signal.signal(signum, _interrupt) for signum in STOP_SIGNALS}
         try:
