@@ -67,6 +67,14 @@ RESPONSEMAP_KEY_DIR = Path(env_str("RESPONSEMAP_KEY_DIR", str(VAR_DIR / "keys"))
 RESPONSEMAP_KEY_PROVIDER = env_str(
     "RESPONSEMAP_KEY_PROVIDER", "responsemap.protection.keystore.DirectoryKeyProvider"
 )
+# Signed checkpoints of the audit chains' heads, where the database can't rewrite them
+# (protection/witness.py, ADR 0007): a directory (default: beside var/, never inside
+# it), "syslog:" (/dev/log), "syslog:/socket" or "syslog:HOST:PORT", or "off".
+RESPONSEMAP_AUDIT_WITNESS = env_str(
+    "RESPONSEMAP_AUDIT_WITNESS", str(VAR_DIR.parent / f"{VAR_DIR.name}-witness")
+)
+# The worker's sweep writes a checkpoint of the heads that moved at most this often.
+RESPONSEMAP_AUDIT_CHECKPOINT_SECONDS = env_int("RESPONSEMAP_AUDIT_CHECKPOINT_SECONDS", 60)
 if PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure")):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a long random value in production")
 

@@ -16,6 +16,8 @@ os.environ.setdefault("RESPONSEMAP_ENV", "test")
 os.environ.setdefault("RESPONSEMAP_VAR_DIR", tempfile.mkdtemp(prefix="responsemap-test-"))
 os.environ.setdefault("RESPONSEMAP_MASTER_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
 os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+# No audit witness unless a test asks for one (protection/tests/test_audit_witness.py).
+os.environ.setdefault("RESPONSEMAP_AUDIT_WITNESS", "off")
 
 from responsemap.settings import *  # noqa: E402, F403
 from responsemap.settings import DATABASES, VAR_DIR  # noqa: E402

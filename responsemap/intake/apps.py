@@ -17,3 +17,24 @@ class IntakeConfig(AppConfig):
         # the apps to its right): the notice to a new number. No signal clears the
         # inbound view's channels: the storing statement checks them (channels/queries).
         register_sweep_step(send_consent_notices)
+        expect_inbound_events()
+
+
+def expect_inbound_events() -> None:
+    """verify_audit checks that every message and contact has its birth event: a pending
+    receipt deleted before it was chained shows (ADR 0007)."""
+    from responsemap.intake.contacts.models import Contact
+    from responsemap.intake.messages.models import InboundMessage
+    from responsemap.protection.expected import EventExpectation, expect_event_for_each
+
+    expect_event_for_each(
+        EventExpectation(
+            "inbound message",
+            InboundMessage.objects.all,
+            "inboundmessage",
+            ("message.receive",),
+        )
+    )
+    expect_event_for_each(
+        EventExpectation("contact", Contact.objects.all, "contact", ("contact.create",))
+    )

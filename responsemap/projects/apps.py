@@ -10,3 +10,8 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from responsemap.projects import catalogue  # noqa: F401  (declares the fields)
+        from responsemap.projects.models import Project
+        from responsemap.protection.expected import expect_project_chains
+
+        # verify_audit expects an audit chain for every project (ADR 0007).
+        expect_project_chains(lambda: Project.objects.values_list("pk", flat=True))

@@ -7,6 +7,7 @@ from django_tasks import task
 
 from responsemap.protection.audit import record_event
 from responsemap.protection.present import open_for_system
+from responsemap.protection.system_opens import SystemPurpose
 from responsemap.triage.models import Feedback
 from responsemap.triage.redaction import apply_redaction, write_search_tokens
 
@@ -24,7 +25,7 @@ def redact_feedback(feedback_id: str) -> None:
         )
         if feedback is None:
             return
-        text = open_for_system(feedback, "content", purpose="redaction") or ""
+        text = open_for_system(feedback, "content", purpose=SystemPurpose.REDACT) or ""
         fields = apply_redaction(feedback, text)
         feedback.save(update_fields=fields)
         write_search_tokens([feedback], replace=True)

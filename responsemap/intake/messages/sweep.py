@@ -23,6 +23,7 @@ from responsemap.lib import clock
 from responsemap.lib.tasks import enqueue_at
 from responsemap.protection.audit import sequence_pending
 from responsemap.protection.models import AuditPending
+from responsemap.protection.witness import maybe_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ def sweep_received() -> None:
         # Pending events up to here were chained, or refused as altered (verify_audit
         # reports those): they must not start sweeps for ever.
         seen = AuditPending.objects.aggregate(last=Max("id"))["last"] or 0
+        maybe_checkpoint()  # signed chain heads to the audit witness, every N s (ADR 0007)
     # A sweep that found the lock taken while this one was finishing has gone: anything
     # committed meanwhile is seen here, after letting go, and gets a sweep of its own.
     if _waiting().exists() or AuditPending.objects.filter(id__gt=seen).exists():
