@@ -120,6 +120,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # A project's keys unreadable: a 503 page in words, not a 500 (protection/middleware.py).
+    "responsemap.protection.middleware.KeyFaultMiddleware",
 ]
 
 # Gateways' webhooks and the health check are served with just these (lib/handlers.py).

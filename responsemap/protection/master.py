@@ -21,22 +21,33 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from responsemap.lib.env import env_secret
-from responsemap.protection.keystore import decode_master_key
+from responsemap.protection.keystore import KeyUnavailable, decode_master_key
 
 FILENAME = "master_key"
 
 
 @cache
 def master_key() -> bytes:
-    """The 32-byte master key (read once per process)."""
-    value = env_secret("RESPONSEMAP_MASTER_KEY")
+    """The 32-byte master key (read once per process; a failed read is tried again at
+    the next use). A key that can't be read or decoded is ``KeyUnavailable``, a fault
+    for the operator, never a ValueError that a caller could take for bad input."""
+    try:
+        value = env_secret("RESPONSEMAP_MASTER_KEY")
+    except ImproperlyConfigured as exc:  # the _FILE can't be read
+        raise KeyUnavailable(str(exc)) from None
     if not value:
         if settings.PRODUCTION:
             raise ImproperlyConfigured(
                 "RESPONSEMAP_MASTER_KEY (or RESPONSEMAP_MASTER_KEY_FILE) is required in production"
             )
-        value = _local(Path(settings.RESPONSEMAP_MASTER_KEY_DIR))
-    return decode_master_key(value)
+        try:
+            value = _local(Path(settings.RESPONSEMAP_MASTER_KEY_DIR))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KeyUnavailable(f"the master key file can't be read: {exc}") from None
+    try:
+        return decode_master_key(value)
+    except ValueError as exc:
+        raise KeyUnavailable(str(exc)) from None
 
 
 def _local(directory: Path) -> str:
