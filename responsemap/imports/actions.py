@@ -9,6 +9,7 @@ import starts.
 from __future__ import annotations
 
 import base64
+import json
 from datetime import timedelta
 
 from django.db import transaction
@@ -44,7 +45,7 @@ def do_create_import_job(
             file_name=name,
             file_kind=kind,
             file_size=len(data),
-            headers=headers,
+            headers=json.dumps(headers),  # sealed at save, like the file and its name
             total=rows or 0,
             mapping=Mapping(columns=suggest_mapping(headers)).to_json(),
         )

@@ -1,9 +1,10 @@
 """What the import screens may show of an import job.
 
 The file's content is not catalogued: no screen shows it. Its name may name a person
-or a place ("interviews Jean camp 3.csv"), so it is confidential and shown only to
-those who may import. Column names, counts and errors (row number, column, reason
-code) hold no cell's value.
+or a place ("interviews Jean camp 3.csv") and its header row may be a respondent's
+words (a file without one), so both are sealed (opened for those who may import,
+without a reveal) and confidential. Counts and errors (row number, column number,
+reason code) hold no cell's value.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ declare(
         FieldPolicy("file_name", _("File"), C.CONFIDENTIAL, IMPORT_PERMISSION),
         FieldPolicy("file_kind", _("Kind"), C.INTERNAL),
         FieldPolicy("file_size", _("Size"), C.INTERNAL),
-        FieldPolicy("headers", _("Columns"), C.INTERNAL, IMPORT_PERMISSION),
+        FieldPolicy("headers", _("Columns"), C.CONFIDENTIAL, IMPORT_PERMISSION),
         FieldPolicy("mapping", _("Column matching"), C.INTERNAL),
         FieldPolicy("dry_run", _("Check"), C.INTERNAL),
         FieldPolicy("state", _("State"), C.INTERNAL),

@@ -28,13 +28,12 @@ def job_table(job: ImportJob) -> Table:
 def error_entries(
     row: ParsedRow, problems: list[Problem], job: ImportJob, mapping: Mapping
 ) -> list[dict[str, Any]]:
-    """{row, column, reason} for each problem: the column by its header, never a value."""
-    entries = []
-    for problem in problems:
-        index = mapping.columns.get(problem.field)
-        column = job.headers[index] if index is not None and index < len(job.headers) else ""
-        entries.append({"row": row.number, "column": column, "reason": problem.reason})
-    return entries
+    """{row, column, reason} for each problem: the column by its number in the file's
+    headers (which are sealed: a header may be a respondent's words), never a value."""
+    return [
+        {"row": row.number, "column": mapping.columns.get(problem.field), "reason": problem.reason}
+        for problem in problems
+    ]
 
 
 @dataclass

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -37,12 +38,13 @@ class MappingForm(forms.Form):
         help_text=_("Without this, phone numbers are not imported."),
     )
 
-    def __init__(self, *args: Any, job: ImportJob, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, job: ImportJob, headers: Sequence[str], **kwargs: Any) -> None:
+        """``headers``: the file's header names, as ``present()`` opened them (sealed)."""
         super().__init__(*args, **kwargs)
         self.job = job
         columns = [("", _("— not in the file —"))] + [
             (str(i), header or _("(column %(n)s, no name)") % {"n": i + 1})
-            for i, header in enumerate(job.headers)
+            for i, header in enumerate(headers)
         ]
         current = Mapping.from_json(job.mapping)
         self.target_fields: list[str] = []

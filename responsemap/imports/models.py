@@ -13,9 +13,12 @@ class ImportJob(models.Model):
     """A bulk import of a CSV or XLSX file (e.g. a KoboToolbox / ODK export).
 
     The uploaded file holds personal data, so its bytes are kept sealed with the project
-    key (base64 text in ``content``) and wiped once the import has finished. Everything
-    else on the row is free of personal data: header names, the column mapping, counts,
-    and errors as (row number, column, reason code) — never a cell value.
+    key (base64 text in ``content``) and wiped once the import has finished. Its name
+    and its header row are free text too (a name may name a person; a file without a
+    header row has a respondent's words there), so they are sealed as well (ADR 0008):
+    ``headers`` holds the JSON list of header names. The rest is coded: the column
+    mapping (column numbers), counts, and errors as (row number, column number, reason
+    code) — never a cell value or a header's text.
     """
 
     class Kind(models.TextChoices):
@@ -35,11 +38,11 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    file_name = models.CharField(max_length=255)
+    file_name = EncryptedTextField()
     file_kind = models.CharField(max_length=4, choices=Kind.choices)
     file_size = models.PositiveIntegerField(default=0)
     content = EncryptedTextField()
-    headers = models.JSONField(default=list, blank=True)
+    headers = EncryptedTextField()  # JSON: ["name", "message", …]
     mapping = models.JSONField(default=dict, blank=True)
     # Counts of the last dry run: {"ok": n, "existing": n, "failed": n}.
     dry_run = models.JSONField(default=dict, blank=True)
@@ -49,7 +52,8 @@ class ImportJob(models.Model):
     created = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
-    # [{"row": 7, "column": "_submission_time", "reason": "bad_date"}, …]
+    # [{"row": 7, "column": 3, "reason": "bad_date"}, …]: the column by its number in
+    # ``headers`` (None when the problem is not a column's).
     errors = models.JSONField(default=list, blank=True)
     failure_reason = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

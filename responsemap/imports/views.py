@@ -3,12 +3,15 @@
 Every screen loads the project with ``access_project`` and the job through
 ``access_import_job`` (scoped to the project): a person without the import
 permission, or from another project, gets a 404. No screen and no report shows a
-cell's value; errors are (row number, column name, reason).
+cell's value; errors are (row number, column, reason). The file's name and header row
+are sealed (ADR 0008): ``present()`` opens them for the importer; errors keep a column's
+number and are named here from the opened headers.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from collections import abc
 from typing import Any
 
@@ -105,14 +108,16 @@ def mapping(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
     job = access_import_job(viewer, job_id)
     if job.state not in actions.EDITABLE:
         return redirect("imports:job", slug=slug, job_id=job.pk)
-    form = MappingForm(request.POST or None, job=job)
+    shown = present(job, viewer, "import_mapping")
+    headers = _headers(shown)
+    form = MappingForm(request.POST or None, job=job, headers=headers)
     if request.method == "POST" and form.is_valid():
         actions.do_set_mapping(job, form.mapping(), viewer)
         return redirect("imports:job", slug=slug, job_id=job.pk)
     return render(
         request,
         "imports/mapping.html",
-        {**layout(project, viewer), "job": present(job, viewer, "import_mapping"), "form": form},
+        {**layout(project, viewer), "job": shown, "form": form, "column_count": len(headers)},
         status=400 if form.is_bound else 200,
     )
 
@@ -122,15 +127,45 @@ def _listed(job: Presented, name: str) -> tuple[Any, ...]:
     return value if isinstance(value, tuple) else ()
 
 
+def _headers(job: Presented) -> list[str]:
+    """The file's header names: sealed JSON, opened by ``present()`` for the importer
+    (empty if it may not see them or the key is gone)."""
+    shown = job["headers"]
+    if shown.masked or not isinstance(shown.value, str):
+        return []
+    headers = json.loads(shown.value)
+    return [str(h) for h in headers] if isinstance(headers, list) else []
+
+
+def _column_name(column: object, headers: list[str]) -> str:
+    """An error's column (its number in the headers) by its header's name."""
+    if not isinstance(column, int) or not 0 <= column < len(headers):
+        return ""
+    return headers[column] or _("column %(n)s") % {"n": column + 1}
+
+
+def _errors(job: Presented, limit: int | None = None) -> list[dict[str, Any]]:
+    """(row, column, reason) of the problems (the first ``limit``), the column by its
+    name and the reason in words."""
+    headers = _headers(job)
+    errors = [e for e in _listed(job, "errors")[:limit] if isinstance(e, abc.Mapping)]
+    return [
+        {
+            "row": e["row"],
+            "column": _column_name(e["column"], headers),
+            "text": describe(str(e["reason"])),
+        }
+        for e in errors
+    ]
+
+
 def _shown_errors(job: Presented) -> list[dict[str, Any]]:
-    """(row, column, reason) of the first problems, the reason in words."""
-    errors = [e for e in _listed(job, "errors")[:SHOWN_ERRORS] if isinstance(e, abc.Mapping)]
-    return [{**e, "text": describe(str(e["reason"]))} for e in errors]
+    return _errors(job, SHOWN_ERRORS)
 
 
 def _mapped_columns(job: Presented) -> list[tuple[str, str]]:
     mapping = job["mapping"].value
-    headers = _listed(job, "headers")
+    headers = _headers(job)
     columns = Mapping.from_json(dict(mapping) if isinstance(mapping, abc.Mapping) else {}).columns
     return [
         (str(t.label), str(headers[columns[t.name]]))
@@ -236,8 +271,8 @@ def error_report(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
     writer = csv.writer(_Echo())
     lines = [writer.writerow([_("row"), _("column"), _("reason")])]
     lines += [
-        writer.writerow([e["row"], _safe_cell(e["column"]), describe(str(e["reason"]))])
-        for e in job.errors
+        writer.writerow([e["row"], _safe_cell(e["column"]), e["text"]])
+        for e in _errors(present(job, viewer, "import_errors"))
     ]
     response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-errors-{str(job.pk)[:8]}.csv"'

@@ -97,16 +97,16 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
     job = ImportJob(
         project=project,
         created_by=officer,
-        file_name=f"{SHOWN}-file.csv",
         file_kind="csv",
-        headers=[f"{SHOWN}-column"],
         mapping={"columns": {"content": 0}, "date_order": "dmy"},
         dry_run={"ok": 3},
-        errors=[{"row": 2, "column": f"{SHOWN}-column", "reason": "bad_date"}],
+        errors=[{"row": 2, "column": 0, "reason": "bad_date"}],
         failure_reason="unreadable",
         created_at=now,
     )
     job.content = f"{HIDDEN}-file-content"
+    # Sealed, and shown to whoever may import (no reveal).
+    job.file_name, job.headers = f"{SHOWN}-file_name", f"{SHOWN}-headers"
     return {
         "projects.project": project,
         "triage.feedback": feedback,
