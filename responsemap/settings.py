@@ -178,6 +178,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# On PostgreSQL the application runs as a role that does not own the tables; ``migrate``
+# alone reads the owner's URL (DATABASE_OWNER_URL or _FILE, never a setting) and then
+# grants this role what it needs (protection/dbroles.py; docs/deploy.md, "Database roles").
+DATABASE_APP_ROLE = (
+    str(DATABASES["default"].get("USER") or "")
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    and env_secret("DATABASE_OWNER_URL")
+    else ""
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {

@@ -18,6 +18,9 @@ os.environ.setdefault("RESPONSEMAP_MASTER_KEY", base64.b64encode(secrets.token_b
 os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
 # No audit witness unless a test asks for one (protection/tests/test_audit_witness.py).
 os.environ.setdefault("RESPONSEMAP_AUDIT_WITNESS", "off")
+# Tests never migrate as an outside owner: the test database's owner is DATABASE_URL's role.
+os.environ.pop("DATABASE_OWNER_URL", None)
+os.environ.pop("DATABASE_OWNER_URL_FILE", None)
 
 from responsemap.settings import *  # noqa: E402, F403
 from responsemap.settings import DATABASES, VAR_DIR  # noqa: E402
@@ -32,3 +35,12 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # No persistent connections in tests: a live-server thread's idle connection would keep
 # the PostgreSQL test database from being dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# CI's PostgreSQL leg: the test database is created and migrated by DATABASE_URL's role
+# (the owner), which grants this role what the application gets, and the tests run as
+# it (responsemap/testing_db.py; docs/deploy.md, "Database roles").
+RESPONSEMAP_TEST_RUNTIME_ROLE = (
+    os.environ.get("RESPONSEMAP_TEST_RUNTIME_ROLE", "")
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    else ""
+)
+DATABASE_APP_ROLE = RESPONSEMAP_TEST_RUNTIME_ROLE
