@@ -471,6 +471,20 @@ def _lock_head(cursor: Any, chain: str) -> tuple[int, str]:
     return int(row[0]), row[1] or GENESIS
 
 
+def lock_mark(cursor: Any, name: str) -> tuple[int, str]:
+    """Lock the head row ``name`` (a mark under ``MARK_PREFIX``, not a chain) until
+    commit; returns its position and hash."""
+    assert name.startswith(MARK_PREFIX)
+    return _lock_head(cursor, name)
+
+
+def move_mark(cursor: Any, name: str, seq: int, hash_: str) -> None:
+    """Move the mark ``name`` (locked by ``lock_mark``) forward, with its MAC."""
+    assert name.startswith(MARK_PREFIX)
+    update = f"UPDATE {HEAD_TABLE} SET seq = %s, hash = %s, mac = %s WHERE chain = %s"  # noqa: S608
+    cursor.execute(update, [seq, hash_, head_mac(name, seq, hash_), name])
+
+
 def _append(cursor: Any, chain: str, events: list[AuditEvent]) -> None:
     rows = [{name: getattr(e, name) for name in EVENT_COLUMNS} for e in events]
     seq, hash_ = events[-1].seq, events[-1].hash
