@@ -314,6 +314,10 @@ LOGGING = {
 # The address gateways use to reach this server (delivery-report URLs are built on it).
 RESPONSEMAP_PUBLIC_URL = env_str("RESPONSEMAP_PUBLIC_URL", "http://127.0.0.1:8000")
 
+# A task running for longer than this is taken to have lost its worker and is queued
+# again (lib/tasks.py, ADR 0009); longer than any task runs.
+RESPONSEMAP_TASK_TIMEOUT_SECONDS = env_int("RESPONSEMAP_TASK_TIMEOUT_SECONDS", 300)
+
 # The public web form's bot and abuse guards (triage/public_guard.py).
 RESPONSEMAP_FORM_MIN_SECONDS = env_int("RESPONSEMAP_FORM_MIN_SECONDS", 3)
 RESPONSEMAP_FORM_MAX_SECONDS = env_int("RESPONSEMAP_FORM_MAX_SECONDS", 2 * 3600)

@@ -66,12 +66,16 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("responsemap/intake/messages/send.py", "claim_send_slot"): (
         f"the channel's next_send_at slot: {ADR_0006}"
     ),
-    ("responsemap/intake/messages/send.py", "_start_attempt"): (f"the attempt counter: {ADR_0006}"),
+    ("responsemap/intake/messages/send.py", "_hand_over"): (
+        f"queued -> sending under an attempt id, and the attempt counter: {ADR_0006} "
+        "(the outcome, sent/failed/unknown, is audited; ADR 0009)"
+    ),
     ("responsemap/intake/messages/send.py", "send_outbound"): (
-        f"the attempt given back when the throttle re-queues: {ADR_0006}"
+        "the provider's message id, written with the audited move to sent (_move) in "
+        "one transaction"
     ),
     ("responsemap/intake/messages/send.py", "_after_failure"): (
-        f"next_attempt_at and last_error of a retry: {ADR_0006}"
+        f"sending -> queued with next_attempt_at and last_error for a retry: {ADR_0006}"
     ),
     ("responsemap/intake/messages/sweep.py", "sweep_batch"): (
         f"InboundMessage received -> processed/failed: {ADR_0006}"
@@ -99,6 +103,10 @@ ALLOWED: dict[tuple[str, str], str] = {
         "the rows of a listing event, written with it"
     ),
     ("responsemap/lib/rawsql.py", "delete_ids"): "the raw write helper itself; callers are checked",
+    ("responsemap/lib/tasks.py", "recover_abandoned_tasks"): (
+        "the task queue's own rows (django-tasks-db): a task whose worker died, running -> "
+        "ready or failed; not a domain row (ADR 0009)"
+    ),
     # --- intake: receiving ------------------------------------------------------------
     ("responsemap/intake/messages/receive.py", "_receive_with_contact"): (
         "do_receive_message's ORM path (handles, STOP/START): the message's birth, with its "

@@ -12,11 +12,15 @@ class IntakeConfig(AppConfig):
         from responsemap.intake import catalogue  # noqa: F401  (declares the fields)
         from responsemap.intake.messages.receive import send_consent_notices
         from responsemap.intake.messages.steps import register_sweep_step
+        from responsemap.intake.messages.sweep import sweep_if_waiting
+        from responsemap.lib.tasks import register_upkeep
 
         # First of the worker's sweep_steps (intake's AppConfig is ready before those of
         # the apps to its right): the notice to a new number. No signal clears the
         # inbound view's channels: the storing statement checks them (channels/queries).
         register_sweep_step(send_consent_notices)
+        # Every worker's upkeep: messages left waiting by a sweep that died get one.
+        register_upkeep(sweep_if_waiting)
         expect_inbound_events()
 
 

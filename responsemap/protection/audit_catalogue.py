@@ -54,6 +54,7 @@ ACTION_LABELS = {
     "message.send": _("Message sent"),
     "message.fail": _("Message could not be sent"),
     "message.deliver": _("Message delivered"),
+    "message.unknown": _("Message not confirmed sent: the worker sending it stopped"),
     "import.upload": _("Import file uploaded"),
     "import.map": _("Import columns mapped"),
     "import.check": _("Import checked"),

@@ -2,6 +2,11 @@
 
 A message is a keyword only when it is the whole message (case, accents and trailing
 punctuation ignored): "STOP" opts out, "stop the shelling" is feedback.
+
+What goes back to a person is in their language: the contact's if known, else the
+project's default (the first of its languages) — ``reply_language``, used for the
+confirmations here and for the consent notice. Confirmations are translated strings,
+rendered under ``translation.override``; never English by default.
 """
 
 from __future__ import annotations
@@ -9,6 +14,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 STOP_WORDS = {
     # English
@@ -32,21 +41,9 @@ START_WORDS = {
 }  # fmt: skip
 
 CONFIRMATIONS = {
-    "opt_out": {
-        "en": "You will get no more messages from us. Send START to receive them again.",
-        "fr": "Vous ne recevrez plus de messages de notre part. Envoyez START pour les recevoir à nouveau.",
-        "es": "No recibirá más mensajes nuestros. Envíe START para volver a recibirlos.",
-        "ar": "لن تصلك رسائل منا بعد الآن. أرسل START لتلقيها مجددًا.",
-        "ht": "Ou p ap resevwa mesaj nou ankò. Voye START pou resevwa yo ankò.",
-    },
-    "opt_in": {
-        "en": "Welcome back: you will receive our messages again. Send STOP to stop.",
-        "fr": "Bon retour : vous recevrez à nouveau nos messages. Envoyez STOP pour arrêter.",
-        "es": "Bienvenido de nuevo: volverá a recibir nuestros mensajes. Envíe STOP para parar.",
-        "ar": "مرحبًا بعودتك: ستصلك رسائلنا مجددًا. أرسل STOP للإيقاف.",
-        "ht": "Byenvini ankò: w ap resevwa mesaj nou yo ankò. Voye STOP pou sispann.",
-    },
-}  # fmt: skip
+    "opt_out": _("You will get no more messages from us. Send START to receive them again."),
+    "opt_in": _("Welcome back: you will receive our messages again. Send STOP to stop."),
+}
 
 _ARABIC_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u0640]")
 _ALEF_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه"})
@@ -82,6 +79,19 @@ def classify(text: str, extra_stop: Iterable[str] = (), extra_start: Iterable[st
     return "message"
 
 
+def reply_language(contact_language: str, project_languages: Iterable[str]) -> str:
+    """The language to write to a person in: theirs if known and one we have, else the
+    project's default (its first language), else the site's."""
+    known = {code for code, _name in settings.LANGUAGES}
+    for language in (contact_language, *project_languages):
+        code = (language or "").lower()
+        for candidate in (code, code.split("-")[0].split("_")[0]):
+            if candidate in known:
+                return candidate
+    return str(settings.LANGUAGE_CODE)
+
+
 def confirmation(kind: str, language: str) -> str:
-    texts = CONFIRMATIONS[kind]
-    return texts.get(language[:2], texts["en"])
+    """The confirmation of an opt-out or opt-in, in ``language`` (``reply_language``)."""
+    with translation.override(language):
+        return str(CONFIRMATIONS[kind])

@@ -72,10 +72,15 @@ class OutboundMessage(models.Model):
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
+        # Handed to the provider by a worker (attempt_id); "sent" once it answers.
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
         BLOCKED = "blocked", _("Not sent: opted out")
+        # The worker sending it died before the provider answered; never sent again
+        # (docs/adr/0009-delivery-after-a-worker-dies.md). A delivery report settles it.
+        UNKNOWN = "unknown", _("Not known whether sent")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
@@ -86,6 +91,10 @@ class OutboundMessage(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     provider_message_id = models.CharField(max_length=128, blank=True, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The attempt that moved it to "sending", and when: only that attempt may record
+    # what the provider answered; one older than the task timeout was abandoned.
+    attempt_id = models.UUIDField(null=True, blank=True)
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
     in_reply_to = models.ForeignKey(

@@ -9,7 +9,13 @@ Design:
 - Nothing is stored unless the channel still takes messages as the caller loaded it
   (``channels.queries.still_taking``): checked in the storing statement or transaction;
   otherwise ``ChannelChanged`` is raised and nothing is written.
-- Opt-out is decided here, at receipt, so it takes effect before anything else runs.
+- Opt-out is decided here, at receipt, so it takes effect before anything else runs:
+  a STOP or START message is stored already "processed" (its whole processing, the
+  opt-out and its confirmation, is in the storing transaction), so no sweep picks it.
+  The contact's row is locked first, so a send being handed over meanwhile either sees
+  the opt-out or is committed before it (``send._hand_over``).
+- What goes back (confirmation, consent notice) is in the contact's language, else the
+  project's default (``keywords.reply_language``).
 - The consent notice to a new contact, redaction and feedback creation run in the
   worker's sweeps of received messages (``sweep.sweep_received``), in that order.
 """
@@ -35,7 +41,7 @@ from responsemap.intake.contacts.actions import (
     do_record_consent,
     holds,
 )
-from responsemap.intake.contacts.keywords import classify, confirmation
+from responsemap.intake.contacts.keywords import classify, confirmation, reply_language
 from responsemap.intake.contacts.models import ConsentRecord, Contact
 from responsemap.intake.contacts.phones import InvalidPhone
 from responsemap.intake.contacts.queries import current_consent_notice
@@ -111,6 +117,8 @@ def _receive_with_contact(loaded: InboundChannel, inbound: Inbound, kind: str) -
             if not holds(still_taking(loaded)):
                 raise ChannelChanged
             contact, new_contact = _resolve_contact(channel, inbound, project.country)
+            keyword = kind != InboundMessage.Kind.MESSAGE
+            now = timezone.now()
             message = InboundMessage(
                 project_id=channel.project_id,
                 channel=channel,
@@ -118,7 +126,10 @@ def _receive_with_contact(loaded: InboundChannel, inbound: Inbound, kind: str) -
                 contact=contact,
                 kind=kind,
                 sent_at=inbound.sent_at,
-                received_at=timezone.now(),
+                received_at=now,
+                # A keyword is processed here and now (below): it is never swept.
+                state=InboundMessage.State.PROCESSED if keyword else InboundMessage.State.RECEIVED,
+                processed_at=now if keyword else None,
                 meta=inbound.meta,
                 # The worker sends the consent notice as it processes the message.
                 new_contact=new_contact and kind == InboundMessage.Kind.MESSAGE,
@@ -155,7 +166,8 @@ def _send_consent_notice(contact: Contact, channel: Channel, message: InboundMes
         contact=contact, method=ConsentRecord.Method.SMS_NOTICE
     ).exists():
         return  # told already (a batch processed again after a rollback)
-    notice = current_consent_notice(channel.project, contact.language)
+    project = channel.project
+    notice = current_consent_notice(project, reply_language(contact.language, project.languages))
     if notice is None:
         return
     do_queue_outbound(
@@ -187,28 +199,35 @@ def do_opt_in(contact: Contact, channel: Channel, message: InboundMessage | None
 def _set_opted_out(
     contact: Contact, channel: Channel, message: InboundMessage | None, *, opted_out: bool
 ) -> None:
-    # Conditional update: only the message that changes the state sends a confirmation,
-    # so a second STOP (or two at once) confirms nothing more.
-    changed = Contact.objects.filter(pk=contact.pk, opted_out_at__isnull=opted_out).update(
-        opted_out_at=timezone.now() if opted_out else None
-    )
-    contact.refresh_from_db(fields=["opted_out_at"])
-    record_event(
-        "contact.opt_out" if opted_out else "contact.opt_in",
-        project_id=channel.project_id,
-        object_type="contact",
-        object_id=contact.pk,
-        purpose=channel.kind,
-    )
-    if changed:
-        do_queue_outbound(
-            channel=channel,
-            contact=contact,
-            purpose=(
-                OutboundMessage.Purpose.OPT_OUT_CONFIRMATION
-                if opted_out
-                else OutboundMessage.Purpose.OPT_IN_CONFIRMATION
-            ),
-            text=confirmation("opt_out" if opted_out else "opt_in", contact.language),
-            in_reply_to=message,
+    with transaction.atomic():
+        # The contact's row locked first: a send being handed over (send._hand_over, which
+        # locks it too) is committed before this opt-out's time is taken, or sees it.
+        Contact.objects.select_for_update().filter(pk=contact.pk).values_list("pk").first()
+        # Conditional update: only the message that changes the state sends a confirmation,
+        # so a second STOP (or two at once) confirms nothing more.
+        changed = Contact.objects.filter(pk=contact.pk, opted_out_at__isnull=opted_out).update(
+            opted_out_at=timezone.now() if opted_out else None
         )
+        contact.refresh_from_db(fields=["opted_out_at"])
+        record_event(
+            "contact.opt_out" if opted_out else "contact.opt_in",
+            project_id=channel.project_id,
+            object_type="contact",
+            object_id=contact.pk,
+            purpose=channel.kind,
+        )
+        if changed:
+            do_queue_outbound(
+                channel=channel,
+                contact=contact,
+                purpose=(
+                    OutboundMessage.Purpose.OPT_OUT_CONFIRMATION
+                    if opted_out
+                    else OutboundMessage.Purpose.OPT_IN_CONFIRMATION
+                ),
+                text=confirmation(
+                    "opt_out" if opted_out else "opt_in",
+                    reply_language(contact.language, channel.project.languages),
+                ),
+                in_reply_to=message,
+            )

@@ -3,14 +3,23 @@ worker task that sends it, throttled per channel and retried with backoff, and
 ``do_record_delivery`` the gateway's delivery reports.
 
 An opted-out contact gets nothing but the confirmation of the opt-out itself (the one
-rule is ``is_refused``, checked when queueing and again when sending): the row is kept
-as "blocked" so the refusal is visible.
+rule is ``is_refused``, checked when queueing, when a send starts, and once more after
+the send has waited for its channel's rate limit, in the transaction that hands the
+message over, with the contact's row locked: a STOP stored before that moment blocks
+it): the row is kept as "blocked" so the refusal is visible.
+
+At most once (docs/adr/0009-delivery-after-a-worker-dies.md): before calling the
+provider the worker moves the message to "sending" under an attempt id; only that
+attempt records the answer. A task taken up again after its worker died
+(``lib.tasks``) finds "sending" and marks the message "unknown" rather than send it a
+second time: no provider we speak to takes an idempotency key. A delivery report that
+names it settles an unknown message (delivered or failed).
 
 Every state a person would ask about (queued, blocked, sent, failed for good, delivered,
-failed by the provider) writes an audit event in the same transaction as the change;
+failed by the provider, unknown) writes an audit event in the same transaction as the change;
 the system is the actor, except when a person queues a message. Attempt counters,
-retry times and the channel's send slot are bookkeeping and write none
-(docs/adr/0006-unaudited-bookkeeping.md).
+retry times, the channel's send slot and the short "sending" step are bookkeeping and
+write none (docs/adr/0006-unaudited-bookkeeping.md).
 
 Time comes from ``lib.clock`` (the slot, the throttle's sleep, retry times), so tests
 move a fake clock instead of waiting on the machine.
@@ -19,13 +28,16 @@ move a fake clock instead of waiting on the machine.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django_tasks import task
 
@@ -36,9 +48,10 @@ from responsemap.intake.channels.registry import adapter_for
 from responsemap.intake.contacts.models import Contact
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.lib import clock
-from responsemap.lib.tasks import enqueue_at
+from responsemap.lib.tasks import enqueue_at, task_timeout
 from responsemap.protection.audit import EventSpec, record_event, record_events
 from responsemap.protection.present import open_for_system
+from responsemap.protection.system_opens import SystemPurpose
 from responsemap.protection.viewer import Viewer
 
 log = logging.getLogger(__name__)
@@ -103,17 +116,24 @@ class Move:
     stamp: str = ""
 
 
-SENT = Move((State.QUEUED,), State.SENT, "message.send", stamp="sent_at")
-FAILED = Move((State.QUEUED,), State.FAILED, "message.fail")
+SENT = Move((State.QUEUED, State.SENDING, State.UNKNOWN), State.SENT, "message.send", "sent_at")
+FAILED = Move((State.SENDING,), State.FAILED, "message.fail")
 BLOCKED = Move((State.QUEUED,), State.BLOCKED, "message.blocked_opted_out")
-# What a provider's delivery report may do. States only move forward (queued → sent →
-# delivered/failed), so a late "sent" report never undoes a "delivered".
+UNKNOWN = Move((State.SENDING,), State.UNKNOWN, "message.unknown")
+# What a provider's delivery report may do. States only move forward (queued → sending
+# → sent → delivered/failed), so a late "sent" report never undoes a "delivered"; a
+# report settles a message left "unknown".
 REPORTS = {
     "sent": SENT,
     "delivered": Move(
-        (State.QUEUED, State.SENT, State.FAILED), State.DELIVERED, "message.deliver", "delivered_at"
+        (State.QUEUED, State.SENDING, State.SENT, State.FAILED, State.UNKNOWN),
+        State.DELIVERED,
+        "message.deliver",
+        "delivered_at",
     ),
-    "failed": Move((State.QUEUED, State.SENT), State.FAILED, "message.fail"),
+    "failed": Move(
+        (State.QUEUED, State.SENDING, State.SENT, State.UNKNOWN), State.FAILED, "message.fail"
+    ),
 }
 
 
@@ -122,18 +142,21 @@ def _move(
     messages: Sequence[tuple[UUID, UUID, str]],
     *,
     reason: str = "",
+    attempt: UUID | None = None,
     **columns: object,
 ) -> int:
-    """Move each (id, project id, purpose) that is still in one of the move's sources,
-    race-safe (``UPDATE … WHERE state IN sources``, one per message), and write one
-    system audit event per message moved, in the same transaction; returns how many."""
+    """Move each (id, project id, purpose) that is still in one of the move's sources
+    (and, given an ``attempt``, still that attempt's), race-safe (``UPDATE … WHERE state
+    IN sources``, one per message), and write one system audit event per message moved,
+    in the same transaction; returns how many."""
     if move.stamp:
         columns[move.stamp] = clock.now()
+    only: dict[str, Any] = {} if attempt is None else {"attempt_id": attempt}
     with transaction.atomic():
         moved = [
             (pk, project_id, purpose)
             for pk, project_id, purpose in messages
-            if OutboundMessage.objects.filter(pk=pk, state__in=move.sources).update(
+            if OutboundMessage.objects.filter(pk=pk, state__in=move.sources, **only).update(
                 state=move.target, **columns
             )
         ]
@@ -187,10 +210,10 @@ MAX_THROTTLE_SLEEP = 2.0
 
 def recipient_of(message: OutboundMessage) -> str:
     contact = message.contact
-    phone = open_for_system(contact, "phone", purpose="address an outbound message")
+    phone = open_for_system(contact, "phone", purpose=SystemPurpose.ADDRESS_OUTBOUND)
     if phone:
         return phone
-    handle = open_for_system(contact, "handle", purpose="address an outbound message") or ""
+    handle = open_for_system(contact, "handle", purpose=SystemPurpose.ADDRESS_OUTBOUND) or ""
     return handle.split(":", 1)[-1]
 
 
@@ -215,72 +238,116 @@ def _id(message: OutboundMessage) -> tuple[UUID, UUID, str]:
 
 @task()
 def send_outbound(outbound_id: str) -> None:
-    message = _start_attempt(outbound_id)
+    message = _due(outbound_id)
     if message is None:
         return
     wait = claim_send_slot(message.channel_id, message.channel.send_rate)
     if wait > MAX_THROTTLE_SLEEP:
-        # Not this attempt's turn: come back when the slot is near, and don't count it.
+        # Not this attempt's turn: come back when the slot is near.
         enqueue_at(send_outbound, clock.now() + timedelta(seconds=wait), outbound_id)
-        OutboundMessage.objects.filter(pk=outbound_id).update(  # bookkeeping (ADR 0006)
-            attempts=message.attempts - 1
-        )
         return
     if wait > 0:
         clock.sleep(wait)
+    attempt = _hand_over(message)
+    if attempt is None:
+        return
     channel = message.channel
     outgoing = Outgoing(
         id=str(message.pk),
         to=recipient_of(message),
-        text=open_for_system(message, "text", purpose="send an outbound message") or "",
+        text=open_for_system(message, "text", purpose=SystemPurpose.SEND_OUTBOUND) or "",
         status_url=status_url(channel),
     )
     try:
-        provider_id = adapter_for(channel.kind).send(channel, channel_secrets(channel), outgoing)
-    except SendFailed as exc:
-        _after_failure(message, exc)
-        return
-    _move(
-        SENT,
-        [_id(message)],
-        provider_message_id=provider_id[:128],
-        last_error="",
-    )
-
-
-def _start_attempt(outbound_id: str) -> OutboundMessage | None:
-    """The queued message, its attempt counted; None if there is nothing to send now
-    (already sent, a retry not yet due, or the contact opted out since: then blocked)."""
-    with transaction.atomic():
-        message = (
-            OutboundMessage.objects.select_for_update()
-            .select_related("channel__project", "contact")
-            .filter(pk=outbound_id, state=State.QUEUED)
-            .first()
+        provider_id = adapter_for(channel.kind).send(
+            channel, channel_secrets(channel, SystemPurpose.SEND_OUTBOUND), outgoing
         )
-        if message is None:
-            return None
-        if message.next_attempt_at and message.next_attempt_at > clock.now():
-            return None  # an early duplicate of a scheduled retry
-        if is_refused(message.contact, message.purpose):
-            _move(BLOCKED, [_id(message)])
-            return None
-        message.attempts += 1
-        message.save(update_fields=["attempts"])  # bookkeeping (ADR 0006)
+    except SendFailed as exc:
+        _after_failure(message, attempt, exc)
+        return
+    with transaction.atomic():
+        OutboundMessage.objects.filter(pk=message.pk, attempt_id=attempt).update(
+            provider_message_id=provider_id[:128], last_error=""
+        )
+        # Already "delivered" if the provider's report came first: then nothing moves.
+        _move(SENT, [_id(message)], attempt=attempt)
+
+
+def _due(outbound_id: str) -> OutboundMessage | None:
+    """The queued message if it is to be sent now; None if not (already sent, a retry
+    not yet due, the contact opted out since: then blocked). A message left "sending"
+    by a worker that died is marked "unknown", never sent again."""
+    message = (
+        OutboundMessage.objects.select_related("channel__project", "contact")
+        .filter(pk=outbound_id)
+        .first()
+    )
+    if message is None:
+        return None
+    if message.state == State.SENDING:
+        _settle_abandoned(message)
+        return None
+    if message.state != State.QUEUED:
+        return None
+    if message.next_attempt_at and message.next_attempt_at > clock.now():
+        return None  # an early duplicate of a scheduled retry
+    if is_refused(message.contact, message.purpose):
+        _move(BLOCKED, [_id(message)])
+        return None
     return message
 
 
-def _after_failure(message: OutboundMessage, exc: SendFailed) -> None:
+def _hand_over(message: OutboundMessage) -> UUID | None:
+    """Move the message to "sending" under a new attempt id, after the throttle's wait,
+    checking the opt-out once more with the contact's row locked (a STOP being stored
+    waits for this commit, or this sees it); None if it is not to be sent after all."""
+    attempt = uuid.uuid4()
+    with transaction.atomic():
+        contact = (
+            Contact.objects.select_for_update().only("opted_out_at").get(pk=message.contact_id)
+        )
+        if is_refused(contact, message.purpose):
+            _move(BLOCKED, [_id(message)])
+            return None
+        handed = OutboundMessage.objects.filter(pk=message.pk, state=State.QUEUED).update(
+            state=State.SENDING,
+            attempt_id=attempt,
+            attempt_started_at=clock.now(),
+            attempts=F("attempts") + 1,  # bookkeeping (ADR 0006)
+        )
+    if not handed:
+        return None  # another worker took it (a duplicate task)
+    message.attempts += 1
+    return attempt
+
+
+def _settle_abandoned(message: OutboundMessage) -> None:
+    """A message "sending": if its attempt is older than the task timeout, the worker
+    died (its task was taken up again): "unknown". Else another worker is sending it:
+    look again when it would count as abandoned."""
+    assert message.attempt_started_at is not None
+    abandoned_at = message.attempt_started_at + task_timeout()
+    if abandoned_at > clock.now():
+        enqueue_at(send_outbound, abandoned_at, str(message.pk))
+        return
+    reason = "the worker sending it stopped before the provider answered"
+    if _move(UNKNOWN, [_id(message)], attempt=message.attempt_id, reason=reason):
+        log.warning("outbound %s: its worker stopped mid-send; not sent again", message.pk)
+
+
+def _after_failure(message: OutboundMessage, attempt: UUID, exc: SendFailed) -> None:
     if not exc.retry or message.attempts >= MAX_ATTEMPTS:
         reason = f"after {message.attempts} attempt(s)"
-        _move(FAILED, [_id(message)], reason=reason, last_error=exc.reason[:200])
+        _move(FAILED, [_id(message)], attempt=attempt, reason=reason, last_error=exc.reason[:200])
         log.warning("outbound %s failed for good after %s attempts", message.pk, message.attempts)
         return
     retry_at = clock.now() + timedelta(seconds=BACKOFF_SECONDS[message.attempts - 1])
-    OutboundMessage.objects.filter(pk=message.pk).update(  # bookkeeping (ADR 0006)
-        next_attempt_at=retry_at, last_error=exc.reason[:200]
-    )
-    enqueue_at(send_outbound, retry_at, str(message.pk))
+    # The provider did not take it (the adapter says a retry is safe): queued again.
+    back = OutboundMessage.objects.filter(pk=message.pk, state=State.SENDING, attempt_id=attempt)
+    if back.update(  # bookkeeping (ADR 0006)
+        state=State.QUEUED, next_attempt_at=retry_at, last_error=exc.reason[:200]
+    ):
+        enqueue_at(send_outbound, retry_at, str(message.pk))
 
 
 def status_url(channel: Channel) -> str:

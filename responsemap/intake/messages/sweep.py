@@ -2,6 +2,10 @@
 
 Web processes enqueue a sweep (``sweep_received``) after commit, at most one per process
 per ``SWEEP_TICK``; each runs the registered steps (``steps.py``) on batches of messages.
+A sweep that dies with its worker leaves its messages "received" and no sweep queued:
+every worker's upkeep (``manage.py db_worker``) queues one when a message has waited
+``IDLE_SWEEP_SECONDS`` and none is queued (``sweep_if_waiting``), so nothing waits for
+the next message to arrive.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Max, QuerySet
@@ -20,7 +24,7 @@ from django_tasks import task
 from responsemap.intake.messages.models import InboundMessage
 from responsemap.intake.messages.steps import sweep_steps
 from responsemap.lib import clock
-from responsemap.lib.tasks import enqueue_at
+from responsemap.lib.tasks import enqueue_at, is_queued
 from responsemap.protection.audit import sequence_pending
 from responsemap.protection.models import AuditPending
 from responsemap.protection.witness import maybe_checkpoint
@@ -37,6 +41,9 @@ SWEEP_SECONDS = 2.0
 SWEEP_TICK = 1.0
 # The advisory lock key of the sweep ("RMSW").
 SWEEP_LOCK = 0x524D5357
+# A message received this long ago and still waiting, with no sweep queued, gets one
+# from a worker's upkeep: longer than a sweep takes to start after a commit.
+IDLE_SWEEP_SECONDS = 5.0
 _schedule_lock = threading.Lock()
 _sweep_starts_at = 0.0  # when the last sweep this process enqueued may start
 
@@ -106,6 +113,19 @@ def schedule_sweep(*, now: bool = False) -> None:
         _sweep_starts_at = moment if now else moment + SWEEP_TICK
         starts = _sweep_starts_at
     enqueue_at(sweep_received, datetime.fromtimestamp(starts, tz=UTC))
+
+
+def sweep_if_waiting() -> bool:
+    """A worker's upkeep: queue a sweep if a message has waited ``IDLE_SWEEP_SECONDS``
+    and no sweep is queued (the one that would have taken it died with its worker, or
+    was never queued). Whether it queued one."""
+    cutoff = clock.now() - timedelta(seconds=IDLE_SWEEP_SECONDS)
+    if not _waiting().filter(received_at__lt=cutoff).exists():
+        return False
+    if sweep_received.get_backend().supports_defer and is_queued(sweep_received):
+        return False
+    schedule_sweep(now=True)
+    return True
 
 
 def sweep_batch(limit: int = SWEEP_BATCH) -> int:
