@@ -32,6 +32,7 @@ from responsemap.projects.models import Project
 from responsemap.protection.audit import chain_for, verify_chain, verify_pending
 from responsemap.protection.models import AuditEvent, AuditPending
 from responsemap.protection.present import open_for_system
+from responsemap.testing_db import behind_the_apps_back
 from responsemap.triage.models import Feedback
 
 pytestmark = pytest.mark.django_db
@@ -330,7 +331,7 @@ def test_an_altered_pending_event_does_not_start_sweeps_for_ever(
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL session_replication_role = replica")
+                behind_the_apps_back(cursor)
         AuditPending.objects.filter(pk=pending.pk).update(reason="forged")
 
     sweep_received.call()  # the immediate backend would recurse if it rescheduled

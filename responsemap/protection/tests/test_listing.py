@@ -22,6 +22,7 @@ from responsemap.protection.listing import listing_digest, record_listing, verif
 from responsemap.protection.models import AuditEvent, AuditListing
 from responsemap.protection.present import present_many
 from responsemap.protection.viewer import Viewer
+from responsemap.testing_db import behind_the_apps_back
 from responsemap.triage.models import Feedback
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def tamper(sql: str, params: list[Any]) -> None:
     """Write behind the application's back, as an attacker with the database would."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = replica")  # skip triggers
+            behind_the_apps_back(cursor)  # the owner, triggers off
         cursor.execute(sql, params)
 
 
