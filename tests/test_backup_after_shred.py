@@ -117,9 +117,7 @@ def restore(saved: bytes, tmp_path: Path) -> bytes:
 
 def found_in(blob: bytes, words: set[str]) -> list[str]:
     lowered = blob.lower()
-    return sorted(
-        w for w in words if w.encode() in lowered or w.encode().hex().encode() in lowered
-    )
+    return sorted(w for w in words if w.encode() in lowered or w.encode().hex().encode() in lowered)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -146,6 +144,7 @@ def test_an_old_backup_tells_nothing_once_the_key_is_destroyed(
         project, NewFeedback(source="hotline", content=SHREDDED_HOTLINE), None
     )  # redacted by its task after commit (the immediate backend runs it)
     officer = viewer_for(personas["officer"], project.pk)
+    assert officer is not None
     do_create_import_job(
         project=project,
         file_name=SHREDDED_FILE,
@@ -197,7 +196,8 @@ def test_an_old_backup_tells_nothing_once_the_key_is_destroyed(
         with pytest.raises(DecryptionError, match="destroyed"):
             open_for_system(message, "text", purpose="test")
     job = present(ImportJob.objects.get(project=project), officer, "test")
-    assert job["file_name"].masked and "destroyed" in job["file_name"].error
+    assert job["file_name"].masked
+    assert "destroyed" in job["file_name"].error
     reveals = AuditEvent.objects.filter(project_id=project.pk, action="field.reveal")
     assert reveals.exists()
     assert not any(d.readable for d in event_details(list(reveals)))
@@ -210,10 +210,9 @@ def test_an_old_backup_tells_nothing_once_the_key_is_destroyed(
     page = outsider.get(
         reverse("triage:inbox", args=[other_project.slug]), {"words": "vortumbel latrine"}
     )
-    assert [item["redacted_content"].value for item in page.context["items"]] == [
-        KEPT_MESSAGE
-    ]
+    assert [item["redacted_content"].value for item in page.context["items"]] == [KEPT_MESSAGE]
     kept = Feedback.objects.get(project=other_project)
     viewer = viewer_for(personas["outsider"], other_project.pk)
+    assert viewer is not None
     opened = present(kept, viewer, "test", reveal=["content"], reason="after the shred")
     assert opened["content"].value == KEPT_MESSAGE
