@@ -79,6 +79,14 @@ def app_login() -> Iterator[psycopg.Connection[Any]]:
         yield db
 
 
+def as_owner(sql: str, params: Any = None) -> None:
+    """Run ``sql`` as the login role (the tables' owner), triggers on, rolled back if
+    it fails."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL ROLE NONE")
+        cursor.execute(sql, params)
+
+
 def refused(db: psycopg.Connection[Any], sql: str, params: Any = None) -> str:
     """Run ``sql`` as the app's login; it must fail. Returns the database's reason."""
     with pytest.raises(psycopg.Error) as caught:
@@ -189,13 +197,8 @@ def test_truncate_is_refused_to_the_app_and_by_trigger_to_the_owner(
     for table in AUDIT_TABLES:
         assert "permission denied" in refused(app_login, f"TRUNCATE {table} CASCADE"), table
     for table in AUDIT_TABLES:  # the owner, triggers on: the BEFORE TRUNCATE trigger
-        with (
-            pytest.raises(DatabaseError, match="TRUNCATE on .* refused"),
-            transaction.atomic(),
-            connection.cursor() as cursor,
-        ):
-            cursor.execute("SET LOCAL ROLE NONE")
-            cursor.execute(f"TRUNCATE {table} CASCADE")
+        with pytest.raises(DatabaseError, match="TRUNCATE on .* refused"):
+            as_owner(f"TRUNCATE {table} CASCADE")
     assert AuditEvent.objects.exists()
 
 
@@ -353,13 +356,8 @@ def test_the_owner_too_deletes_only_a_destroyed_projects_rows(project: Project) 
         ("DELETE FROM protection_auditchainhead WHERE chain = %s", "never deleted"),
         ("UPDATE protection_auditchainhead SET seq = 1 WHERE chain = %s", "only moves forwards"),
     ]:
-        with (
-            pytest.raises(DatabaseError, match=match),
-            transaction.atomic(),
-            connection.cursor() as cursor,
-        ):
-            cursor.execute("SET LOCAL ROLE NONE")
-            cursor.execute(sql, [chain])
+        with pytest.raises(DatabaseError, match=match):
+            as_owner(sql, [chain])
     with transaction.atomic(), connection.cursor() as cursor:
         behind_the_apps_back(cursor)  # triggers off: what the MAC and the witness are for
         cursor.execute("SELECT count(*) FROM protection_auditevent WHERE chain = %s", [chain])
