@@ -1,9 +1,10 @@
 """The audit log against whoever can write its database (ADR 0007).
 
 Every attack is made behind the application's back: on SQLite through a second
-``sqlite3`` connection to the test database file, on PostgreSQL with raw SQL as a
-superuser who turns the triggers off (the runtime role's refusals are in
-``tests/test_pg_runtime_role.py``). Each one is then detected by ``verify_audit``.
+``sqlite3`` connection to the test database file; on PostgreSQL with raw SQL as the
+tables' owner with the triggers off (``testing_db.behind_the_apps_back``: what the
+runtime role itself is refused is tested with migration 0007). Each one is then
+detected by ``verify_audit``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from responsemap.protection.audit import (
 )
 from responsemap.protection.keyring import crypto_shred_project
 from responsemap.protection.models import AuditChainHead, AuditEvent, AuditPending
+from responsemap.testing_db import behind_the_apps_back
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SECRET_WORD = "Xylophonique"
@@ -59,7 +61,7 @@ def attack(sql: str, params: tuple[Any, ...] = ()) -> None:
             db.commit()
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")  # triggers off
+        behind_the_apps_back(cursor)  # the tables' owner, triggers off
         cursor.execute(sql, params)
 
 
