@@ -97,14 +97,14 @@ def check_protection(
         raw = InboundMessage.objects.filter(pk=message.pk).values_list("text", flat=True)[0]
         if item["text"].encode() in bytes(raw):
             problems.append(f"{message.provider_message_id}: text stored in clear")
-        if open_for_system(message, "text", purpose="benchmark check") != item["text"]:
+        if open_for_system(message, "text", purpose="test") != item["text"]:
             problems.append(f"{message.provider_message_id}: text does not open to what was sent")
         e164 = normalise_phone(item["from"], channel.project.country)
         contact = message.contact
         if contact is None:
             problems.append(f"{message.provider_message_id}: no contact")
             continue
-        if open_for_system(contact, "phone", purpose="benchmark check") != e164:
+        if open_for_system(contact, "phone", purpose="test") != e164:
             problems.append(f"{message.provider_message_id}: contact phone is not {e164}")
         if contact.phone_index != phone_index(channel.project_id, e164):
             problems.append(f"{message.provider_message_id}: contact blind index differs")

@@ -206,7 +206,7 @@ class Bench:
 
         def system_open() -> None:
             for row in self.load(F, "read"):
-                open_for_system(row, "content", purpose="benchmark")
+                open_for_system(row, "content", purpose="test")
 
         def plain_content() -> None:
             for row in self.load(P, "read"):

@@ -15,6 +15,7 @@ from responsemap.geo.models import AdminArea
 from responsemap.lib import clock as lib_clock
 from responsemap.projects.actions import do_create_organisation, do_create_project
 from responsemap.projects.models import Organisation, Project
+from responsemap.protection import system_opens
 from responsemap.triage.actions import NewFeedback, do_create_feedback
 from responsemap.triage.models import Feedback
 
@@ -104,3 +105,12 @@ def clock() -> Iterator[lib_clock.FakeClock]:
     fake = lib_clock.FakeClock()
     with lib_clock.use(fake):
         yield fake
+
+
+@pytest.fixture(autouse=True)
+def _system_opens_start_from_none() -> Iterator[None]:
+    """Counts of system opens live in the process (protection.system_opens): none may
+    carry over from one test, whose projects are gone, into the next."""
+    system_opens.forget()
+    yield
+    system_opens.forget()

@@ -13,13 +13,14 @@ from responsemap.imports.models import ImportJob
 from responsemap.imports.reader import Table, UnreadableFile, read_table
 from responsemap.imports.rows import ParsedRow, Problem
 from responsemap.protection.present import open_for_system
+from responsemap.protection.system_opens import SystemPurpose
 
 # Beyond this many, errors are counted but not listed (fix these, import again).
 MAX_LISTED_ERRORS = 10_000
 
 
 def job_table(job: ImportJob) -> Table:
-    encoded = open_for_system(job, "content", purpose="read an uploaded import file")
+    encoded = open_for_system(job, "content", purpose=SystemPurpose.READ_IMPORT)
     if not encoded:
         raise UnreadableFile("file_gone")
     return read_table(job.file_kind, base64.b64decode(encoded))

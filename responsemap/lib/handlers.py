@@ -7,6 +7,13 @@ with one of ``settings.LEAN_PATHS`` are served by a handler built from
 ``settings.LEAN_MIDDLEWARE``; every other path by Django's ordinary handler. Views
 served lean must not need what the skipped middleware give: webhook and health views
 only, and they check the ``Host`` header themselves (``request.get_host()``).
+
+Both handlers build requests with ``TextCharsetRequest``: Django takes any charset
+``codecs.lookup`` knows as the request's encoding and, while setting it, decodes the
+query string with it — so ``Content-Type: text/plain; charset=rot13`` (or zlib,
+base64, hex: codecs that are not text encodings) raised from the request's constructor,
+before any middleware or view, as a bare 500. Such a charset is left for the view to
+refuse (the webhooks answer 415, ``intake.channels.base.check_encoding``).
 """
 
 from __future__ import annotations
@@ -17,15 +24,41 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.core.handlers.exception import convert_exception_to_response
-from django.core.handlers.wsgi import WSGIHandler
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.core.wsgi import get_wsgi_application
+from django.utils.http import parse_header_parameters
 from django.utils.module_loading import import_string
 
 StartResponse = Callable[..., Any]
 
 
+def is_text_encoding(name: str) -> bool:
+    """Whether ``name`` is a codec that turns bytes into text (not rot13, zlib, base64,
+    hex, nor "undefined", which refuses everything)."""
+    try:
+        b"a".decode(name, "ignore")  # not b"": an empty input skips the codec's checks
+    except (LookupError, UnicodeError):
+        return False
+    return True
+
+
+class TextCharsetRequest(WSGIRequest):
+    """A WSGIRequest that takes a declared charset as its encoding only if it is a text
+    encoding; the Content-Type's parameters still say what was declared."""
+
+    def _set_content_type_params(self, meta: dict[str, Any]) -> None:
+        self.content_type, self.content_params = parse_header_parameters(
+            meta.get("CONTENT_TYPE", "")
+        )
+        charset = self.content_params.get("charset")
+        if charset is not None and is_text_encoding(charset):
+            self.encoding = charset
+
+
 class LeanHandler(WSGIHandler):
     """Django's WSGI handler, with its middleware from ``settings.LEAN_MIDDLEWARE``."""
+
+    request_class = TextCharsetRequest
 
     def load_middleware(self, is_async: bool = False) -> None:
         self._view_middleware: list[Any] = []
@@ -63,4 +96,5 @@ class ByPath:
 
 def application() -> ByPath:
     main = get_wsgi_application()  # sets Django up
+    main.request_class = TextCharsetRequest
     return ByPath(main, LeanHandler(), settings.LEAN_PATHS)

@@ -9,4 +9,6 @@ class ProtectionConfig(AppConfig):
     verbose_name = "Protection"
 
     def ready(self) -> None:
-        from responsemap.protection import audit_catalogue  # noqa: F401
+        from responsemap.protection import audit_catalogue, system_opens  # noqa: F401
+
+        system_opens.connect()

@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "feedback.redact": _("Personal details removed from the copy"),
     "field.reveal": _("Revealed"),
     "field.reveal_denied": _("Reveal refused"),
+    "system.open": _("Opened by the system"),
     "message.receive": _("Message received"),
     "contact.opt_out": _("Opted out"),
     "contact.opt_in": _("Opted in again"),

@@ -34,6 +34,7 @@ from responsemap.protection.audit import EventSpec, record_events
 from responsemap.protection.catalogue import Classification, FieldPolicy, policies_for
 from responsemap.protection.fields import EncryptedTextField, Sealed, binding_for
 from responsemap.protection.keyring import DecryptionError, unseal
+from responsemap.protection.system_opens import SystemPurpose, check_purpose, count_open
 from responsemap.protection.viewer import Viewer
 
 # What a ``Shown`` may hold: immutable, and never a model instance.
@@ -334,14 +335,19 @@ def _show(record: models.Model, plan: _FieldPlan, reveal: bool) -> Shown:
         return shown(policy.mask, masked=True, error=str(exc))
 
 
-def open_for_system(record: models.Model, field_name: str, *, purpose: str) -> str | None:
+def open_for_system(
+    record: models.Model, field_name: str, *, purpose: SystemPurpose | str
+) -> str | None:
     """Open an encrypted field for a system task (redaction, sending a reply).
 
-    Not for showing to a person: that is ``present()``. ``purpose`` names why, for
-    code review and tracing; system opens are not audited one by one.
+    Not for showing to a person: that is ``present()``. ``purpose`` is one of the fixed
+    list ``SystemPurpose`` (anything else is refused); every open is counted and written
+    to the project's audit log per batch and purpose (``protection.system_opens``).
     """
-    if not purpose:
-        raise ValueError("a system open names its purpose")
+    checked = check_purpose(purpose)
     if not _is_encrypted(record, field_name):
         raise ValueError(f"{field_name} is not an encrypted field")
-    return _open(record, field_name)
+    value = _open(record, field_name)
+    if value is not None:
+        count_open(record.project_id, checked, f"{record._meta.model_name}.{field_name}")  # type: ignore[attr-defined]
+    return value

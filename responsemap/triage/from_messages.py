@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from responsemap.intake.messages.models import InboundMessage
 from responsemap.protection.present import open_for_system
+from responsemap.protection.system_opens import SystemPurpose
 from responsemap.triage.actions import NewFeedback, do_create_feedback_batch
 from responsemap.triage.choices import Source
 
@@ -21,7 +22,7 @@ def make_feedback_from_messages(messages: list[InboundMessage]) -> None:
     items = [
         NewFeedback(
             source=SOURCE_OF_KIND.get(message.channel.kind, Source.SMS),
-            content=open_for_system(message, "text", purpose="create feedback") or "",
+            content=open_for_system(message, "text", purpose=SystemPurpose.CREATE_FEEDBACK) or "",
             received_at=message.received_at,
             contact=message.contact,
             language=message.contact.language if message.contact else "",

@@ -137,8 +137,16 @@ def _detail_context(
             "reveal_form": RevealForm(),
             "needs_password": not recently_authenticated(request),
             "can_reveal_contact": bool(contact and contact.revealable),
+            "encoding_fault": _encoding_fault(record),
         },
     )
+
+
+def _encoding_fault(record: Feedback) -> bool:
+    """Whether the message behind the record did not arrive in the encoding its gateway
+    declared (a coded flag, no text): the page then says its text is a best guess."""
+    message = record.inbound_message
+    return bool(message is not None and message.meta.get("encoding_fault"))
 
 
 def _shown_duration(call: Presented | None) -> str:

@@ -3,14 +3,24 @@
 An adapter turns a provider's HTTP request into ``Inbound`` messages and delivery
 ``StatusReport``s, proves the request is authentic, answers in the provider's format,
 and sends outbound messages through the provider's API. The shared view
-(``channels.views``) does everything else — size limits, storing before acknowledging,
-idempotency, 503 when the database is down — so every adapter behaves the same.
+(``channels.views``) does everything else — size limits, charsets and content
+encodings (415), storing before acknowledging, idempotency, 503 when the database or
+the project's keys are unavailable — so every adapter behaves the same.
+
+Text and encodings (docs/channels.md, "Faults"): a charset or content encoding we
+don't know is refused (415) before anything else is read. Text that does not decode as
+its request declared, in a request that proved its origin, is never refused: it is
+kept as a best guess, with its bytes (``Inbound.raw``, sealed like the text) and a flag
+(``meta["encoding_fault"]``, the declared charset) that staff see on the record.
 """
 
 from __future__ import annotations
 
+import codecs
 import hmac
 import json
+import re
+import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,21 +54,116 @@ class Inbound:
     text: str
     sent_at: datetime | None = None
     meta: dict[str, Any] = field(default_factory=dict)  # never personal data
+    # The bytes as received, when they did not decode as declared (sealed when stored;
+    # ``meta["encoding_fault"]`` names the declared charset). Empty otherwise.
+    raw: bytes = b""
 
     @property
     def is_handle(self) -> bool:
         return ":" in self.sender and not self.sender.startswith("+")
 
 
+# --- Charsets and content encodings ---------------------------------------------------
+
+# The text charsets a gateway may declare, as ``codecs.lookup(name).name`` gives them.
+# An allow-list, not "whatever Python can decode": Python also knows bytes-to-bytes
+# codecs (rot13, zlib, base64, hex), escapes and codecs that refuse everything.
+TEXT_CHARSETS = frozenset(
+    {"utf-8", "ascii", "utf-16", "utf-16-be", "utf-16-le", "utf-32", "utf-32-be", "utf-32-le"}
+    | {f"iso8859-{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16)}
+    | {f"cp{n}" for n in range(1250, 1259)}
+    | {"latin-1", "koi8-r", "koi8-u", "mac-roman"}
+)
+# Names gateways use that Python's codecs lack. UCS-2 in SMS is big-endian; UTF-16BE
+# reads it (and the surrogate pairs phones send anyway).
+CHARSET_ALIASES = {
+    "ucs-2": "utf-16-be",
+    "ucs2": "utf-16-be",
+    "ucs-2be": "utf-16-be",
+    "iso-10646-ucs-2": "utf-16-be",
+    "gsm": "gsm",
+    "gsm-7": "gsm",
+    "gsm7": "gsm",
+    "gsm0338": "gsm",
+    "gsm-03.38": "gsm",
+}
+# JSON is UTF-8 (RFC 8259), and so are forms (Django refuses any other charset there).
+UTF8_ONLY = frozenset({"utf-8", "ascii"})
+CHARSET_NAME = re.compile(r"[A-Za-z0-9._:+-]{1,40}")
+
+
+def charset_codec(name: str) -> str | None:
+    """The codec for a declared charset name, or None if it is not a text charset we
+    accept. ``"gsm"`` stands for the GSM 03.38 default alphabet, one septet a byte."""
+    name = name.strip().strip('"').strip()
+    if not CHARSET_NAME.fullmatch(name):
+        return None
+    alias = CHARSET_ALIASES.get(name.lower().replace("_", "-"))
+    if alias is not None:
+        return alias
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return codec if codec in TEXT_CHARSETS else None
+
+
+def declared_charset(request: HttpRequest) -> str | None:
+    """The charset parameter of the request's Content-Type, as written (None if none)."""
+    value = (request.content_params or {}).get("charset")
+    return value.strip().strip('"') if value is not None else None
+
+
+def check_encoding(request: HttpRequest, accepted: frozenset[str]) -> None:
+    """Refuse (415) a body we could only misread: compressed or otherwise transformed
+    (``Content-Encoding``), or in a charset that is unknown or not one of ``accepted``
+    (codec names, as ``charset_codec`` returns them). Before authentication: nothing
+    of the body is read."""
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        raise Rejected(415, "Content-Encoding is not supported: send the body uncompressed")
+    declared = declared_charset(request)
+    if declared is None:
+        return
+    codec = charset_codec(declared)
+    if codec is None:
+        raise Rejected(415, "unknown or unsupported charset")
+    if codec not in accepted:
+        raise Rejected(415, "charset not accepted here: send UTF-8")
+
+
+def encoding_fault(request: HttpRequest) -> str | None:
+    """The charset a JSON or form body claims but does not decode in (always UTF-8 for
+    those), or None. Such a body is read with replacement characters, not refused."""
+    content_type = request.content_type or ""
+    body = request.body
+    if content_type == "application/x-www-form-urlencoded":
+        try:
+            body = urllib.parse.unquote_to_bytes(body.replace(b"+", b" "))
+        except (TypeError, ValueError):
+            return None
+    elif not content_type.startswith("application/json"):
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "utf-8"
+    return None
+
+
 def json_object(request: HttpRequest) -> dict[str, Any]:
     """The POSTed JSON object, or ``Rejected`` with a reason (never an exception that
-    would become a 500: bad UTF-8, huge integers, deep nesting)."""
+    would become a 500: huge integers, deep nesting). A body that is not valid UTF-8
+    is read with replacement characters (``encoding_fault`` flags it), not refused."""
     if request.method != "POST":
         raise Rejected(405, "use POST")
     if not (request.content_type or "").startswith("application/json"):
         raise Rejected(415, "send application/json")
+    body: bytes | str = request.body
+    if encoding_fault(request):
+        body = request.body.decode("utf-8", errors="replace")
     try:
-        data = json.loads(request.body)
+        data = json.loads(body)
     except (ValueError, RecursionError):
         raise Rejected(400, "body is not valid JSON") from None
     if not isinstance(data, dict):
@@ -115,6 +220,9 @@ class ChannelType:
     # True when the provider posts delivery statuses to the inbound URL along with
     # messages (WhatsApp Cloud API): the receive view then applies parse_status() too.
     statuses_on_receive: ClassVar[bool] = False
+    # The charsets a request may declare in its Content-Type (codec names, as
+    # ``charset_codec`` gives them); anything else is refused with 415.
+    charsets: ClassVar[frozenset[str]] = UTF8_ONLY
 
     def verify(self, request: HttpRequest, channel: Channel, secrets: dict[str, str]) -> None:
         """Raise ``Rejected(401/403, …)`` unless the request really comes from the provider."""

@@ -26,7 +26,10 @@ from responsemap.intake.channels.models import Channel
 from responsemap.intake.contacts.actions import Condition
 from responsemap.intake.contacts.models import IntakePolicy
 from responsemap.projects.models import Project
+from responsemap.protection.keyring import DecryptionError
+from responsemap.protection.keystore import KeyDestroyed, KeyUnavailable
 from responsemap.protection.present import open_for_system
+from responsemap.protection.system_opens import SystemPurpose
 
 # The project statuses in which a channel takes messages.
 TAKING_STATUSES: tuple[str, ...] = (Project.Status.DESIGN.value, Project.Status.ACTIVE.value)
@@ -101,7 +104,9 @@ def load_inbound_channel(channel_id: uuid.UUID) -> InboundChannel | None:
         refusal = str(_("this channel is switched off"))
     return InboundChannel(
         channel=channel,
-        secrets=channel_secrets(channel),
+        # A channel that takes nothing needs no secrets (and a destroyed project's
+        # don't open any more).
+        secrets={} if refusal else channel_secrets(channel),
         stop_words=tuple(policy.stop_words) if policy else (),
         start_words=tuple(policy.start_words) if policy else (),
         channel_changed_at=channel.updated_at,
@@ -154,6 +159,21 @@ def _taking_sql() -> str:
     )
 
 
-def channel_secrets(channel: Channel) -> dict[str, str]:
-    raw = open_for_system(channel, "secrets", purpose="authenticate with the provider")
-    return json.loads(raw) if raw else {}
+def channel_secrets(
+    channel: Channel, purpose: SystemPurpose = SystemPurpose.AUTHENTICATE_WEBHOOK
+) -> dict[str, str]:
+    """The channel's secrets. ``KeyDestroyed`` if its project's key was destroyed;
+    ``KeyUnavailable`` for any other reason they can't be read (a fault on our side,
+    never a reason to refuse the gateway's request with a 4xx)."""
+    try:
+        raw = open_for_system(channel, "secrets", purpose=purpose)
+        secrets = json.loads(raw) if raw else {}
+    except DecryptionError as exc:
+        if isinstance(exc.__cause__, KeyDestroyed):
+            raise KeyDestroyed(f"the key of project {channel.project_id} was destroyed") from None
+        raise KeyUnavailable(f"the secrets of channel {channel.pk} do not open") from None
+    except ValueError:
+        raise KeyUnavailable(f"the secrets of channel {channel.pk} are damaged") from None
+    if not isinstance(secrets, dict):
+        raise KeyUnavailable(f"the secrets of channel {channel.pk} are damaged")
+    return secrets

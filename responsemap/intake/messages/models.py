@@ -37,6 +37,10 @@ class InboundMessage(models.Model):
         Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound"
     )
     text = EncryptedTextField()
+    # The body's bytes (base64), sealed, when the text did not decode as the gateway
+    # declared: ``text`` is then a best guess, and ``meta["encoding_fault"]`` names
+    # the declared charset. Empty for every other message.
+    raw = EncryptedTextField()
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.MESSAGE)
     state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVED)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -47,7 +47,7 @@ from responsemap.intake.contacts.phones import InvalidPhone
 from responsemap.intake.contacts.queries import current_consent_notice
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.intake.messages.send import do_queue_outbound
-from responsemap.intake.messages.store import Outcome, receipt_event, store_from_phone
+from responsemap.intake.messages.store import Outcome, raw_of, receipt_event, store_from_phone
 from responsemap.intake.messages.sweep import schedule_sweep
 from responsemap.protection.audit import deferred_chaining, record_event, record_events
 
@@ -135,6 +135,7 @@ def _receive_with_contact(loaded: InboundChannel, inbound: Inbound, kind: str) -
                 new_contact=new_contact and kind == InboundMessage.Kind.MESSAGE,
             )
             message.text = inbound.text
+            message.raw = raw_of(inbound)
             message.save(force_insert=True)
             record_events([receipt_event(channel, message.pk)])
             if kind == InboundMessage.Kind.OPT_OUT:

@@ -15,6 +15,7 @@ Handles and keywords go through the ORM path in ``receive``.
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
@@ -30,7 +31,7 @@ from responsemap.protection.audit import EventSpec, pending_event
 
 # Every column but the contact's id and new_contact, which the statement fills itself.
 MESSAGE_COLUMNS = (
-    "id", "project_id", "channel_id", "provider_message_id", "text", "kind", "state",
+    "id", "project_id", "channel_id", "provider_message_id", "text", "raw", "kind", "state",
     "sent_at", "received_at", "meta",
 )  # fmt: skip
 MESSAGE_KEY = ("channel_id", "provider_message_id")
@@ -62,6 +63,7 @@ def store_from_phone(loaded: InboundChannel, inbound: Inbound) -> tuple[str, Inb
         meta=inbound.meta,
     )
     message.text = inbound.text
+    message.raw = raw_of(inbound)
     dependent = Dependent(
         model=InboundMessage,
         row=_row(message),
@@ -94,7 +96,14 @@ def receipt_event(channel: Channel, message_id: uuid.UUID) -> EventSpec:
     )
 
 
+def raw_of(inbound: Inbound) -> str | None:
+    """What ``InboundMessage.raw`` keeps (sealed): the bytes of a text that did not
+    decode as declared, base64 (sealed values are text), else nothing."""
+    return base64.b64encode(inbound.raw).decode("ascii") if inbound.raw else None
+
+
 def _row(message: InboundMessage) -> dict[str, Any]:
     row = {name: getattr(message, name) for name in MESSAGE_COLUMNS}
     row["text"] = InboundMessage._meta.get_field("text").pre_save(message, add=True)
+    row["raw"] = InboundMessage._meta.get_field("raw").pre_save(message, add=True)
     return row

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import codecs
 import ipaddress
 import re
 import uuid
@@ -50,17 +49,20 @@ from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, QueryDict
 
 from responsemap.intake.channels.base import (
+    TEXT_CHARSETS,
     ChannelType,
     Inbound,
     Outgoing,
     Rejected,
     SendFailed,
     StatusReport,
+    charset_codec,
     check_given,
+    declared_charset,
     require_given,
     require_secret,
 )
-from responsemap.intake.channels.kannel.gsm import is_gsm7
+from responsemap.intake.channels.kannel.gsm import decode_gsm7, is_gsm7
 from responsemap.intake.channels.models import Channel
 
 # The user name in the basic-auth URLs we give Kannel; only the password is checked.
@@ -173,29 +175,49 @@ def _sent_at(value: str) -> datetime | None:
         raise Rejected(400, "'ts' must be Kannel's %T (seconds since the epoch)") from None
 
 
-def _text(request: HttpRequest, coding: str) -> str:
+def _charset(request: HttpRequest, coding: str) -> str:
+    """The codec the text is declared in: the body's Content-Type charset, else the
+    query's ``charset`` (Kannel's %C), else what the coding implies. 415 for a charset
+    we don't know (the shared view has refused an unknown Content-Type charset already)."""
+    declared = (
+        declared_charset(request)
+        or _query(request).get("charset", "").strip()
+        or ("UTF-16BE" if coding == "2" else "UTF-8")
+    )
+    codec = charset_codec(declared)
+    if codec is None:
+        raise Rejected(415, "unknown or unsupported charset")
+    return codec
+
+
+def _decode(body: bytes, codec: str) -> str:
+    return decode_gsm7(body) if codec == "gsm" else body.decode(codec)
+
+
+def _text(request: HttpRequest, coding: str) -> tuple[str, bytes, str | None]:
+    """(text, raw bytes, encoding fault): the text, and — if the body did not decode as
+    declared — its bytes and the declared codec. Such a body (an SMS centre that sends
+    UTF-8 labelled UCS-2) is kept as a best guess, never refused: smsbox would retry
+    it for an hour, then drop it."""
     body = request.body
     if coding == "1":
         # 8-bit data: bytes, by definition. Gateways and the fake SMSC put UTF-8 there
         # (and bearerbox reassembles 8-bit concatenated parts); anything else is kept
         # byte for byte as Latin-1 rather than refused — smsbox would only retry.
         try:
-            return body.decode("utf-8")
+            return body.decode("utf-8"), b"", None
         except UnicodeDecodeError:
-            return body.decode("latin-1")
-    charset = (
-        (request.content_params or {}).get("charset")
-        or _query(request).get("charset")
-        or ("UTF-16BE" if coding == "2" else "UTF-8")
-    ).strip('"')
+            return body.decode("latin-1"), b"", None
+    codec = _charset(request, coding)
     try:
-        codec = codecs.lookup(charset)
-    except LookupError:
-        raise Rejected(400, "unknown charset") from None
-    try:
-        return body.decode(codec.name)
+        return _decode(body, codec), b"", None
     except UnicodeDecodeError:
-        raise Rejected(400, "body is not valid in its declared charset") from None
+        pass
+    try:
+        guess = body.decode("utf-8")
+    except UnicodeDecodeError:
+        guess = body.decode("latin-1", errors="replace")
+    return guess, body, codec
 
 
 def _reason_of_refusal(response: requests.Response) -> str:
@@ -208,6 +230,9 @@ def _reason_of_refusal(response: requests.Response) -> str:
 class KannelType(ChannelType):
     kind = "kannel"
     label = "Kannel SMS gateway (smsbox sms-service + sendsms)"
+    # The body is the text, in the charset Kannel names: UTF-8 (mo-recode), UTF-16BE
+    # (UCS-2), Latin-1 and friends, or the GSM default alphabet.
+    charsets = TEXT_CHARSETS | {"gsm"}
 
     def verify(self, request: HttpRequest, channel: Channel, secrets: dict[str, str]) -> None:
         _check_source(request, channel)
@@ -230,13 +255,17 @@ class KannelType(ChannelType):
         smsc = request.headers.get("X-Kannel-SMSC", "")
         if smsc.isprintable() and 0 < len(smsc) <= 64:
             meta["smsc"] = smsc
+        text, raw, fault = _text(request, coding)
+        if fault:
+            meta["encoding_fault"] = fault
         return [
             Inbound(
                 provider_message_id=message_id,
                 sender=sender,
-                text=_text(request, coding),
+                text=text,
                 sent_at=_sent_at(query.get("ts", "").strip()),
                 meta=meta,
+                raw=raw,
             )
         ]
 

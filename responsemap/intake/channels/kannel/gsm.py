@@ -19,3 +19,37 @@ GSM7 = GSM7_BASIC | GSM7_EXTENSION
 
 def is_gsm7(text: str) -> bool:
     return all(char in GSM7 for char in text)
+
+
+# The basic table in septet order (0x1B, ESC, introduces the extension table).
+GSM7_TABLE = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_ESCAPED = {
+    0x0A: "\f", 0x14: "^", 0x28: "{", 0x29: "}", 0x2F: "\\",
+    0x3C: "[", 0x3D: "~", 0x3E: "]", 0x40: "|", 0x65: "€",
+}  # fmt: skip
+
+
+def decode_gsm7(data: bytes) -> str:
+    """GSM 03.38 default alphabet, one septet a byte (unpacked, as a gateway hands it
+    over). ``UnicodeDecodeError`` for a byte above 0x7F or an escape to nothing."""
+    out = []
+    escaped = False
+    for position, byte in enumerate(data):
+        if byte > 0x7F:
+            raise UnicodeDecodeError("gsm", data, position, position + 1, "not a septet")
+        if escaped:
+            char = GSM7_ESCAPED.get(byte)
+            if char is None:
+                raise UnicodeDecodeError("gsm", data, position, position + 1, "bad escape")
+            out.append(char)
+            escaped = False
+        elif byte == 0x1B:
+            escaped = True
+        else:
+            out.append(GSM7_TABLE[byte])
+    if escaped:
+        raise UnicodeDecodeError("gsm", data, len(data) - 1, len(data), "escape at the end")
+    return "".join(out)

@@ -43,12 +43,17 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _text(item: dict[str, Any], key: str, *, required: bool = True, limit: int = 128) -> str:
+def _text(
+    item: dict[str, Any], key: str, *, required: bool = True, limit: int = 128, clear: bool = True
+) -> str:
+    """A string field. ``clear``: it lands in a clear column (an id, a sender), so a NUL
+    or a lone surrogate is refused; the message text is sealed as bytes, so it keeps a
+    NUL, and the shared view replaces a lone surrogate and flags the message."""
     value = item.get(key, "")
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise Rejected(400, f"'{key}' must be a string")
     value = str(value).strip()
-    if "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value):
+    if clear and ("\x00" in value or any("\ud800" <= char <= "\udfff" for char in value)):
         raise Rejected(400, f"'{key}' contains characters that can't be stored")
     if required and not value:
         raise Rejected(400, f"'{key}' is required")
@@ -91,7 +96,7 @@ class WebhookType(ChannelType):
                 Inbound(
                     provider_message_id=_text(item, "id"),
                     sender=_text(item, "from", limit=64),
-                    text=_text(item, "text", required=False, limit=MAX_TEXT),
+                    text=_text(item, "text", required=False, limit=MAX_TEXT, clear=False),
                     sent_at=sent_at,
                 )
             )

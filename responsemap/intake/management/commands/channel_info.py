@@ -20,6 +20,7 @@ from responsemap.intake.channels.queries import channel_secrets
 from responsemap.intake.channels.registry import adapter_for
 from responsemap.intake.messages.send import status_url
 from responsemap.protection.audit import record_event
+from responsemap.protection.system_opens import SystemPurpose
 
 
 def inbound_url(channel: Channel) -> str:
@@ -66,7 +67,7 @@ class Command(BaseCommand):
             self.stdout.write("Secrets are hidden; --show-secret prints them (and audits it).")
 
     def _show_secrets(self, channel: Channel) -> None:
-        secrets = channel_secrets(channel)
+        secrets = channel_secrets(channel, SystemPurpose.SHOW_CHANNEL_SECRETS)
         record_event(
             "channel.secrets_reveal",
             project_id=channel.project_id,

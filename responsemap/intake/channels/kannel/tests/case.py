@@ -66,9 +66,16 @@ class KannelCase(Case):
             mo_request(None, sender, b"no id"),
             mo_request("k-1", None, b"no sender (send-sender = false)"),
             mo_request("k-2", sender, b"bad coding", coding="7"),
-            mo_request("k-3", sender, b"\xff\xfe not utf-8 \xc3"),
             mo_request("k-4", sender, b"bad time", ts="soon"),
             mo_request("k-5", sender, b"odd", charset="x-klingon", content_type="text/plain"),
+            # Authentic, but a charset we can't read: 415 (a body that is not valid in
+            # the charset it declares is stored instead, flagged: test_adapter.py).
+            # (In the Content-Type, with a query, Django's test client fails to build the
+            # request: lib/tests/test_handlers.py sends those through the real app.)
+            mo_request("k-7", sender, b"uryyb", charset="rot13", content_type="text/plain"),
+            mo_request("k-8", sender, b"x\x9c", charset="zlib", content_type="text/plain"),
+            mo_request("k-9", sender, b"aGk=", charset="base64", content_type="text/plain"),
+            mo_request("k-10", sender, b"6869", charset="hex", content_type="text/plain"),
             mo_request("k-6", sender, b"", method="GET"),
         ]
 
