@@ -8,7 +8,6 @@ from django_tasks import task
 from responsemap.protection.audit import record_event
 from responsemap.protection.present import open_for_system
 from responsemap.protection.system_opens import SystemPurpose
-from responsemap.protection.system_opens import SystemPurpose
 from responsemap.triage.models import Feedback
 from responsemap.triage.redaction import apply_redaction, write_search_tokens
 

@@ -52,7 +52,6 @@ from responsemap.lib.tasks import enqueue_at, task_timeout
 from responsemap.protection.audit import EventSpec, record_event, record_events
 from responsemap.protection.present import open_for_system
 from responsemap.protection.system_opens import SystemPurpose
-from responsemap.protection.system_opens import SystemPurpose
 from responsemap.protection.viewer import Viewer
 
 log = logging.getLogger(__name__)
