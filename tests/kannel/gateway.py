@@ -267,13 +267,13 @@ class App:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start_web(self) -> None:
+    def start_web(self, workers: int = 4) -> None:
         self.starts += 1
         self.processes.start(
             f"gunicorn-{self.starts}",
             [
                 sys.executable, "-m", "gunicorn", "responsemap.wsgi",
-                "-b", f"127.0.0.1:{self.port}", "-w", "4",
+                "-b", f"127.0.0.1:{self.port}", "-w", str(workers),
                 "--timeout", "30", "--graceful-timeout", "5",
                 "--no-control-socket",  # its default path is shared by every gunicorn
             ],
@@ -285,15 +285,20 @@ class App:
         """SIGKILL to the whole gunicorn group: master and workers die mid-request."""
         self.processes.kill(f"gunicorn-{self.starts}", signal.SIGKILL)
 
-    def start_worker(self) -> None:
+    def start_worker(self, name: str = "db_worker", upkeep_interval: float = 5) -> None:
         self.processes.start(
-            "db_worker",
+            name,
             [
                 sys.executable, "manage.py", "db_worker",
                 "--interval", "0.05", "--no-startup-delay", "--no-reload",
+                "--upkeep-interval", str(upkeep_interval),
             ],
             env=self.env,
         )  # fmt: skip
+
+    def kill_worker(self, name: str = "db_worker") -> None:
+        """SIGKILL: the worker dies mid-task, its task rows left "running"."""
+        self.processes.kill(name, signal.SIGKILL)
 
     def _healthy(self) -> bool:
         try:

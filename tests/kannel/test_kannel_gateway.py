@@ -17,41 +17,27 @@ without them unless RESPONSEMAP_REQUIRE_KANNEL=1 (CI).
 
 from __future__ import annotations
 
-import os
-import secrets
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from io import StringIO
 from pathlib import Path
-from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.core.management import call_command
-from django.db import connection
 
-from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.models import Channel
 from responsemap.intake.contacts.models import Contact
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.intake.messages.send import do_queue_outbound
-from responsemap.projects.models import Project
 from responsemap.protection.present import open_for_system
 from responsemap.triage.models import Feedback
 from tests.kannel import corpus
+from tests.kannel.fixtures import app, channel, processes  # noqa: F401 (fixtures)
 from tests.kannel.gateway import (
-    BEARERBOX,
-    FAKESMSC,
-    SMSBOX,
     START_SECONDS,
     App,
     FakeSMSC,
     KannelPorts,
     Processes,
-    database_url,
-    render_config,
     settle,
     start_kannel,
     wait_until,
@@ -68,68 +54,6 @@ LINE_INTERVAL = 0.01
 REPLY = "Mèsi. Distribisyon an se jedi a 10è — شكرا لكم"
 
 
-@pytest.fixture
-def processes(tmp_path: Path, transactional_db: Any) -> Iterator[Processes]:
-    for program in (BEARERBOX, SMSBOX, FAKESMSC):
-        if not program.exists():
-            if os.environ.get("RESPONSEMAP_REQUIRE_KANNEL") == "1":
-                pytest.fail(f"{program} is missing (apt-get install kannel kannel-extras)")
-            pytest.skip(f"{program} is not installed (kannel, kannel-extras)")
-    (tmp_path / "logs").mkdir()
-    running = Processes(tmp_path / "logs")
-    yield running
-    running.stop_all()  # before pytest-django empties the database
-
-
-@pytest.fixture
-def app(processes: Processes, settings: Any) -> App:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "responsemap.settings",
-        "RESPONSEMAP_ENV": "test",
-        "DATABASE_URL": database_url(connection.settings_dict),
-        "RESPONSEMAP_KEY_DIR": str(django_settings.RESPONSEMAP_KEY_DIR),
-        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "PYTHONUNBUFFERED": "1",
-    }
-    app = App(processes, env)
-    env["RESPONSEMAP_PUBLIC_URL"] = app.url
-    # Delivery-report URLs are built in this process (the reply is sent from here).
-    settings.RESPONSEMAP_PUBLIC_URL = app.url
-    return app
-
-
-@pytest.fixture
-def channel(project: Project, app: App) -> tuple[Channel, KannelPorts, Path]:
-    ports = KannelPorts()
-    secret = secrets.token_urlsafe(24)
-    credentials = {"username": "responsemap", "password": secrets.token_urlsafe(16)}
-    channel = do_create_channel(
-        project_id=project.pk,
-        kind="kannel",
-        name="Kannel hotline",
-        address=corpus.RECEIVER,
-        config={"sendsms_url": ports.sendsms_url, "allowed_ips": ["127.0.0.1"]},
-        secrets={"secret": secret, **credentials},
-        send_rate=50,
-    )
-    # As an administrator does it: the sms-service URL from channel_info, secret put in.
-    help_text = StringIO()
-    call_command("channel_info", str(channel.pk), stdout=help_text)
-    line = next(x for x in help_text.getvalue().splitlines() if x.startswith("post-url = "))
-    directory = app.processes.log_dir.parent / "kannel"
-    directory.mkdir()
-    render_config(
-        directory,
-        ports,
-        post_url=line.split('"')[1].replace("<SECRET>", secret),
-        retries=60,  # one a second: a minute of outage is absorbed
-        retry_delay=1,
-        **credentials,
-    )
-    return channel, ports, directory
-
-
 def feed(fake: FakeSMSC, messages: list[corpus.Message], done: dict[str, float]) -> None:
     for message in messages:
         for line in message.lines:
@@ -139,7 +63,9 @@ def feed(fake: FakeSMSC, messages: list[corpus.Message], done: dict[str, float])
 
 
 def test_a_thousand_messages_through_kannel_survive_a_web_crash(
-    app: App, channel: tuple[Channel, KannelPorts, Path], processes: Processes
+    app: App,  # noqa: F811 (the fixture)
+    channel: tuple[Channel, KannelPorts, Path],  # noqa: F811
+    processes: Processes,  # noqa: F811
 ) -> None:
     kannel, ports, directory = channel
     messages = corpus.build(MESSAGES)

@@ -248,16 +248,17 @@ def send_outbound(outbound_id: str) -> None:
         return
     if wait > 0:
         clock.sleep(wait)
-    attempt = _hand_over(message)
-    if attempt is None:
-        return
     channel = message.channel
+    # Everything ready before the hand-over: "sending" lasts only as long as the call.
     outgoing = Outgoing(
         id=str(message.pk),
         to=recipient_of(message),
         text=open_for_system(message, "text", purpose=SystemPurpose.SEND_OUTBOUND) or "",
         status_url=status_url(channel),
     )
+    attempt = _hand_over(message)
+    if attempt is None:
+        return
     try:
         provider_id = adapter_for(channel.kind).send(
             channel, channel_secrets(channel, SystemPurpose.SEND_OUTBOUND), outgoing
