@@ -196,18 +196,18 @@ def test_workers_killed_mid_send_and_mid_processing_lose_nothing_and_send_nothin
     for number in STOPPERS:
         contact = contacts[number]
         assert contact.opted_out_at is not None
-        got = by_receiver.get(number, Counter())
+        mts = by_receiver.get(number, Counter())
         (confirmation,) = outbound.filter(contact=contact, purpose="opt_out_confirm")
-        assert got[OPT_OUT_FR] <= 1
+        assert mts[OPT_OUT_FR] <= 1
         if confirmation.state != State.UNKNOWN:  # at most once (ADR 0009): else exactly once
-            assert got[OPT_OUT_FR] == 1, confirmation.state
+            assert mts[OPT_OUT_FR] == 1, confirmation.state
         confirmations[confirmation.state] += 1
         others = outbound.filter(contact=contact).exclude(purpose="opt_out_confirm")
         for message in others.filter(state__in=[State.SENT, State.DELIVERED, State.UNKNOWN]):
             assert message.attempt_started_at is not None
             assert message.attempt_started_at < contact.opted_out_at
         allowed = others.filter(state__in=[State.SENT, State.DELIVERED, State.UNKNOWN]).count()
-        assert sum(got.values()) - got[OPT_OUT_FR] <= allowed
+        assert sum(mts.values()) - mts[OPT_OUT_FR] <= allowed
     assert sum(by_receiver.get(n, Counter())[OPT_OUT_FR] for n in contacts) <= len(STOPPERS)
 
     # The kills left tasks running, and the new workers took them up.
