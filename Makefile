@@ -1,5 +1,6 @@
 # Community Response Map — every command sets itself up first and can be run again.
 #   make run    set up, migrate, seed the demo project, serve http://127.0.0.1:8000
+#               (PostgreSQL when DATABASE_URL says so: two roles, see docs/deploy.md)
 #   make test   set up and run the whole test suite (SQLite unless DATABASE_URL is set)
 #   make check  ruff, mypy, djlint, makemigrations --check, compiled translations current
 #   make messages  update the translation catalogues from the code, then compile them
@@ -22,10 +23,19 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# With DATABASE_URL naming PostgreSQL (as a role that may create roles: postgres on a
+# development machine), the two roles are set up first (idempotent): migrate runs as the
+# tables' owner, the demo and the server as the application's role (docs/deploy.md).
 run: setup
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo --no-accounts
-	$(BIN)/python manage.py serve --announce "seed_demo --accounts-only"
+	@set -e; \
+	case "$${DATABASE_URL:-}" in postgres*) \
+		roles="$$($(BIN)/python manage.py setup_database_roles --print-env)"; eval "$$roles"; \
+		export DATABASE_URL DATABASE_OWNER_URL;; \
+	esac; \
+	$(BIN)/python manage.py migrate --noinput; \
+	unset DATABASE_OWNER_URL; \
+	$(BIN)/python manage.py seed_demo --no-accounts; \
+	exec $(BIN)/python manage.py serve --announce "seed_demo --accounts-only"
 
 # pytest exits 5 when it collected no test: that is a failure here, never a pass.
 test: setup

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote_to_bytes
 
 import requests
@@ -313,7 +314,9 @@ def database_url(settings_dict: dict[str, object]) -> str:
     name = str(settings_dict["NAME"])
     if "sqlite" in str(settings_dict["ENGINE"]):
         return f"sqlite:///{name}"
-    user = quote(str(settings_dict.get("USER") or ""), safe="")
+    # As the application's role when the suite runs as it (CI: responsemap/testing_db.py).
+    options: Any = settings_dict.get("OPTIONS") or {}
+    user = quote(str(options.get("assume_role") or settings_dict.get("USER") or ""), safe="")
     password = quote(str(settings_dict.get("PASSWORD") or ""), safe="")
     credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
     host = settings_dict.get("HOST") or "127.0.0.1"
