@@ -62,7 +62,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sendsms-port", type=int, default=13013)
     parser.add_argument("--http-request-retry", type=int, default=360)
     parser.add_argument("--http-queue-delay", type=int, default=10)
-    parser.add_argument("--log-level", type=int, default=2, choices=range(6))
+    parser.add_argument(
+        "--log-level",
+        type=int,
+        default=2,
+        choices=range(2, 5),
+        help="bearerbox's (2 warning, 3 error, 4 panic; 0 and 1 log texts and numbers)",
+    )
     parser.add_argument("--log-dir", default="/var/log/kannel")
     parser.add_argument("--spool-dir", default="/var/spool/kannel")
     parser.add_argument("--create-dirs", action="store_true", help="mkdir the log/spool dirs")

@@ -31,7 +31,9 @@ BEARERBOX = Path("/usr/sbin/bearerbox")
 SMSBOX = Path("/usr/sbin/smsbox")
 FAKESMSC = Path("/usr/lib/kannel/test/fakesmsc")  # in the kannel-extras package
 RENDER = ROOT / "deploy" / "kannel" / "render.py"
-KANNEL_VERBOSITY = "2"  # console log level: below 2 Kannel prints message text
+# Console log level (-v): below 2 Kannel prints message text and numbers, below 4
+# smsbox prints a failed POST's URL, the secret in it; without -v it prints everything.
+KANNEL_VERBOSITY = "4"
 
 
 # Deadlines for real processes to start or answer: generous, so a loaded machine (CI with
