@@ -28,6 +28,7 @@ from responsemap.intake.contacts.models import ConsentRecord, Contact
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.intake.messages.send import do_queue_outbound
 from responsemap.projects.models import Organisation, Project
+from responsemap.protection.audit import with_details
 from responsemap.protection.models import AuditChainHead, AuditEvent, AuditListing, AuditPending
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.models import CallDetails, Feedback, PublicFormThrottle
@@ -158,7 +159,7 @@ def test_delete_pages_are_refused(
 
 
 def new_events(after: int) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(pk__gt=after).order_by("pk"))
+    return with_details(AuditEvent.objects.filter(pk__gt=after).order_by("pk"))
 
 
 def last_event_id() -> int:

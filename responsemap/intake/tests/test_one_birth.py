@@ -23,7 +23,7 @@ from responsemap.intake.messages.models import InboundMessage
 from responsemap.intake.messages.store import Outcome, store_from_phone
 from responsemap.intake.messages.sweep import sweep_received
 from responsemap.projects.models import Project
-from responsemap.protection.audit import chain_for, verify_chain
+from responsemap.protection.audit import chain_for, verify_chain, with_details
 from responsemap.protection.models import AuditEvent, AuditPending
 from responsemap.protection.present import open_for_system
 from responsemap.triage.models import Feedback
@@ -93,7 +93,7 @@ def test_the_statement_and_the_portable_path_write_the_same_rows_and_events(
         ("feedback of m1", "sms", "contact", "Nou bezwen dlo nan kan an", ""),
         ("feedback of m2", "sms", "contact", "Mèsi anpil", ""),
     ]
-    events = AuditEvent.objects.filter(chain=chain).order_by("seq")[before:]
+    events = with_details(AuditEvent.objects.filter(chain=chain).order_by("seq")[before:])
     assert sorted(
         (e.action, e.object_type, names[e.object_id], tuple(e.fields), e.actor_label, e.purpose)
         for e in events
@@ -130,7 +130,8 @@ def test_a_batch_makes_each_person_once_and_audits_each_birth(project: Project) 
     assert got[0][0] == got[3][0]
     assert Contact.objects.count() == 3
     assert open_for_system(got[2][0], "handle", purpose="test") == "telegram:4242"
-    events = AuditEvent.objects.filter(action="contact.create").order_by("seq")[births:]
+    births_after = AuditEvent.objects.filter(action="contact.create").order_by("seq")[births:]
+    events = with_details(births_after)
     assert sorted((e.object_id, tuple(e.fields), e.actor_label) for e in events) == sorted(
         [
             (str(got[0][0].pk), ("language", "phone"), "system"),

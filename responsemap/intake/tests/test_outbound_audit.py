@@ -17,6 +17,7 @@ from responsemap.intake.messages.models import OutboundMessage
 from responsemap.intake.messages.send import do_queue_outbound, do_record_delivery, send_outbound
 from responsemap.lib import clock as lib_clock
 from responsemap.projects.models import Project
+from responsemap.protection.audit import with_details
 from responsemap.protection.models import AuditEvent
 from responsemap.triage.models import Feedback
 
@@ -72,7 +73,8 @@ def test_sent_is_audited_with_the_system_as_actor(channel: Channel, contact: Con
     message.refresh_from_db()
     assert (message.state, message.provider_message_id) == (State.SENT, "p1")
     assert events_of(message) == [("message.queue", "system"), ("message.send", "system")]
-    event = AuditEvent.objects.get(action="message.send", object_id=str(message.pk))
+    sent = AuditEvent.objects.get(action="message.send", object_id=str(message.pk))
+    [event] = with_details([sent])
     assert (event.fields, event.purpose, event.project_id) == (
         ["state"],
         "reply",
@@ -128,7 +130,8 @@ def test_delivery_reports_move_forward_and_are_audited(channel: Channel, contact
     assert do_record_delivery(channel, "", "failed", outbound_id=str(failed.pk)) == 1
     failed.refresh_from_db()
     assert failed.state == State.FAILED
-    event = AuditEvent.objects.get(action="message.fail", object_id=str(failed.pk))
+    fail = AuditEvent.objects.get(action="message.fail", object_id=str(failed.pk))
+    [event] = with_details([fail])
     assert event.reason == "delivery report"
 
 

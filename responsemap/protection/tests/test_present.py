@@ -25,6 +25,7 @@ from responsemap.imports.models import ImportJob
 from responsemap.intake.contacts.models import ConsentNotice, Contact
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.projects.models import Project
+from responsemap.protection.audit import with_details
 from responsemap.protection.catalogue import (
     Classification,
     FieldPolicy,
@@ -293,7 +294,7 @@ def test_reveal_needs_a_reason_and_is_audited(
         present(feedback, officer, "test", reveal=["content"])
     shown = present(feedback, officer, "test", reveal=["content"], reason="follow-up")
     assert shown["content"].value == f"{SHOWN}-content"
-    event = AuditEvent.objects.get(action="field.reveal")
+    [event] = with_details([AuditEvent.objects.get(action="field.reveal")])
     assert event.fields == ["content"]
     assert event.object_id == str(feedback.pk)
     manager = viewer_of("manager", personas, project)

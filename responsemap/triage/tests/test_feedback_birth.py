@@ -21,7 +21,7 @@ from responsemap.intake.messages.models import InboundMessage
 from responsemap.intake.messages.store import store_from_phone
 from responsemap.intake.messages.sweep import sweep_batch
 from responsemap.projects.models import Project
-from responsemap.protection.audit import chain_for, verify_chain
+from responsemap.protection.audit import chain_for, verify_chain, with_details
 from responsemap.protection.models import AuditEvent
 from responsemap.protection.present import open_for_system
 from responsemap.triage.actions import CallInfo, NewFeedback, do_create_feedback_batch
@@ -86,7 +86,7 @@ def test_a_message_becomes_a_record_with_a_system_creation_event(channel: Channe
     assert feedback.provider_message_id == ""  # only an import's row key goes there
     assert (feedback.source, feedback.contact_id) == ("sms", message.contact_id)
     assert feedback.redacted_at is not None  # redacted in the same batch
-    event = AuditEvent.objects.get(action="feedback.create")
+    [event] = with_details([AuditEvent.objects.get(action="feedback.create")])
     assert (event.object_id, event.actor_label, event.purpose) == (
         str(feedback.pk),
         "system",

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from responsemap.intake.contacts.models import ConsentRecord, Contact
 from responsemap.projects.models import Project
+from responsemap.protection.audit import with_details
 from responsemap.protection.models import AuditEvent
 from responsemap.testing import PASSWORD
 from responsemap.triage.actions import CALL_AUDIT_FIELDS, CallInfo, NewFeedback, do_create_feedback
@@ -221,7 +222,7 @@ def test_reveal_needs_password_and_reason_and_is_audited(
     assert ok.status_code == 200
     assert "The secret message" in ok.content.decode()
     assert ok["Cache-Control"] == "no-store"
-    event = AuditEvent.objects.get(action="field.reveal")
+    [event] = with_details([AuditEvent.objects.get(action="field.reveal")])
     assert event.fields == ["content"]
     assert event.reason == "follow up call"
     assert event.actor_label == "officer"
@@ -316,7 +317,8 @@ def test_call_details_are_stored_audited_and_shown(client_as: ClientFor, project
     assert call.consent_asked is True
     assert call.consent_answer is True
     assert record.contact is not None
-    event = AuditEvent.objects.get(action="feedback.create", object_id=str(record.pk))
+    born = AuditEvent.objects.get(action="feedback.create", object_id=str(record.pk))
+    [event] = with_details([born])
     assert set(CALL_AUDIT_FIELDS) <= set(event.fields)
 
     detail = client_as("officer").get(reverse("triage:detail", args=[project.slug, record.pk]))
