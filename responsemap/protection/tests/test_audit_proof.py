@@ -33,6 +33,7 @@ from responsemap.intake.messages.models import InboundMessage
 from responsemap.intake.messages.store import Outcome, store_from_phone
 from responsemap.lib import rawsql
 from responsemap.lib.clock import FakeClock
+from responsemap.lib.tasks import run_upkeep
 from responsemap.projects.models import Project
 from responsemap.protection import witness
 from responsemap.protection.audit import (
@@ -421,3 +422,12 @@ def test_a_sealed_detail_moved_to_another_event_is_caught(project: Project) -> N
     assert "altered" in problem.problem
     moved = AuditEvent.objects.get(uid=second.uid)
     assert event_details([moved])[0].readable is False  # bound to its own event's id
+
+
+def test_a_workers_upkeep_witnesses_the_heads_without_any_message(
+    project: Project, witness_log: Path
+) -> None:
+    views(project, 1)
+    run_upkeep()
+    (line,) = witness_log.read_text().splitlines()
+    assert [chain_for(project.pk), 3] in [head[:2] for head in json.loads(line)["heads"]]
