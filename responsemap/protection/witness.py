@@ -105,7 +105,8 @@ class SyslogWitness:
         handler.ident = SYSLOG_IDENT
         try:
             for line in lines:
-                handler.emit(logging.makeLogRecord({"msg": line, "levelno": logging.INFO}))
+                record = {"msg": line, "levelno": logging.INFO, "levelname": "INFO"}
+                handler.emit(logging.makeLogRecord(record))
         finally:
             handler.close()
 
@@ -246,12 +247,12 @@ def read_witness(path: Path) -> WitnessReport:
         report.lines += 1
         start = raw.find('{"')
         try:
-            entry = json.loads(raw[start:]) if start >= 0 else None
+            entry = json.loads(raw[start:].rstrip("\x00")) if start >= 0 else None
         except json.JSONDecodeError:
             entry = None
         if not isinstance(entry, dict) or "sig" not in entry:
             continue
-        text = raw[start:]
+        text = raw[start:].rstrip("\x00")  # a syslog datagram ends with a NUL
         sig = entry.pop("sig")
         if not hmac.compare_digest(_sign(entry), str(sig)):
             report.problems.append(

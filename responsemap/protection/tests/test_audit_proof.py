@@ -13,7 +13,9 @@ import hashlib
 import hmac
 import json
 import secrets
+import socket
 import sqlite3
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
@@ -431,3 +433,30 @@ def test_a_workers_upkeep_witnesses_the_heads_without_any_message(
     run_upkeep()
     (line,) = witness_log.read_text().splitlines()
     assert [chain_for(project.pk), 3] in [head[:2] for head in json.loads(line)["heads"]]
+
+
+def test_a_syslog_witness_checked_from_the_lines_exported(project: Project, settings: Any) -> None:
+    """The production witness: lines sent to a syslog socket (a local one here), then
+    exported to a file and compared with ``verify_audit --witness-file``."""
+    directory = Path(tempfile.mkdtemp(prefix="rm-syslog-"))  # a socket path must be short
+    address = directory / "log.sock"
+    with closing(socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)) as server:
+        server.bind(str(address))
+        settings.RESPONSEMAP_AUDIT_WITNESS = f"syslog:{address}"
+        witness.forget()
+        views(project, 2)
+        assert witness.write_checkpoint() > 0
+        received = server.recv(65536).decode()
+    assert received.startswith("<14>responsemap-audit-witness: {")
+    exported = directory / "exported.log"
+    exported.write_text(f"Nov 30 16:40:00 app1 {received.split('>', 1)[1]}\n")
+    out = StringIO()
+    call_command("verify_audit", f"--witness-file={exported}", stdout=out)
+    assert "1 witness line(s) compared" in out.getvalue()
+
+    exported.write_text("")  # the log server lost it, or someone removed it
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit", f"--witness-file={exported}", stderr=err)
+    assert "SHORTENED witness" in err.getvalue()
+    witness.forget()
