@@ -81,6 +81,9 @@ def verify_expected_chains(witnessed: Mapping[str, int] | None = None) -> list[s
     live = {str(pid) for source in _project_sources for pid in source()}
     present = set(all_chains())
     problems: list[str] = []
+    if (live or destroyed) and SYSTEM_CHAIN not in present:
+        # Organisations, users and purges are recorded there: with a project, it exists.
+        problems.append(f"MISSING {SYSTEM_CHAIN}: projects exist but the system chain does not")
     for project in sorted((live | destroyed) - purged):
         chain = chain_for(project)
         if chain not in present:

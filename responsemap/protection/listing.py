@@ -9,7 +9,8 @@ it showed, inserted in one statement with it. The event names:
   content, so rows added, changed or removed afterwards no longer match it, and
   ``verify_listings`` (run by ``manage.py verify_audit``) says so;
 - ``fields``: the names of the filters used, never their values (a search may be a
-  name or a phone number); ``purpose``: the page.
+  name or a phone number), sealed with the event's details under the project's key
+  (``audit.event_details`` opens them, ADR 0007); ``purpose``: the page.
 
 A page with no rows is still one event (with the digest of nothing). A record's audit
 trail (``audit.events_for_object``) includes the listing events that named it.

@@ -211,6 +211,12 @@ def test_a_chain_deleted_and_begun_again_does_not_open_with_its_binding(
     assert f"UNBOUND {chain}: does not open with its chain.start event" in problems()
 
 
+def test_the_system_chain_deleted_whole_is_missing(project: Project) -> None:
+    attack("DELETE FROM protection_auditevent WHERE chain = 'system'")
+    attack("DELETE FROM protection_auditchainhead WHERE chain = 'system'")
+    assert "MISSING system: projects exist but the system chain does not" in problems()
+
+
 def test_a_chain_seen_by_the_witness_and_gone_is_missing(
     project: Project, witness_log: Path
 ) -> None:
