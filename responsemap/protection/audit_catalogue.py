@@ -32,6 +32,7 @@ ACTION_LABELS = {
     "field.reveal": _("Revealed"),
     "field.reveal_denied": _("Reveal refused"),
     "system.open": _("Opened by the system"),
+    "feedback.reveal_contact": _("Revealed the contact's details"),
     "message.receive": _("Message received"),
     "contact.opt_out": _("Opted out"),
     "contact.opt_in": _("Opted in again"),

@@ -12,11 +12,11 @@ When the counts are written:
 - in a task (the worker, ``django_tasks``' ``task_started``/``task_finished``): when
   the task ends, chained at once (one head lock per project, once per task);
 - anywhere else (a web process authenticating a gateway's webhook, a management
-  command): when the oldest count is ``FLUSH_SECONDS`` old or reaches ``FLUSH_COUNT``,
-  as *pending* events (``audit.deferred_chaining``: no head lock on the hot path; the
-  worker's sweep chains them), and at exit. Never inside the caller's transaction: a
-  count written there would vanish with a rollback, so it waits for the next open
-  outside one.
+  command): once the oldest count is ``FLUSH_SECONDS`` old or reaches ``FLUSH_COUNT``, at
+  the next open or the end of the next request, as *pending* events
+  (``audit.deferred_chaining``: no head lock on the hot path; the worker's sweep chains
+  them), and at exit. Never inside the caller's transaction: a count written there would
+  vanish with a rollback, so it waits until outside one.
 
 What may be lost: the counts of a process killed (SIGKILL) before it wrote them — at
 most ``FLUSH_SECONDS`` of a web process's opens, or one task's.
@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from django.conf import settings
+from django.core.signals import request_finished
 from django.db import connection, transaction
 from django.db import models as django_models
 from django.utils.translation import gettext_lazy as _
@@ -195,6 +196,18 @@ def task_finished(**kwargs: Any) -> None:
         flush()
 
 
+def after_request(**kwargs: Any) -> None:
+    """After each response (``request_finished``): write the counts that are due, so a
+    web process that opens nothing more still writes within a minute or so of its next
+    request. Never fails the request."""
+    if not _tallies or _depth.get() or connection.in_atomic_block:
+        return
+    try:
+        flush(pending=True, only_due=True)
+    except Exception:
+        log.exception("could not write the system-open counts after a request")
+
+
 def at_exit() -> None:
     """Outside the test suite, a process's last counts are written as it exits."""
     flush(pending=True)
@@ -205,5 +218,6 @@ def connect() -> None:
     end, in the worker (``db_worker``) and in the immediate backend alike."""
     signals.task_started.connect(task_started, dispatch_uid="responsemap.system_opens")
     signals.task_finished.connect(task_finished, dispatch_uid="responsemap.system_opens")
+    request_finished.connect(after_request, dispatch_uid="responsemap.system_opens")
     if settings.ENVIRONMENT != "test":
         atexit.register(at_exit)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from responsemap.accounts.reauth import check_password, recently_authenticated
 from responsemap.projects.layout import layout
 from responsemap.projects.queries import access_project
-from responsemap.protection.audit import events_for_object, with_details
+from responsemap.protection.audit import events_for_object, record_event, with_details
 from responsemap.protection.listing import record_listing
 from responsemap.protection.present import Presented, present, present_many
 from responsemap.protection.viewer import Viewer
@@ -113,15 +114,7 @@ def _detail_context(
         reveal=[f for f in reveal if f == "content"],
         reason=reason,
     )
-    contact = None
-    if record.contact is not None:
-        contact = present(
-            record.contact,
-            viewer,
-            "feedback_detail",
-            reveal=["phone", "name"] if "contact" in reveal else [],
-            reason=reason,
-        )
+    contact = _present_contact(record, viewer, "contact" in reveal, reason)
     # A reverse one-to-one raises an AttributeError subclass when there is no row.
     call_details = getattr(record, "call_details", None)
     call = present(call_details, viewer, "feedback_detail") if call_details else None
@@ -147,6 +140,39 @@ def _encoding_fault(record: Feedback) -> bool:
     declared (a coded flag, no text): the page then says its text is a best guess."""
     message = record.inbound_message
     return bool(message is not None and message.meta.get("encoding_fault"))
+
+
+CONTACT_FIELDS = ("phone", "name")
+
+
+def _present_contact(
+    record: Feedback, viewer: Viewer, reveal: bool, reason: str
+) -> Presented | None:
+    """The record's contact, its details revealed if asked. A reveal is on both trails:
+    the contact's (``field.reveal``, written by ``present()``) and the record's it was
+    revealed from (``feedback.reveal_contact``, naming ``contact.phone``…), one
+    transaction."""
+    if record.contact is None:
+        return None
+    if not reveal:
+        return present(record.contact, viewer, "feedback_detail")
+    with transaction.atomic():
+        contact = present(
+            record.contact, viewer, "feedback_detail", reveal=CONTACT_FIELDS, reason=reason
+        )
+        revealed = [f"contact.{name}" for name in CONTACT_FIELDS if not contact[name].masked]
+        if revealed:
+            record_event(
+                "feedback.reveal_contact",
+                project_id=record.project_id,
+                actor=viewer,
+                object_type="feedback",
+                object_id=record.pk,
+                fields=revealed,
+                reason=reason,
+                purpose="feedback_detail",
+            )
+    return contact
 
 
 def _shown_duration(call: Presented | None) -> str:

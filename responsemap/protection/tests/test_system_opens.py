@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 from django_tasks import task
 
 from responsemap.intake.channels.actions import do_create_channel
@@ -145,6 +145,22 @@ def test_counts_are_never_written_inside_the_callers_transaction(
     assert AuditPending.objects.filter(action="system.open").count() == 1
     sequence_pending()
     assert written(SystemPurpose.TEST) == [("system", ["feedback.content"], "count=3")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_web_process_writes_due_counts_after_its_next_request(
+    make_feedback: MakeFeedback, clock: FakeClock, client: Client
+) -> None:
+    """A process that opens nothing more (the channel's secrets stay in memory) still
+    writes its counts: at the end of the next request once they are due."""
+    record = Feedback.objects.get(pk=make_feedback().pk)
+    open_for_system(record, "content", purpose=SystemPurpose.TEST)
+    client.get("/healthz")
+    assert not AuditPending.objects.filter(action="system.open").exists()  # not due yet
+    clock.advance(system_opens.FLUSH_SECONDS)
+    client.get("/healthz")
+    assert AuditPending.objects.filter(action="system.open", purpose="test").count() == 1
+    assert system_opens.counted() == {}
 
 
 @pytest.mark.django_db

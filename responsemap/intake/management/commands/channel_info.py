@@ -20,7 +20,7 @@ from responsemap.intake.channels.queries import channel_secrets
 from responsemap.intake.channels.registry import adapter_for
 from responsemap.intake.messages.send import status_url
 from responsemap.protection.audit import record_event
-from responsemap.protection.system_opens import SystemPurpose
+from responsemap.protection.system_opens import SystemPurpose, accounted_batch
 
 
 def inbound_url(channel: Channel) -> str:
@@ -67,7 +67,8 @@ class Command(BaseCommand):
             self.stdout.write("Secrets are hidden; --show-secret prints them (and audits it).")
 
     def _show_secrets(self, channel: Channel) -> None:
-        secrets = channel_secrets(channel, SystemPurpose.SHOW_CHANNEL_SECRETS)
+        with accounted_batch():  # the open is counted in the audit log as this ends
+            secrets = channel_secrets(channel, SystemPurpose.SHOW_CHANNEL_SECRETS)
         record_event(
             "channel.secrets_reveal",
             project_id=channel.project_id,
