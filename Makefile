@@ -1,6 +1,7 @@
 # Community Response Map — every command sets itself up first and can be run again.
 #   make run    set up, migrate, seed the demo project, serve http://127.0.0.1:8000
-#               (PostgreSQL when DATABASE_URL says so: two roles, see docs/deploy.md)
+#               (PostgreSQL when DATABASE_URL says so: two roles, see docs/deploy.md);
+#               DEBUG off: `DEBUG=true make run` is developer mode
 #   make test   set up and run the whole test suite (SQLite unless DATABASE_URL is set)
 #   make check  ruff, mypy, djlint, makemigrations --check, compiled translations current
 #   make messages  update the translation catalogues from the code, then compile them
