@@ -40,6 +40,9 @@ if ENVIRONMENT not in {"development", "test", "production"}:
 DEBUG = env_bool("DEBUG", default=False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off in production")
+# Values marked sensitive (the master key's reading, passwords) stay hidden on that page
+# in developer mode too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "responsemap.lib.debug.ReporterFilter"
 
 
 def _required_or_local(name: str, filename: str, make: object) -> str:

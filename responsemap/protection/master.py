@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.views.decorators.debug import sensitive_variables
 
 from responsemap.lib.env import env_secret
 from responsemap.protection.keystore import KeyUnavailable, decode_master_key
@@ -27,6 +28,7 @@ FILENAME = "master_key"
 
 
 @cache
+@sensitive_variables()  # developer mode's error page lists locals: never these
 def master_key() -> bytes:
     """The 32-byte master key (read once per process; a failed read is tried again at
     the next use). A key that can't be read or decoded is ``KeyUnavailable``, a fault
@@ -50,6 +52,7 @@ def master_key() -> bytes:
         raise KeyUnavailable(str(exc)) from None
 
 
+@sensitive_variables()
 def _local(directory: Path) -> str:
     path = directory / FILENAME
     if not path.exists():

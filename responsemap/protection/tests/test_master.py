@@ -136,3 +136,24 @@ def test_a_technical_error_page_does_not_show_the_master_key() -> None:
     assert "a fault after the master key was read" in page  # it is the technical page
     assert given not in page
     assert repr(master.master_key())[2:20] not in page
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF=__name__, DEBUG=True)
+def test_a_fault_while_reading_the_key_shows_none_of_it_in_developer_mode(
+    fresh_master: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The error page lists each frame's local values; the master key's frames are
+    hidden (``sensitive_variables``)."""
+    given = base64.b64encode(secrets.token_bytes(32)).decode()
+    monkeypatch.setenv("RESPONSEMAP_MASTER_KEY", given)
+
+    def broken(value: str) -> bytes:
+        raise RuntimeError("an unforeseen fault while decoding")
+
+    monkeypatch.setattr(master, "decode_master_key", broken)
+    response = Client(raise_request_exception=False).get("/fails/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "an unforeseen fault while decoding" in page  # it is the technical page
+    assert given not in page
