@@ -11,9 +11,10 @@ only, and they check the ``Host`` header themselves (``request.get_host()``).
 Both handlers build requests with ``TextCharsetRequest``: Django takes any charset
 ``codecs.lookup`` knows as the request's encoding and, while setting it, decodes the
 query string with it — so ``Content-Type: text/plain; charset=rot13`` (or zlib,
-base64, hex: codecs that are not text encodings) raised from the request's constructor,
-before any middleware or view, as a bare 500. Such a charset is left for the view to
-refuse (the webhooks answer 415, ``intake.channels.base.check_encoding``).
+base64, hex, punycode: codecs that are not text encodings, or fail with other errors
+than decoding errors) raised from the request's constructor, before any middleware or
+view, as a bare 500. Only a charset of ``lib.charsets`` becomes the encoding; any other
+is left for the view to refuse (the webhooks answer 415, ``channels.base.check_encoding``).
 """
 
 from __future__ import annotations
@@ -29,17 +30,9 @@ from django.core.wsgi import get_wsgi_application
 from django.utils.http import parse_header_parameters
 from django.utils.module_loading import import_string
 
+from responsemap.lib.charsets import charset_codec, is_text_encoding
+
 StartResponse = Callable[..., Any]
-
-
-def is_text_encoding(name: str) -> bool:
-    """Whether ``name`` is a codec that turns bytes into text (not rot13, zlib, base64,
-    hex, nor "undefined", which refuses everything)."""
-    try:
-        b"a".decode(name, "ignore")  # not b"": an empty input skips the codec's checks
-    except (LookupError, UnicodeError):
-        return False
-    return True
 
 
 class TextCharsetRequest(WSGIRequest):
@@ -50,9 +43,9 @@ class TextCharsetRequest(WSGIRequest):
         self.content_type, self.content_params = parse_header_parameters(
             meta.get("CONTENT_TYPE", "")
         )
-        charset = self.content_params.get("charset")
-        if charset is not None and is_text_encoding(charset):
-            self.encoding = charset
+        codec = charset_codec(self.content_params.get("charset") or "")
+        if codec is not None and is_text_encoding(codec):
+            self.encoding = codec
 
 
 class LeanHandler(WSGIHandler):

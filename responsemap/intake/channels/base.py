@@ -16,10 +16,8 @@ kept as a best guess, with its bytes (``Inbound.raw``, sealed like the text) and
 
 from __future__ import annotations
 
-import codecs
 import hmac
 import json
-import re
 import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from typing import Any, ClassVar
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from responsemap.intake.channels.models import Channel
+from responsemap.lib.charsets import charset_codec
 
 
 class Rejected(Exception):
@@ -65,47 +64,9 @@ class Inbound:
 
 # --- Charsets and content encodings ---------------------------------------------------
 
-# The text charsets a gateway may declare, as ``codecs.lookup(name).name`` gives them.
-# An allow-list, not "whatever Python can decode": Python also knows bytes-to-bytes
-# codecs (rot13, zlib, base64, hex), escapes and codecs that refuse everything.
-TEXT_CHARSETS = frozenset(
-    {"utf-8", "ascii", "utf-16", "utf-16-be", "utf-16-le", "utf-32", "utf-32-be", "utf-32-le"}
-    | {f"iso8859-{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14, 15, 16)}
-    | {f"cp{n}" for n in range(1250, 1259)}
-    | {"latin-1", "koi8-r", "koi8-u", "mac-roman"}
-)
-# Names gateways use that Python's codecs lack. UCS-2 in SMS is big-endian; UTF-16BE
-# reads it (and the surrogate pairs phones send anyway).
-CHARSET_ALIASES = {
-    "ucs-2": "utf-16-be",
-    "ucs2": "utf-16-be",
-    "ucs-2be": "utf-16-be",
-    "iso-10646-ucs-2": "utf-16-be",
-    "gsm": "gsm",
-    "gsm-7": "gsm",
-    "gsm7": "gsm",
-    "gsm0338": "gsm",
-    "gsm-03.38": "gsm",
-}
 # JSON is UTF-8 (RFC 8259), and so are forms (Django refuses any other charset there).
+# Which charsets are text at all, and their codecs: ``lib.charsets``.
 UTF8_ONLY = frozenset({"utf-8", "ascii"})
-CHARSET_NAME = re.compile(r"[A-Za-z0-9._:+-]{1,40}")
-
-
-def charset_codec(name: str) -> str | None:
-    """The codec for a declared charset name, or None if it is not a text charset we
-    accept. ``"gsm"`` stands for the GSM 03.38 default alphabet, one septet a byte."""
-    name = name.strip().strip('"').strip()
-    if not CHARSET_NAME.fullmatch(name):
-        return None
-    alias = CHARSET_ALIASES.get(name.lower().replace("_", "-"))
-    if alias is not None:
-        return alias
-    try:
-        codec = codecs.lookup(name).name
-    except LookupError:
-        return None
-    return codec if codec in TEXT_CHARSETS else None
 
 
 def declared_charset(request: HttpRequest) -> str | None:

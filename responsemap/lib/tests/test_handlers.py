@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.db import close_old_connections
 
 from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.webhook.adapter import sign
+from responsemap.lib.charsets import is_text_encoding
 from responsemap.lib.handlers import ByPath, LeanHandler, application
 from responsemap.projects.models import Project
 from responsemap.protection.models import AuditPending
@@ -35,12 +37,13 @@ def app() -> Iterator[ByPath]:
 
 
 def call(app: ByPath, method: str, path: str, body: bytes = b"", **headers: str) -> Any:
+    content_type = headers.pop("CONTENT_TYPE", "application/json")
     environ = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
         "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
-        "CONTENT_TYPE": "application/json",
+        "QUERY_STRING": "id=1&ts=2",
+        "CONTENT_TYPE": content_type,
         "CONTENT_LENGTH": str(len(body)),
         "SERVER_NAME": "testserver",
         "SERVER_PORT": "80",
@@ -120,3 +123,38 @@ def test_pages_keep_the_whole_stack(app: ByPath) -> None:
     assert answer["headers"]["X-Frame-Options"] == "DENY"  # clickjacking middleware
     assert "Cookie" in answer["headers"]["Vary"]  # session and CSRF middleware
     assert "X-Request-ID" in answer["headers"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "charset", ["rot13", "zlib", "base64", "hex", "undefined", "idna", "punycode"]
+)
+def test_a_non_text_charset_never_breaks_the_request_itself(app: ByPath, charset: str) -> None:
+    """Django took any charset ``codecs.lookup`` knows as the request's encoding and
+    decoded the query with it while building the request: a bare 500 before any view.
+    Both handlers build ``TextCharsetRequest``, which leaves such a charset for the view."""
+    page = call(app, "GET", "/accounts/login/", CONTENT_TYPE=f"text/plain; charset={charset}")
+    assert page["status"] == 200
+    webhook = call(app, "POST", f"/channels/{uuid.uuid4()}/receive", b"x")
+    assert webhook["status"] == 404
+
+
+def test_text_encodings_are_told_apart_from_other_codecs() -> None:
+    for name in ("utf-8", "UTF-16BE", "latin-1", "cp1252", "UCS-2", "ascii"):
+        assert is_text_encoding(name)
+    for name in (
+        "rot13",
+        "zlib",
+        "base64",
+        "hex",
+        "bz2",
+        "undefined",
+        "no-such",
+        "utf\x00-8",
+        "punycode",
+        "idna",
+        "unicode_escape",
+        "utf-7",
+        "GSM",
+    ):
+        assert not is_text_encoding(name)

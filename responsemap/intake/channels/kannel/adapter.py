@@ -49,14 +49,12 @@ from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, QueryDict
 
 from responsemap.intake.channels.base import (
-    TEXT_CHARSETS,
     ChannelType,
     Inbound,
     Outgoing,
     Rejected,
     SendFailed,
     StatusReport,
-    charset_codec,
     check_given,
     declared_charset,
     require_given,
@@ -64,6 +62,7 @@ from responsemap.intake.channels.base import (
 )
 from responsemap.intake.channels.kannel.gsm import decode_gsm7, is_gsm7
 from responsemap.intake.channels.models import Channel
+from responsemap.lib.charsets import TEXT_CHARSETS, charset_codec
 
 # The user name in the basic-auth URLs we give Kannel; only the password is checked.
 URL_USER = "kannel"

@@ -6,7 +6,15 @@ or source address, and payloads shaped like the provider's but wrong in their de
 - an adapter's ``verify``, ``parse``, ``parse_status`` and ``acknowledge`` raise nothing
   but ``Rejected``, with a 4xx status and a reason, and what they return keeps the
   contract (ids that fit the database, known states);
-- the shared views answer below 500, and every 4xx carries a JSON reason.
+- the shared views answer below 500, and every 4xx carries a JSON reason; and never
+  503 either (no fault is injected here), so nothing an adapter let through — a NUL, a
+  lone surrogate, text in a charset other than the one declared — failed to be stored.
+
+Content types come with every kind of parameter: charsets that are text encodings, that
+are not (rot13, zlib, base64, hex), that Python lacks (UCS-2, GSM) or does not know,
+quoted or not, and a Content-Encoding now and then. Requests are built as the WSGI
+application builds them (``lib.handlers.TextCharsetRequest``): Django's own request
+class fails on a non-text charset before any code of ours runs.
 
 Requests go to the adapters directly (so parsing is exercised without the proof of
 origin) and through the views with a valid proof where the adapter has one (so the
@@ -27,6 +35,7 @@ from datetime import UTC
 from typing import Any
 from urllib.parse import urlencode
 
+import django.test.client
 import pytest
 from django.core.exceptions import TooManyFieldsSent
 from django.http import HttpRequest
@@ -45,7 +54,10 @@ from responsemap.intake.channels.twilio import adapter as twilio
 from responsemap.intake.channels.webhook import adapter as webhook
 from responsemap.intake.channels.whatsapp import adapter as whatsapp
 from responsemap.intake.contacts.actions import do_set_consent_notice
+from responsemap.intake.messages.models import InboundMessage
+from responsemap.lib.handlers import TextCharsetRequest
 from responsemap.projects.models import Project
+from responsemap.protection.present import open_for_system
 
 FUZZ = settings(
     max_examples=150,
@@ -94,6 +106,13 @@ class Fuzzed:
                 headers=self.headers,
                 REMOTE_ADDR=self.remote_addr,
             )
+
+
+@pytest.fixture(autouse=True)
+def _requests_as_the_app_builds_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RequestFactory and the test client build a plain WSGIRequest, which fails on a
+    non-text charset; the WSGI application builds ``TextCharsetRequest``."""
+    monkeypatch.setattr(django.test.client, "WSGIRequest", TextCharsetRequest)
 
 
 @contextmanager
@@ -166,21 +185,38 @@ def shape(
     )
 
 
-content_types = st.sampled_from(
-    [
-        JSON,
-        f"{JSON}; charset=utf-8",
-        FORM,
-        f"{FORM}; charset=utf-8",
-        f"{FORM}; charset=latin-1",
-        f"{FORM}; charset=no-such-codec",
-        "multipart/form-data; boundary=xyz",
-        "multipart/form-data",
-        "text/plain",
-        "text/xml",
-        "",
-    ]
-) | st.text(printable, max_size=40)
+CHARSETS = [
+    "utf-8", "UTF-8", '"UTF-8"', "latin-1", "ISO-8859-1", "utf-16", '"UTF-16BE"', "UCS-2",
+    "GSM", "cp1252", "ascii", "utf-7", "idna", "punycode", "unicode_escape", "rot13",
+    "zlib", "base64", "hex", "bz2", "uu", "quopri", "undefined", "no-such-codec", "",
+    '"', "utf\x00-8",
+]  # fmt: skip
+BASE_TYPES = [JSON, FORM, "text/plain", "application/octet-stream", "multipart/form-data"]
+charset_params = st.builds(
+    lambda base, charset, extra: f"{base}; charset={charset}{extra}",
+    st.sampled_from(BASE_TYPES),
+    st.sampled_from(CHARSETS) | st.text(printable, max_size=12),
+    st.sampled_from(["", "; boundary=xyz", "; charset=utf-8", "; q=0.5", ";;"]),
+)
+content_types = (
+    st.sampled_from(
+        [
+            JSON,
+            f"{JSON}; charset=utf-8",
+            FORM,
+            f"{FORM}; charset=utf-8",
+            f"{FORM}; charset=latin-1",
+            f"{FORM}; charset=no-such-codec",
+            "multipart/form-data; boundary=xyz",
+            "multipart/form-data",
+            "text/plain",
+            "text/xml",
+            "",
+        ]
+    )
+    | charset_params
+    | st.text(printable, max_size=40)
+)
 
 hostile_bodies = st.one_of(
     st.binary(max_size=600),
@@ -225,6 +261,7 @@ queries = st.one_of(
     st.just("&".join(["x=1"] * 1_001)),  # more fields than Django parses
 )
 
+CONTENT_ENCODINGS = ["gzip", "deflate", "br", "identity", "GZIP", "x-custom", ""]
 HEADER_NAMES = [
     "X-Signature",
     "X-Twilio-Signature",
@@ -235,14 +272,22 @@ HEADER_NAMES = [
     "X-Forwarded-For",
     "Content-Encoding",
 ]
-headers = st.dictionaries(st.sampled_from(HEADER_NAMES), header_text, max_size=3)
+headers = st.dictionaries(
+    st.sampled_from(HEADER_NAMES),
+    header_text | st.sampled_from(CONTENT_ENCODINGS),
+    max_size=3,
+)
 remote_addrs = st.sampled_from(["127.0.0.1", "196.201.214.200", "::1", "::ffff:10.0.0.1", "", "x"])
 methods = st.sampled_from(["POST"] * 6 + ["GET", "PUT", "DELETE"])
 
 
 # --- Strategies: shaped like each provider ------------------------------------------
 
-texts = st.text(max_size=200)
+# Text with NULs and lone surrogates more often than chance would give them.
+texts = st.text(max_size=200) | st.lists(
+    st.sampled_from(["Dlo", " ", "\x00", "\ud800", "\udfff", "é", "😀", "\x1b", "\r\n"]),
+    max_size=12,
+).map("".join)
 phones = mostly(
     st.from_regex(r"\A\+?[0-9]{6,15}\Z"),
     st.sampled_from(["whatsapp:+50937001122", "client:x", "telegram:1", "MYBRAND", " ", ""])
@@ -259,7 +304,7 @@ def form(
     return st.tuples(
         shape(strings, **{k: mostly(v, st.text(max_size=20)) for k, v in optional.items()}),
         st.lists(st.tuples(st.sampled_from([*required, "x"]), st.text(max_size=20)), max_size=2),
-    ).map(lambda pair: urlencode([*pair[0].items(), *pair[1]]).encode())
+    ).map(lambda pair: urlencode([*pair[0].items(), *pair[1]], errors="surrogatepass").encode())
 
 
 twilio_statuses = st.sampled_from(
@@ -616,8 +661,33 @@ def test_views_answer_below_500_with_a_reason(kind: str, channel: Channel) -> No
             response = request.send(Client(), path)
             event(f"{path.rsplit('/', 1)[-1]}: {response.status_code}")
             assert response.status_code < 500, (response.status_code, response.content[:200])
+            assert response.status_code != 503, response.content[:200]
             if response.status_code >= 400:
                 assert response.json()["error"], response.content[:200]
+
+    holds()
+
+
+@pytest.mark.django_db(transaction=False)
+def test_what_is_acknowledged_was_stored_and_opens(kind: str, channel: Channel) -> None:
+    """Signed requests shaped like the provider's, with NULs, lone surrogates and bytes
+    in other charsets in their text: each is refused with a 4xx or stored so that it
+    opens again — never a 503 (the database refused what the adapter let through)."""
+    secrets = dict(getattr(_case_or_none(kind), "secrets", {}))
+    if kind not in SIGNERS:
+        pytest.skip(f"no signer for {kind}")
+
+    @fuzz_settings(kind)
+    @given(data=st.data())
+    def holds(data: st.DataObject) -> None:
+        fuzzed = SIGNERS[kind](data.draw(requests_for(kind)), inbound_url(channel), secrets)
+        before = set(InboundMessage.objects.filter(channel=channel).values_list("pk", flat=True))
+        response = fuzzed.send(Client(), inbound_url(channel))
+        assert response.status_code < 500, (response.status_code, response.content[:200])
+        for message in InboundMessage.objects.filter(channel=channel).exclude(pk__in=before):
+            text = open_for_system(message, "text", purpose="test")
+            assert text is None or isinstance(text, str)
+            json.dumps(message.meta)
 
     holds()
 
@@ -717,6 +787,57 @@ CLASSICS = {
     "a lone surrogate in the text": Fuzzed(
         "POST", b'{"messages": [{"id": "s1", "from": "+50937001122", "text": "\\ud800"}]}', JSON
     ),
+    "a NUL in the text": Fuzzed(
+        "POST", b'{"messages": [{"id": "n1", "from": "+50937001122", "text": "a\\u0000b"}]}', JSON
+    ),
+    "a NUL in the text of a form": Fuzzed(
+        "POST",
+        urlencode(
+            {
+                "MessageSid": "SMn2",
+                "id": "n2",
+                "From": "+50937001122",
+                "from": "+50937001122",
+                "Body": NUL,
+                "text": NUL,
+            }
+        ).encode(),
+        FORM,
+    ),  # fmt: skip
+    "a NUL in a Kannel text": Fuzzed(
+        "POST",
+        b"Dlo\x00 koupe",
+        'text/plain; charset="UTF-8"',
+        urlencode({"id": "n3", "ts": "1795303557", "coding": "0", "charset": "UTF-8"}),
+        headers={"X-Kannel-From": "+50937001122"},
+    ),
+    "a non-text charset in the Content-Type, with a query": Fuzzed(
+        "POST",
+        b"uryyb",
+        "text/plain; charset=rot13",
+        urlencode({"id": "c1", "ts": "1795303557", "coding": "0"}),
+        headers={"X-Kannel-From": "+50937001122"},
+    ),
+    "a non-text charset in Kannel's query": Fuzzed(
+        "POST",
+        b"x\x9c",
+        "text/plain",
+        urlencode({"id": "c2", "ts": "1795303557", "coding": "0", "charset": "zlib"}),
+        headers={"X-Kannel-From": "+50937001122"},
+    ),
+    "UTF-8 labelled UCS-2": Fuzzed(
+        "POST",
+        "Mèsi".encode(),
+        'text/plain; charset="UTF-16BE"',
+        urlencode({"id": "u1", "ts": "1795303557", "coding": "2", "charset": "UTF-16BE"}),
+        headers={"X-Kannel-From": "+50937001122"},
+    ),
+    "JSON that is not UTF-8": Fuzzed(
+        "POST", b'{"messages": [{"id": "j1", "from": "+50937001122", "text": "\xe9t\xe9"}]}', JSON
+    ),
+    "a compressed body": Fuzzed(
+        "POST", b"\x1f\x8b\x08\x00", JSON, headers={"Content-Encoding": "gzip"}
+    ),
 }
 
 
@@ -755,3 +876,5 @@ def test_classic_hostile_requests(kind: str, channel: Channel, classic: str) -> 
             assert response.status_code < 500, (response.status_code, response.content[:200])
             if response.status_code >= 400:
                 assert response.json()["error"], response.content[:200]
+            for message in InboundMessage.objects.filter(channel=channel):
+                open_for_system(message, "text", purpose="test")  # stored, and opens
