@@ -372,7 +372,10 @@ def sequence_pending(limit: int = 1000) -> int:
         if not events:
             return 0
         _chain(events)
-        _delete_chained_pending(chained)
+        if connection.vendor == "postgresql":
+            _delete_chained_pending(chained)
+        else:
+            rawsql.delete_ids(AuditPending, chained)
     return len(events)
 
 
@@ -428,12 +431,9 @@ def _pending_problems(
 
 
 def _delete_chained_pending(ids: list[int]) -> None:
-    """Remove pending events now in their chain. On PostgreSQL the application's role
-    may not delete them: the owner's function removes only those whose ``uid`` is in
-    the chain (migration 0007), and one it kept undoes the chaining (never twice)."""
-    if connection.vendor != "postgresql":
-        rawsql.delete_ids(AuditPending, ids)
-        return
+    """Remove pending events now in their chain, on PostgreSQL, where the application's
+    role may not delete them: the owner's function removes only those whose ``uid`` is
+    in the chain (migration 0007), and one it kept undoes the chaining (never twice)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT responsemap_delete_chained_pending(%s::bigint[])", [ids])
         (removed,) = cursor.fetchone()
