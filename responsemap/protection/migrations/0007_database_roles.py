@@ -11,7 +11,9 @@ and against a grant made too wide:
   ``responsemap_purge_chain`` (the app role has no DELETE on them);
 - pending events: never updated; deleted only once chained (their ``uid`` is in the
   chain) or when their project is destroyed — in practice inside
-  ``responsemap_delete_chained_pending``, called by ``audit.sequence_pending``;
+  ``responsemap_delete_chained_pending``, called by ``audit.sequence_pending``. A row
+  written before 0006 has no ``uid`` and can't be matched: it may go (else one left
+  pending at the upgrade would stop the sequencer for ever); every row since has one;
 - chain heads: updated only forwards (a lower seq, another chain or a new hash for the
   same seq is refused); deleted only for a destroyed project;
 - destruction records: insert-only;
@@ -82,7 +84,8 @@ CREATE FUNCTION {s}.responsemap_audit_pending_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' AND (
-        EXISTS (SELECT 1 FROM {s}.protection_auditevent e WHERE e.uid = OLD.uid)
+        OLD.uid IS NULL
+        OR EXISTS (SELECT 1 FROM {s}.protection_auditevent e WHERE e.uid = OLD.uid)
         OR {s}.responsemap_chain_destroyed(OLD.chain)
     ) THEN
         RETURN OLD;
@@ -143,7 +146,8 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     WITH gone AS (
         DELETE FROM {s}.protection_auditpending p
         WHERE p.id = ANY(ids)
-          AND EXISTS (SELECT 1 FROM {s}.protection_auditevent e WHERE e.uid = p.uid)
+          AND (p.uid IS NULL  -- written before 0006 gave events a uid: none since
+               OR EXISTS (SELECT 1 FROM {s}.protection_auditevent e WHERE e.uid = p.uid))
         RETURNING 1
     )
     SELECT count(*)::integer FROM gone
