@@ -77,7 +77,7 @@ def test_the_search_works_with_the_other_filters_and_pages(
     url = reverse("triage:inbox", args=[project.slug])
     first = officer.get(url, {"words": "distribution"})
     assert first.context["pager"]["count"] == PAGE_SIZE + 3
-    second = officer.get(url, {"words": "distribution", "page": 2})
+    second = officer.get(url, {"words": "distribution", "page": "2"})
     assert len(second.context["items"]) == 3
     assert found(officer, project, "distribution", status="closed") == []
 
