@@ -209,14 +209,29 @@ def _text(request: HttpRequest, coding: str) -> tuple[str, bytes, str | None]:
             return body.decode("latin-1"), b"", None
     codec = _charset(request, coding)
     try:
-        return _decode(body, codec), b"", None
+        text = _decode(body, codec)
     except UnicodeDecodeError:
         pass
+    else:
+        if not (codec.startswith("utf-16") and _is_plain_utf8(body)):
+            return text, b"", None
     try:
         guess = body.decode("utf-8")
     except UnicodeDecodeError:
         guess = body.decode("latin-1", errors="replace")
     return guess, body, codec
+
+
+def _is_plain_utf8(body: bytes) -> bool:
+    """Whether bytes declared UCS-2 are really UTF-8 (an even number of them decodes as
+    UTF-16 too, into CJK-looking nonsense). Real UCS-2 of any alphabet but CJK has a
+    high byte below 0x20 in every character (00 Latin, 04 Cyrillic, 06 Arabic…), which
+    in UTF-8 is a control character; UTF-8 text has none but tab and line breaks."""
+    try:
+        decoded = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not any(ch < " " and ch not in "\t\r\n" for ch in decoded)
 
 
 def _reason_of_refusal(response: requests.Response) -> str:

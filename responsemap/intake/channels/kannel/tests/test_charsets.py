@@ -124,6 +124,11 @@ def test_an_unknown_charset_in_the_query_is_415(channel: Channel, charset: str) 
         # UTF-8 labelled UCS-2 (an odd number of bytes: not UTF-16): read as UTF-8.
         ("UTF-16BE", "2", "Dlo koupe élève".encode(), "Dlo koupe élève", "utf-16-be"),
         ("UCS-2", "2", "Mèsi".encode(), "Mèsi", "utf-16-be"),
+        # An even number of bytes decodes as UTF-16 too, into CJK-looking nonsense: UTF-8
+        # with no control character is read as UTF-8 (real UCS-2 of a non-CJK alphabet has
+        # a high byte below 0x20 in every character).
+        ("UCS-2", "2", b"Dlo a sal!", "Dlo a sal!", "utf-16-be"),
+        ("UTF-16BE", "2", "الماء ملوث!".encode(), "الماء ملوث!", "utf-16-be"),
         # Not UTF-8 as declared, nor UTF-8 at all: Latin-1, byte for byte.
         ("UTF-8", "0", b"\xff\xfe not utf-8 \xc3", "ÿþ not utf-8 Ã", "utf-8"),
         # A byte above 0x7F is no GSM septet.
