@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+import requests
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from urllib3.exceptions import NewConnectionError
 
 from responsemap.intake.channels.models import Channel
 from responsemap.lib.charsets import charset_codec
@@ -40,10 +42,36 @@ class Rejected(Exception):
 
 
 class SendFailed(Exception):
-    def __init__(self, reason: str, *, retry: bool) -> None:
+    """A send that did not go through. ``retry``: the provider surely did not take it,
+    so sending again is safe. ``maybe_sent``: the request went out and no answer came
+    back (a read timeout, a connection cut mid-answer): the provider may hold it, so it
+    is never sent again — "unknown" (ADR 0009)."""
+
+    def __init__(self, reason: str, *, retry: bool, maybe_sent: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.retry = retry
+        self.retry = retry and not maybe_sent
+        self.maybe_sent = maybe_sent
+
+
+def unreachable(provider: str, exc: requests.RequestException) -> SendFailed:
+    """The failure for a request that got no answer: safe to retry only if it never
+    reached the provider (no connection made); else maybe sent. Only the exception's
+    name is kept: its text holds the URL, and some URLs hold a token."""
+    name = type(exc).__name__
+    if _never_connected(exc):
+        return SendFailed(f"{provider} unreachable: {name}", retry=True)
+    return SendFailed(f"{provider} did not answer: {name}", retry=False, maybe_sent=True)
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.Timeout):
+        return False
+    cause = exc.args[0] if exc.args else None
+    reason = getattr(cause, "reason", cause)  # urllib3's MaxRetryError wraps the cause
+    return isinstance(reason, NewConnectionError)
 
 
 @dataclass(frozen=True)

@@ -337,6 +337,12 @@ def _settle_abandoned(message: OutboundMessage) -> None:
 
 
 def _after_failure(message: OutboundMessage, attempt: UUID, exc: SendFailed) -> None:
+    if exc.maybe_sent:
+        # The request went out and no answer came back: the provider may hold it.
+        reason = "the provider did not answer; it may have taken the message"
+        _move(UNKNOWN, [_id(message)], attempt=attempt, reason=reason, last_error=exc.reason[:200])
+        log.warning("outbound %s: no answer from the provider; not sent again", message.pk)
+        return
     if not exc.retry or message.attempts >= MAX_ATTEMPTS:
         reason = f"after {message.attempts} attempt(s)"
         _move(FAILED, [_id(message)], attempt=attempt, reason=reason, last_error=exc.reason[:200])

@@ -20,6 +20,7 @@ from django_tasks_db.models import DBTaskResult
 from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.base import Inbound
 from responsemap.intake.channels.models import Channel
+from responsemap.intake.channels.tests.send_errors import no_answer, refused
 from responsemap.intake.contacts.actions import do_get_or_create_contact, do_set_consent_notice
 from responsemap.intake.contacts.keywords import reply_language
 from responsemap.intake.contacts.models import Contact
@@ -296,6 +297,37 @@ def test_a_temporary_failure_queues_it_again_a_final_one_fails_it(
     send_outbound.call(str(message.pk))
     message.refresh_from_db()
     assert (message.state, message.attempts) == (State.FAILED, 2)
+
+
+@responses.activate
+def test_a_send_with_no_answer_from_the_provider_is_unknown_never_sent_again(
+    channel: Channel, contact: Contact, clock: FakeClock
+) -> None:
+    """The request went out and no answer came back (a read timeout): the provider may
+    hold it, so it is "unknown", and a later task for it sends nothing."""
+    responses.post(SEND_URL, body=no_answer())
+    message = queued(channel, contact)
+    send_outbound.call(str(message.pk))
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == (State.UNKNOWN, 1)
+    assert AuditEvent.objects.filter(object_id=str(message.pk), action="message.unknown").exists()
+
+    clock.advance(3600)
+    send_outbound.call(str(message.pk))
+    assert len(responses.calls) == 1
+    message.refresh_from_db()
+    assert message.state == State.UNKNOWN
+
+
+@responses.activate
+def test_a_provider_never_reached_is_tried_again(
+    channel: Channel, contact: Contact, clock: FakeClock
+) -> None:
+    responses.post(SEND_URL, body=refused(SEND_URL))
+    message = queued(channel, contact)
+    send_outbound.call(str(message.pk))
+    message.refresh_from_db()
+    assert (message.state, message.attempts) == (State.QUEUED, 1)
 
 
 class StopDuringTheWait(FakeClock):

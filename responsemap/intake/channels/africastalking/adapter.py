@@ -45,6 +45,7 @@ from responsemap.intake.channels.base import (
     check_given,
     require_given,
     require_secret,
+    unreachable,
 )
 from responsemap.intake.channels.models import Channel
 
@@ -245,9 +246,7 @@ class AfricasTalkingType(ChannelType):
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            raise SendFailed(
-                f"Africa's Talking unreachable: {type(exc).__name__}", retry=True
-            ) from None
+            raise unreachable("Africa's Talking", exc) from None
         status = response.status_code
         if status == 429 or status >= 500:
             raise SendFailed(f"Africa's Talking answered {status}", retry=True)

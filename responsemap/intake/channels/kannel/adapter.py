@@ -59,6 +59,7 @@ from responsemap.intake.channels.base import (
     declared_charset,
     require_given,
     require_secret,
+    unreachable,
 )
 from responsemap.intake.channels.kannel.gsm import decode_gsm7, is_gsm7
 from responsemap.intake.channels.models import Channel
@@ -348,15 +349,8 @@ class KannelType(ChannelType):
             # The query goes to smsbox only (loopback or the gateway's LAN); GET is
             # what sendsms documents.
             response = requests.get(f"{url}?{urlencode(params)}", timeout=TIMEOUT_SECONDS)
-        except requests.ConnectionError:
-            # Refused or reset before an answer: bearerbox has not taken it.
-            raise SendFailed("Kannel smsbox unreachable", retry=True) from None
         except requests.RequestException as exc:
-            # A timeout after the request went out: smsbox may have queued it, and a
-            # retry may send it twice. A duplicate reply beats a lost one.
-            raise SendFailed(
-                f"Kannel smsbox did not answer: {type(exc).__name__}", retry=True
-            ) from None
+            raise unreachable("Kannel smsbox", exc) from None
         if 200 <= response.status_code < 300:
             # "0: Accepted for delivery" or "3: Queued for later delivery": bearerbox
             # holds it either way (and keeps it in its store), so never resend.

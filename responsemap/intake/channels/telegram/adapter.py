@@ -43,6 +43,7 @@ from responsemap.intake.channels.base import (
     json_object,
     require_given,
     require_secret,
+    unreachable,
 )
 from responsemap.intake.channels.models import Channel
 
@@ -178,8 +179,7 @@ class TelegramType(ChannelType):
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            # Only the exception's name: its text holds the URL, and the URL the token.
-            raise SendFailed(f"Telegram unreachable: {type(exc).__name__}", retry=True) from None
+            raise unreachable("Telegram", exc) from None
         if response.status_code >= 300:
             reason, retry = _failure(response)
             raise SendFailed(reason, retry=retry)

@@ -50,6 +50,7 @@ from responsemap.intake.channels.base import (
     check_given,
     require_given,
     require_secret,
+    unreachable,
 )
 from responsemap.intake.channels.models import Channel
 
@@ -278,7 +279,7 @@ class TwilioType(ChannelType):
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            raise SendFailed(f"Twilio unreachable: {type(exc).__name__}", retry=True) from None
+            raise unreachable("Twilio", exc) from None
         status = response.status_code
         if status == 429 or status >= 500:
             raise SendFailed(f"Twilio answered {status}{_error_code(response)}", retry=True)

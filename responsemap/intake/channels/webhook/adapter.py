@@ -32,6 +32,7 @@ from responsemap.intake.channels.base import (
     json_object,
     require_given,
     require_secret,
+    unreachable,
 )
 from responsemap.intake.channels.models import Channel
 
@@ -140,7 +141,7 @@ class WebhookType(ChannelType):
                 timeout=10,
             )
         except requests.RequestException as exc:
-            raise SendFailed(f"relay unreachable: {type(exc).__name__}", retry=True) from None
+            raise unreachable("relay", exc) from None
         if response.status_code >= 500 or response.status_code == 429:
             raise SendFailed(f"relay answered {response.status_code}", retry=True)
         if response.status_code >= 400:

@@ -58,6 +58,7 @@ from responsemap.intake.channels.base import (
     json_object,
     require_given,
     require_secret,
+    unreachable,
 )
 from responsemap.intake.channels.models import Channel
 
@@ -319,7 +320,7 @@ class WhatsAppType(ChannelType):
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            raise SendFailed(f"WhatsApp unreachable: {type(exc).__name__}", retry=True) from None
+            raise unreachable("WhatsApp", exc) from None
         try:
             payload = response.json()
         except ValueError:

@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import pytest
-import requests
 import responses
 from django.http import HttpRequest
 from django.test import RequestFactory
@@ -30,6 +29,7 @@ from responsemap.intake.channels.africastalking.tests.case import (
 )
 from responsemap.intake.channels.base import Outgoing, Rejected, SendFailed
 from responsemap.intake.channels.models import Channel
+from responsemap.intake.channels.tests.send_errors import no_answer, refused
 
 SECRETS = {"api_key": "atsk_test_key", "callback_token": CALLBACK_TOKEN}
 adapter = AfricasTalkingType()
@@ -251,11 +251,15 @@ def test_no_recipient_in_the_answer() -> None:
 
 
 @responses.activate
-def test_unreachable_is_retried() -> None:
-    responses.post(API_URL, body=requests.Timeout("read timed out"))
+def test_unreachable_is_retried_no_answer_is_maybe_sent() -> None:
+    responses.post(API_URL, body=refused(API_URL))
     with pytest.raises(SendFailed) as failed:
         adapter.send(unsaved_channel(), SECRETS, outgoing())
-    assert failed.value.retry is True
+    assert (failed.value.retry, failed.value.maybe_sent) == (True, False)
+    responses.replace(responses.POST, API_URL, body=no_answer())
+    with pytest.raises(SendFailed) as failed:
+        adapter.send(unsaved_channel(), SECRETS, outgoing())
+    assert (failed.value.retry, failed.value.maybe_sent) == (False, True)
 
 
 def test_missing_credentials_fail_for_good() -> None:

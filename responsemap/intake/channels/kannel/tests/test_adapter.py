@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 import responses
 from django.test import Client
 
@@ -31,6 +30,7 @@ from responsemap.intake.channels.kannel.tests.case import (
 )
 from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.tests.conformance import inbound_url, status_url
+from responsemap.intake.channels.tests.send_errors import no_answer, refused
 from responsemap.intake.messages.models import InboundMessage
 from responsemap.projects.models import Project
 from responsemap.protection.present import open_for_system
@@ -320,12 +320,18 @@ def test_send_failures(status: int, body: str, retry: bool) -> None:
 
 
 @responses.activate
-@pytest.mark.parametrize("error", [requests.ConnectionError(), requests.ReadTimeout()])
-def test_send_retries_when_smsbox_does_not_answer(error: Exception) -> None:
+@pytest.mark.parametrize(
+    ("error", "retry", "maybe_sent"),
+    [(refused(SENDSMS_URL), True, False), (no_answer(), False, True)],
+    ids=["refused", "no-answer"],
+)
+def test_send_retries_only_what_smsbox_never_got(
+    error: Exception, retry: bool, maybe_sent: bool
+) -> None:
     responses.get(SENDSMS_URL, body=error)
     with pytest.raises(SendFailed) as failure:
         KannelType().send(kannel_channel(), SECRETS, outgoing())
-    assert failure.value.retry is True
+    assert (failure.value.retry, failure.value.maybe_sent) == (retry, maybe_sent)
 
 
 @responses.activate

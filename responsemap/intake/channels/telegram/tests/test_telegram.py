@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import requests
 import responses
 from django.http import HttpRequest
 from django.test import Client, RequestFactory
@@ -28,6 +27,7 @@ from responsemap.intake.channels.telegram.tests.case import (
     update_request,
 )
 from responsemap.intake.channels.tests.conformance import inbound_url, status_url
+from responsemap.intake.channels.tests.send_errors import refused
 from responsemap.intake.contacts.models import Contact
 from responsemap.intake.messages.models import InboundMessage
 from responsemap.projects.models import Project
@@ -184,7 +184,7 @@ def test_send_failures(status: int, description: str, retry: bool) -> None:
 
 @responses.activate
 def test_unreachable_is_retried_and_the_token_stays_out_of_the_error() -> None:
-    responses.post(SEND_URL, body=requests.ConnectionError(f"cannot reach {SEND_URL}"))
+    responses.post(SEND_URL, body=refused(SEND_URL))
     with pytest.raises(SendFailed) as failed:
         adapter.send(unsaved_channel(), SECRETS, outgoing())
     assert failed.value.retry is True

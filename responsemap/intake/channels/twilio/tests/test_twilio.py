@@ -8,7 +8,6 @@ import uuid
 from urllib.parse import parse_qs, urlencode
 
 import pytest
-import requests
 import responses
 from django.http import HttpRequest
 from django.test import Client, RequestFactory, override_settings
@@ -17,6 +16,7 @@ from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.base import Inbound, Outgoing, Rejected, SendFailed
 from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.tests.conformance import inbound_url, status_url
+from responsemap.intake.channels.tests.send_errors import refused
 from responsemap.intake.channels.twilio.adapter import (
     FORM,
     SIGNATURE_HEADER,
@@ -299,7 +299,7 @@ def test_send_failures(status: int, body: dict[str, object] | None, retry: bool)
 
 @responses.activate
 def test_send_when_twilio_is_unreachable_is_retried() -> None:
-    responses.post(SEND_URL, body=requests.ConnectionError("connection refused"))
+    responses.post(SEND_URL, body=refused(SEND_URL))
     with pytest.raises(SendFailed) as failed:
         adapter.send(unsaved_channel(), SECRETS, outgoing())
     assert failed.value.retry is True

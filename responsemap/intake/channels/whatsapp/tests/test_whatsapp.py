@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import requests
 import responses
 from django.http import HttpRequest
 from django.test import Client, RequestFactory
@@ -18,6 +17,7 @@ from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.base import Inbound, Outgoing, Rejected, SendFailed
 from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.tests.conformance import WebhookRequest, inbound_url
+from responsemap.intake.channels.tests.send_errors import refused
 from responsemap.intake.channels.whatsapp.adapter import SIGNATURE_HEADER, WhatsAppType, sign
 from responsemap.intake.channels.whatsapp.tests.case import (
     ACCESS_TOKEN,
@@ -308,7 +308,7 @@ def test_send_failures(status: int, code: int | None, retry: bool) -> None:
 
 @responses.activate
 def test_unreachable_is_retried() -> None:
-    responses.post(SEND_URL, body=requests.ConnectionError("no route"))
+    responses.post(SEND_URL, body=refused(SEND_URL))
     with pytest.raises(SendFailed) as failed:
         adapter.send(unsaved_channel(), SECRETS, outgoing())
     assert failed.value.retry is True
