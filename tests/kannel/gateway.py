@@ -156,11 +156,8 @@ def render_config(
     subprocess.run(
         [
             sys.executable, str(RENDER),
-            "--post-url", post_url,
             "--sendsms-username", username,
-            "--sendsms-password", password,
             "--admin-port", str(ports.admin),
-            "--admin-password", ports.admin_password,
             "--smsbox-port", str(ports.smsbox),
             "--smsc-port", str(ports.smsc),
             "--sendsms-port", str(ports.sendsms),
@@ -171,6 +168,11 @@ def render_config(
             "--create-dirs",
             "-o", str(output),
         ],
+        input=(
+            f"post-url={post_url}\nsendsms-password={password}\n"
+            f"admin-password={ports.admin_password}\n"
+        ),
+        text=True,
         check=True,
     )  # fmt: skip
     return output
