@@ -114,3 +114,15 @@ def _system_opens_start_from_none() -> Iterator[None]:
     system_opens.forget()
     yield
     system_opens.forget()
+
+
+@pytest.fixture
+def database_tasks(settings: Any) -> Iterator[None]:
+    """The production task backend (rows in the database, deferrable): the tests' own
+    backend runs tasks at once."""
+    from responsemap.intake.messages import sweep
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    sweep._sweep_starts_at = 0.0
+    yield
+    sweep._sweep_starts_at = 0.0

@@ -18,6 +18,8 @@ Two things a test needs that the application never may:
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -68,3 +70,15 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
     for connection in wrappers:
         connection.close()
         connection.settings_dict["OPTIONS"].pop("assume_role", None)
+
+
+def pg_dump() -> bytes:
+    """A plain-SQL dump of the test database, as a backup holds it (tests that search a
+    backup byte for byte)."""
+    program = shutil.which("pg_dump")
+    if program is None:
+        pytest.fail("pg_dump is needed to read what a PostgreSQL backup holds")
+    s = connections["default"].settings_dict
+    command = [program, "-h", s["HOST"] or "127.0.0.1", "-p", str(s["PORT"] or 5432)]
+    command += ["-U", s["USER"] or "postgres", s["NAME"]]
+    return subprocess.run(command, check=True, capture_output=True).stdout  # noqa: S603

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -43,6 +42,7 @@ from responsemap.protection.models import AuditEvent
 from responsemap.protection.present import open_for_system, present
 from responsemap.protection.tokens import search_tokens
 from responsemap.testing import PASSWORD
+from responsemap.testing_db import pg_dump
 from responsemap.triage.actions import NewFeedback, do_create_feedback
 from responsemap.triage.models import Feedback
 
@@ -91,13 +91,7 @@ def backup() -> bytes:
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return Path(connection.settings_dict["NAME"]).read_bytes()
-    pg_dump = shutil.which("pg_dump")
-    if pg_dump is None:
-        pytest.fail("pg_dump is needed to check what a PostgreSQL backup holds")
-    s = connection.settings_dict
-    command = [pg_dump, "-h", s["HOST"] or "127.0.0.1", "-p", str(s["PORT"] or 5432)]
-    command += ["-U", s["USER"] or "postgres", s["NAME"]]
-    return subprocess.run(command, check=True, capture_output=True).stdout
+    return pg_dump()
 
 
 def restore(saved: bytes, tmp_path: Path) -> bytes:

@@ -16,7 +16,6 @@ own schema (table, column and index definitions).
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections.abc import Iterable
 from io import StringIO
@@ -32,6 +31,7 @@ from responsemap.projects.models import Organisation, Project
 from responsemap.protection.fields import EncryptedTextField
 from responsemap.protection.models import AuditEvent
 from responsemap.protection.present import open_for_system
+from responsemap.testing_db import pg_dump
 from responsemap.triage.models import Feedback, FeedbackToken
 
 RECORDS = 600
@@ -71,13 +71,7 @@ def database_bytes() -> list[bytes]:
     if connection.vendor == "sqlite":
         db_file = Path(connection.settings_dict["NAME"])
         return [p.read_bytes() for p in db_file.parent.glob(db_file.name + "*")]
-    pg_dump = shutil.which("pg_dump")
-    if pg_dump is None:
-        pytest.fail("pg_dump is needed to check what PostgreSQL holds")
-    s = connection.settings_dict
-    command = [pg_dump, "-h", s["HOST"] or "127.0.0.1", "-p", str(s["PORT"] or 5432)]
-    command += ["-U", s["USER"] or "postgres", s["NAME"]]
-    return [subprocess.run(command, check=True, capture_output=True).stdout]
+    return [pg_dump()]
 
 
 def schema_text() -> str:

@@ -222,17 +222,6 @@ def test_unknown_or_malformed_channel_id_is_none(empty_channel_cache: None) -> N
     assert channel_for_webhook("00000000-0000-0000-0000-000000000000") is None
 
 
-@pytest.fixture
-def database_tasks(settings: Any) -> Iterator[None]:
-    """The production task backend, which can defer (the tests' runs tasks at once)."""
-    from responsemap.intake.messages import sweep
-
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    sweep._sweep_starts_at = 0.0
-    yield
-    sweep._sweep_starts_at = 0.0
-
-
 def test_a_process_queues_one_sweep_a_tick_starting_after_the_commit(
     database_tasks: None, clock: FakeClock
 ) -> None:

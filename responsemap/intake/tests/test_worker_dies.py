@@ -6,7 +6,6 @@ what goes back to a person is in their language. Time is the fake clock; no slee
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
 from typing import Any
@@ -39,15 +38,6 @@ pytestmark = pytest.mark.django_db
 SEND_URL = "https://relay.example.org/send"
 SENDER = "+50937001122"
 State = OutboundMessage.State
-
-
-@pytest.fixture
-def database_tasks(settings: Any) -> Iterator[None]:
-    """The production task backend (rows in the database, deferrable)."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    sweep._sweep_starts_at = 0.0
-    yield
-    sweep._sweep_starts_at = 0.0
 
 
 @pytest.fixture
