@@ -21,6 +21,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -82,3 +83,19 @@ def pg_dump() -> bytes:
     command = [program, "-h", s["HOST"] or "127.0.0.1", "-p", str(s["PORT"] or 5432)]
     command += ["-U", s["USER"] or "postgres", s["NAME"]]
     return subprocess.run(command, check=True, capture_output=True).stdout  # noqa: S603
+
+
+def file_bytes(path: Path) -> bytes:
+    """A file's bytes, read by a child process. For the SQLite test database: opening and
+    closing its file in this process would drop every POSIX lock this process's SQLite
+    connection holds on it (SQLite's own warning), and another process that then thinks
+    itself the last one resets the write-ahead log under us: "database disk image is
+    malformed" in a later test."""
+    read = subprocess.run(["cat", "--", str(path)], check=True, capture_output=True)  # noqa: S603, S607
+    return read.stdout
+
+
+def sqlite_files(database: str) -> list[bytes]:
+    """The SQLite database's file, write-ahead log and shared memory, as they are."""
+    main = Path(database)
+    return [file_bytes(p) for p in sorted(main.parent.glob(main.name + "*"))]

@@ -42,7 +42,7 @@ from responsemap.protection.models import AuditEvent
 from responsemap.protection.present import open_for_system, present
 from responsemap.protection.tokens import search_tokens
 from responsemap.testing import PASSWORD
-from responsemap.testing_db import pg_dump
+from responsemap.testing_db import file_bytes, pg_dump
 from responsemap.triage.actions import NewFeedback, do_create_feedback
 from responsemap.triage.models import Feedback
 
@@ -90,7 +90,7 @@ def backup() -> bytes:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return Path(connection.settings_dict["NAME"]).read_bytes()
+        return file_bytes(Path(connection.settings_dict["NAME"]))
     return pg_dump()
 
 
@@ -106,7 +106,7 @@ def restore(saved: bytes, tmp_path: Path) -> bytes:
     for extra in live.parent.glob(live.name + "-*"):
         extra.unlink()
     shutil.copyfile(copy, live)
-    return live.read_bytes()
+    return file_bytes(live)
 
 
 def found_in(blob: bytes, words: set[str]) -> list[str]:

@@ -19,7 +19,6 @@ import re
 import subprocess
 from collections.abc import Iterable
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -31,7 +30,7 @@ from responsemap.projects.models import Organisation, Project
 from responsemap.protection.fields import EncryptedTextField
 from responsemap.protection.models import AuditEvent
 from responsemap.protection.present import open_for_system
-from responsemap.testing_db import pg_dump
+from responsemap.testing_db import pg_dump, sqlite_files
 from responsemap.triage.models import Feedback, FeedbackToken
 
 RECORDS = 600
@@ -69,8 +68,7 @@ def whole_words(words: Iterable[str]) -> re.Pattern[bytes]:
 def database_bytes() -> list[bytes]:
     """SQLite: the database file and its write-ahead log as they are; PostgreSQL: a dump."""
     if connection.vendor == "sqlite":
-        db_file = Path(connection.settings_dict["NAME"])
-        return [p.read_bytes() for p in db_file.parent.glob(db_file.name + "*")]
+        return sqlite_files(connection.settings_dict["NAME"])
     return [pg_dump()]
 
 

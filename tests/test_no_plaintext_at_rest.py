@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from responsemap.projects.models import Project
+from responsemap.testing_db import sqlite_files
 from responsemap.triage.actions import NewFeedback, do_create_feedback
 
 MESSAGE = "My name is Jak Pierre and I did not get the food card, call me on 3798 1234"
@@ -35,8 +35,7 @@ def test_plaintext_is_not_in_the_database(project: Project) -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(FULL)")
-        db_file = Path(connection.settings_dict["NAME"])
-        blobs = [p.read_bytes() for p in db_file.parent.glob(db_file.name + "*")]
+        blobs = sqlite_files(connection.settings_dict["NAME"])
         assert blobs
         assert blobs[0]
     else:

@@ -50,7 +50,7 @@ from responsemap.protection.audit import (
 )
 from responsemap.protection.keyring import crypto_shred_project
 from responsemap.protection.models import AuditChainHead, AuditEvent, AuditPending
-from responsemap.testing_db import behind_the_apps_back
+from responsemap.testing_db import behind_the_apps_back, sqlite_files
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SECRET_WORD = "Xylophonique"
@@ -396,7 +396,7 @@ def test_a_reason_is_sealed_and_unreadable_once_its_key_is_destroyed(project: Pr
         record_event("field.reveal", project_id=project.pk, fields=["phone"], reason=reason)
     if connection.vendor == "sqlite":
         attack("PRAGMA wal_checkpoint(TRUNCATE)")
-        on_disk = Path(connection.settings_dict["NAME"]).read_bytes()
+        on_disk = b"".join(sqlite_files(connection.settings_dict["NAME"]))
         assert SECRET_WORD.encode() not in on_disk
     assert SECRET_WORD.encode() not in stored_bytes()
     assert b"phone" not in stored_bytes()
