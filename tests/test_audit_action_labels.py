@@ -54,3 +54,12 @@ def test_every_action_written_here_has_a_label() -> None:
 def test_an_unknown_action_shows_its_code() -> None:
     assert action_label("message.send") == "Message sent"
     assert action_label("something.new") == "something.new"
+
+
+def test_every_inbox_filter_a_listing_names_has_words() -> None:
+    from responsemap.protection.audit_catalogue import field_label
+    from responsemap.triage.views import FILTER_NAMES, INBOX_FILTERS
+
+    for name in INBOX_FILTERS:
+        named = FILTER_NAMES.get(name, name)
+        assert field_label("feedback", named) != named, named

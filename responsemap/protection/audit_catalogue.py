@@ -78,6 +78,15 @@ def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
+# Names a listing event gives its filters (protection.listing) that are no model field.
+FILTER_LABELS = {
+    "search": _("Words searched"),
+    "q": _("Reference searched"),
+    "since": _("From date"),
+    "until": _("To date"),
+}
+
+
 def field_label(object_type: str, name: str) -> str:
     """A field an event names, in words: its label in the field catalogue, found through
     the related model for a dotted name ("call_details.duration_seconds"); else the name."""
@@ -91,4 +100,4 @@ def field_label(object_type: str, name: str) -> str:
             return str(policies_for(model)[last].label)
     except (LookupError, FieldDoesNotExist):
         pass
-    return name
+    return str(FILTER_LABELS.get(name, name))
