@@ -21,7 +21,13 @@ from responsemap.protection.present import Presented, present, present_many
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.actions import NewFeedback, do_create_feedback, do_view_feedback
 from responsemap.triage.choices import Sensitivity, Source
-from responsemap.triage.forms import HotlineForm, InboxFilterForm, RevealForm, format_duration
+from responsemap.triage.forms import (
+    HotlineForm,
+    InboxFilterForm,
+    RevealForm,
+    format_duration,
+    language_name,
+)
 from responsemap.triage.models import Feedback
 from responsemap.triage.queries import access_feedback, feedback_visible_to, with_words
 
@@ -131,8 +137,17 @@ def _detail_context(
             "needs_password": not recently_authenticated(request),
             "can_reveal_contact": bool(contact and contact.revealable),
             "encoding_fault": _encoding_fault(record),
+            # The language by its name, never its code.
+            "language": _language_of(shown),
         },
     )
+
+
+def _language_of(shown: Presented) -> str:
+    language = shown.get("language")
+    if language is None or language.masked or not language.value:
+        return ""
+    return language_name(str(language.value))
 
 
 def _encoding_fault(record: Feedback) -> bool:

@@ -276,6 +276,15 @@ def test_viewing_a_record_is_logged(
     assert AuditEvent.objects.filter(action="feedback.view", object_id=str(record.pk)).exists()
 
 
+def test_a_records_language_is_shown_by_its_name(
+    client_as: ClientFor, project: Project, make_feedback: Callable[..., Feedback]
+) -> None:
+    record = make_feedback(language="fr")
+    page = client_as("officer").get(reverse("triage:detail", args=[project.slug, record.pk]))
+    shown = "".join(page.content.decode().split()).split("<dt>Language</dt>")[1]
+    assert shown.startswith('<ddclass="">français</dd>')
+
+
 def test_unknown_or_malformed_ids_are_404(client_as: ClientFor, project: Project) -> None:
     client = client_as("officer")
     for bad in ("not-a-uuid", "00000000-0000-0000-0000-000000000000"):
