@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -513,12 +513,25 @@ class ChainProblem:
 
 
 def verify_chain(chain: str) -> ChainProblem | None:
-    """Return the first problem in ``chain``, or None if it is intact."""
+    """Return the first problem in ``chain``, or None if it is intact.
+
+    The head is read first and the events up to it after: events a running worker
+    chains meanwhile lie past that head and are left for the next check, instead of
+    looking like a tail deleted."""
+    head = AuditChainHead.objects.filter(chain=chain).first()
+    if head is not None and not hmac.compare_digest(head_mac(chain, head.seq, head.hash), head.mac):
+        return ChainProblem(
+            chain,
+            None,
+            None,
+            f"head (at {head.seq} events) fails its MAC: written by hand, not by the app "
+            "(a tail deleted and the head rewound to match?)",
+        )
+    events = AuditEvent.objects.filter(chain=chain)
+    if head is not None:
+        events = events.filter(seq__lte=head.seq)
     expected_seq, prev = 1, GENESIS
-    events: Iterator[AuditEvent] = (
-        AuditEvent.objects.filter(chain=chain).order_by("seq", "id").iterator(chunk_size=2000)
-    )
-    for event in events:
+    for event in events.order_by("seq", "id").iterator(chunk_size=2000):
         if event.seq != expected_seq:
             problem = (
                 f"sequence jumps from {expected_seq - 1} to {event.seq} (events deleted)"
@@ -533,18 +546,9 @@ def verify_chain(chain: str) -> ChainProblem | None:
         if not hmac.compare_digest(_digest(event), event.hash):
             return ChainProblem(chain, event.pk, event.seq, "content altered since written")
         expected_seq, prev = expected_seq + 1, event.hash
-    head = AuditChainHead.objects.filter(chain=chain).first()
     last_seq = expected_seq - 1
     if head is None:
         return None if last_seq == 0 else ChainProblem(chain, None, None, "head is missing")
-    if not hmac.compare_digest(head_mac(chain, head.seq, head.hash), head.mac):
-        return ChainProblem(
-            chain,
-            None,
-            None,
-            f"head (at {head.seq} events) fails its MAC: written by hand, not by the app "
-            "(a tail deleted and the head rewound to match?)",
-        )
     if head.seq != last_seq or (head.hash or GENESIS) != prev:
         return ChainProblem(
             chain,
@@ -552,6 +556,15 @@ def verify_chain(chain: str) -> ChainProblem | None:
             None,
             f"head says {head.seq} events but the chain has {last_seq} (events deleted)",
         )
+    # Events past the head: chained since it was read (their head, written in the same
+    # transaction, now covers them), or put there by hand.
+    beyond = AuditEvent.objects.filter(chain=chain, seq__gt=head.seq).aggregate(Max("seq"))
+    if beyond["seq__max"] is not None:
+        now = AuditChainHead.objects.filter(chain=chain).values_list("seq", flat=True).first()
+        if now is None or now < beyond["seq__max"]:
+            return ChainProblem(
+                chain, None, None, f"events past the head, up to {beyond['seq__max']} (inserted)"
+            )
     return None
 
 

@@ -37,7 +37,7 @@ from responsemap.lib import rawsql
 from responsemap.lib.clock import FakeClock
 from responsemap.lib.tasks import run_upkeep
 from responsemap.projects.models import Project
-from responsemap.protection import witness
+from responsemap.protection import audit, witness
 from responsemap.protection.audit import (
     PENDING_COLUMNS,
     chain_for,
@@ -124,6 +124,41 @@ def test_a_tail_deleted_and_the_head_rewound_fails_the_heads_mac(project: Projec
     assert problem is not None
     assert "fails its MAC" in problem.problem
     assert "fails its MAC" in problems()
+
+
+def test_events_chained_while_it_checks_are_no_tail_deleted(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``verify_audit`` run beside a working worker: events chained between its reading
+    of the head and of the events lie past that head, and are not a problem."""
+    chain = chain_for(project.pk)
+    views(project, 3)
+    real_mac = audit.head_mac
+    chained: list[int] = []
+
+    def chain_one_more_first(*args: Any) -> str:
+        if not chained:
+            chained.append(1)
+            views(project, 2)  # the worker, between the head's read and the events'
+        return real_mac(*args)
+
+    monkeypatch.setattr(audit, "head_mac", chain_one_more_first)
+    assert verify_chain(chain) is None
+    assert chained
+
+
+def test_an_event_put_past_the_head_by_hand_is_caught(project: Project) -> None:
+    chain = chain_for(project.pk)
+    views(project, 3)
+    last = AuditEvent.objects.filter(chain=chain).order_by("-seq").first()
+    assert last is not None
+    # The app's role may insert events: a forged one past the head, the head untouched.
+    last.pk, last.seq, last.uid = None, last.seq + 5, uuid.uuid4()
+    last.save()
+    problem = verify_chain(chain)
+    assert problem is not None
+    assert problem.problem == f"events past the head, up to {last.seq} (inserted)"
+    assert "past the head" in problems()
 
 
 def test_a_head_mac_forged_without_the_key_fails(project: Project) -> None:
