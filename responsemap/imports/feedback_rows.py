@@ -8,7 +8,7 @@ id — the unique (project, source, provider message id) makes a re-import skip 
 stored before.
 
 A row typed as a protection concern is stored as protection-sensitive, so only the
-protection focal point sees it, as with a hotline call ticked as sensitive.
+protection focal point sees it (``triage.actions.sensitivity_of``, on every path).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from responsemap.triage.choices import (
     FeedbackType,
     Gender,
     Sector,
-    Sensitivity,
     Source,
     Urgency,
 )
@@ -187,11 +186,6 @@ class FeedbackRowSink:
             age_band=codes["age_band"],
             disability=codes["disability"],
             displacement=codes["displacement"],
-            sensitivity=(
-                Sensitivity.SENSITIVE
-                if codes["type_code"] == FeedbackType.PROTECTION
-                else Sensitivity.NORMAL
-            ),
         )
         return feedback, problems
 

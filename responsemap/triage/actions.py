@@ -33,7 +33,7 @@ from responsemap.lib import rawsql
 from responsemap.projects.models import Project
 from responsemap.protection.audit import EventSpec, record_event, record_events
 from responsemap.protection.viewer import Viewer
-from responsemap.triage.choices import Sensitivity, Source
+from responsemap.triage.choices import FeedbackType, Sector, Sensitivity, Source
 from responsemap.triage.models import CallDetails, Feedback
 from responsemap.triage.redaction import apply_redaction, redactors_for, write_search_tokens
 from responsemap.triage.tasks import redact_feedback
@@ -226,6 +226,15 @@ def _record_consents(
         do_record_consents(project_id, records, actor=actor)
 
 
+def sensitivity_of(data: NewFeedback) -> str:
+    """A protection concern (by type or by sector) is protection-sensitive, whatever the
+    form's box, the import's column or the caller said: on every path a record is born
+    through, only protection roles ever see its content."""
+    if data.type_code == FeedbackType.PROTECTION or data.sector == Sector.PROTECTION:
+        return Sensitivity.SENSITIVE
+    return data.sensitivity
+
+
 def _record(
     project: Project, data: NewFeedback, contact: Contact | None, actor: Viewer | None
 ) -> Feedback:
@@ -246,7 +255,7 @@ def _record(
         age_band=data.age_band,
         disability=data.disability,
         displacement=data.displacement,
-        sensitivity=data.sensitivity,
+        sensitivity=sensitivity_of(data),
         created_by_id=actor.user_id if actor else None,
     )
     feedback.content = data.content

@@ -120,6 +120,9 @@ class HotlineForm(forms.Form):
     sensitive = forms.BooleanField(
         label=_("Protection concern: only the protection focal point may see it"),
         required=False,
+        help_text=_(
+            "Always on for the type “Protection concern” or the sector “Protection”, ticked or not."
+        ),
     )
     duration = forms.CharField(
         label=_("Call duration"),

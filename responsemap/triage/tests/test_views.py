@@ -171,6 +171,46 @@ def test_operator_enters_a_call(client_as: ClientFor, project: Project, area: ob
     assert AuditEvent.objects.filter(action="feedback.create", object_id=str(record.pk)).exists()
 
 
+@pytest.mark.parametrize(
+    ("type_code", "sector"), [("protection", "health"), ("request", "protection")]
+)
+def test_a_call_coded_as_a_protection_concern_is_protection_sensitive_unticked(
+    client_as: ClientFor, project: Project, type_code: str, sector: str
+) -> None:
+    """The trial's case: coded "Protection concern" (or sector protection), critical, the
+    separate box left unticked — still only the protection focal point sees it."""
+    response = client_as("operator").post(
+        reverse("triage:hotline", args=[project.slug]),
+        {
+            "consent": "no",
+            "language": "fr",
+            "content": "A volunteer touched her at the distribution",
+            "type_code": type_code,
+            "sector": sector,
+            "urgency": "critical",
+            "gender": "female",
+            "age_band": "18-24",
+            "disability": "unknown",
+            "displacement": "unknown",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    record = Feedback.objects.get(project=project)
+    assert record.sensitivity == "sensitive"
+    inbox = reverse("triage:inbox", args=[project.slug])
+    assert record.reference not in client_as("officer").get(inbox).content.decode()
+    assert record.reference in client_as("protection").get(inbox).content.decode()
+
+
+def test_only_a_protection_concern_is_raised(
+    project: Project, make_feedback: Callable[..., Feedback]
+) -> None:
+    assert make_feedback(type_code="complaint", sector="wash").sensitivity == "normal"
+    assert make_feedback(type_code="protection").sensitivity == "sensitive"
+    assert make_feedback(sector="protection").sensitivity == "sensitive"
+
+
 def test_call_without_consent_keeps_no_phone(client_as: ClientFor, project: Project) -> None:
     client_as("operator").post(
         reverse("triage:hotline", args=[project.slug]),
