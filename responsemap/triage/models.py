@@ -28,6 +28,14 @@ def new_reference() -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
+def normalise_reference(typed: str) -> str:
+    """A reference as it is stored, from however a person typed it: any case, with or
+    without its dash or spaces ("d4en acc6" → "D4EN-ACC6"), so a search is an exact
+    match on the unique index."""
+    code = "".join(ch for ch in typed.upper() if ch.isalnum())
+    return f"{code[:4]}-{code[4:]}" if len(code) == 8 else code
+
+
 class Feedback(models.Model):
     """One piece of feedback, from any source. The message text is sealed."""
 

@@ -28,7 +28,7 @@ from responsemap.triage.forms import (
     format_duration,
     language_name,
 )
-from responsemap.triage.models import Feedback
+from responsemap.triage.models import Feedback, normalise_reference
 from responsemap.triage.queries import access_feedback, feedback_visible_to, with_words
 
 PAGE_SIZE = 25
@@ -73,7 +73,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
         if data["words"]:
             rows = with_words(rows, project.pk, data["words"])
         if data["q"]:
-            rows = rows.filter(reference__iexact=data["q"].strip())
+            rows = rows.filter(reference=normalise_reference(data["q"]))
         for name in ("status", "type_code", "urgency", "source", "area"):
             if data[name]:
                 rows = rows.filter(**{name: data[name]})

@@ -118,6 +118,27 @@ def test_inbox_masks_content_and_filters(
     assert calm.reference not in filtered.content.decode()
 
 
+@pytest.mark.parametrize("typed", ["{ref}", "{lower}", "{nodash}", " {lower_nodash} ", "{spaced}"])
+def test_a_reference_is_found_however_it_is_typed(
+    client_as: ClientFor, project: Project, make_feedback: Callable[..., Feedback], typed: str
+) -> None:
+    record, other = make_feedback(), make_feedback()
+    ref = record.reference
+    words = {
+        "ref": ref,
+        "lower": ref.lower(),
+        "nodash": ref.replace("-", ""),
+        "lower_nodash": ref.replace("-", "").lower(),
+        "spaced": ref.replace("-", " "),
+    }
+    page = client_as("officer").get(
+        reverse("triage:inbox", args=[project.slug]), {"q": typed.format(**words)}
+    )
+    shown = page.content.decode()
+    assert ref in shown
+    assert other.reference not in shown
+
+
 def test_inbox_query_count_does_not_grow_with_rows(
     client_as: ClientFor,
     project: Project,
