@@ -19,7 +19,9 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from responsemap.accounts.models import Membership
 from responsemap.geo.models import AdminArea
 from responsemap.intake.contacts.actions import (
     NewConsent,
@@ -33,10 +35,12 @@ from responsemap.lib import rawsql
 from responsemap.projects.models import Project
 from responsemap.protection.audit import EventSpec, record_event, record_events
 from responsemap.protection.viewer import Viewer
-from responsemap.triage.choices import FeedbackType, Sector, Sensitivity, Source
-from responsemap.triage.models import CallDetails, Feedback
+from responsemap.triage.choices import FeedbackType, Sector, Sensitivity, Source, Status
+from responsemap.triage.models import CallDetails, Feedback, Note
+from responsemap.triage.queries import access_feedback
 from responsemap.triage.redaction import apply_redaction, redactors_for, write_search_tokens
 from responsemap.triage.tasks import redact_feedback
+from responsemap.triage.workflow import allowed_moves
 
 
 @dataclass(frozen=True)
@@ -308,3 +312,149 @@ def do_view_feedback(feedback: Feedback, viewer: Viewer) -> None:
         object_type="feedback",
         object_id=feedback.pk,
     )
+
+
+class WorkflowRefused(Exception):
+    """A status change, assignment or note the record's state or the person's role does
+    not allow; its message says why, in words, for the page."""
+
+
+def _record_to_edit(viewer: Viewer, feedback_id: object) -> Feedback:
+    """The record, loaded through ``access_feedback`` (never another project's, a
+    protection-sensitive one only for roles that see them), for a role that may edit."""
+    return access_feedback(viewer, feedback_id, write=True)
+
+
+def do_change_status(
+    viewer: Viewer,
+    feedback_id: object,
+    to_status: str,
+    *,
+    reason: str = "",
+    expected: str | None = None,
+) -> Feedback:
+    """Move a record to ``to_status`` if the workflow (``workflow.MOVES``) allows it from
+    its status. Race-safe: the row is updated only if its status is still ``expected``
+    (the one the person saw; by default the one just read): ``UPDATE … WHERE status =
+    <from>``, so of two people acting at once one wins and the other is told the record
+    changed meanwhile. Audited: ``feedback.change_status`` naming ``status``, the move in
+    the event's purpose (``from>to``), the reason sealed."""
+    record = _record_to_edit(viewer, feedback_id)
+    from_status = record.status if expected is None else expected
+    return _move(viewer, record, from_status, to_status, reason=reason)
+
+
+def _move(
+    viewer: Viewer, record: Feedback, from_status: str, to_status: str, *, reason: str = ""
+) -> Feedback:
+    if to_status not in allowed_moves(from_status):
+        raise WorkflowRefused(
+            _("A record that is “%(from)s” can't be moved to “%(to)s”.")
+            % {"from": _status_words(from_status), "to": _status_words(to_status)}
+        )
+    with transaction.atomic():
+        moved = Feedback.objects.filter(pk=record.pk, status=from_status).update(
+            status=to_status, updated_at=timezone.now()
+        )
+        if not moved:
+            raise WorkflowRefused(
+                _(
+                    "Someone else changed this record's status meanwhile: it is no longer "
+                    "“%(from)s”. Look again and retry."
+                )
+                % {"from": _status_words(from_status)}
+            )
+        record_event(
+            "feedback.change_status",
+            project_id=record.project_id,
+            actor=viewer,
+            object_type="feedback",
+            object_id=record.pk,
+            fields=["status"],
+            reason=reason,
+            purpose=f"{from_status}>{to_status}",
+        )
+    record.status = to_status
+    return record
+
+
+def _status_words(status: str) -> str:
+    try:
+        return str(Status(status).label)
+    except ValueError:
+        return str(_("unknown"))
+
+
+def assignable_members(project_id: uuid.UUID | str) -> list[tuple[int, str]]:
+    """The active members of a project whose role may edit feedback: (user id, name)."""
+    rows = (
+        Membership.objects.select_related("user", "role")
+        .filter(project_id=project_id, is_active=True, user__is_active=True)
+        .order_by("user__username")
+    )
+    return [
+        (m.user_id, m.user.get_full_name() or m.user.get_username())
+        for m in rows
+        if "edit_feedback" in (m.role.permissions or [])
+    ]
+
+
+def do_assign(viewer: Viewer, feedback_id: object, assignee_user_id: int | None) -> Feedback:
+    """Assign a record to a member of its project whose role may edit feedback (None:
+    unassign). A new or triaged record moves to assigned, race-safe as in
+    ``do_change_status``. Audited: ``feedback.assign`` naming ``assignee``."""
+    record = _record_to_edit(viewer, feedback_id)
+    if assignee_user_id is not None and assignee_user_id not in {
+        user_id for user_id, _name in assignable_members(record.project_id)
+    }:
+        raise WorkflowRefused(
+            _("That person is not a member of this project who may work on records.")
+        )
+    with transaction.atomic():
+        Feedback.objects.filter(pk=record.pk).update(
+            assignee_id=assignee_user_id, updated_at=timezone.now()
+        )
+        record_event(
+            "feedback.assign",
+            project_id=record.project_id,
+            actor=viewer,
+            object_type="feedback",
+            object_id=record.pk,
+            fields=["assignee"],
+        )
+        if assignee_user_id is not None and record.status in (Status.NEW, Status.TRIAGED):
+            _move(viewer, record, record.status, Status.ASSIGNED)
+    record.assignee_id = assignee_user_id
+    return record
+
+
+NOTE_MAX_LENGTH = 4000
+
+
+def do_add_note(viewer: Viewer, feedback_id: object, text: str) -> Note:
+    """A note on a record, sealed under the project key. Whoever may edit the record may
+    add one. Audited: ``note.create`` on the record, naming the field only."""
+    record = _record_to_edit(viewer, feedback_id)
+    text = text.strip()
+    if not text:
+        raise WorkflowRefused(_("A note can't be empty."))
+    if len(text) > NOTE_MAX_LENGTH:
+        raise WorkflowRefused(_("A note can be %(n)d characters at most.") % {"n": NOTE_MAX_LENGTH})
+    note = Note(
+        project_id=record.project_id,
+        feedback=record,
+        author_id=viewer.user_id,
+        created_at=timezone.now(),
+    )
+    note.text = text
+    with transaction.atomic():
+        note.save(force_insert=True)
+        record_event(
+            "note.create",
+            project_id=record.project_id,
+            actor=viewer,
+            object_type="feedback",
+            object_id=record.pk,
+            fields=["notes.text"],
+        )
+    return note

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from responsemap.protection.catalogue import Classification, FieldPolicy, declare
-from responsemap.triage.models import CallDetails, Feedback
+from responsemap.triage.models import CallDetails, Feedback, Note
 
 C = Classification
 declare(
@@ -36,5 +36,14 @@ declare(
         FieldPolicy("callback_requested", _("Callback requested"), C.INTERNAL),
         FieldPolicy("consent_asked", _("Consent asked"), C.INTERNAL),
         FieldPolicy("consent_answer", _("Consent answer"), C.INTERNAL),
+    ],
+)
+declare(
+    Note,
+    [
+        FieldPolicy("author", _("Written by"), C.INTERNAL, "view_feedback"),
+        FieldPolicy("created_at", _("Written"), C.INTERNAL, "view_feedback"),
+        # Sealed at rest only, like the redacted copy: no reveal permission.
+        FieldPolicy("text", _("Note"), C.CONFIDENTIAL, "view_feedback"),
     ],
 )

@@ -54,6 +54,8 @@ class Urgency(models.TextChoices):
 
 class Status(models.TextChoices):
     NEW = "new", _("New")
+    TRIAGED = "triaged", _("Triaged")
+    ASSIGNED = "assigned", _("Assigned")
     IN_PROGRESS = "in_progress", _("In progress")
     REFERRED = "referred", _("Referred")
     ANSWERED = "answered", _("Answered")

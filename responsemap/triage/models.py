@@ -188,3 +188,25 @@ class PublicFormThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"throttle {self.client_key[:8]} ({self.count})"
+
+
+class Note(models.Model):
+    """A note a worker adds to a record: sealed at rest under the project key like the
+    redacted copy, and shown without a reveal to whoever may see the record (ADR 0008).
+    Unreadable once the project's key is destroyed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    text = EncryptedTextField()
+
+    class Meta:
+        indexes = [models.Index(fields=["feedback", "-created_at"])]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"note on {self.feedback_id}"

@@ -11,4 +11,7 @@ urlpatterns = [
     path("feedback/<str:feedback_id>/", views.feedback_detail, name="detail"),
     path("feedback/<str:feedback_id>/reveal/", views.reveal, name="reveal"),
     path("feedback/<str:feedback_id>/audit/", views.audit_trail, name="audit"),
+    path("feedback/<str:feedback_id>/status/", views.change_status, name="change_status"),
+    path("feedback/<str:feedback_id>/assign/", views.assign, name="assign"),
+    path("feedback/<str:feedback_id>/notes/", views.add_note, name="add_note"),
 ]

@@ -19,7 +19,16 @@ from responsemap.protection.audit import events_for_object, record_event, with_d
 from responsemap.protection.listing import record_listing
 from responsemap.protection.present import Presented, present, present_many
 from responsemap.protection.viewer import Viewer
-from responsemap.triage.actions import NewFeedback, do_create_feedback, do_view_feedback
+from responsemap.triage.actions import (
+    NewFeedback,
+    WorkflowRefused,
+    assignable_members,
+    do_add_note,
+    do_assign,
+    do_change_status,
+    do_create_feedback,
+    do_view_feedback,
+)
 from responsemap.triage.choices import Sensitivity, Source
 from responsemap.triage.forms import (
     HotlineForm,
@@ -28,8 +37,9 @@ from responsemap.triage.forms import (
     format_duration,
     language_name,
 )
-from responsemap.triage.models import Feedback, normalise_reference
+from responsemap.triage.models import Feedback, Note, normalise_reference
 from responsemap.triage.queries import access_feedback, feedback_visible_to, with_words
+from responsemap.triage.workflow_forms import AssignForm, NoteForm, StatusForm
 
 PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
@@ -139,8 +149,24 @@ def _detail_context(
             "encoding_fault": _encoding_fault(record),
             # The language by its name, never its code.
             "language": _language_of(shown),
+            **_work_context(record, viewer),
         },
     )
+
+
+def _work_context(record: Feedback, viewer: Viewer) -> dict[str, Any]:
+    """The record's notes (newest first, through present()) and, for a role that may
+    edit feedback, the forms of the "Work on this record" card."""
+    notes = list(Note.objects.filter(feedback=record).select_related("author"))
+    context: dict[str, Any] = {"notes": present_many(notes, viewer, "feedback_detail")}
+    if viewer.can("edit_feedback"):
+        context["status_form"] = StatusForm(status=record.status)
+        context["assign_form"] = AssignForm(
+            members=assignable_members(record.project_id),
+            initial={"assignee": record.assignee_id},
+        )
+        context["note_form"] = NoteForm()
+    return context
 
 
 def _language_of(shown: Presented) -> str:
@@ -294,3 +320,71 @@ def hotline_entry(request: HttpRequest, slug: str) -> HttpResponse:
         )
         return redirect("triage:hotline", slug=slug)
     return render(request, "triage/hotline.html", {**layout(project, viewer), "form": form})
+
+
+def _work_on(request: HttpRequest, slug: str, feedback_id: str, act: Any) -> HttpResponse:
+    """A POST of the "Work on this record" card: ``act(viewer, record)`` runs the action
+    (a refusal in words is shown on the record page), then back to the page (PRG)."""
+    project, viewer = access_project(request.user, slug)
+    record = access_feedback(viewer, feedback_id, write=True)  # 404 before anything else
+    try:
+        error = act(viewer, record)
+    except WorkflowRefused as refusal:
+        error = str(refusal)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("triage:detail", slug=project.slug, feedback_id=record.pk)
+
+
+def _form_errors(form: Any) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+@login_required
+@require_POST
+def change_status(request: HttpRequest, slug: str, feedback_id: str) -> HttpResponse:
+    def act(viewer: Viewer, record: Feedback) -> str:
+        # The moves offered from the status the page showed; the action refuses if the
+        # record is no longer in it (someone else moved it meanwhile).
+        seen = str(request.POST.get("from_status") or record.status)
+        form = StatusForm(request.POST, status=seen)
+        if not form.is_valid():
+            return _("That status change is not possible: ") + _form_errors(form)
+        do_change_status(
+            viewer,
+            record.pk,
+            form.cleaned_data["to_status"],
+            reason=form.cleaned_data["why"],
+            expected=form.cleaned_data["from_status"] or None,
+        )
+        return ""
+
+    return _work_on(request, slug, feedback_id, act)
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, slug: str, feedback_id: str) -> HttpResponse:
+    def act(viewer: Viewer, record: Feedback) -> str:
+        form = AssignForm(request.POST, members=assignable_members(record.project_id))
+        if not form.is_valid():
+            return _("That person can't be assigned: ") + _form_errors(form)
+        do_assign(viewer, record.pk, form.cleaned_data["assignee"])
+        return ""
+
+    return _work_on(request, slug, feedback_id, act)
+
+
+@login_required
+@require_POST
+def add_note(request: HttpRequest, slug: str, feedback_id: str) -> HttpResponse:
+    def act(viewer: Viewer, record: Feedback) -> str:
+        form = NoteForm(request.POST)
+        if not form.is_valid():
+            return _("The note was not saved: ") + _form_errors(form)
+        do_add_note(viewer, record.pk, form.cleaned_data["text"])
+        return ""
+
+    return _work_on(request, slug, feedback_id, act)
