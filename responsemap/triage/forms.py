@@ -7,6 +7,7 @@ from django.forms import BoundField
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from responsemap.accounts.models import User
 from responsemap.geo.models import AdminArea
 from responsemap.intake.contacts.phones import InvalidPhone, normalise_phone
 from responsemap.triage.actions import CallInfo
@@ -17,6 +18,7 @@ from responsemap.triage.choices import (
     FeedbackType,
     Gender,
     Sector,
+    Sensitivity,
     Source,
     Status,
     Urgency,
@@ -219,9 +221,18 @@ class InboxFilterForm(forms.Form):
     source = forms.ChoiceField(
         label=_("Channel"), choices=[("", _("Any"))] + Source.choices, required=False
     )
+    sector = forms.ChoiceField(
+        label=_("Sector"), choices=[("", _("Any"))] + Sector.choices, required=False
+    )
     area = forms.ModelChoiceField(
         label=_("Area"), queryset=AdminArea.objects.none(), required=False
     )
+    # Offered only to a viewer who may see protection-sensitive records (``__init__``).
+    sensitivity = forms.ChoiceField(
+        label=_("Sensitivity"), choices=[("", _("Any"))] + Sensitivity.choices, required=False
+    )
+    # Choices: the project's active members, by name (``__init__``).
+    assignee = forms.TypedChoiceField(label=_("Assigned to"), required=False, coerce=int)
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -229,9 +240,31 @@ class InboxFilterForm(forms.Form):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args: Any, project: Any, **kwargs: Any) -> None:
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        choices=[
+            ("", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("urgency", _("Most urgent first")),
+        ],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, project: Any, can_see_sensitive: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = AdminArea.objects.filter(project=project)  # type: ignore[attr-defined]
+        if not can_see_sensitive:
+            # No sensitive record is in this viewer's rows: the filter would only say
+            # that such records exist.
+            del self.fields["sensitivity"]
+        members = (
+            User.objects.filter(memberships__project=project, memberships__is_active=True)
+            .order_by("first_name", "last_name", "username")
+            .values_list("pk", "first_name", "last_name", "username")
+        )
+        self.fields["assignee"].choices = [("", _("Anyone"))] + [  # type: ignore[attr-defined]
+            (pk, f"{first} {last}".strip() or username) for pk, first, last, username in members
+        ]
 
 
 class RevealForm(forms.Form):

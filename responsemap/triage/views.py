@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ from responsemap.triage.actions import (
     do_create_feedback,
     do_view_feedback,
 )
-from responsemap.triage.choices import Sensitivity, Source
+from responsemap.triage.choices import Sensitivity, Source, Urgency
 from responsemap.triage.forms import (
     HotlineForm,
     InboxFilterForm,
@@ -50,10 +51,27 @@ INBOX_FILTERS = (
     "type_code",
     "urgency",
     "source",
+    "sector",
     "area",
+    "sensitivity",
+    "assignee",
     "since",
     "until",
 )
+# The inbox's orders: the form's ``sort`` value to the rows' ordering (each ends in the
+# primary key, so a page never shows a row twice or skips one).
+URGENCY_ORDER = (Urgency.CRITICAL, Urgency.HIGH, Urgency.NORMAL, Urgency.LOW)
+URGENCY_RANK = Case(
+    *(When(urgency=code, then=Value(rank)) for rank, code in enumerate(URGENCY_ORDER)),
+    default=Value(len(URGENCY_ORDER)),
+    output_field=IntegerField(),
+)
+INBOX_ORDERS: dict[str, tuple[Any, ...]] = {
+    "": ("-received_at", "pk"),
+    "oldest": ("received_at", "pk"),
+    "urgency": (URGENCY_RANK, "-received_at", "pk"),
+}
+PAGER_WINDOW = 2
 # How the listing event names a filter whose name on the form says less.
 FILTER_NAMES = {"words": "search"}
 
@@ -66,7 +84,23 @@ def _pager(page: Page[Any]) -> dict[str, Any]:
         "count": page.paginator.count,
         "previous": page.previous_page_number() if page.has_previous() else None,
         "next": page.next_page_number() if page.has_next() else None,
+        "pages": _page_numbers(page.number, page.paginator.num_pages),
     }
+
+
+def _page_numbers(number: int, last: int) -> list[int | None]:
+    """The page numbers a pager links to: the first, the last, and those within
+    ``PAGER_WINDOW`` of the current one; ``None`` where numbers are skipped (an
+    ellipsis). A gap of a single page shows that page rather than an ellipsis."""
+    shown = sorted({1, last, *range(number - PAGER_WINDOW, number + PAGER_WINDOW + 1)})
+    pages: list[int | None] = []
+    for n in (n for n in shown if 1 <= n <= last):
+        if pages and pages[-1] is not None and n - pages[-1] == 2:
+            pages.append(n - 1)
+        elif pages and pages[-1] is not None and n - pages[-1] > 2:
+            pages.append(None)
+        pages.append(n)
+    return pages
 
 
 @login_required
@@ -74,26 +108,30 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     project, viewer = access_project(request.user, slug)
     if not viewer.can("view_feedback"):
         raise Http404
-    form = InboxFilterForm(request.GET or None, project=project)
+    form = InboxFilterForm(
+        request.GET or None, project=project, can_see_sensitive=viewer.can("view_sensitive")
+    )
     rows = feedback_visible_to(viewer).select_related("area", "assignee")
     used: list[str] = []
+    order = INBOX_ORDERS[""]
     if form.is_valid():
         data = form.cleaned_data
-        used = [FILTER_NAMES.get(name, name) for name in INBOX_FILTERS if data[name]]
+        used = [FILTER_NAMES.get(name, name) for name in INBOX_FILTERS if data.get(name)]
+        order = INBOX_ORDERS[data["sort"]]
         if data["words"]:
             rows = with_words(rows, project.pk, data["words"])
         if data["q"]:
             rows = rows.filter(reference=normalise_reference(data["q"]))
-        for name in ("status", "type_code", "urgency", "source", "area"):
-            if data[name]:
+        for name in ("status", "type_code", "urgency", "source", "sector", "area", "sensitivity"):
+            if data.get(name):
                 rows = rows.filter(**{name: data[name]})
+        if data["assignee"]:
+            rows = rows.filter(assignee_id=data["assignee"])
         if data["since"]:
             rows = rows.filter(received_at__date__gte=data["since"])
         if data["until"]:
             rows = rows.filter(received_at__date__lte=data["until"])
-    page = Paginator(rows.order_by("-received_at", "pk"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(rows.order_by(*order), PAGE_SIZE).get_page(request.GET.get("page"))
     items = present_many(list(page.object_list), viewer, "inbox")
     # Which filters, never what was searched for: a search may be a name or a number.
     record_listing(viewer, "feedback", items, purpose="inbox", filters=used)
