@@ -37,7 +37,7 @@ from responsemap.protection.fields import EncryptedTextField
 from responsemap.protection.models import AuditEvent
 from responsemap.protection.present import PUBLIC, Presented, freeze, present, present_many
 from responsemap.protection.viewer import Viewer
-from responsemap.triage.models import CallDetails, Feedback
+from responsemap.triage.models import CallDetails, Feedback, Note
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +108,10 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
     job.content = f"{HIDDEN}-file-content"
     # Sealed, and shown to whoever may import (no reveal).
     job.file_name, job.headers = f"{SHOWN}-file_name", f"{SHOWN}-headers"
+    note = Note(project=project, feedback=feedback, author=officer, created_at=now)
+    note.text = f"{SHOWN}-text"  # sealed at rest only: shown to whoever sees the record
     return {
+        "triage.note": note,
         "projects.project": project,
         "triage.feedback": feedback,
         "triage.calldetails": CallDetails(
