@@ -9,7 +9,7 @@ from responsemap.projects.models import Project
 from responsemap.protection.tokens import search_tokens
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.choices import Sensitivity
-from responsemap.triage.models import Feedback, FeedbackToken
+from responsemap.triage.models import Feedback, FeedbackToken, Note
 
 
 def feedback_visible_to(viewer: Viewer) -> QuerySet[Feedback]:
@@ -70,3 +70,9 @@ def public_project(slug: str) -> Project:
     if project is None:
         raise Http404
     return project
+
+
+def notes_on(record: Feedback) -> list[Note]:
+    """The notes on a record already loaded for the viewer (``access_feedback``: its row
+    rules hold for its notes), newest first."""
+    return list(Note.objects.filter(feedback=record).select_related("author"))

@@ -38,8 +38,8 @@ from responsemap.triage.forms import (
     format_duration,
     language_name,
 )
-from responsemap.triage.models import Feedback, Note, normalise_reference
-from responsemap.triage.queries import access_feedback, feedback_visible_to, with_words
+from responsemap.triage.models import Feedback, normalise_reference
+from responsemap.triage.queries import access_feedback, feedback_visible_to, notes_on, with_words
 from responsemap.triage.workflow_forms import AssignForm, NoteForm, StatusForm
 
 PAGE_SIZE = 25
@@ -195,8 +195,7 @@ def _detail_context(
 def _work_context(record: Feedback, viewer: Viewer) -> dict[str, Any]:
     """The record's notes (newest first, through present()) and, for a role that may
     edit feedback, the forms of the "Work on this record" card."""
-    notes = list(Note.objects.filter(feedback=record).select_related("author"))
-    context: dict[str, Any] = {"notes": present_many(notes, viewer, "feedback_detail")}
+    context: dict[str, Any] = {"notes": present_many(notes_on(record), viewer, "feedback_detail")}
     if viewer.can("edit_feedback"):
         context["status_form"] = StatusForm(status=record.status)
         context["assign_form"] = AssignForm(
