@@ -1,0 +1,11 @@
+# Slot for H7 duplicates, spam, verification (issue 10). Operations are filled in by hand (or copied from
+# `makemigrations --dry-run -v 3`), so that parallel work keeps one linear history.
+from __future__ import annotations
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("triage", "0014_referrals")]
+
+    operations: list[migrations.operations.base.Operation] = []
