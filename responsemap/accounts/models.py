@@ -43,3 +43,35 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.project_id} as {self.role.code}"
+
+
+class Team(models.Model):
+    """A named group of a project's members (a field team, a sector desk) that records
+    can be assigned to. Deleting a team leaves its records unassigned to any team."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=100)
+    members = models.ManyToManyField(Membership, through="TeamMember", related_name="teams")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="team_name_unique")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(models.Model):
+    """One member in one team (both of the same project: checked by the actions)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "membership"], name="team_member_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"member {self.membership_id} of team {self.team_id}"

@@ -77,6 +77,10 @@ class Feedback(models.Model):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The team the record is assigned to, with or without a person (issue 10).
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     gender = models.CharField(max_length=8, choices=Gender.choices, default=Gender.UNKNOWN)
     age_band = models.CharField(max_length=8, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
     disability = models.CharField(
@@ -120,6 +124,7 @@ class Feedback(models.Model):
         indexes = [
             models.Index(fields=["project", "-received_at"]),
             models.Index(fields=["project", "status"]),
+            models.Index(fields=["project", "team"]),
         ]
         ordering = ["-received_at"]
 
