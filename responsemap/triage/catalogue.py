@@ -20,6 +20,7 @@ declare(
         FieldPolicy("urgency", _("Urgency"), C.INTERNAL),
         FieldPolicy("status", _("Status"), C.INTERNAL),
         FieldPolicy("assignee", _("Assigned to"), C.INTERNAL),
+        FieldPolicy("team", _("Team"), C.INTERNAL),
         FieldPolicy("sensitivity", _("Sensitivity"), C.INTERNAL),
         FieldPolicy("gender", _("Gender"), C.CONFIDENTIAL, "view_demographics"),
         FieldPolicy("age_band", _("Age group"), C.CONFIDENTIAL, "view_demographics"),
