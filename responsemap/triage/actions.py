@@ -31,7 +31,6 @@ from responsemap.intake.contacts.actions import (
 )
 from responsemap.intake.contacts.models import ConsentRecord, Contact
 from responsemap.intake.contacts.phones import normalise_phone
-from responsemap.lib import rawsql
 from responsemap.projects.models import Project
 from responsemap.protection.audit import EventSpec, record_event, record_events
 from responsemap.protection.viewer import Viewer
@@ -39,6 +38,11 @@ from responsemap.triage.choices import FeedbackType, Sector, Sensitivity, Source
 from responsemap.triage.models import CallDetails, Feedback, Note
 from responsemap.triage.queries import access_feedback
 from responsemap.triage.redaction import apply_redaction, redactors_for, write_search_tokens
+from responsemap.triage.rules.birth import apply_birth_rules
+from responsemap.triage.status_lookup.references import (
+    fresh_reference,
+    insert_with_fresh_references,
+)
 from responsemap.triage.tasks import redact_feedback
 from responsemap.triage.workflow import allowed_moves
 
@@ -137,7 +141,12 @@ def do_create_feedback_batch(
             if redact_now:
                 apply_redaction(feedback, data.content, redactors[owner.pk])
             made.append(feedback)
-        rawsql.insert_objects(made)
+        # Urgency/protection rules and response-time targets (triage.rules.birth, H2):
+        # rules loaded once per batch, matched on the text before it is sealed; urgent
+        # records are alerted after commit.
+        apply_birth_rules(made, [data.content for _owner, data in batch])
+        # A reference taken already gets a fresh one here, never failing the batch (H8).
+        insert_with_fresh_references(made)
         if redact_now:
             write_search_tokens(made)  # the redacted copies' word index (ADR 0008)
         CallDetails.objects.bulk_create(
@@ -244,6 +253,7 @@ def _record(
 ) -> Feedback:
     feedback = Feedback(
         project=project,
+        reference=fresh_reference(),
         source=data.source,
         provider_message_id=data.provider_message_id,
         inbound_message_id=data.inbound_message_id,

@@ -19,6 +19,7 @@ from responsemap.triage.choices import (
     Status,
     Urgency,
 )
+from responsemap.triage.rules.choices import SensitivityReview
 
 REFERENCE_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no look-alikes (0/O, 1/I, 5/S, 8/B)
 
@@ -67,10 +68,10 @@ class Feedback(models.Model):
     )
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
-    type_code = models.CharField(
-        max_length=16, choices=FeedbackType.choices, default=FeedbackType.UNCODED
-    )
-    sector = models.CharField(max_length=16, choices=Sector.choices, default=Sector.UNCODED)
+    # Codes of the project's coding framework (triage.coding), checked where a record
+    # is born or re-coded; no fixed choices, as a project adds its own codes.
+    type_code = models.CharField(max_length=16, default=FeedbackType.UNCODED)
+    sector = models.CharField(max_length=16, default=Sector.UNCODED)
     topic = models.CharField(max_length=64, blank=True)
     urgency = models.CharField(max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
@@ -92,6 +93,12 @@ class Feedback(models.Model):
     sensitivity = models.CharField(
         max_length=10, choices=Sensitivity.choices, default=Sensitivity.NORMAL
     )
+    # Raised to sensitive by a rule (triage.rules): to be confirmed or lowered by protection staff.
+    sensitivity_review = models.CharField(
+        max_length=12, choices=SensitivityReview.choices, default="", blank=True
+    )
+    # Response-time target (triage.alerts.targets): overdue = due_at < now, not answered/closed.
+    due_at = models.DateTimeField(null=True, blank=True)
     content = EncryptedTextField()
     # The analysis copy: personal details replaced by [NAME], [PHONE], [EMAIL], [ID].
     # Filled by the worker (tasks.redact_feedback) once the original is safely stored.
@@ -124,6 +131,7 @@ class Feedback(models.Model):
         indexes = [
             models.Index(fields=["project", "-received_at"]),
             models.Index(fields=["project", "status"]),
+            models.Index(fields=["project", "due_at"]),  # the overdue list (triage.alerts)
             models.Index(fields=["project", "team"]),
         ]
         ordering = ["-received_at"]
@@ -215,3 +223,30 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"note on {self.feedback_id}"
+
+
+# Concept sub-packages' models (issue 10), imported so Django finds them.
+from responsemap.triage.coding.models import Code  # noqa: E402, F401
+from responsemap.triage.replies.models import (  # noqa: E402, F401
+    CallbackAttempt,
+    Reply,
+    ReplyTemplate,
+)
+from responsemap.triage.alerts.models import Alert, AlertPolicy, Notification  # noqa: E402, F401
+from responsemap.triage.rules.models import Rule  # noqa: E402, F401
+from responsemap.triage.status_lookup.models import StatusLookupThrottle  # noqa: E402, F401
+from responsemap.triage.duplicates.models import (  # noqa: E402, F401  (H7)
+    DuplicateLink,
+    DuplicatePolicy,
+    RumourGroup,
+    RumourMember,
+    SenderBlock,
+    SimilarityBand,
+    SpamMark,
+    TextSignature,
+)
+from responsemap.triage.verification.models import (  # noqa: E402, F401  (H7)
+    Verification,
+    VerificationCheck,
+)
+from responsemap.triage.referrals.models import Disclosure, Referral  # noqa: E402, F401

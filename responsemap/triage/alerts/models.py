@@ -1,0 +1,105 @@
+"""Alerts on urgent records, the in-app notifications they make, and each project's
+alert policy: who is told, when an alert is escalated, response-time targets (docs/alerts.md).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_ALERT_URGENCIES = ["critical"]
+DEFAULT_ALERT_ROLES = ["officer", "protection"]
+DEFAULT_ESCALATION_ROLES = ["manager", "protection"]
+DEFAULT_ESCALATE_AFTER_MINUTES = 30
+DEFAULT_TARGET_HOURS = 72
+URGENT_TARGET_HOURS = 24
+
+
+class AlertPolicy(models.Model):
+    """One project's alert settings; a project without a row uses the defaults above."""
+
+    project = models.OneToOneField(
+        "projects.Project", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    # Urgencies that raise an alert by themselves (a rule's match always does).
+    alert_urgencies = models.JSONField(default=list)
+    alert_roles = models.JSONField(default=list)
+    escalation_roles = models.JSONField(default=list)
+    escalate_after_minutes = models.PositiveIntegerField(default=DEFAULT_ESCALATE_AFTER_MINUTES)
+    # Response-time targets: {type code: hours}; others get ``default_target_hours``.
+    target_hours = models.JSONField(default=dict)
+    default_target_hours = models.PositiveIntegerField(default=DEFAULT_TARGET_HOURS)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "alert policies"
+
+    def __str__(self) -> str:
+        return f"alert policy of {self.project_id}"
+
+
+class Alert(models.Model):
+    """An urgent record, told to the people who should act on it. One per record: a task
+    run twice makes it once (unique ``feedback``)."""
+
+    class Cause(models.TextChoices):
+        RULE = "rule", _("Matched a rule")
+        URGENCY = "urgency", _("Urgency")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    feedback = models.OneToOneField(
+        "triage.Feedback", on_delete=models.CASCADE, related_name="+"
+    )
+    cause = models.CharField(max_length=8, choices=Cause.choices)
+    rule_ids = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The escalation sweep: open alerts, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(acknowledged_at__isnull=True, escalated_at__isnull=True),
+                name="alert_open_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"alert on {self.feedback_id}"
+
+
+class Notification(models.Model):
+    """An alert told to one person in the app: unread, read, acknowledged."""
+
+    class Kind(models.TextChoices):
+        ALERT = "alert", _("Urgent record")
+        ESCALATION = "escalation", _("Not acknowledged in time")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "user", "kind"], name="notification_once_per_person"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "project", "-created_at"])]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"notification to {self.user_id}"
