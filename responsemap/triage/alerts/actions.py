@@ -45,11 +45,7 @@ def _recipients(record: Feedback, roles: Sequence[str]) -> list[tuple[int, str]]
         user__is_active=True,
         role__code__in=list(roles),
     )
-    return [
-        (m.user_id, m.user.email)
-        for m in members
-        if needed <= set(m.role.permissions or [])
-    ]
+    return [(m.user_id, m.user.email) for m in members if needed <= set(m.role.permissions or [])]
 
 
 def do_raise_alert(
@@ -106,9 +102,7 @@ def do_escalate_alert(alert_id: uuid.UUID | str, now: datetime | None = None) ->
             object_type="feedback",
             object_id=record.pk,
         )
-        transaction.on_commit(
-            lambda: _send_emails(record, people, Notification.Kind.ESCALATION)
-        )
+        transaction.on_commit(lambda: _send_emails(record, people, Notification.Kind.ESCALATION))
     return True
 
 
@@ -184,9 +178,9 @@ def do_acknowledge_alert(viewer: Viewer, notification_id: object) -> bool:
     now = clock.now()
     with transaction.atomic():
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
-        taken = Alert.objects.filter(
-            pk=notification.alert_id, acknowledged_at__isnull=True
-        ).update(acknowledged_at=now, acknowledged_by_id=viewer.user_id)
+        taken = Alert.objects.filter(pk=notification.alert_id, acknowledged_at__isnull=True).update(
+            acknowledged_at=now, acknowledged_by_id=viewer.user_id
+        )
         if taken:
             record_event(
                 "alert.acknowledge",

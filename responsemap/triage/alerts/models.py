@@ -51,9 +51,7 @@ class Alert(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
-    feedback = models.OneToOneField(
-        "triage.Feedback", on_delete=models.CASCADE, related_name="+"
-    )
+    feedback = models.OneToOneField("triage.Feedback", on_delete=models.CASCADE, related_name="+")
     cause = models.CharField(max_length=8, choices=Cause.choices)
     rule_ids = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()

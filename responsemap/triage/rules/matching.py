@@ -5,7 +5,8 @@ normalisation (``protection.tokens.normalise``: compatibility form, case folded,
 and every combining mark dropped, which also takes the Arabic harakat and the hamza off
 أ إ آ) plus the Arabic letter variants people type interchangeably: ة → ه, ى → ي, the
 remaining alef forms → ا, and tatweel (ـ) removed. A keyword matches whole words: one
-word, or several words in a row ("hurt me"). Matching is plain Python on the text
+word, or several words in a row ("hurt me"), in Arabic also after an attached article
+or preposition. Matching is plain Python on the text
 before it is sealed; no text is kept or logged.
 """
 
@@ -29,6 +30,9 @@ _ARABIC_VARIANTS = str.maketrans(
     }
 )
 _WORD = re.compile(r"\w+")
+# Arabic writes the article and some prepositions as part of the word ("المدرسة",
+# "بالسكين"): a keyword may follow one of them (normalised forms).
+_ARABIC_PREFIXES = "(?:وال|بال|فال|كال|لل|ال|و|ف|ب|ل)?"
 
 
 def normalise_for_rules(text: str) -> str:
@@ -45,12 +49,11 @@ class KeywordSet:
 
     @classmethod
     def of(cls, keywords: Iterable[str]) -> KeywordSet:
-        words = sorted(
-            {normalise_for_rules(k) for k in keywords} - {""}, key=len, reverse=True
-        )
+        words = sorted({normalise_for_rules(k) for k in keywords} - {""}, key=len, reverse=True)
         if not words:
             return cls(None)
-        return cls(re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)"))
+        alternatives = "|".join(map(re.escape, words))
+        return cls(re.compile(rf"(?<!\w){_ARABIC_PREFIXES}(?:{alternatives})(?!\w)"))
 
     def found_in(self, normalised_text: str) -> bool:
         return self.pattern is not None and self.pattern.search(normalised_text) is not None

@@ -31,9 +31,7 @@ class CompiledRule:
 
     @property
     def has_conditions(self) -> bool:
-        return bool(
-            self.has_keywords or self.type_codes or self.area_ids or self.repeat_count
-        )
+        return bool(self.has_keywords or self.type_codes or self.area_ids or self.repeat_count)
 
     @classmethod
     def of(cls, rule: Rule | object, rule_id: str = "") -> CompiledRule:
