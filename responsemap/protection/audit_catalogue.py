@@ -87,6 +87,7 @@ FILTER_LABELS = {
     "q": _("Reference searched"),
     "since": _("From date"),
     "until": _("To date"),
+    "overdue": _("Overdue only"),
 }
 
 

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from responsemap.projects.models import Project
-from responsemap.protection.tokens import search_tokens
+from responsemap.protection.tokens import search_forms
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.choices import Sensitivity
 from responsemap.triage.models import Feedback, FeedbackToken, Note
@@ -18,22 +18,25 @@ def feedback_visible_to(viewer: Viewer) -> QuerySet[Feedback]:
         return Feedback.objects.none()
     rows = Feedback.objects.filter(project_id=viewer.project_id)
     if not viewer.can("view_sensitive"):
-        rows = rows.exclude(sensitivity=Sensitivity.SENSITIVE)
+        # Only the normal ones (not "all but sensitive"): a level added later stays
+        # hidden until this rule names it, and an equality is what the (project,
+        # sensitivity, received_at) index answers in order (triage.inbox.listing).
+        rows = rows.filter(sensitivity=Sensitivity.NORMAL)
     return rows
 
 
 def with_words(
     rows: QuerySet[Feedback], project_id: uuid.UUID | str, query: str
 ) -> QuerySet[Feedback]:
-    """The ``rows`` whose redacted copy has every word of ``query`` (normalised and
-    stemmed as ``protection.tokens`` does), found through the keyed token index. A
-    query with no word long enough finds nothing."""
-    tokens = search_tokens(project_id, query)
-    if not tokens:
+    """The ``rows`` whose redacted copy has every word of ``query``, each word in any
+    of its forms (light stem, stem in each language: ``protection.tokens``), found
+    through the keyed token index. A query with no word long enough finds nothing."""
+    words = search_forms(project_id, query)
+    if not words:
         return rows.none()
-    for token in tokens:
+    for tokens in words:
         rows = rows.filter(
-            pk__in=FeedbackToken.objects.filter(project_id=project_id, token=token).values(
+            pk__in=FeedbackToken.objects.filter(project_id=project_id, token__in=tokens).values(
                 "feedback_id"
             )
         )

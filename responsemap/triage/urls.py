@@ -6,7 +6,8 @@ from responsemap.triage import views
 
 app_name = "triage"
 urlpatterns = [
-    path("inbox/", views.inbox, name="inbox"),
+    # The inbox, bulk actions, saved filters, my work, my calls (triage.inbox).
+    path("", include("responsemap.triage.inbox.urls")),
     path("hotline/", views.hotline_entry, name="hotline"),
     path("feedback/<str:feedback_id>/", views.feedback_detail, name="detail"),
     path("feedback/<str:feedback_id>/reveal/", views.reveal, name="reveal"),

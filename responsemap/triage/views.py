@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -30,50 +29,23 @@ from responsemap.triage.actions import (
     do_create_feedback,
     do_view_feedback,
 )
-from responsemap.triage.choices import Sensitivity, Source, Urgency
+from responsemap.triage.choices import Sensitivity, Source
 from responsemap.triage.forms import (
     HotlineForm,
-    InboxFilterForm,
     RevealForm,
     format_duration,
     language_name,
 )
-from responsemap.triage.models import Feedback, normalise_reference
-from responsemap.triage.queries import access_feedback, feedback_visible_to, notes_on, with_words
+
+# The inbox's filters' names (triage.inbox), kept here for the listing event's words.
+from responsemap.triage.inbox.views import FILTER_NAMES, INBOX_FILTERS  # noqa: F401
+from responsemap.triage.models import Feedback
+from responsemap.triage.queries import access_feedback, notes_on
 from responsemap.triage.workflow_forms import AssignForm, NoteForm, StatusForm
 
 PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
-INBOX_FILTERS = (
-    "words",
-    "q",
-    "status",
-    "type_code",
-    "urgency",
-    "source",
-    "sector",
-    "area",
-    "sensitivity",
-    "assignee",
-    "since",
-    "until",
-)
-# The inbox's orders: the form's ``sort`` value to the rows' ordering (each ends in the
-# primary key, so a page never shows a row twice or skips one).
-URGENCY_ORDER = (Urgency.CRITICAL, Urgency.HIGH, Urgency.NORMAL, Urgency.LOW)
-URGENCY_RANK = Case(
-    *(When(urgency=code, then=Value(rank)) for rank, code in enumerate(URGENCY_ORDER)),
-    default=Value(len(URGENCY_ORDER)),
-    output_field=IntegerField(),
-)
-INBOX_ORDERS: dict[str, tuple[Any, ...]] = {
-    "": ("-received_at", "pk"),
-    "oldest": ("received_at", "pk"),
-    "urgency": (URGENCY_RANK, "-received_at", "pk"),
-}
 PAGER_WINDOW = 2
-# How the listing event names a filter whose name on the form says less.
-FILTER_NAMES = {"words": "search"}
 
 
 def _pager(page: Page[Any]) -> dict[str, Any]:
@@ -101,53 +73,6 @@ def _page_numbers(number: int, last: int) -> list[int | None]:
             pages.append(None)
         pages.append(n)
     return pages
-
-
-@login_required
-def inbox(request: HttpRequest, slug: str) -> HttpResponse:
-    project, viewer = access_project(request.user, slug)
-    if not viewer.can("view_feedback"):
-        raise Http404
-    form = InboxFilterForm(
-        request.GET or None, project=project, can_see_sensitive=viewer.can("view_sensitive")
-    )
-    rows = feedback_visible_to(viewer).select_related("area", "assignee")
-    used: list[str] = []
-    order = INBOX_ORDERS[""]
-    if form.is_valid():
-        data = form.cleaned_data
-        used = [FILTER_NAMES.get(name, name) for name in INBOX_FILTERS if data.get(name)]
-        order = INBOX_ORDERS[data["sort"]]
-        if data["words"]:
-            rows = with_words(rows, project.pk, data["words"])
-        if data["q"]:
-            rows = rows.filter(reference=normalise_reference(data["q"]))
-        for name in ("status", "type_code", "urgency", "source", "sector", "area", "sensitivity"):
-            if data.get(name):
-                rows = rows.filter(**{name: data[name]})
-        if data["assignee"]:
-            rows = rows.filter(assignee_id=data["assignee"])
-        if data["since"]:
-            rows = rows.filter(received_at__date__gte=data["since"])
-        if data["until"]:
-            rows = rows.filter(received_at__date__lte=data["until"])
-    page = Paginator(rows.order_by(*order), PAGE_SIZE).get_page(request.GET.get("page"))
-    items = present_many(list(page.object_list), viewer, "inbox")
-    # Which filters, never what was searched for: a search may be a name or a number.
-    record_listing(viewer, "feedback", items, purpose="inbox", filters=used)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "triage/inbox.html",
-        {
-            **layout(project, viewer),
-            "form": form,
-            "pager": _pager(page),
-            "items": items,
-            "query": query.urlencode(),
-        },
-    )
 
 
 def _detail_context(

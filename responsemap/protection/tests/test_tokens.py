@@ -34,8 +34,10 @@ def test_a_word_gives_the_same_token_in_its_project_and_another_elsewhere(
     project: Project, other_project: Project
 ) -> None:
     mine = tokens_for(project.pk, "école")
-    assert mine == tokens_for(project.pk, "ECOLES")
-    assert mine != tokens_for(other_project.pk, "école")
+    # The same light form first (a plural's s dropped); the plural has a form more.
+    assert mine[0] == tokens_for(project.pk, "ECOLES")[0]
+    assert set(mine) <= set(tokens_for(project.pk, "ECOLES"))
+    assert not set(mine) & set(tokens_for(other_project.pk, "école"))
     assert all(-(2**63) <= t < 2**63 for t in mine)  # fits a bigint column
 
 
