@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
     name = "responsemap.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from responsemap.accounts import catalogue  # noqa: F401  (declares the fields)

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 
-from responsemap.accounts.models import User
+from responsemap.accounts.models import Membership, Role, Team, User
 from responsemap.accounts.queries import viewer_for
 from responsemap.geo.models import AdminArea
 from responsemap.imports.models import ImportJob
@@ -110,7 +110,23 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
     job.file_name, job.headers = f"{SHOWN}-file_name", f"{SHOWN}-headers"
     note = Note(project=project, feedback=feedback, author=officer, created_at=now)
     note.text = f"{SHOWN}-text"  # sealed at rest only: shown to whoever sees the record
+    staff = User(
+        username=f"{SHOWN}-username",
+        first_name=f"{SHOWN}-first",
+        last_name=f"{SHOWN}-last",
+        email=f"{SHOWN}@example.org",
+        password=f"{HIDDEN}-password",
+        last_login=now,
+    )
     return {
+        "accounts.membership": Membership(
+            project=project,
+            user=officer,
+            role=Role.objects.get(project=project, code="officer"),
+            created_at=now,
+        ),
+        "accounts.user": staff,
+        "accounts.team": Team(project=project, name=f"{SHOWN}-team", created_at=now),
         "triage.note": note,
         "projects.project": project,
         "triage.feedback": feedback,
