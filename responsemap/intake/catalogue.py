@@ -34,6 +34,8 @@ declare(
         FieldPolicy("purpose", _("Purpose"), Classification.INTERNAL),
         FieldPolicy("state", _("Delivery"), Classification.INTERNAL),
         FieldPolicy("created_at", _("Queued"), Classification.INTERNAL),
+        FieldPolicy("sent_at", _("Sent"), Classification.INTERNAL),
+        FieldPolicy("delivered_at", _("Delivered"), Classification.INTERNAL),
         FieldPolicy(
             "text", _("Text"), Classification.CONFIDENTIAL, "view_feedback", "reveal_content"
         ),

@@ -48,3 +48,6 @@ declare(
         FieldPolicy("text", _("Note"), C.CONFIDENTIAL, "view_feedback"),
     ],
 )
+
+# Concept sub-packages declare their own fields (issue 10).
+from responsemap.triage.replies import catalogue as _replies  # noqa: E402, F401

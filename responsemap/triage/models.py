@@ -250,3 +250,11 @@ from responsemap.triage.verification.models import (  # noqa: E402, F401  (H7)
     VerificationCheck,
 )
 from responsemap.triage.referrals.models import Disclosure, Referral  # noqa: E402, F401
+
+
+# Concept sub-packages' models (issue 10), imported so Django finds them.
+from responsemap.triage.replies.models import (  # noqa: E402, F401
+    CallbackAttempt,
+    Reply,
+    ReplyTemplate,
+)

@@ -15,4 +15,6 @@ urlpatterns = [
     path("feedback/<str:feedback_id>/status/", views.change_status, name="change_status"),
     path("feedback/<str:feedback_id>/assign/", views.assign, name="assign"),
     path("feedback/<str:feedback_id>/notes/", views.add_note, name="add_note"),
+    # Replies, reply templates, call-backs, response times (issue 10, point 6).
+    path("", include("responsemap.triage.replies.urls")),
 ]

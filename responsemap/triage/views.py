@@ -41,6 +41,7 @@ from responsemap.triage.forms import (
 from responsemap.triage.inbox.views import FILTER_NAMES, INBOX_FILTERS  # noqa: F401
 from responsemap.triage.models import Feedback
 from responsemap.triage.queries import access_feedback, notes_on
+from responsemap.triage.replies.context import reply_context
 from responsemap.triage.workflow_forms import AssignForm, NoteForm, StatusForm
 
 PAGE_SIZE = 25
@@ -128,6 +129,8 @@ def _work_context(record: Feedback, viewer: Viewer) -> dict[str, Any]:
             initial={"assignee": record.assignee_id},
         )
         context["note_form"] = NoteForm()
+    # Replies and call-backs (issue 10, point 6): the record page's "Replies" card.
+    context |= reply_context(record, viewer)
     return context
 
 
