@@ -42,6 +42,7 @@ from responsemap.triage.inbox.views import FILTER_NAMES, INBOX_FILTERS  # noqa: 
 from responsemap.triage.models import Feedback
 from responsemap.triage.queries import access_feedback, notes_on
 from responsemap.triage.replies.context import reply_context
+from responsemap.triage.teams.views import team_context
 from responsemap.triage.workflow_forms import AssignForm, NoteForm, StatusForm
 
 PAGE_SIZE = 25
@@ -129,6 +130,8 @@ def _work_context(record: Feedback, viewer: Viewer) -> dict[str, Any]:
             initial={"assignee": record.assignee_id},
         )
         context["note_form"] = NoteForm()
+    # Assignment to a team (issue 10, point 4): a form beside the assignee's.
+    context |= team_context(record, viewer)
     # Replies and call-backs (issue 10, point 6): the record page's "Replies" card.
     context |= reply_context(record, viewer)
     return context
