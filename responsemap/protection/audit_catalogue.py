@@ -82,6 +82,18 @@ ACTION_LABELS = {
     "auditevent.list": _("Audit trail viewed"),
     "importjob.list": _("Import list viewed"),
     "consentnotice.list": _("Consent notices viewed"),
+    # Duplicates, rumour groups, spam and verification (triage.duplicates, .verification).
+    "duplicate.link": _("Linked as a duplicate"),
+    "duplicate.unlink": _("Duplicate link ended"),
+    "feedback.merge": _("Records merged (one kept, one closed)"),
+    "rumour.add": _("Added to a rumour group"),
+    "rumour.remove": _("Taken out of a rumour group"),
+    "feedback.mark_spam": _("Flagged as spam"),
+    "feedback.unmark_spam": _("Spam flag removed"),
+    "sender.block": _("Sender blocked"),
+    "sender.unblock": _("Sender taken off the block list"),
+    "feedback.verify": _("Verification changed"),
+    "verification.check": _("Verification checklist item changed"),
 }
 
 

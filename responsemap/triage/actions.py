@@ -35,6 +35,7 @@ from responsemap.projects.models import Project
 from responsemap.protection.audit import EventSpec, record_event, record_events
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.choices import FeedbackType, Sector, Sensitivity, Source, Status
+from responsemap.triage.duplicates.actions.birth import do_link_at_birth
 from responsemap.triage.models import CallDetails, Feedback, Note
 from responsemap.triage.queries import access_feedback
 from responsemap.triage.redaction import apply_redaction, redactors_for, write_search_tokens
@@ -149,6 +150,9 @@ def do_create_feedback_batch(
         insert_with_fresh_references(made)
         if redact_now:
             write_search_tokens(made)  # the redacted copies' word index (ADR 0008)
+        # Duplicates, rumour groups and spam flags (triage.duplicates, H7): keyed
+        # signatures of the text before it is sealed, one lookup for the whole batch.
+        do_link_at_birth(made, [data.content for _owner, data in batch])
         CallDetails.objects.bulk_create(
             _call_details(feedback, data.call)
             for feedback, (_owner, data) in zip(made, batch, strict=True)

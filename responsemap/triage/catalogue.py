@@ -51,3 +51,5 @@ declare(
 
 # Concept sub-packages declare their own fields (issue 10).
 from responsemap.triage.replies import catalogue as _replies  # noqa: E402, F401
+from responsemap.triage.duplicates import catalogue as _duplicates  # noqa: E402, F401
+from responsemap.triage.verification import catalogue as _verification  # noqa: E402, F401

@@ -19,4 +19,7 @@ urlpatterns = [
     path("", include("responsemap.triage.teams.urls")),
     # Replies, reply templates, call-backs, response times (issue 10, point 6).
     path("", include("responsemap.triage.replies.urls")),
+    # Duplicates, rumour groups, spam; verification (issue 10, points 9 and 10).
+    path("", include("responsemap.triage.duplicates.urls")),
+    path("", include("responsemap.triage.verification.urls")),
 ]

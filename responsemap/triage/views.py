@@ -30,6 +30,7 @@ from responsemap.triage.actions import (
     do_view_feedback,
 )
 from responsemap.triage.choices import Sensitivity, Source
+from responsemap.triage.duplicates.cards import record_cards
 from responsemap.triage.forms import (
     HotlineForm,
     RevealForm,
@@ -115,6 +116,8 @@ def _detail_context(
             # The language by its name, never its code.
             "language": _language_of(shown),
             **_work_context(record, viewer),
+            # Duplicates, rumour group, spam and verification cards (H7).
+            **record_cards(record, viewer),
         },
     )
 
