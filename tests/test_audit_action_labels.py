@@ -18,6 +18,7 @@ MODULES = [
     "imports/actions.py",
     "imports/tasks.py",
     "imports/transitions.py",
+    "triage/coding/actions.py",
 ]
 WRITERS = {"record_event", "EventSpec", "Move"}
 

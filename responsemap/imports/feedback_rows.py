@@ -35,6 +35,7 @@ from responsemap.triage.choices import (
     Source,
     Urgency,
 )
+from responsemap.triage.coding.framework import import_words
 from responsemap.triage.models import Feedback
 
 CODE_LISTS: dict[str, type[models.TextChoices]] = {
@@ -124,6 +125,8 @@ class FeedbackRowSink:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.words = {target: _vocabulary(target) for target in CODE_LISTS}
+        # Type and sector: the project's coding framework (active codes only).
+        self.words.update(import_words(project.pk, self.words, _norm))
         self.by_pcode: dict[str, AdminArea] = {}
         self.by_name: dict[str, list[AdminArea]] = {}
         for area in AdminArea.objects.filter(project=project):

@@ -36,7 +36,7 @@ import hmac
 import json
 import logging
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -143,6 +143,9 @@ class EventSpec:
     fields: Iterable[str] = ()
     reason: str = ""
     purpose: str = ""
+    # Structured facts sealed with the reason (a re-coding's previous values); read back
+    # by ``event_details`` (``Details.extra``). JSON-able values only.
+    details: Mapping[str, Any] | None = None
 
 
 def record_event(
@@ -155,10 +158,13 @@ def record_event(
     fields: Iterable[str] = (),
     reason: str = "",
     purpose: str = "",
+    details: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Append an event to the project's chain (or the system chain), in the caller's
     transaction: if the change it records rolls back, so does the event."""
-    spec = EventSpec(action, project_id, actor, object_type, object_id, fields, reason, purpose)
+    spec = EventSpec(
+        action, project_id, actor, object_type, object_id, fields, reason, purpose, details
+    )
     return record_events([spec])[0]
 
 
@@ -197,7 +203,7 @@ def _new_event(spec: EventSpec) -> AuditEvent:
     ctx = current_request()
     uid = uuid.uuid4()
     fields, reason = sorted(set(spec.fields)), spec.reason
-    sealed = _seal_details(spec.project_id, uid, reason, fields)
+    sealed = _seal_details(spec.project_id, uid, reason, fields, spec.details)
     if sealed is not None:
         fields, reason = [], ""
     return AuditEvent(
@@ -225,13 +231,20 @@ def _details_binding(uid: uuid.UUID) -> bytes:
 
 
 def _seal_details(
-    project_id: ProjectId | None, uid: uuid.UUID, reason: str, fields: list[str]
+    project_id: ProjectId | None,
+    uid: uuid.UUID,
+    reason: str,
+    fields: list[str],
+    details: Mapping[str, Any] | None = None,
 ) -> bytes | None:
     """A project event's reason and fields, sealed under the project's key (one AES-GCM
     with the cached key: microseconds). Nothing to seal, or a system event: None."""
-    if project_id is None or not (reason or fields):
+    if project_id is None or not (reason or fields or details):
         return None
-    payload = json.dumps({"reason": reason, "fields": fields}, ensure_ascii=False)
+    content: dict[str, Any] = {"reason": reason, "fields": fields}
+    if details:
+        content["details"] = dict(details)
+    payload = json.dumps(content, ensure_ascii=False)
     try:
         return seal(project_id, _details_binding(uid), payload)
     except KeyDestroyed:
@@ -249,6 +262,7 @@ class Details:
     reason: str
     fields: list[str]
     readable: bool = True
+    extra: Mapping[str, Any] | None = None  # EventSpec.details, when the event had some
 
 
 def event_details(events: Sequence[AuditEvent | AuditPending]) -> list[Details]:
@@ -278,7 +292,9 @@ def event_details(events: Sequence[AuditEvent | AuditPending]) -> list[Details]:
         if opened is None:
             details.append(Details(unreadable_reason(), [], readable=False))
         else:
-            details.append(Details(str(opened["reason"]), list(opened["fields"])))
+            details.append(
+                Details(str(opened["reason"]), list(opened["fields"]), extra=opened.get("details"))
+            )
     return details
 
 

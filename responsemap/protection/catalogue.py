@@ -7,7 +7,7 @@ shown by ``present()``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -45,6 +45,10 @@ class FieldPolicy:
     # For encrypted fields: needed to reveal the plaintext (with a reason, audited).
     reveal_permission: str | None = None
     mask: str = "••••••"
+    # For a coded field whose words are data (a project's coding framework): called once
+    # per ``present()`` with the records (all of one project), it gives code → label,
+    # instead of the field's fixed ``choices``.
+    labels: Callable[[Sequence[models.Model]], Mapping[str, str]] | None = None
 
 
 _CATALOGUE: dict[str, dict[str, FieldPolicy]] = {}

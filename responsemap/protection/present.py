@@ -203,7 +203,7 @@ def present_many(
 
     model = type(records[0])
     object_type = model._meta.model_name or ""
-    plans = _plan(model, viewer, policies)
+    plans = _plan(model, viewer, policies, records)
     results: list[Presented] = []
     events: list[EventSpec] = []
     for record in records:
@@ -274,19 +274,25 @@ def _may_view(viewer: Viewer, policy: FieldPolicy) -> bool:
 
 
 def _plan(
-    model: type[models.Model], viewer: Viewer, policies: dict[str, FieldPolicy]
+    model: type[models.Model],
+    viewer: Viewer,
+    policies: dict[str, FieldPolicy],
+    records: Sequence[models.Model],
 ) -> list[_FieldPlan]:
     plans = []
     for name, policy in policies.items():
         field = model._meta.get_field(name)
         choices = getattr(field, "flatchoices", None)
+        may_view = _may_view(viewer, policy)
+        if policy.labels is not None and may_view:  # a coding framework's words
+            choices = list(policy.labels(records).items())
         plans.append(
             _FieldPlan(
                 policy=policy,
                 label=str(policy.label),
                 encrypted=isinstance(field, EncryptedTextField),
                 choices={k: str(v) for k, v in choices} if choices else None,
-                may_view=_may_view(viewer, policy),
+                may_view=may_view,
                 may_reveal=viewer is not PUBLIC and viewer.can(policy.reveal_permission or "-"),
             )
         )

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from responsemap.protection.catalogue import Classification, FieldPolicy, declare
+from responsemap.triage.coding.framework import labeller
+from responsemap.triage.coding.models import Kind
 from responsemap.triage.models import CallDetails, Feedback, Note
 
 C = Classification
@@ -14,9 +16,10 @@ declare(
         FieldPolicy("received_at", _("Received"), C.INTERNAL),
         FieldPolicy("language", _("Language"), C.INTERNAL),
         FieldPolicy("area", _("Area"), C.INTERNAL),
-        FieldPolicy("type_code", _("Type"), C.INTERNAL),
-        FieldPolicy("sector", _("Sector"), C.INTERNAL),
-        FieldPolicy("topic", _("Topic"), C.INTERNAL),
+        # Words from the project's coding framework (triage.coding), not fixed choices.
+        FieldPolicy("type_code", _("Type"), C.INTERNAL, labels=labeller(Kind.TYPE)),
+        FieldPolicy("sector", _("Sector"), C.INTERNAL, labels=labeller(Kind.SECTOR)),
+        FieldPolicy("topic", _("Topic"), C.INTERNAL, labels=labeller(Kind.TOPIC)),
         FieldPolicy("urgency", _("Urgency"), C.INTERNAL),
         FieldPolicy("status", _("Status"), C.INTERNAL),
         FieldPolicy("assignee", _("Assigned to"), C.INTERNAL),
@@ -50,6 +53,7 @@ declare(
 )
 
 # Concept sub-packages declare their own fields (issue 10).
+from responsemap.triage.coding import catalogue as _coding  # noqa: E402, F401
 from responsemap.triage.replies import catalogue as _replies  # noqa: E402, F401
 from responsemap.triage.duplicates import catalogue as _duplicates  # noqa: E402, F401
 from responsemap.triage.verification import catalogue as _verification  # noqa: E402, F401

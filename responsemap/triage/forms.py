@@ -23,6 +23,7 @@ from responsemap.triage.choices import (
     Status,
     Urgency,
 )
+from responsemap.triage.coding.framework import offer_codes
 
 
 def language_name(code: str) -> str:
@@ -137,6 +138,7 @@ class HotlineForm(forms.Form):
     def __init__(self, *args: Any, project: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.project = project
+        offer_codes(self, project.pk)  # type and sector: the project's active codes
         self.fields["area"].queryset = AdminArea.objects.filter(project=project).order_by(  # type: ignore[attr-defined]
             "parent__name", "level", "name"
         )
@@ -253,6 +255,7 @@ class InboxFilterForm(forms.Form):
     def __init__(self, *args: Any, project: Any, can_see_sensitive: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = AdminArea.objects.filter(project=project)  # type: ignore[attr-defined]
+        offer_codes(self, project.pk, any_label=_("Any"))  # every code, retired ones too
         if not can_see_sensitive:
             # No sensitive record is in this viewer's rows: the filter would only say
             # that such records exist.

@@ -15,6 +15,8 @@ urlpatterns = [
     path("feedback/<str:feedback_id>/status/", views.change_status, name="change_status"),
     path("feedback/<str:feedback_id>/assign/", views.assign, name="assign"),
     path("feedback/<str:feedback_id>/notes/", views.add_note, name="add_note"),
+    # The coding framework screen and re-coding a record (issue 10, point 1).
+    path("", include("responsemap.triage.coding.urls")),
     # Assigning a record to a team (issue 10, point 4; triage.teams).
     path("", include("responsemap.triage.teams.urls")),
     # Replies, reply templates, call-backs, response times (issue 10, point 6).

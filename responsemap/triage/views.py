@@ -30,6 +30,8 @@ from responsemap.triage.actions import (
     do_view_feedback,
 )
 from responsemap.triage.choices import Sensitivity, Source
+from responsemap.triage.coding.history import recode_words
+from responsemap.triage.coding.views import coding_context
 from responsemap.triage.duplicates.cards import record_cards
 from responsemap.triage.forms import (
     HotlineForm,
@@ -137,6 +139,8 @@ def _work_context(record: Feedback, viewer: Viewer) -> dict[str, Any]:
     context |= team_context(record, viewer)
     # Replies and call-backs (issue 10, point 6): the record page's "Replies" card.
     context |= reply_context(record, viewer)
+    # The coding framework (issue 10, point 1): the record page's "Coding" card.
+    context |= coding_context(record, viewer)
     return context
 
 
@@ -250,7 +254,14 @@ def audit_trail(request: HttpRequest, slug: str, feedback_id: str) -> HttpRespon
     return render(
         request,
         "triage/audit.html",
-        {**layout(project, viewer), "shown": shown, "events": events, "pager": _pager(page)},
+        {
+            **layout(project, viewer),
+            "shown": shown,
+            "events": events,
+            "pager": _pager(page),
+            # Re-codings' previous → new codes in words (triage.coding.history).
+            "recode_words": recode_words(page.object_list),
+        },
     )
 
 

@@ -37,6 +37,7 @@ from responsemap.protection.fields import EncryptedTextField
 from responsemap.protection.models import AuditEvent
 from responsemap.protection.present import PUBLIC, Presented, freeze, present, present_many
 from responsemap.protection.viewer import Viewer
+from responsemap.triage.coding.models import Code
 from responsemap.triage.models import CallDetails, Feedback, Note
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +129,9 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
         "accounts.user": staff,
         "accounts.team": Team(project=project, name=f"{SHOWN}-team", created_at=now),
         "triage.note": note,
+        "triage.code": Code(
+            project=project, kind="topic", code="water", label=f"{SHOWN}-label", created_at=now
+        ),
         "projects.project": project,
         "triage.feedback": feedback,
         "triage.calldetails": CallDetails(
@@ -208,8 +212,9 @@ def display(record: models.Model, name: str) -> Any:
     if isinstance(field, EncryptedTextField):  # sealed at rest only: shown opened
         return f"{SHOWN}-{name}"
     raw = getattr(record, name)
-    choices = dict(getattr(field, "flatchoices", None) or ())
-    return str(choices[raw]) if choices and raw is not None else raw
+    labels = policies_for(record)[name].labels  # a coding framework's words (triage.coding)
+    choices = dict(labels([record]) if labels else getattr(field, "flatchoices", None) or ())
+    return str(choices[raw]) if choices and raw in choices else raw
 
 
 def texts(value: Any) -> Iterator[str]:
