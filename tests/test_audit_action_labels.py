@@ -19,6 +19,9 @@ MODULES = [
     "imports/tasks.py",
     "imports/transitions.py",
     "triage/coding/actions.py",
+    "triage/rules/actions.py",
+    "triage/rules/birth.py",
+    "triage/alerts/actions.py",
 ]
 WRITERS = {"record_event", "EventSpec", "Move"}
 

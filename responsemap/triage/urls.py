@@ -15,6 +15,9 @@ urlpatterns = [
     path("feedback/<str:feedback_id>/status/", views.change_status, name="change_status"),
     path("feedback/<str:feedback_id>/assign/", views.assign, name="assign"),
     path("feedback/<str:feedback_id>/notes/", views.add_note, name="add_note"),
+    # Rules, protection check, alerts, notifications (issue 10, points 2 and 3).
+    path("", include("responsemap.triage.rules.urls")),
+    path("", include("responsemap.triage.alerts.urls")),
     # The coding framework screen and re-coding a record (issue 10, point 1).
     path("", include("responsemap.triage.coding.urls")),
     # Assigning a record to a team (issue 10, point 4; triage.teams).

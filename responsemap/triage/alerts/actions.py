@@ -25,7 +25,7 @@ from responsemap.accounts.models import Membership
 from responsemap.lib import clock
 from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import Viewer
-from responsemap.triage.alerts.models import Alert, Notification
+from responsemap.triage.alerts.models import Alert, AlertPolicy, Notification
 from responsemap.triage.alerts.queries import notifications_for, policy_for
 from responsemap.triage.choices import Sensitivity
 from responsemap.triage.models import Feedback
@@ -190,3 +190,44 @@ def do_acknowledge_alert(viewer: Viewer, notification_id: object) -> bool:
                 object_id=notification.alert.feedback_id,
             )
     return bool(taken)
+
+
+def do_save_alert_policy(
+    viewer: Viewer,
+    *,
+    alert_urgencies: Sequence[str],
+    alert_roles: Sequence[str],
+    escalation_roles: Sequence[str],
+    escalate_after_minutes: int,
+    default_target_hours: int,
+    target_hours: dict[str, int],
+) -> AlertPolicy:
+    """A manager sets the project's alert policy. Audited: ``alert_policy.update``,
+    naming the settings changed."""
+    if not viewer.can("manage_project"):
+        raise Http404
+    values = {
+        "alert_urgencies": list(alert_urgencies),
+        "alert_roles": list(alert_roles),
+        "escalation_roles": list(escalation_roles),
+        "escalate_after_minutes": escalate_after_minutes,
+        "default_target_hours": default_target_hours,
+        "target_hours": dict(target_hours),
+    }
+    with transaction.atomic():
+        policy, _made = AlertPolicy.objects.select_for_update().get_or_create(
+            project_id=viewer.project_id, defaults=values
+        )
+        changed = [k for k, v in values.items() if getattr(policy, k) != v] or list(values)
+        for name, value in values.items():
+            setattr(policy, name, value)
+        policy.save()
+        record_event(
+            "alert_policy.update",
+            project_id=viewer.project_id,
+            actor=viewer,
+            object_type="project",
+            object_id=viewer.project_id,
+            fields=changed,
+        )
+    return policy

@@ -133,17 +133,12 @@ def do_save_rule(viewer: Viewer, rule_id: object | None, data: RuleData) -> Rule
     Audited: ``rule.create`` / ``rule.update`` (names of rules and keywords are
     configuration, not personal data)."""
     _managed(viewer)
-    if rule_id is None:
-        rule = Rule(project_id=viewer.project_id)
-        action = "rule.create"
-    else:
-        rule = _own_rule(viewer, rule_id)
-        action = "rule.update"
+    rule = Rule(project_id=viewer.project_id) if rule_id is None else _own_rule(viewer, rule_id)
     _fill(rule, data)
     with transaction.atomic():
         rule.save()
         record_event(
-            action,
+            "rule.create" if rule_id is None else "rule.update",
             project_id=viewer.project_id,
             actor=viewer,
             object_type="rule",

@@ -25,8 +25,8 @@ from django.db import transaction
 
 from responsemap.protection.audit import EventSpec, record_events
 from responsemap.triage.alerts.queries import policies_for
-from responsemap.triage.alerts.tasks import raise_alert
 from responsemap.triage.alerts.targets import due_at_with
+from responsemap.triage.alerts.tasks import raise_alert
 from responsemap.triage.choices import Sensitivity, Urgency
 from responsemap.triage.models import Feedback
 from responsemap.triage.rules.choices import SensitivityReview
@@ -82,10 +82,6 @@ def apply_birth_rules(records: Sequence[Feedback], texts: Sequence[str]) -> None
 
 
 def _enqueue_alerts(urgent: list[tuple[str, str, list[str]]]) -> None:
-
-    # caller (triage.actions); the task module is loaded once, by then.
-    from responsemap.triage.alerts.tasks import raise_alert
-
     for feedback_id, cause, rule_ids in urgent:
         raise_alert.enqueue(feedback_id, cause, rule_ids)
 

@@ -96,10 +96,13 @@ def test_an_alert_is_made_once_however_often_the_task_runs(
 def test_no_alert_when_the_record_rolls_back(
     project: Project, personas: dict[str, User], django_capture_on_commit_callbacks: Any
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+    def born_then_failed() -> None:
         with transaction.atomic():
             do_create_feedback(project, NewFeedback(source="sms", content=SECRET_TEXT), None)
             raise RuntimeError
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        born_then_failed()
     assert not Alert.objects.exists()
     assert not Feedback.objects.exists()
     assert mail.outbox == []
