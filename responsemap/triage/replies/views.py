@@ -26,8 +26,8 @@ from responsemap.protection.listing import record_listing
 from responsemap.protection.present import Presented, present, present_many
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.actions import WorkflowRefused
+from responsemap.triage.choices import FeedbackType, Sector
 from responsemap.triage.forms import language_name
-from responsemap.triage.models import Feedback
 from responsemap.triage.queries import access_feedback
 from responsemap.triage.replies import actions
 from responsemap.triage.replies.forms import (
@@ -329,7 +329,8 @@ def _group_words(group_by: str, value: str) -> str:
     """A group's name in words, never its code."""
     if not value:
         return _("None")
-    if group_by in ("type_code", "sector"):
-        choices: Any = getattr(Feedback._meta.get_field(group_by), "choices", None) or []
-        return str(dict(choices).get(value, value))
+    # TODO(issue 10, point 1): the project's own labels (triage.coding) once it lands.
+    choices = {"type_code": FeedbackType, "sector": Sector}.get(group_by)
+    if choices is not None and value in choices.values:
+        return str(choices(value).label)
     return value
