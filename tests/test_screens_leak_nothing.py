@@ -174,6 +174,7 @@ def world(
         reverse("intake_admin:notices", args=[slug]),
         reverse("public:form", args=[slug]),
         reverse("public:form", args=[slug]) + "?lang=en",
+        reverse("public:status", args=[slug]),
     ]
     return World(project, feedback, sensitive, jobs[0], markers, screens)
 

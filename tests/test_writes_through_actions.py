@@ -92,6 +92,14 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("responsemap/triage/public_guard.py", "claim_submission_slot"): (
         f"the public form's per-window throttle counter (an HMAC, no address): {ADR_0006}"
     ),
+    # --- triage: status by reference (H8) ------------------------------------------
+    ("responsemap/triage/status_lookup/guard.py", "_claim"): (
+        f"the status lookup's per-window counters (HMACs, no address or contact): {ADR_0006}"
+    ),
+    ("responsemap/triage/status_lookup/references.py", "insert_with_fresh_references"): (
+        "the records' insert of do_create_feedback_batch, which audits each (a taken "
+        "reference retried with a fresh one)"
+    ),
     # --- the kernel's own tables -----------------------------------------------------
     ("responsemap/protection/audit.py", "record_events"): "the audit log itself",
     ("responsemap/protection/audit.py", "_append"): "the audit log itself",

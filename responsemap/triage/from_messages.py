@@ -10,6 +10,7 @@ from responsemap.protection.present import open_for_system
 from responsemap.protection.system_opens import SystemPurpose
 from responsemap.triage.actions import NewFeedback, do_create_feedback_batch
 from responsemap.triage.choices import Source
+from responsemap.triage.status_lookup.sms import answer_status_queries
 
 SOURCE_OF_KIND = {
     "telegram": Source.TELEGRAM,
@@ -19,10 +20,16 @@ SOURCE_OF_KIND = {
 
 def make_feedback_from_messages(messages: list[InboundMessage]) -> None:
     """One record per message (none if it has one already: a batch done again)."""
+    texts = {
+        message.pk: open_for_system(message, "text", purpose=SystemPurpose.CREATE_FEEDBACK) or ""
+        for message in messages
+    }
+    # A status query ("STATUS D4EN-ACC6") is answered with its stage and makes no record.
+    messages = answer_status_queries(messages, texts)
     items = [
         NewFeedback(
             source=SOURCE_OF_KIND.get(message.channel.kind, Source.SMS),
-            content=open_for_system(message, "text", purpose=SystemPurpose.CREATE_FEEDBACK) or "",
+            content=texts[message.pk],
             received_at=message.received_at,
             contact=message.contact,
             language=message.contact.language if message.contact else "",

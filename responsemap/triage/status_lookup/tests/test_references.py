@@ -101,7 +101,12 @@ def test_a_code_space_with_no_free_code_refuses_and_stores_nothing(
 ) -> None:
     taken = make_feedback().reference
     calls: list[int] = []
-    monkeypatch.setattr(triage_models, "new_reference", lambda: calls.append(1) or taken)
+
+    def always_taken() -> str:
+        calls.append(1)
+        return taken
+
+    monkeypatch.setattr(triage_models, "new_reference", always_taken)
     with pytest.raises(NoFreeReference):
         do_create_feedback_batch(project, items(1), None)
     assert len(calls) == MAX_TRIES  # the first code, then one after each miss but the last
