@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.forms import ResetPasswordForm
+from allauth.core.context import request_context
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -127,9 +128,11 @@ def _send_invitation(request: HttpRequest) -> Any:
     """allauth's password-reset e-mail, as the invitation to choose a password."""
 
     def send(user: User) -> None:
-        form = ResetPasswordForm(data={"email": user.email})
-        if form.is_valid():
-            form.save(request)
+        # Run after commit, perhaps once the request has left allauth's middleware.
+        with request_context(request):
+            form = ResetPasswordForm(data={"email": user.email})
+            if form.is_valid():
+                form.save(request)
 
     return send
 
