@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "responsemap"
 MODULES = [
     "accounts/actions.py",
     "projects/actions.py",
+    "projects/sharing/actions.py",
     "geo/actions.py",
     "demo/actions.py",
     "intake/messages/send.py",

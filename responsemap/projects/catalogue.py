@@ -23,3 +23,5 @@ declare(
         FieldPolicy("retention_days", _("Kept for (days)"), C.INTERNAL),
     ],
 )
+
+from responsemap.projects.sharing import catalogue as _sharing  # noqa: E402, F401  (partners, agreements)

@@ -45,3 +45,13 @@ class Project(models.Model):
     @property
     def default_language(self) -> str:
         return self.languages[0] if self.languages else "en"
+
+
+# Partners and data-sharing agreements, by concept (imported here so Django finds them).
+from responsemap.projects.sharing.models import (  # noqa: E402
+    DataSharingAgreement,
+    Partner,
+    PartnerUser,
+)
+
+__all__ = ["DataSharingAgreement", "Organisation", "Partner", "PartnerUser", "Project"]

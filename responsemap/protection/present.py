@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
@@ -170,8 +170,9 @@ def present(
     *,
     reveal: Iterable[str] = (),
     reason: str = "",
+    only: Collection[str] | None = None,
 ) -> Presented:
-    return present_many([record], viewer, purpose, reveal=reveal, reason=reason)[0]
+    return present_many([record], viewer, purpose, reveal=reveal, reason=reason, only=only)[0]
 
 
 def present_many(
@@ -181,13 +182,19 @@ def present_many(
     *,
     reveal: Iterable[str] = (),
     reason: str = "",
+    only: Collection[str] | None = None,
 ) -> list[Presented]:
     """``present()`` for a list of records of one model (a page, an export): the reveals
-    are audited one event per record, written together."""
+    are audited one event per record, written together.
+
+    ``only``: a restriction on top of the catalogue (a data-sharing agreement's fields):
+    the catalogued fields not named are left out altogether, as if not catalogued."""
     if not records:
         return []
     wanted = set(reveal)
     policies = policies_for(records[0])
+    if only is not None:
+        policies = {name: policy for name, policy in policies.items() if name in only}
     if wanted - set(policies):
         raise ValueError(f"not catalogued: {sorted(wanted - set(policies))}")
     if wanted and not reason.strip():

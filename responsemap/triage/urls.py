@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include("responsemap.triage.coding.urls")),
     # Assigning a record to a team (issue 10, point 4; triage.teams).
     path("", include("responsemap.triage.teams.urls")),
+    # Partners, sharing agreements, referrals, disclosure logs (issue 10, point 8).
+    path("", include("responsemap.triage.referrals.urls")),
     # Replies, reply templates, call-backs, response times (issue 10, point 6).
     path("", include("responsemap.triage.replies.urls")),
     # Duplicates, rumour groups, spam; verification (issue 10, points 9 and 10).

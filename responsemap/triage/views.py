@@ -44,6 +44,7 @@ from responsemap.triage.forms import (
 from responsemap.triage.inbox.views import FILTER_NAMES, INBOX_FILTERS  # noqa: F401
 from responsemap.triage.models import Feedback
 from responsemap.triage.queries import access_feedback, notes_on
+from responsemap.triage.referrals.views import referral_context
 from responsemap.triage.replies.context import reply_context
 from responsemap.triage.teams.views import team_context
 from responsemap.triage.workflow_forms import AssignForm, NoteForm, StatusForm
@@ -141,6 +142,8 @@ def _work_context(record: Feedback, viewer: Viewer) -> dict[str, Any]:
     context |= reply_context(record, viewer)
     # The coding framework (issue 10, point 1): the record page's "Coding" card.
     context |= coding_context(record, viewer)
+    # Referrals to partners (issue 10, point 8): the record page's "Referrals" card.
+    context |= referral_context(record, viewer)
     return context
 
 

@@ -1,0 +1,134 @@
+"""Loading referrals for a person (chokepoint 1).
+
+A partner user sees a referral only while all of this holds: they are an active member
+of the project with the role ``partner``, linked to the partner the referral's agreement
+is with, and that agreement is active today (within its dates, not revoked). The day
+after ``valid_to``, or the moment it is revoked, every such referral is a 404.
+
+What of the record they see is the agreement's field list and nothing else
+(``partner_lens``): ``present()`` with ``only=`` those fields, as a viewer holding just
+the permissions those fields need.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from responsemap.lib import clock
+from responsemap.projects.sharing.models import (
+    PARTNER_ROLE,
+    DataSharingAgreement,
+    PartnerUser,
+    active_on,
+)
+from responsemap.protection.catalogue import policies_for
+from responsemap.protection.viewer import Viewer
+from responsemap.triage.models import Feedback
+from responsemap.triage.referrals.catalogue import ALWAYS_SHARED, SHAREABLE_FIELDS
+from responsemap.triage.referrals.models import Disclosure, Referral
+
+
+def today() -> datetime.date:
+    """The project's today (the server's time zone), read from the clock."""
+    return timezone.localdate(clock.now())
+
+
+def referral_visible_to(viewer: Viewer) -> QuerySet[Referral]:
+    """The referrals a partner user may see: their partner's, under agreements active
+    today. Anyone else: none (staff see referrals on the record, ``referrals_of``)."""
+    if viewer.role != PARTNER_ROLE or viewer.user_id is None:
+        return Referral.objects.none()
+    # The partner the user is linked to (``sharing.queries.partner_of``), in one subquery.
+    partners = PartnerUser.objects.filter(
+        project_id=viewer.project_id, user_id=viewer.user_id
+    ).values("partner_id")
+    agreements = DataSharingAgreement.objects.filter(
+        active_on(today()), project_id=viewer.project_id, partner_id__in=partners
+    )
+    return Referral.objects.filter(project_id=viewer.project_id, agreement__in=agreements)
+
+
+def access_referral(viewer: Viewer, referral_id: object, *, write: bool = False) -> Referral:
+    """One referral for a partner user, with its record and agreement; 404 otherwise.
+    (``write``: the same rule; a partner user may update what they may see.)"""
+    try:
+        key = uuid.UUID(str(referral_id))
+    except ValueError:
+        raise Http404 from None
+    referral = (
+        referral_visible_to(viewer)
+        .select_related("feedback", "feedback__area", "agreement", "agreement__partner")
+        .filter(pk=key)
+        .first()
+    )
+    if referral is None:
+        raise Http404
+    return referral
+
+
+def referrals_of(record: Feedback) -> list[Referral]:
+    """The referrals of a record already loaded for a staff viewer (``access_feedback``:
+    its row rules hold for its referrals), newest first."""
+    return list(
+        Referral.objects.filter(feedback=record).select_related("agreement", "agreement__partner")
+    )
+
+
+def disclosures_of(agreement: DataSharingAgreement) -> QuerySet[Disclosure]:
+    """An agreement already loaded for a manager (``access_agreement``): its log."""
+    return Disclosure.objects.filter(agreement=agreement).order_by("-at", "-id")
+
+
+def agreements_for_referral(viewer: Viewer, record: Feedback) -> list[DataSharingAgreement]:
+    """The agreements active today whose categories cover the record, for the referral
+    form of a staff viewer who may edit it."""
+    if not viewer.can("edit_feedback"):
+        return []
+    rows = DataSharingAgreement.objects.filter(
+        active_on(today()), project_id=record.project_id
+    ).select_related("partner")
+    return [a for a in rows if a.covers(record.type_code, record.sector)]
+
+
+@dataclass(frozen=True)
+class PartnerLens:
+    """How a partner user sees a record under one agreement: the fields it allows
+    (``only``), as a viewer holding just the permissions those fields need, and the
+    original message opened (audited as a reveal) only if the agreement names it."""
+
+    viewer: Viewer
+    only: frozenset[str]
+    reveal: tuple[str, ...]
+    reason: str
+
+
+def shared_fields(agreement: DataSharingAgreement) -> list[str]:
+    allowed = set(agreement.fields_allowed) | set(ALWAYS_SHARED)
+    return [name for name in SHAREABLE_FIELDS if name in allowed]
+
+
+def partner_lens(viewer: Viewer, agreement: DataSharingAgreement) -> PartnerLens:
+    fields = shared_fields(agreement)
+    policies = policies_for(Feedback)
+    needed = {
+        permission
+        for name in fields
+        for permission in (policies[name].view_permission, policies[name].reveal_permission)
+        if permission is not None
+    }
+    lens_viewer = Viewer(
+        user_id=viewer.user_id,
+        label=viewer.label,
+        role=viewer.role,
+        project_id=viewer.project_id,
+        permissions=frozenset(needed),
+    )
+    reveal = ("content",) if "content" in fields else ()
+    reason = f"referral under agreement {agreement.document_reference}" if reveal else ""
+    return PartnerLens(lens_viewer, frozenset(fields), reveal, reason)
