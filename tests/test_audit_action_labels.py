@@ -23,6 +23,7 @@ MODULES = [
     "triage/rules/actions.py",
     "triage/rules/birth.py",
     "triage/alerts/actions.py",
+    "triage/replies/actions.py",
 ]
 WRITERS = {"record_event", "EventSpec", "Move"}
 

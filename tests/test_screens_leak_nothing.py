@@ -34,6 +34,7 @@ from responsemap.geo.models import AdminArea
 from responsemap.imports.actions import do_create_import_job
 from responsemap.imports.models import ImportJob
 from responsemap.imports.queries import jobs_visible_to
+from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.contacts.actions import (
     NewContact,
     do_get_or_create_contacts,
@@ -50,6 +51,8 @@ from responsemap.testing import PASSWORD
 from responsemap.triage.actions import CallInfo, NewFeedback, do_create_feedback
 from responsemap.triage.models import CallDetails, Feedback
 from responsemap.triage.queries import feedback_visible_to
+from responsemap.triage.replies.actions import do_record_callback_outcome, do_reply_to_feedback
+from responsemap.triage.replies.models import CallbackAttempt, Reply
 
 pytestmark = pytest.mark.django_db
 
@@ -132,6 +135,13 @@ def world(
     ImportJob.objects.filter(pk=jobs[1].pk).update(state="mapped", dry_run={"ok": 1})
     ImportJob.objects.filter(pk=jobs[2].pk).update(state="done", total=1, created=1)
 
+    # Replies and call-backs (triage.replies): a reply on A, a call-back note on B.
+    do_create_channel(project_id=project.pk, kind="kannel", name="SMS", secrets={})
+    reply = do_reply_to_feedback(officer, feedback.pk, "ZQXREPLYA we come Monday").reply
+    protection = viewer_for(personas["protection"], project.pk)
+    assert protection is not None
+    attempt = do_record_callback_outcome(protection, sensitive.pk, "no_answer", "ZQXCALLNOTEB")
+
     contact = contact_of(feedback)
     markers = {
         "ZQXCONTENTA": Marked(feedback, "content"),
@@ -152,6 +162,8 @@ def world(
         "37992222": Marked(jobs[0], "content"),
         "ZQXREASON": Marked(reveal_event, "reason"),
         "ZQXNOTICE": Marked(notice, "text"),
+        "ZQXREPLYA": Marked(reply, "text"),
+        "ZQXCALLNOTEB": Marked(attempt, "note"),
     }
     slug = project.slug
     screens = [
@@ -172,6 +184,11 @@ def world(
         reverse("imports:job", args=[slug, jobs[2].pk]),
         reverse("imports:errors", args=[slug, jobs[2].pk]),
         reverse("intake_admin:notices", args=[slug]),
+        reverse("triage:callbacks", args=[slug]),
+        reverse("triage:callbacks", args=[slug]) + "?whose=all&state=any",
+        *(reverse("triage:callback", args=[slug, r.pk]) for r in (feedback, sensitive, elsewhere)),
+        reverse("triage:reply_templates", args=[slug]),
+        reverse("triage:response_times", args=[slug]),
         reverse("public:form", args=[slug]),
         reverse("public:form", args=[slug]) + "?lang=en",
         reverse("public:status", args=[slug]),
@@ -194,6 +211,8 @@ def record_visible(record: models.Model, viewer: Viewer) -> bool:
         return feedback_visible_to(viewer).filter(pk=record.pk).exists()
     if isinstance(record, Contact):
         return feedback_visible_to(viewer).filter(contact=record).exists()
+    if isinstance(record, Reply | CallbackAttempt):
+        return feedback_visible_to(viewer).filter(pk=record.feedback_id).exists()
     if isinstance(record, CallDetails):
         return feedback_visible_to(viewer).filter(pk=record.feedback_id).exists()
     if isinstance(record, AuditEvent):  # in the trail of the record it names
@@ -287,6 +306,8 @@ def test_no_screen_shows_what_the_catalogue_hides(
         "ZQXFILE",
         "ZQXREASON",
         "ZQXNOTICE",
+        "ZQXREPLYA",
+        "ZQXCALLNOTEB",
     }
     assert visible_somewhere <= seen
 

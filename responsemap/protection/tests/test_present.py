@@ -39,6 +39,7 @@ from responsemap.protection.present import PUBLIC, Presented, freeze, present, p
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.coding.models import Code
 from responsemap.triage.models import CallDetails, Feedback, Note
+from responsemap.triage.replies.models import CallbackAttempt, Reply, ReplyTemplate
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +130,7 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
         "accounts.user": staff,
         "accounts.team": Team(project=project, name=f"{SHOWN}-team", created_at=now),
         "triage.note": note,
+        **_reply_samples(project, feedback, officer),
         "triage.code": Code(
             project=project, kind="topic", code="water", label=f"{SHOWN}-label", created_at=now
         ),
@@ -415,3 +417,27 @@ def test_two_records_with_the_same_fields_are_not_the_same_record(
     assert Presented("project", "1", fields) == Presented("project", "1", fields)
     assert Presented("project", "1", fields) != Presented("project", "2", fields)
     assert Presented("project", "1", fields) != Presented("feedback", "1", fields)
+
+
+def _reply_samples(project: Project, feedback: Feedback, officer: User) -> dict[str, models.Model]:
+    """Replies, their templates and call-back attempts (triage.replies): texts and notes
+    sealed at rest only, shown to whoever sees the record; templates in clear."""
+    now = timezone.now()
+    reply = Reply(project=project, feedback=feedback, author=officer, created_at=now)
+    reply.text = f"{SHOWN}-text"
+    attempt = CallbackAttempt(
+        project=project, feedback=feedback, caller=officer, created_at=now, outcome="reached"
+    )
+    attempt.note = f"{SHOWN}-note"
+    template = ReplyTemplate(
+        project=project,
+        code="received",
+        name=f"{SHOWN}-name",
+        texts={"fr": f"{SHOWN}-text"},
+        updated_at=now,
+    )
+    return {
+        "triage.reply": reply,
+        "triage.callbackattempt": attempt,
+        "triage.replytemplate": template,
+    }
