@@ -38,6 +38,8 @@ ACTION_LABELS = {
     "code.retire": _("Code retired"),
     "code.unretire": _("Retired code brought back"),
     "note.create": _("Note added"),
+    "saved_filter.save": _("Inbox filters saved"),
+    "saved_filter.delete": _("Saved inbox filters deleted"),
     # Rules, protection check and alerts (triage.rules, triage.alerts).
     "feedback.raise_sensitivity": _("Made protection-sensitive by a rule"),
     "feedback.confirm_sensitivity": _("Protection-sensitivity confirmed"),
@@ -60,15 +62,6 @@ ACTION_LABELS = {
     "contact.opt_in": _("Opted in again"),
     "consent.record": _("Consent recorded"),
     "consent_notice.publish": _("Consent notice published"),
-    "partner.create": _("Partner organisation added"),
-    "partner.link_user": _("Partner user linked"),
-    "agreement.create": _("Data-sharing agreement added"),
-    "agreement.revoke": _("Data-sharing agreement revoked"),
-    "referral.referred": _("Referred to a partner"),
-    "referral.listed": _("Listed in a partner's queue"),
-    "referral.viewed": _("Opened by a partner"),
-    "referral.status": _("Referral status updated by the partner"),
-    "referral.answered": _("Answered by the partner"),
     "channel.create": _("Channel added"),
     "channel.secrets_reveal": _("Channel secrets shown"),
     "audit.chain_purged": _("Audit trail of a destroyed project removed"),
@@ -107,7 +100,6 @@ ACTION_LABELS = {
     "auditevent.list": _("Audit trail viewed"),
     "importjob.list": _("Import list viewed"),
     "consentnotice.list": _("Consent notices viewed"),
-    "disclosure.list": _("Disclosure log viewed"),
     # Duplicates, rumour groups, spam and verification (triage.duplicates, .verification).
     "duplicate.link": _("Linked as a duplicate"),
     "duplicate.unlink": _("Duplicate link ended"),
@@ -134,6 +126,7 @@ FILTER_LABELS = {
     "since": _("From date"),
     "until": _("To date"),
     "overdue": _("Overdue only"),
+    "my_work": _("My work"),
 }
 
 

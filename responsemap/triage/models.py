@@ -37,6 +37,35 @@ def normalise_reference(typed: str) -> str:
     return f"{code[:4]}-{code[4:]}" if len(code) == 8 else code
 
 
+# The inbox's indexes: the viewer's rows by time (all, or the normal ones only), and
+# one per filter, each with the sensitivity as an included column so a capped count of
+# a normal-only viewer reads the index alone (INCLUDE: PostgreSQL; ignored by SQLite).
+INBOX_FILTER_FIELDS = [
+    "status",
+    "type_code",
+    "urgency",
+    "source",
+    "sector",
+    "area",
+    "assignee",
+    "team",
+]
+INBOX_INDEXES = [
+    models.Index(fields=["project", "received_at", "id"], name="feedback_inbox_time"),
+    models.Index(
+        fields=["project", "sensitivity", "received_at", "id"], name="feedback_inbox_sensitivity"
+    ),
+    *(
+        models.Index(
+            fields=["project", field, "received_at", "id"],
+            include=["sensitivity"],
+            name=f"feedback_inbox_{field}",
+        )
+        for field in INBOX_FILTER_FIELDS
+    ),
+]
+
+
 class Feedback(models.Model):
     """One piece of feedback, from any source. The message text is sealed."""
 
@@ -129,8 +158,9 @@ class Feedback(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["project", "-received_at"]),
-            models.Index(fields=["project", "status"]),
+            # The inbox at 1,000,000 records (triage.inbox.listing, migration 0012): each
+            # ordered by time then id, so a page is read in order from one of them.
+            *INBOX_INDEXES,
             models.Index(fields=["project", "due_at"]),  # the overdue list (triage.alerts)
             models.Index(fields=["project", "team"]),
         ]
@@ -227,6 +257,7 @@ class Note(models.Model):
 
 # Concept sub-packages' models (issue 10), imported so Django finds them.
 from responsemap.triage.coding.models import Code  # noqa: E402, F401
+from responsemap.triage.inbox.models import SavedFilter  # noqa: E402, F401  (H4)
 from responsemap.triage.replies.models import (  # noqa: E402, F401
     CallbackAttempt,
     Reply,

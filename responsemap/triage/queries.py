@@ -25,6 +25,17 @@ def feedback_visible_to(viewer: Viewer) -> QuerySet[Feedback]:
     return rows
 
 
+def calls_entered_by(viewer: Viewer) -> QuerySet[Feedback]:
+    """"My calls": the records the viewer entered themselves (``created_by``), for a role
+    that enters feedback, even without ``view_feedback`` (a hotline operator checks a call
+    went in). Only what the operator knows already is shown of them (reference, time,
+    type, status: ``triage.inbox.views.my_calls``); a protection-sensitive one, to a role
+    that does not see those, shows its reference and time only."""
+    if viewer.user_id is None or not viewer.can("enter_feedback"):
+        return Feedback.objects.none()
+    return Feedback.objects.filter(project_id=viewer.project_id, created_by_id=viewer.user_id)
+
+
 def with_words(
     rows: QuerySet[Feedback], project_id: uuid.UUID | str, query: str
 ) -> QuerySet[Feedback]:

@@ -38,8 +38,8 @@ from responsemap.protection.models import AuditEvent
 from responsemap.protection.present import PUBLIC, Presented, freeze, present, present_many
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.coding.models import Code
+from responsemap.triage.inbox.models import SavedFilter
 from responsemap.triage.models import CallDetails, Feedback, Note
-from responsemap.triage.replies.models import CallbackAttempt, Reply, ReplyTemplate
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,7 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
         "accounts.user": staff,
         "accounts.team": Team(project=project, name=f"{SHOWN}-team", created_at=now),
         "triage.note": note,
-        **_reply_samples(project, feedback, officer),
+        "triage.savedfilter": _saved_filter_sample(project, officer),  # H4
         "triage.code": Code(
             project=project, kind="topic", code="water", label=f"{SHOWN}-label", created_at=now
         ),
@@ -170,6 +170,13 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
             hash=f"{HIDDEN}-hash",
         ),
     }
+
+
+def _saved_filter_sample(project: Project, officer: User) -> SavedFilter:
+    """A person's saved inbox filter (H4): name and query sealed, shown to its owner."""
+    saved = SavedFilter(project=project, owner=officer, created_at=timezone.now())
+    saved.name, saved.query = f"{SHOWN}-name", f"{SHOWN}-query"
+    return saved
 
 
 @pytest.fixture
@@ -417,27 +424,3 @@ def test_two_records_with_the_same_fields_are_not_the_same_record(
     assert Presented("project", "1", fields) == Presented("project", "1", fields)
     assert Presented("project", "1", fields) != Presented("project", "2", fields)
     assert Presented("project", "1", fields) != Presented("feedback", "1", fields)
-
-
-def _reply_samples(project: Project, feedback: Feedback, officer: User) -> dict[str, models.Model]:
-    """Replies, their templates and call-back attempts (triage.replies): texts and notes
-    sealed at rest only, shown to whoever sees the record; templates in clear."""
-    now = timezone.now()
-    reply = Reply(project=project, feedback=feedback, author=officer, created_at=now)
-    reply.text = f"{SHOWN}-text"
-    attempt = CallbackAttempt(
-        project=project, feedback=feedback, caller=officer, created_at=now, outcome="reached"
-    )
-    attempt.note = f"{SHOWN}-note"
-    template = ReplyTemplate(
-        project=project,
-        code="received",
-        name=f"{SHOWN}-name",
-        texts={"fr": f"{SHOWN}-text"},
-        updated_at=now,
-    )
-    return {
-        "triage.reply": reply,
-        "triage.callbackattempt": attempt,
-        "triage.replytemplate": template,
-    }

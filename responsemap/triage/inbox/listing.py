@@ -28,6 +28,9 @@ from typing import Any
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from responsemap.accounts.models import TeamMember
+from responsemap.protection.viewer import Viewer
+from responsemap.triage.alerts.queries import DONE_STATUSES
 from responsemap.triage.choices import Urgency
 from responsemap.triage.models import Feedback, normalise_reference
 from responsemap.triage.queries import with_words
@@ -89,6 +92,18 @@ def filtered(
     if data.get("since") or data.get("until"):
         rows = rows.filter(day_range(data.get("since"), data.get("until")))
     return rows
+
+
+def my_work_q(viewer: Viewer) -> Q:
+    """ "My work": open records (not answered, not closed) assigned to the viewer or to
+    one of their teams in the project."""
+    teams = TeamMember.objects.filter(
+        membership__user_id=viewer.user_id,
+        membership__project_id=viewer.project_id,
+        membership__is_active=True,
+    ).values("team_id")
+    mine = Q(assignee_id=viewer.user_id) | Q(team_id__in=teams)
+    return mine & ~Q(status__in=DONE_STATUSES)
 
 
 def capped_count(rows: QuerySet[Feedback]) -> int:
@@ -154,6 +169,7 @@ class InboxPage:
     links: list[PageLink] = field(default_factory=list)
     previous: dict[str, str] | None = None
     next: dict[str, str] | None = None
+    size: int = PAGE_SIZE
 
     @property
     def capped(self) -> bool:
@@ -163,7 +179,7 @@ class InboxPage:
     def num_pages(self) -> int | None:
         if self.capped:
             return None
-        return max(1, -(-self.count // PAGE_SIZE))
+        return max(1, -(-self.count // self.size))
 
 
 def _int(value: str | None, default: int) -> int:
@@ -207,6 +223,7 @@ def page_of(
         number = min(max(1, _int(params.get("page"), 1)), last)
         offset = (number - 1) * size
         page = InboxPage(list(rows.order_by(*order)[offset : offset + size]), count, number)
+    page.size = size
     _link(page, last, exact_last, descending is not None)
     return page
 

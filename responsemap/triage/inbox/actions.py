@@ -1,0 +1,135 @@
+"""The inbox's changes: bulk status changes and assignments (each record through its
+own audited action, ``do_change_status`` / ``do_assign``), and a person's saved filters
+(one transaction and one audit event each; the name and query sealed, never logged)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from responsemap.protection.audit import record_event
+from responsemap.protection.viewer import Viewer
+from responsemap.triage.actions import WorkflowRefused, do_assign, do_change_status
+from responsemap.triage.inbox.models import SavedFilter
+from responsemap.triage.inbox.queries import access_saved_filter
+from responsemap.triage.queries import access_feedback
+
+# At most one page's worth at a time (the inbox shows 25; a little room).
+BULK_MAX = 100
+SAVED_FILTERS_MAX = 30
+NAME_MAX_LENGTH = 80
+
+
+class BulkRefused(Exception):
+    """A bulk request refused as a whole (no permission, nothing or too much selected)."""
+
+
+@dataclass
+class BulkResult:
+    """What a bulk action did: the references of the records changed, and for each one
+    refused, its reference (empty if the person may not see it) and why, in words."""
+
+    done: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _check(viewer: Viewer, feedback_ids: Sequence[object]) -> list[object]:
+    if not viewer.can("edit_feedback"):
+        raise Http404
+    ids = list(dict.fromkeys(feedback_ids))
+    if not ids:
+        raise BulkRefused(_("Select at least one record."))
+    if len(ids) > BULK_MAX:
+        raise BulkRefused(_("Select at most %(n)d records at a time.") % {"n": BULK_MAX})
+    return ids
+
+
+def _each(viewer: Viewer, ids: list[object], change) -> BulkResult:  # type: ignore[no-untyped-def]
+    result = BulkResult()
+    for feedback_id in ids:
+        try:
+            record = change(feedback_id)
+        except Http404:
+            # Not one the person may see (or gone): its reference is not said.
+            result.refused.append(("", _("Not found, or not one you may work on.")))
+        except WorkflowRefused as refused:
+            result.refused.append((_reference_of(viewer, feedback_id), str(refused)))
+        else:
+            result.done.append(record.reference)
+    return result
+
+
+def _reference_of(viewer: Viewer, feedback_id: object) -> str:
+    return access_feedback(viewer, feedback_id).reference
+
+
+def do_bulk_change_status(
+    viewer: Viewer, feedback_ids: Sequence[object], to_status: str
+) -> BulkResult:
+    """Move each selected record to ``to_status`` through ``do_change_status`` (its own
+    transaction, race check and audit event): some may move and others be refused."""
+    ids = _check(viewer, feedback_ids)
+    return _each(viewer, ids, lambda pk: do_change_status(viewer, pk, to_status))
+
+
+def do_bulk_assign(
+    viewer: Viewer, feedback_ids: Sequence[object], assignee_user_id: int | None
+) -> BulkResult:
+    """Assign each selected record through ``do_assign`` (None: unassign)."""
+    ids = _check(viewer, feedback_ids)
+    return _each(viewer, ids, lambda pk: do_assign(viewer, pk, assignee_user_id))
+
+
+def do_save_filter(viewer: Viewer, name: str, query: str) -> SavedFilter:
+    """Keep the inbox's ``query`` (its filters, already cleaned) under ``name`` for the
+    viewer alone. Audited: ``saved_filter.save`` (no name, no query)."""
+    if not viewer.can("view_feedback") or viewer.user_id is None:
+        raise Http404
+    name = name.strip()[:NAME_MAX_LENGTH]
+    if not name:
+        raise WorkflowRefused(_("Give the filter a name."))
+    with transaction.atomic():
+        mine = SavedFilter.objects.filter(project_id=viewer.project_id, owner_id=viewer.user_id)
+        if mine.count() >= SAVED_FILTERS_MAX:
+            raise WorkflowRefused(
+                _("You have %(n)d saved filters already: delete one first.")
+                % {"n": SAVED_FILTERS_MAX}
+            )
+        saved = SavedFilter(
+            id=uuid.uuid4(),
+            project_id=viewer.project_id,
+            owner_id=viewer.user_id,
+            name=name,
+            query=query,
+            created_at=timezone.now(),
+        )
+        saved.save()
+        record_event(
+            "saved_filter.save",
+            project_id=viewer.project_id,
+            actor=viewer,
+            object_type="savedfilter",
+            object_id=saved.pk,
+            fields=["name", "query"],
+        )
+    return saved
+
+
+def do_delete_saved_filter(viewer: Viewer, saved_filter_id: object) -> None:
+    """Delete one of the viewer's own saved filters (another's is a 404)."""
+    saved = access_saved_filter(viewer, saved_filter_id)
+    with transaction.atomic():
+        SavedFilter.objects.filter(pk=saved.pk).delete()
+        record_event(
+            "saved_filter.delete",
+            project_id=viewer.project_id,
+            actor=viewer,
+            object_type="savedfilter",
+            object_id=saved.pk,
+        )
