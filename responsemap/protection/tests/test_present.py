@@ -40,6 +40,7 @@ from responsemap.protection.viewer import Viewer
 from responsemap.triage.coding.models import Code
 from responsemap.triage.inbox.models import SavedFilter
 from responsemap.triage.models import CallDetails, Feedback, Note
+from responsemap.triage.replies.models import CallbackAttempt, Reply, ReplyTemplate
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +132,7 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
         "accounts.team": Team(project=project, name=f"{SHOWN}-team", created_at=now),
         "triage.note": note,
         "triage.savedfilter": _saved_filter_sample(project, officer),  # H4
+        **_reply_samples(project, feedback, officer),
         "triage.code": Code(
             project=project, kind="topic", code="water", label=f"{SHOWN}-label", created_at=now
         ),
@@ -424,3 +426,27 @@ def test_two_records_with_the_same_fields_are_not_the_same_record(
     assert Presented("project", "1", fields) == Presented("project", "1", fields)
     assert Presented("project", "1", fields) != Presented("project", "2", fields)
     assert Presented("project", "1", fields) != Presented("feedback", "1", fields)
+
+
+def _reply_samples(project: Project, feedback: Feedback, officer: User) -> dict[str, models.Model]:
+    """Replies, their templates and call-back attempts (triage.replies): texts and notes
+    sealed at rest only, shown to whoever sees the record; templates in clear."""
+    now = timezone.now()
+    reply = Reply(project=project, feedback=feedback, author=officer, created_at=now)
+    reply.text = f"{SHOWN}-text"
+    attempt = CallbackAttempt(
+        project=project, feedback=feedback, caller=officer, created_at=now, outcome="reached"
+    )
+    attempt.note = f"{SHOWN}-note"
+    template = ReplyTemplate(
+        project=project,
+        code="received",
+        name=f"{SHOWN}-name",
+        texts={"fr": f"{SHOWN}-text"},
+        updated_at=now,
+    )
+    return {
+        "triage.reply": reply,
+        "triage.callbackattempt": attempt,
+        "triage.replytemplate": template,
+    }
