@@ -305,7 +305,9 @@ def _clean_team_name(project_id: ProjectId, name: str, *, exclude: int | None = 
         raise MembershipRefused(
             _("A team's name has 1 to %(n)d characters.") % {"n": TEAM_NAME_MAX}
         )
-    taken = Team.objects.filter(project_id=project_id, name__iexact=name).exclude(pk=exclude)
+    taken = Team.objects.filter(project_id=project_id, name__iexact=name)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude)
     if taken.exists():
         raise MembershipRefused(_("The project already has a team of that name."))
     return name

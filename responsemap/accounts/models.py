@@ -51,7 +51,9 @@ class Team(models.Model):
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=100)
-    members = models.ManyToManyField(Membership, through="TeamMember", related_name="teams")
+    members: models.ManyToManyField[Membership, TeamMember] = models.ManyToManyField(
+        Membership, through="TeamMember", related_name="teams"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

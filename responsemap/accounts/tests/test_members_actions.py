@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
@@ -104,7 +106,7 @@ def test_no_one_but_a_manager_of_the_project_may_act(
         project_id=project.pk, name="Field team", actor=manager_of(personas, project)
     )
     before = count_events()
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: do_change_role(donor, "officer", actor=actor),
         lambda: do_deactivate_member(donor, actor=actor),
         lambda: do_create_team(project_id=project.pk, name="Another", actor=actor),

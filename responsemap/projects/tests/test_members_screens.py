@@ -197,7 +197,7 @@ def test_add_invite_change_role_and_teams_through_the_screens(
         {"form": "add", "add-identifier": "outsider", "add-role": "donor"},
     )
     outsider = membership(personas, "outsider", project)
-    assert added.url == reverse("members:member", args=[slug, outsider.pk])
+    assert added["Location"] == reverse("members:member", args=[slug, outsider.pk])
     assert outsider.role.code == "donor"
     with django_capture_on_commit_callbacks(execute=True):
         invited = client.post(

@@ -57,7 +57,8 @@ def test_a_team_and_a_person_together_and_apart(
     assert record.status == Status.ASSIGNED  # new -> assigned, as for a person
     do_assign(officer, record.pk, personas["protection"].pk)
     record.refresh_from_db()
-    assert (record.team_id, record.assignee_id) == (team.pk, personas["protection"].pk)
+    assert record.team_id == team.pk
+    assert record.assignee_id == personas["protection"].pk
     do_assign_team(officer, record.pk, None)
     record.refresh_from_db()
     assert record.team_id is None
