@@ -24,6 +24,10 @@ MODULES = [
     "triage/rules/birth.py",
     "triage/alerts/actions.py",
     "triage/replies/actions.py",
+    "triage/duplicates/actions/birth.py",
+    "triage/duplicates/actions/links.py",
+    "triage/duplicates/actions/spam.py",
+    "triage/verification/actions.py",
 ]
 WRITERS = {"record_event", "EventSpec", "Move"}
 

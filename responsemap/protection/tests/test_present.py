@@ -133,6 +133,7 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
         "triage.note": note,
         "triage.savedfilter": _saved_filter_sample(project, officer),  # H4
         **_reply_samples(project, feedback, officer),
+        **_duplicate_samples(project, feedback, officer),  # H7
         "triage.code": Code(
             project=project, kind="topic", code="water", label=f"{SHOWN}-label", created_at=now
         ),
@@ -450,3 +451,48 @@ def _reply_samples(project: Project, feedback: Feedback, officer: User) -> dict[
         "triage.callbackattempt": attempt,
         "triage.replytemplate": template,
     }
+
+
+def _duplicate_samples(
+    project: Project, feedback: Feedback, officer: User
+) -> dict[str, models.Model]:
+    """Duplicates, rumour groups, spam flags and verification (H7)."""
+    from responsemap.triage.duplicates.models import (
+        DuplicateLink,
+        RumourGroup,
+        RumourMember,
+        SpamMark,
+    )
+    from responsemap.triage.verification.models import Verification, VerificationCheck
+
+    now = timezone.now()
+    group = RumourGroup(project=project, created_at=now, created_by=officer)
+    verification = Verification(
+        project=project, feedback=feedback, status="verified", sources_count=2, updated_at=now
+    )
+    verification.notes = f"{SHOWN}-notes"  # sealed at rest only
+    check = VerificationCheck(
+        project=project, feedback=feedback, item="source", ticked=True, checked_at=now
+    )
+    check.note = f"{SHOWN}-note"
+    return {
+        "triage.duplicatelink": DuplicateLink(
+            project=project,
+            duplicate=feedback,
+            original=feedback,
+            kind="hand",
+            similarity=0.75,
+            created_at=now,
+            created_by=officer,
+        ),
+        "triage.rumourgroup": group,
+        "triage.rumourmember": RumourMember(
+            group=group, feedback=feedback, received_at=now, kind="birth", added_at=now
+        ),
+        "triage.spammark": SpamMark(
+            feedback=feedback, project=project, reason="rate", marked_at=now
+        ),
+        "triage.verification": verification,
+        "triage.verificationcheck": check,
+    }
+

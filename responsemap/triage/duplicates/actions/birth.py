@@ -124,7 +124,9 @@ def _earlier(
         for p in policies.values()
     )
     earliest = min(r.received_at for r in records) - longest
-    latest = max(r.received_at for r in records)
+    # A rumour group takes similar records from either side of a record's time (an
+    # import of older messages is grouped too); a duplicate only repeats an earlier one.
+    latest = max(r.received_at for r in records) + longest
     contacts = {r.contact_id for r in records if r.contact_id}
     keys = {k for ks in bands for k in ks}
     if not contacts and not keys:
@@ -203,10 +205,12 @@ def _flag_spam(
 def _best(
     seen: Seen, candidates: list[Seen], policy: DuplicatePolicy, same_sender: bool
 ) -> tuple[Seen, float] | None:
-    since = seen.received_at - timedelta(hours=policy.window_hours)
+    window = timedelta(hours=policy.window_hours)
+    since = seen.received_at - window
+    until = seen.received_at if same_sender else seen.received_at + window
     best: tuple[Seen, float] | None = None
     for c in candidates:
-        if not (since <= c.received_at <= seen.received_at):
+        if not (since <= c.received_at <= until):
             continue
         alike = seen.contact_id is not None and c.contact_id == seen.contact_id
         if alike != same_sender:

@@ -90,7 +90,7 @@ def test_merge_closes_the_merged_record_and_deletes_nothing(
     personas: dict[str, User], project: Project, make_feedback: Make
 ) -> None:
     officer = as_viewer(personas, "officer", project)
-    kept, merged = make_feedback("Kept record text"), make_feedback("Merged record text")
+    kept, merged = make_feedback("Bridge down at Lumio"), make_feedback("No soap in the kits")
     do_merge(officer, merged.pk, kept.reference)
     merged.refresh_from_db()
     kept.refresh_from_db()
