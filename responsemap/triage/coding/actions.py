@@ -7,6 +7,7 @@ transaction, so from then on the table is the whole truth for that project.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -43,7 +44,7 @@ def _check_manager(viewer: Viewer) -> None:
         raise PermissionDenied("only a project manager may change the coding framework")
 
 
-def _stored_framework(project_id: object) -> None:
+def _stored_framework(project_id: uuid.UUID | str) -> None:
     """Store the defaults a project has been using, before its first change (no-op
     once stored). Locks nothing: two first changes at once meet on the unique index."""
     if Code.objects.filter(project_id=project_id).exists():
@@ -205,7 +206,7 @@ def do_move_code(viewer: Viewer, kind: str, code: str, *, up: bool) -> Code:
     return row
 
 
-def _renumber(project_id: object, kind: str) -> None:
+def _renumber(project_id: uuid.UUID | str, kind: str) -> None:
     rows = Code.objects.filter(project_id=project_id, kind=kind).order_by("position", "code")
     for n, pk in enumerate(rows.values_list("pk", flat=True)):
         Code.objects.filter(pk=pk).update(position=n * POSITION_STEP)

@@ -197,7 +197,7 @@ def labeller(kind: str) -> Any:
 
 
 def offer_codes(
-    form: forms.BaseForm, project_id: uuid.UUID | str, *, any_label: str | None = None
+    form: forms.BaseForm, project_id: uuid.UUID | str, *, any_label: str | Promise | None = None
 ) -> None:
     """Set the choices of ``form``'s type_code, sector and topic fields (those it has)
     from the project's framework: the active codes for a form that codes a record; every

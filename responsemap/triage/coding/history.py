@@ -36,7 +36,7 @@ def recode_words(events: Iterable[AuditEvent]) -> dict[str, str]:
     recodes = [e for e in events if e.action == RECODE]
     if not recodes:
         return {}
-    framework = framework_for(recodes[0].project_id)
+    framework = framework_for(str(recodes[0].project_id))
     found: dict[str, str] = {}
     for event, opened in zip(recodes, event_details(recodes), strict=True):
         extra = opened.extra or {}

@@ -62,7 +62,8 @@ def test_a_recode_is_audited_with_the_previous_codes(
     record.refresh_from_db()
     assert (record.type_code, record.sector, record.topic) == ("complaint", "wash", "water-point")
     (event,) = recodes(record)
-    assert event.fields == [] and event.sealed  # fields and codes sealed
+    assert event.fields == []
+    assert event.sealed
     (opened,) = event_details([event])
     assert opened.fields == ["topic", "type_code"]
     assert opened.extra == {
@@ -93,7 +94,8 @@ def test_recoding_to_protection_raises_sensitivity_at_once(
     assert record.sensitivity == Sensitivity.SENSITIVE
     (opened,) = event_details(recodes(record))
     assert "sensitivity" in opened.fields
-    assert opened.extra and opened.extra["sensitivity"] == ["normal", "sensitive"]
+    assert opened.extra
+    assert opened.extra["sensitivity"] == ["normal", "sensitive"]
     # The officer no longer sees it; protection staff do, and re-coding never lowers it.
     with pytest.raises(Http404):
         do_recode_feedback(officer, record.pk, type_code="question", sector="wash")
@@ -137,7 +139,8 @@ def test_the_coding_card_recodes_for_roles_that_edit(
     client = client_as(persona)
     page = client.get(reverse("triage:detail", args=[project.slug, record.pk]))
     html = page.content.decode()
-    assert 'id="coding"' in html and "Save codes" in html
+    assert 'id="coding"' in html
+    assert "Save codes" in html
     response = client.post(
         reverse("triage:coding:recode", args=[project.slug, record.pk]),
         {"type_code": "complaint", "sector": "food", "topic": "", "urgency": "high"},
@@ -233,7 +236,8 @@ def test_the_framework_screen_is_for_managers_only(client_as: ClientFor, project
     page = client_as("manager").get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Protection concern" in html and "Add a code" in html
+    assert "Protection concern" in html
+    assert "Add a code" in html
     for persona in ["operator", "officer", "protection", *DENIED]:
         assert client_as(persona).get(url).status_code == 404, persona
 
@@ -276,7 +280,8 @@ def test_a_manager_edits_the_framework_on_its_screen(
             "topic-label_fr": "Routes",
         },
     )
-    assert added.status_code == 302 and added["Location"].endswith("#list-topic")
+    assert added.status_code == 302
+    assert added["Location"].endswith("#list-topic")
     client.post(
         reverse("triage:coding:change", args=[slug, "type_code", "complaint"]),
         {"label": "Grievance", "label_fr": "Doléance"},
@@ -294,12 +299,15 @@ def test_a_manager_edits_the_framework_on_its_screen(
     assert Code.objects.get(project=project, kind="sector", code="cash").retired_at is not None
     assert Code.objects.get(project=project, kind="type_code", code="protection").retired_at is None
     page = client.get(reverse("triage:coding:framework", args=[slug])).content.decode()
-    assert "Grievance" in page and "Routes" in page and "Retired" in page
+    assert "Grievance" in page
+    assert "Routes" in page
+    assert "Retired" in page
     active = client.get(reverse("triage:coding:framework", args=[slug]), {"show": "active"})
     assert "Cash assistance" not in active.content.decode()
     # The inbox and the record page use the new words.
     record = make_feedback(type_code="complaint", sector="cash")
     detail = client.get(reverse("triage:detail", args=[slug, record.pk])).content.decode()
-    assert "Grievance" in detail and "Cash assistance (retired)" in detail
+    assert "Grievance" in detail
+    assert "Cash assistance (retired)" in detail
     # The manager's nav links to the screen.
     assert reverse("triage:coding:framework", args=[slug]) in detail
