@@ -46,7 +46,7 @@ def test_the_page_asks_for_a_code_without_data(project: Project) -> None:
     assert 'name="code"' in body
     assert 'id="answer"' not in body
     assert response["Cache-Control"].startswith("max-age=0")
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_a_project_not_active_has_no_status_page(project: Project) -> None:
