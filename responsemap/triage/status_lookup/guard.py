@@ -32,15 +32,15 @@ THROTTLE_SALT = "responsemap.triage.status_lookup.throttle"
 
 
 def client_limit() -> int:
-    return int(getattr(settings, "RESPONSEMAP_STATUS_RATE_LIMIT", 10))
+    return int(settings.RESPONSEMAP_STATUS_RATE_LIMIT)
 
 
 def project_limit() -> int:
-    return int(getattr(settings, "RESPONSEMAP_STATUS_PROJECT_RATE_LIMIT", 600))
+    return int(settings.RESPONSEMAP_STATUS_PROJECT_RATE_LIMIT)
 
 
 def window_seconds() -> int:
-    return int(getattr(settings, "RESPONSEMAP_STATUS_RATE_WINDOW_SECONDS", 600))
+    return int(settings.RESPONSEMAP_STATUS_RATE_WINDOW_SECONDS)
 
 
 def web_client(address: str | None) -> str:

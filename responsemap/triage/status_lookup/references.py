@@ -1,11 +1,10 @@
 """A record's reference code is unique in its project, and made so where the record is
 born: ``do_create_feedback_batch`` inserts its records with ``insert_with_fresh_references``.
 
-A reference is 8 characters from a 26-letter alphabet (``models.new_reference``): 26^8 ≈
-2.1·10^11 codes. At 10,000,000 records in a project, a new code meets a taken one about
-once in 21,000 records, so a few collisions are expected over a project's life (the
-birthday bound: about 240 pairs among 10^7 random codes, most of them avoided because
-the unique index refuses the second). A collision must never fail a batch (an SMS
+A reference is 8 characters from a 26-letter alphabet (``models.new_reference``): N = 26^8
+≈ 2.1·10^11 codes. With R records in a project, a new code meets a taken one with odds
+R/N (1 in 21,000 at R = 10^7), and filling a project to R records meets about R²/2N
+taken codes: 2.4 at 10^6, 240 at 10^7. A collision must never fail a batch (an SMS
 sweep, an import) nor lose a hotline call: the insert skips a row whose (project,
 reference) is taken (``ON CONFLICT (project_id, reference) DO NOTHING RETURNING id``,
 both on SQLite ≥ 3.35 and PostgreSQL), and the rows it skipped get a fresh code and are
