@@ -184,6 +184,13 @@ def world(
         reverse("imports:job", args=[slug, jobs[2].pk]),
         reverse("imports:errors", args=[slug, jobs[2].pk]),
         reverse("intake_admin:notices", args=[slug]),
+        # Members, teams and roles (projects.members_views): managers only.
+        reverse("members:list", args=[slug]),
+        reverse("members:list", args=[slug]) + "?q=officer&role=officer&state=all",
+        reverse("members:member", args=[slug, personas["officer"].memberships.get().pk]),
+        reverse("members:add", args=[slug]),
+        reverse("members:teams", args=[slug]),
+        reverse("members:roles", args=[slug]),
         reverse("triage:callbacks", args=[slug]),
         reverse("triage:callbacks", args=[slug]) + "?whose=all&state=any",
         *(reverse("triage:callback", args=[slug, r.pk]) for r in (feedback, sensitive, elsewhere)),

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
+from allauth.account.forms import ResetPasswordForm
+from allauth.core.context import request_context
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from responsemap.accounts.models import Membership, Role, Team, TeamMember, User
@@ -264,6 +267,21 @@ def do_invite_member(
         if send_invitation is not None:
             transaction.on_commit(lambda: send_invitation(user))
     return membership
+
+
+def invitation_sender(request: HttpRequest) -> Callable[[User], None]:
+    """allauth's password-reset e-mail as the invitation to choose a password: what
+    ``do_invite_member`` runs once committed (no database write; the link expires like
+    any reset link)."""
+
+    def send(user: User) -> None:
+        # Run after commit, perhaps once the request has left allauth's middleware.
+        with request_context(request):
+            form = ResetPasswordForm(data={"email": user.email})
+            if form.is_valid():
+                form.save(request)
+
+    return send
 
 
 def do_change_role(membership: Membership, role_code: str, *, actor: Viewer) -> bool:

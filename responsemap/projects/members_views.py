@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from allauth.account.forms import ResetPasswordForm
-from allauth.core.context import request_context
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -34,8 +32,9 @@ from responsemap.accounts.actions import (
     do_reactivate_member,
     do_rename_team,
     do_set_member_teams,
+    invitation_sender,
 )
-from responsemap.accounts.models import Membership, User
+from responsemap.accounts.models import Membership
 from responsemap.accounts.queries import (
     member_of,
     members_of,
@@ -124,19 +123,6 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _send_invitation(request: HttpRequest) -> Any:
-    """allauth's password-reset e-mail, as the invitation to choose a password."""
-
-    def send(user: User) -> None:
-        # Run after commit, perhaps once the request has left allauth's middleware.
-        with request_context(request):
-            form = ResetPasswordForm(data={"email": user.email})
-            if form.is_valid():
-                form.save(request)
-
-    return send
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_member(request: HttpRequest, slug: str) -> HttpResponse:
@@ -167,7 +153,7 @@ def add_member(request: HttpRequest, slug: str) -> HttpResponse:
                 last_name=data["last_name"],
                 role_code=data["role"],
                 actor=viewer,
-                send_invitation=_send_invitation(request),
+                send_invitation=invitation_sender(request),
             )
             messages.success(
                 request, _("Account created: an e-mail invites the person to choose a password.")
