@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, time
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -93,7 +94,7 @@ def rumour_group(request: HttpRequest, slug: str, group_id: str) -> HttpResponse
     project, viewer = access_project(request.user, slug)
     if not viewer.can("view_feedback"):
         raise Http404
-    group = access_group(viewer, group_id)
+    group: Any = access_group(viewer, group_id)  # annotated: size, first/last seen
     page = Paginator(members_visible(viewer, group), PAGE_SIZE).get_page(request.GET.get("page"))
     members = present_many(list(page.object_list), viewer, PURPOSE)
     record_listing(viewer, "feedback", members, purpose=PURPOSE)

@@ -39,7 +39,7 @@ def record_by_reference(viewer: Viewer, reference: str) -> Feedback:
     return found
 
 
-def current_original(feedback_id: object) -> uuid.UUID | None:
+def current_original(feedback_id: uuid.UUID) -> uuid.UUID | None:
     return (
         DuplicateLink.objects.filter(duplicate_id=feedback_id, ended_at__isnull=True)
         .values_list("original_id", flat=True)

@@ -188,7 +188,7 @@ def test_roles_that_may_not_edit_change_nothing(
     if viewer is None:
         return  # not a member: nothing to call the actions with (the views give 404)
     before = AuditEvent.objects.count()
-    for act, args in [
+    calls: list[tuple[Callable[..., object], tuple[object, ...]]] = [
         (do_link_duplicate, (second.pk, first.reference)),
         (do_merge, (second.pk, first.reference)),
         (do_add_to_group, (second.pk, first.reference)),
@@ -198,7 +198,8 @@ def test_roles_that_may_not_edit_change_nothing(
         (do_unmark_spam, (first.pk,)),
         (do_block_sender, (first.pk,)),
         (do_unblock_sender, (first.pk,)),
-    ]:
+    ]
+    for act, args in calls:
         with pytest.raises(Http404):
             act(viewer, *args)
     assert AuditEvent.objects.count() == before
