@@ -317,6 +317,36 @@ def do_reactivate_member(membership: Membership, *, actor: Viewer) -> bool:
     return True
 
 
+def do_edit_role(role: Role, permissions: Iterable[str], *, actor: Viewer) -> bool:
+    """A manager's change to one of the project's roles. No escalation: they may give or
+    take only permissions they hold themselves; and the project keeps an active manager.
+    Audited as ``role.set_permissions``; False if nothing changed."""
+    _require_manager(actor, role.project_id)
+    wanted = set(permissions)
+    if wanted - set(PERMISSIONS):
+        raise MembershipRefused(_("That permission does not exist."))
+    current = set(role.permissions or [])
+    if (wanted ^ current) - actor.permissions:
+        raise MembershipRefused(_("You can give or take only the permissions your own role holds."))
+    with transaction.atomic():
+        if "manage_project" in current - wanted:
+            others = manager_role_ids(role.project_id) - {role.pk}
+            managers = Membership.objects.select_for_update(of=("self",)).filter(
+                project_id=role.project_id,
+                is_active=True,
+                user__is_active=True,
+                role_id__in=others,
+            )
+            if not managers.exists():
+                raise MembershipRefused(
+                    _(
+                        "The project would have no manager left: give another member a "
+                        "manager role first."
+                    )
+                )
+        return do_set_role_permissions(role, wanted, actor=actor)
+
+
 def _clean_team_name(project_id: ProjectId, name: str, *, exclude: int | None = None) -> str:
     name = " ".join(name.split())
     if not name or len(name) > TEAM_NAME_MAX:

@@ -132,6 +132,14 @@ def roles_of(project_id: ProjectId) -> list[Role]:
     return list(Role.objects.filter(project_id=project_id).order_by("pk"))
 
 
+def role_of(project_id: ProjectId, role_id: int) -> Role:
+    """One role of the project, or 404."""
+    role = Role.objects.filter(project_id=project_id, pk=role_id).first()
+    if role is None:
+        raise Http404
+    return role
+
+
 def role_choices(project_id: ProjectId) -> list[tuple[str, str]]:
     return [(role.code, role_words(role.code, role.label)) for role in roles_of(project_id)]
 

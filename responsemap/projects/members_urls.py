@@ -16,4 +16,5 @@ urlpatterns = [
     path("teams/<int:team_id>/rename/", views.rename_team, name="rename_team"),
     path("teams/<int:team_id>/delete/", views.delete_team, name="delete_team"),
     path("roles/", views.roles, name="roles"),
+    path("roles/<int:role_id>/", views.edit_role, name="edit_role"),
 ]

@@ -28,6 +28,7 @@ from responsemap.accounts.actions import (
     do_create_team,
     do_deactivate_member,
     do_delete_team,
+    do_edit_role,
     do_invite_member,
     do_reactivate_member,
     do_rename_team,
@@ -35,11 +36,13 @@ from responsemap.accounts.actions import (
     invitation_sender,
 )
 from responsemap.accounts.models import Membership
+from responsemap.accounts.permissions import PERMISSIONS
 from responsemap.accounts.queries import (
     member_of,
     members_of,
     permission_words,
     role_choices,
+    role_of,
     role_words,
     roles_of,
     team_ids_of,
@@ -311,10 +314,39 @@ def roles(request: HttpRequest, slug: str) -> HttpResponse:
             **layout(project, viewer),
             "roles": [
                 {
+                    "id": role.pk,
                     "name": role_words(role.code, role.label),
                     "permissions": permission_words(role.permissions or []),
+                    # Each permission, ticked if the role holds it; one the manager does
+                    # not hold is shown but can't be changed (no escalation).
+                    "choices": [
+                        {
+                            "name": name,
+                            "words": str(words),
+                            "checked": name in (role.permissions or []),
+                            "editable": viewer.can(name),
+                        }
+                        for name, words in PERMISSIONS.items()
+                    ],
                 }
                 for role in roles_of(project.pk)
             ],
         },
     )
+
+
+@login_required
+@require_POST
+def edit_role(request: HttpRequest, slug: str, role_id: int) -> HttpResponse:
+    project, viewer = _as_manager(request, slug)
+    role = role_of(project.pk, role_id)
+    held = set(role.permissions or [])
+    posted = set(request.POST.getlist("permissions"))
+    # What the manager may not change stays as it is, whatever was posted.
+    wanted = {p for p in posted if viewer.can(p)} | {p for p in held if not viewer.can(p)}
+    try:
+        if do_edit_role(role, wanted, actor=viewer):
+            messages.success(request, _("Role permissions saved."))
+    except MembershipRefused as refused:
+        messages.error(request, str(refused))
+    return redirect("members:roles", slug=slug)

@@ -243,3 +243,30 @@ def test_a_team_takes_only_active_members_of_its_project(
         )
     assert not TeamMember.objects.exists()
     assert do_reactivate_member(donor, actor=manager)
+
+
+def test_a_manager_edits_a_role_only_within_their_own_permissions(
+    personas: dict[str, User], project: Project
+) -> None:
+    from responsemap.accounts.actions import do_edit_role
+    from responsemap.accounts.models import Role
+
+    manager = manager_of(personas, project)
+    donor_role = Role.objects.get(project=project, code="donor")
+    assert do_edit_role(donor_role, ["view_dashboards", "view_feedback"], actor=manager)
+    [event] = with_details(AuditEvent.objects.filter(action="role.set_permissions"))
+    assert event.fields == ["permissions"]
+    before = count_events()
+    # view_sensitive and reveal_contact are not the manager's: neither given nor taken.
+    with pytest.raises(MembershipRefused, match="your own role"):
+        do_edit_role(donor_role, ["view_dashboards", "view_sensitive"], actor=manager)
+    protection_role = Role.objects.get(project=project, code="protection")
+    with pytest.raises(MembershipRefused, match="your own role"):
+        do_edit_role(protection_role, ["view_feedback"], actor=manager)
+    # Nor may the project lose its last manager role.
+    manager_role = Role.objects.get(project=project, code="manager")
+    with pytest.raises(MembershipRefused, match="no manager left"):
+        do_edit_role(manager_role, ["view_feedback"], actor=manager)
+    donor_role.refresh_from_db()
+    assert sorted(donor_role.permissions) == ["view_dashboards", "view_feedback"]
+    assert count_events() == before

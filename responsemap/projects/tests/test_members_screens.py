@@ -276,4 +276,38 @@ def test_teams_created_renamed_deleted_on_screen(
 def test_roles_in_words(client_as: ClientFor, project: Project) -> None:
     page = client_as("manager").get(reverse("members:roles", args=[project.slug])).content.decode()
     assert "Reveal a contact&#x27;s phone number and name" in page
-    assert "reveal_contact" not in page
+    # The code only as a checkbox's value, never as text.
+    assert page.count("reveal_contact") == page.count('value="reveal_contact"')
+
+
+def test_a_role_edited_on_screen_keeps_what_the_manager_may_not_change(
+    client_as: ClientFor, project: Project
+) -> None:
+    protection = project.roles.get(code="protection")
+    client = client_as("manager")
+    url = reverse("members:edit_role", args=[project.slug, protection.pk])
+    # Unticking everything the form shows: the manager's own permissions go, the
+    # protection permissions they don't hold (view_sensitive, the reveals) stay.
+    client.post(url, {"permissions": ["view_feedback"]})
+    protection.refresh_from_db()
+    assert sorted(protection.permissions) == [
+        "reveal_contact",
+        "reveal_content",
+        "view_feedback",
+        "view_sensitive",
+    ]
+    page = client.get(reverse("members:roles", args=[project.slug])).content.decode()
+    assert "not yours to change" in page
+
+
+@pytest.mark.parametrize("persona", DENIED)
+def test_a_role_edit_by_anyone_else_is_404(
+    client_as: ClientFor, project: Project, persona: str
+) -> None:
+    donor = project.roles.get(code="donor")
+    before = AuditEvent.objects.count()
+    url = reverse("members:edit_role", args=[project.slug, donor.pk])
+    assert client_as(persona).post(url, {"permissions": ["view_feedback"]}).status_code == 404
+    donor.refresh_from_db()
+    assert donor.permissions == ["view_dashboards"]
+    assert AuditEvent.objects.count() == before
