@@ -117,7 +117,10 @@ def items_for(first: int, count: int, total: int, areas: list, rng: random.Rando
     return made
 
 
-def generate(total: int) -> None:
+def generate(total: int, first: int = 0, last: int | None = None, finish: bool = True) -> None:
+    """Make records ``first`` … ``last`` (default: all ``total``), going on from those
+    already there in that range (a record's time follows from its number), then shape and
+    analyse once ``finish``. Ranges let two processes share the work."""
     from django.db import connection
 
     from responsemap.accounts.models import User
@@ -126,27 +129,35 @@ def generate(total: int) -> None:
     from responsemap.triage.actions import do_create_feedback_batch
     from responsemap.triage.models import Feedback
 
+    last = total if last is None else last
     project = setup_project()
     areas = list(AdminArea.objects.filter(project_id=project.pk))
     operator = viewer_for(User.objects.get(username="operator1"), project.pk)
-    done = Feedback.objects.filter(project_id=project.pk).count()
+    step = SPAN_DAYS * 86400 / max(total, 1)
+    in_range = Feedback.objects.filter(
+        project_id=project.pk,
+        received_at__gte=START + timedelta(seconds=first * step),
+        received_at__lt=START + timedelta(seconds=last * step),
+    )
+    done = first + in_range.count()
     started, at_start = time.monotonic(), done
-    print(f"{done} records there; making {max(total - done, 0)} more", flush=True)
-    while done < total:
+    print(f"records {first}-{last}: going on from {done}", flush=True)
+    while done < last:
         rng = random.Random(done)  # the same data whatever the resumption point
-        count = min(BATCH, total - done)
+        count = min(BATCH - done % BATCH, last - done)
         items = items_for(done, count, total, areas, rng)
         # Hotline batches are entered by an operator (created_by: "my calls").
         actor = operator if done % 5000 == 0 else None
         do_create_feedback_batch(project, items, actor, redact_now=True)
         done += count
-        if done % 10000 == 0 or done == total:
+        if done % 10000 == 0 or done == last:
             rate = (done - at_start) / (time.monotonic() - started)
             print(f"{done} records ({rate:.0f}/s)", flush=True)
-    shape(project.pk)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    print("done", flush=True)
+    if finish:
+        shape(project.pk)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print("done", flush=True)
 
 
 def shape(project_id: object) -> None:
@@ -196,6 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--var-dir", type=Path, required=True)
     parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--first", type=int, default=0, help="make records from this one")
+    parser.add_argument("--last", type=int, help="… up to this one (default: all)")
+    parser.add_argument("--no-finish", action="store_true", help="no shaping, no ANALYZE")
     args = parser.parse_args(argv)
     args.var_dir.mkdir(parents=True, exist_ok=True)
     key = master_key(args.var_dir)
@@ -207,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    generate(args.records)
+    generate(args.records, args.first, args.last, finish=not args.no_finish)
     return 0
 
 

@@ -172,6 +172,10 @@ def world(
         reverse("triage:inbox", args=[slug]),
         reverse("triage:inbox", args=[slug]) + f"?q={feedback.reference}",
         reverse("triage:inbox", args=[slug]) + "?status=new&urgency=normal&page=9",
+        # H4: my work, my calls, the last page of a word search.
+        reverse("triage:my_work", args=[slug]),
+        reverse("triage:my_calls", args=[slug]),
+        reverse("triage:inbox", args=[slug]) + "?words=water+point&from_end=1",
         reverse("triage:hotline", args=[slug]),
         *(
             reverse(name, args=[slug, record.pk])

@@ -61,6 +61,7 @@ class SystemPurpose(django_models.TextChoices):
     SEND_OUTBOUND = "send_outbound", _("Send a message through its gateway")
     CREATE_FEEDBACK = "create_feedback", _("Make a feedback record from a message")
     REDACT = "redact", _("Remove personal details from the copy people read")
+    INDEX_SEARCH = "index_search", _("Rebuild the word search index from the copy people read")
     READ_IMPORT = "read_import", _("Read an uploaded import file")
     SHOW_CHANNEL_SECRETS = "show_channel_secrets", _("Show an operator a channel's secrets")
     # Tests and benchmarks comparing what was stored with what was sent; refused in

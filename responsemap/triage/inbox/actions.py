@@ -13,12 +13,18 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from responsemap.protection import system_opens
 from responsemap.protection.audit import record_event
+from responsemap.protection.present import open_for_system
+from responsemap.protection.system_opens import SystemPurpose
+from responsemap.protection.tokens import tokens_for
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.actions import WorkflowRefused, do_assign, do_change_status
 from responsemap.triage.inbox.models import SavedFilter
 from responsemap.triage.inbox.queries import access_saved_filter
+from responsemap.triage.models import Feedback
 from responsemap.triage.queries import access_feedback
+from responsemap.triage.redaction import write_search_tokens
 
 # At most one page's worth at a time (the inbox shows 25; a little room).
 BULK_MAX = 100
@@ -133,3 +139,39 @@ def do_delete_saved_filter(viewer: Viewer, saved_filter_id: object) -> None:
             object_type="savedfilter",
             object_id=saved.pk,
         )
+
+
+def do_rebuild_search_tokens(project_id: uuid.UUID, *, batch: int = 500) -> int:
+    """Remake the word-search tokens of every redacted copy of a project (after the
+    stemming changed: ``protection.tokens``), ``batch`` records per transaction, in the
+    order of their ids; returns how many records were indexed. The copies are opened for
+    the system (``index_search``, counted); one ``feedback.reindex`` event at the end."""
+    done, after = 0, None
+    rows = Feedback.objects.filter(project_id=project_id, redacted_at__isnull=False)
+    while True:
+        chunk = rows.order_by("pk")
+        if after is not None:
+            chunk = chunk.filter(pk__gt=after)
+        records = list(chunk.only("pk", "project_id", "redacted_content")[:batch])
+        if not records:
+            break
+        with transaction.atomic():
+            for record in records:
+                text = open_for_system(
+                    record, "redacted_content", purpose=SystemPurpose.INDEX_SEARCH
+                )
+                record.pending_tokens = tokens_for(project_id, text or "")
+            write_search_tokens(records, replace=True)
+        done += len(records)
+        after = records[-1].pk
+    with transaction.atomic():
+        record_event(
+            "feedback.reindex",
+            project_id=project_id,
+            actor=None,
+            object_type="project",
+            object_id=project_id,
+            purpose=str(done),
+        )
+    system_opens.flush()  # the opens counted, written to the project's chain
+    return done

@@ -97,9 +97,14 @@ def pager_context(page: InboxPage, query: QueryDict) -> dict[str, Any]:
 
 
 def _saved(viewer: Viewer, url: str) -> list[dict[str, Any]]:
-    """The viewer's saved filters, their names opened through present_many."""
+    """The viewer's saved filters, their names and queries opened through present_many
+    (theirs alone: ``saved_filters_of``)."""
     shown = present_many(list(saved_filters_of(viewer)), viewer, "inbox")
-    return [{"id": item.id, "name": item.name, "href": f"{url}?{item.query}"} for item in shown]
+    return [
+        {"id": item.id, "name": str(item["name"]), "href": f"{url}?{item['query']}"}
+        for item in shown
+        if not item["name"].masked and not item["query"].masked
+    ]
 
 
 @login_required

@@ -349,3 +349,34 @@ def test_an_outsider_and_an_operator_get_no_inbox(
     other = Project.objects.exclude(pk=project.pk).first()
     assert other is not None
     do_add_member(project_id=other.pk, user=personas["officer"], role_code="operator")
+
+
+# -- rebuilding the index ----------------------------------------------------------------
+
+
+def test_rebuild_search_tokens_remakes_old_tokens_and_is_audited(
+    client_as: ClientFor, project: Project, other_project: Project
+) -> None:
+    from django.core.management import call_command
+
+    from responsemap.protection.models import AuditEvent
+    from responsemap.protection.tokens import search_tokens
+    from responsemap.triage.models import FeedbackToken
+
+    (record,) = indexed(project, "Le camp est inondé")
+    (theirs,) = indexed(other_project, "Le camp est inondé")
+    # Tokens as the light stemming alone made them: "inondation" would not find it.
+    FeedbackToken.objects.filter(feedback=record).delete()
+    FeedbackToken.objects.bulk_create(
+        FeedbackToken(feedback=record, project=project, token=t)
+        for t in search_tokens(project.pk, "le camp est inondé")
+    )
+    officer = client_as("officer")
+    assert inbox(officer, project, words="inondation") == []
+    call_command("rebuild_search_tokens", "--project", project.slug, "--batch", "1")
+    assert inbox(officer, project, words="inondation") == [record.reference]
+    assert AuditEvent.objects.filter(action="feedback.reindex", project_id=project.pk).exists()
+    assert not AuditEvent.objects.filter(
+        action="feedback.reindex", project_id=other_project.pk
+    ).exists()
+    assert FeedbackToken.objects.filter(feedback=theirs).exists()  # untouched
