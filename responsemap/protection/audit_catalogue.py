@@ -41,8 +41,6 @@ ACTION_LABELS = {
     "saved_filter.save": _("Inbox filters saved"),
     "saved_filter.delete": _("Saved inbox filters deleted"),
     "feedback.reindex": _("Word search index rebuilt"),
-    "saved_filter.save": _("Inbox filters saved"),
-    "saved_filter.delete": _("Saved inbox filters deleted"),
     # Rules, protection check and alerts (triage.rules, triage.alerts).
     "feedback.raise_sensitivity": _("Made protection-sensitive by a rule"),
     "feedback.confirm_sensitivity": _("Protection-sensitivity confirmed"),
