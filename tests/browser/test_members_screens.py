@@ -68,6 +68,8 @@ def test_members_teams_and_roles_on_a_phone_and_a_desk(
             ("roles", f"{people}roles/"),
         ]:
             page.goto(url)
+            if name == "roles":  # one role's permission form, open
+                page.locator("details").nth(1).evaluate("d => { d.open = true; }")
             assert page.locator("html").get_attribute("dir") == ("rtl" if locale == "ar" else "ltr")
             if width == 390:
                 assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
