@@ -188,6 +188,8 @@ def world(
         reverse("imports:job", args=[slug, jobs[2].pk]),
         reverse("imports:errors", args=[slug, jobs[2].pk]),
         reverse("intake_admin:notices", args=[slug]),
+        reverse("triage:sharing", args=[slug]),  # H6: partners and agreements
+        reverse("triage:partner_queue", args=[slug]),  # H6: a partner user's queue
         # Members, teams and roles (projects.members_views): managers only.
         reverse("members:list", args=[slug]),
         reverse("members:list", args=[slug]) + "?q=officer&role=officer&state=all",

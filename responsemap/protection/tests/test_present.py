@@ -134,6 +134,7 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
         "triage.savedfilter": _saved_filter_sample(project, officer),  # H4
         **_reply_samples(project, feedback, officer),
         **_duplicate_samples(project, feedback, officer),  # H7
+        **_referral_samples(project, feedback, officer),  # H6
         "triage.code": Code(
             project=project, kind="topic", code="water", label=f"{SHOWN}-label", created_at=now
         ),
@@ -496,3 +497,51 @@ def _duplicate_samples(
         "triage.verificationcheck": check,
     }
 
+
+def _referral_samples(
+    project: Project, feedback: Feedback, officer: User
+) -> dict[str, models.Model]:
+    """Partners, agreements, referrals and disclosure log lines (H6): the note and the
+    answer sealed at rest only, shown to whoever may load the referral."""
+    from responsemap.projects.sharing.models import DataSharingAgreement, Partner
+    from responsemap.triage.referrals.models import Disclosure, Referral
+
+    now = timezone.now()
+    partner = Partner(project=project, name=f"{SHOWN}-partner", created_at=now)
+    agreement = DataSharingAgreement(
+        project=project,
+        partner=partner,
+        purpose=f"{SHOWN}-purpose",
+        document_reference=f"{SHOWN}-document",
+        fields_allowed=["type_code"],
+        types_allowed=["complaint"],
+        sectors_allowed=["health"],
+        valid_from=now.date(),
+        valid_to=now.date(),
+        created_at=now,
+    )
+    referral = Referral(
+        project=project,
+        feedback=feedback,
+        agreement=agreement,
+        referred_by=officer,
+        referred_at=now,
+        updated_at=now,
+    )
+    referral.note, referral.answer = f"{SHOWN}-note", f"{SHOWN}-answer"
+    return {
+        "projects.partner": partner,
+        "projects.datasharingagreement": agreement,
+        "triage.referral": referral,
+        "triage.disclosure": Disclosure(
+            project=project,
+            agreement=agreement,
+            referral=referral,
+            reference="D4EN-ACC6",
+            kind="viewed",
+            fields=["type_code"],
+            person=officer,
+            person_label=f"{SHOWN}-person",
+            at=now,
+        ),
+    }

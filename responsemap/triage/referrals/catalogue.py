@@ -64,8 +64,12 @@ ALWAYS_SHARED = ("reference",)
 
 
 def shareable_choices() -> list[tuple[str, str]]:
+    """What an agreement's form offers (the reference goes without saying), in words;
+    the original message named as such, so nobody ticks it thinking of the copy."""
     policies = policies_for(Feedback)
-    return [(name, str(policies[name].label)) for name in SHAREABLE_FIELDS]
+    words = {name: str(policies[name].label) for name in SHAREABLE_FIELDS}
+    words["content"] = str(_("Original message, personal details included"))
+    return [(name, words[name]) for name in SHAREABLE_FIELDS if name not in ALWAYS_SHARED]
 
 
 def field_words(names: object) -> str:

@@ -49,8 +49,8 @@ class AgreementForm(forms.Form):
         label=_("Fields the partner may see"),
         widget=forms.CheckboxSelectMultiple,
         help_text=_(
-            "The reference is always shared. “Message” is the copy with personal details "
-            "removed; tick the original message only if the signed agreement allows it."
+            "The reference is always shared. “Message (redacted)” is the copy with personal "
+            "details removed; tick the original message only if the signed agreement says so."
         ),
     )
     types_allowed = forms.MultipleChoiceField(

@@ -77,7 +77,8 @@ def referred(
     return make
 
 
-QUEUE_QUERIES = 16
+# The audit head's lock costs SQLite one more statement a chain write than PostgreSQL.
+QUEUE_QUERIES = {"sqlite": 16, "postgresql": 14}
 
 FIELD_SETS = [
     ["type_code"],
@@ -285,7 +286,7 @@ def test_the_queue_costs_the_same_queries_whatever_its_length(
     # Session and user, project, membership, partner link (the screen's), the page and
     # its count, then the disclosure log: audit head, events and log lines, twice (the
     # listing, and the original message's reveals).
-    assert one == QUEUE_QUERIES
+    assert one == QUEUE_QUERIES[connection.vendor]
     for n in range(4):
         record = make_ready(f"another case {n}")
         do_refer_feedback(viewers["officer"], record.pk, referral.agreement_id, "")

@@ -202,9 +202,9 @@ def test_the_disclosure_log_is_searchable_and_paged(
             assert client.get(address).status_code == 200
         return len(queries)
 
-    assert count(url) == count(url + "?page=2") == LOG_QUERIES
+    assert count(url) == count(url + "?page=2") == LOG_QUERIES[connection.vendor]
 
 
 # Session, user, project, membership, the agreement, the page's count and rows, then
 # the listing event (audit head, event, listed rows, in a savepoint).
-LOG_QUERIES = 15
+LOG_QUERIES = {"sqlite": 15, "postgresql": 14}
