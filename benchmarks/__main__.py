@@ -30,7 +30,7 @@ from benchmarks._env import (
     recreate_postgres_database,
 )
 
-BENCHMARKS = ("encryption", "listing", "redaction", "inbound")
+BENCHMARKS = ("encryption", "listing", "redaction", "inbound", "alerts")
 DATABASES = ("sqlite", "postgres")
 REDACTION_SCRIPT = REPO_ROOT / "benchmarks" / "bench_redaction.py"
 TIMEOUT_SECONDS = 3600
@@ -107,6 +107,11 @@ def per_database(
     return results[-1]
 
 
+def alerts(database: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Urgent alert latency under a 100 msgs/s feed (benchmarks/bench_alerts.py)."""
+    return per_database("alerts", database, workdir, args)
+
+
 def redaction(workdir: Path) -> dict[str, Any]:
     if not REDACTION_SCRIPT.exists():
         print("redaction: not present\n")
@@ -179,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 summary["redaction"] = redaction(workdir)
             if args.only in (None, "inbound"):
                 summary["inbound"] = {db: inbound(db, args) for db in args.databases}
+            if args.only in (None, "alerts"):
+                summary["alerts"] = {db: alerts(db, workdir, args) for db in args.databases}
         except Exception as exc:  # report, never gate
             print(f"benchmarks: stopped by {type(exc).__name__}: {exc}")
             summary["error"] = f"{type(exc).__name__}: {exc}"

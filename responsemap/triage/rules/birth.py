@@ -17,16 +17,16 @@ Urgent records get an alert after commit (``alerts.tasks.raise_alert``).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Count, Q
 
 from responsemap.protection.audit import EventSpec, record_events
 from responsemap.triage.alerts.queries import policies_for
 from responsemap.triage.alerts.targets import due_at_with
-from responsemap.triage.alerts.tasks import raise_alert
+from responsemap.triage.alerts.tasks import raise_alerts
 from responsemap.triage.choices import Sensitivity, Urgency
 from responsemap.triage.models import Feedback
 from responsemap.triage.rules.choices import SensitivityReview
@@ -82,8 +82,10 @@ def apply_birth_rules(records: Sequence[Feedback], texts: Sequence[str]) -> None
 
 
 def _enqueue_alerts(urgent: list[tuple[str, str, list[str]]]) -> None:
-    for feedback_id, cause, rule_ids in urgent:
-        raise_alert.enqueue(feedback_id, cause, rule_ids)
+    # One task for the batch's urgent records: one queue row, not one per record.
+    raise_alerts.enqueue(
+        [[feedback_id, cause, rule_ids] for feedback_id, cause, rule_ids in urgent]
+    )
 
 
 def _raise_event(record: Feedback) -> EventSpec:
@@ -102,7 +104,7 @@ def _matches(
     rule: CompiledRule,
     record: Feedback,
     text: str,
-    earlier: dict[str, list[datetime]],
+    earlier: dict[tuple[str, int], int],
     before_in_batch: Sequence[Feedback],
 ) -> bool:
     if not rule.has_conditions:
@@ -118,7 +120,7 @@ def _matches(
             return False
         since = record.received_at - timedelta(hours=rule.repeat_hours)
         contact = str(record.contact_id)
-        seen = sum(1 for at in earlier.get(contact, []) if since <= at <= record.received_at)
+        seen = earlier.get((contact, rule.repeat_hours), 0)
         seen += sum(
             1
             for other in before_in_batch
@@ -131,20 +133,32 @@ def _matches(
 
 def _earlier_by_contact(
     records: Sequence[Feedback], rules: dict[str, list[CompiledRule]]
-) -> dict[str, list[datetime]]:
-    """When each contact of the batch sent records before it, as far back as the longest
-    repeat window of a rule: one query, only if some rule counts repeat senders."""
-    hours = max(
-        (r.repeat_hours or 0 for project_rules in rules.values() for r in project_rules),
-        default=0,
+) -> dict[tuple[str, int], int]:
+    """How many records each contact of the batch sent within each repeat window (in
+    hours) of the rules, before the batch: one aggregate query (a row per contact), only
+    if some rule counts repeat senders. Windows are counted back from the batch's
+    earliest record."""
+    windows = sorted(
+        {
+            r.repeat_hours
+            for project_rules in rules.values()
+            for r in project_rules
+            if r.repeat_hours
+        }
     )
     contacts = {r.contact_id for r in records if r.contact_id is not None}
-    if not hours or not contacts:
+    if not windows or not contacts:
         return {}
-    since = min(r.received_at for r in records) - timedelta(hours=hours)
-    found: dict[str, list[datetime]] = defaultdict(list)
-    for contact_id, at in Feedback.objects.filter(
-        contact_id__in=contacts, received_at__gte=since
-    ).values_list("contact_id", "received_at"):
-        found[str(contact_id)].append(at)
-    return found
+    start = min(r.received_at for r in records)
+    counts = {
+        f"h{hours}": Count("pk", filter=Q(received_at__gte=start - timedelta(hours=hours)))
+        for hours in windows
+    }
+    rows = (
+        Feedback.objects.filter(
+            contact_id__in=contacts, received_at__gte=start - timedelta(hours=windows[-1])
+        )
+        .values("contact_id")
+        .annotate(**counts)
+    )
+    return {(str(row["contact_id"]), hours): row[f"h{hours}"] for row in rows for hours in windows}
