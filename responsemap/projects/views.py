@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from responsemap.projects.layout import layout
 from responsemap.projects.queries import access_project, projects_visible_to
+from responsemap.projects.sharing.queries import partner_of
 from responsemap.protection.present import PUBLIC, present_many
 
 
@@ -21,8 +22,11 @@ def switcher(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_home(request: HttpRequest, slug: str) -> HttpResponse:
-    """Each role lands where its work is: the inbox, or the hotline form."""
+    """Each role lands where its work is: the inbox, the hotline form, or a partner
+    user's referrals."""
     project, viewer = access_project(request.user, slug)
+    if partner_of(viewer) is not None:
+        return redirect("triage:partner_queue", slug=project.slug)
     if viewer.can("view_feedback"):
         return redirect("triage:inbox", slug=project.slug)
     if viewer.can("enter_feedback"):

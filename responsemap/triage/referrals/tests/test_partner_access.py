@@ -291,3 +291,11 @@ def test_the_queue_costs_the_same_queries_whatever_its_length(
         record = make_ready(f"another case {n}")
         do_refer_feedback(viewers["officer"], record.pk, referral.agreement_id, "")
     assert count() == one
+
+
+def test_a_linked_partner_user_lands_on_their_referrals(
+    partner: object, client_as: Callable[[str], Client], project: Project
+) -> None:
+    response = client_as("partner").get(reverse("project_home", args=[project.slug]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("triage:partner_queue", args=[project.slug])
