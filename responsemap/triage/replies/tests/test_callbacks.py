@@ -39,7 +39,8 @@ REASON = "Calling back about the pump"
 NOTE = "Spoke with the caller, the pump is fixed on Thursday"
 # session, user, membership, project, count, page (attempts and state as subqueries),
 # and the listing event (chain head locked, event inserted…): the same for any page size.
-CALLBACK_LIST_QUERIES = 15
+# One fewer on PostgreSQL: the listing event's audit insert takes one statement less there.
+CALLBACK_LIST_QUERIES = {"sqlite": 15, "postgresql": 14}
 
 
 def assigned_call(
@@ -171,7 +172,8 @@ def test_the_callback_list_costs_a_fixed_number_of_queries(
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
         counts.append(len(captured.captured_queries))
-    assert counts == [CALLBACK_LIST_QUERIES, CALLBACK_LIST_QUERIES]
+    expected = CALLBACK_LIST_QUERIES[connection.vendor]
+    assert counts == [expected, expected]
 
 
 def test_the_callback_page_flow_reveal_then_outcome(
