@@ -50,6 +50,7 @@ from responsemap.accounts.queries import (
     team_of,
     team_sizes,
     teams_of,
+    viewer_for,
 )
 from responsemap.lib.pager import pager
 from responsemap.projects.layout import layout
@@ -206,6 +207,10 @@ def _change_member(request: HttpRequest, slug: str, membership_id: str, act: Any
     else:
         if said:
             messages.success(request, said)
+    still = viewer_for(request.user, project.pk)
+    if still is None or not still.can("manage_project"):
+        # They changed their own membership and no longer manage the project.
+        return redirect("home")
     return redirect("members:member", slug=slug, membership_id=found.pk)
 
 

@@ -311,3 +311,19 @@ def test_a_role_edit_by_anyone_else_is_404(
     donor.refresh_from_db()
     assert donor.permissions == ["view_dashboards"]
     assert AuditEvent.objects.count() == before
+
+
+def test_a_manager_who_steps_down_lands_outside_the_screens(
+    client_as: ClientFor, personas: dict[str, User], project: Project
+) -> None:
+    client = client_as("manager")
+    officer = membership(personas, "officer", project)
+    client.post(
+        reverse("members:change_role", args=[project.slug, officer.pk]), {"role": "manager"}
+    )
+    own = membership(personas, "manager", project)
+    response = client.post(
+        reverse("members:change_role", args=[project.slug, own.pk]), {"role": "officer"}
+    )
+    assert response["Location"] == reverse("home")
+    assert client.get(reverse("members:list", args=[project.slug])).status_code == 404
