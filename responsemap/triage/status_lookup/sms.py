@@ -54,7 +54,11 @@ def status_query_code(text: str) -> str | None:
     words = _PUNCTUATION.sub(" ", normalise_keyword(text)).split()
     if words and words[0] in _STATUS:
         rest = "".join(words[1:])
-        return as_code(rest) if len(rest) == 8 and rest.isalnum() else None
+        if len(rest) != 8 or not rest.isalnum():
+            return None
+        # A mistyped code (a digit in it) gets the neutral answer; "status terrible" is
+        # a message.
+        return as_code(rest) if as_code(rest) or any(c.isdigit() for c in rest) else None
     bare = "".join(words)
     if 1 <= len(words) <= 2 and len(bare) == 8 and as_code(bare):
         return as_code(bare)
