@@ -124,7 +124,7 @@ def notified_at() -> dict[str, tuple[datetime, datetime]]:
     """(record stored, first notification) of each alerted message, by provider id."""
     from django.db.models import Min
 
-    from responsemap.triage.models import Notification
+    from responsemap.triage.alerts.models import Notification
 
     rows = (
         Notification.objects.filter(kind="alert")

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from responsemap.triage.choices import FeedbackType
+from responsemap.triage.forms import language_name
 from responsemap.triage.rules.actions import REASON_MAX_LENGTH, REASON_MIN_LENGTH, RuleData
 from responsemap.triage.rules.choices import RuleUrgency
 
@@ -65,7 +66,7 @@ class RuleForm(forms.Form):
         self.languages = languages
         for lang in languages:
             self.fields[f"keywords_{lang}"] = forms.CharField(
-                label=_("Words and phrases (%(lang)s), one a line") % {"lang": lang},
+                label=_("Words and phrases (%(lang)s), one a line") % {"lang": language_name(lang)},
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
             )

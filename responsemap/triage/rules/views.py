@@ -18,6 +18,7 @@ from responsemap.projects.models import Project
 from responsemap.projects.queries import access_project
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.choices import FeedbackType
+from responsemap.triage.forms import language_name
 from responsemap.triage.rules.actions import (
     SensitivityRefused,
     do_confirm_sensitivity,
@@ -87,7 +88,7 @@ def _summary(rule: Rule | Any, rule_id: str = "") -> dict[str, Any]:
         "name": str(rule.name),
         "is_active": getattr(rule, "is_active", True),
         "keyword_count": sum(len(words) for words in keywords.values()),
-        "languages": sorted(lang for lang, words in keywords.items() if words),
+        "languages": sorted(language_name(lang) for lang, words in keywords.items() if words),
         "types": [str(types.get(code, code)) for code in getattr(rule, "type_codes", [])],
         "area_count": len(getattr(rule, "area_ids", [])),
         "repeat_count": rule.repeat_count,

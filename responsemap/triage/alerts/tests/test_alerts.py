@@ -18,8 +18,9 @@ from responsemap.protection.models import AuditEvent
 from responsemap.triage.actions import NewFeedback, do_create_feedback
 from responsemap.triage.alerts.actions import do_raise_alert
 from responsemap.triage.alerts.escalation import escalate_overdue_alerts
+from responsemap.triage.alerts.models import Alert, AlertPolicy, Notification
 from responsemap.triage.alerts.tasks import raise_alert
-from responsemap.triage.models import Alert, AlertPolicy, Feedback, Notification
+from responsemap.triage.models import Feedback
 
 pytestmark = pytest.mark.django_db
 PHONE = "+50937004455"

@@ -14,7 +14,8 @@ from django.urls import reverse
 from responsemap.projects.models import Project
 from responsemap.protection.models import AuditEvent
 from responsemap.triage.actions import NewFeedback, do_create_feedback
-from responsemap.triage.models import Alert, AlertPolicy, Feedback, Notification
+from responsemap.triage.alerts.models import Alert, AlertPolicy, Notification
+from responsemap.triage.models import Feedback
 
 pytestmark = pytest.mark.django_db
 SECRET = "bridge collapsed on the road to the camp"

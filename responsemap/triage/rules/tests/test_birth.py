@@ -23,9 +23,10 @@ from responsemap.projects.models import Project
 from responsemap.protection.models import AuditEvent
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.actions import NewFeedback, do_create_feedback, do_create_feedback_batch
+from responsemap.triage.alerts.models import AlertPolicy
 from responsemap.triage.alerts.queries import overdue_q
 from responsemap.triage.alerts.targets import due_at_for
-from responsemap.triage.models import AlertPolicy, Feedback
+from responsemap.triage.models import Feedback
 from responsemap.triage.rules.actions import RuleData, do_save_rule
 from responsemap.triage.tests.test_public_form import form_data, form_url
 
@@ -66,6 +67,7 @@ def test_an_sms_through_the_worker_is_raised(project: Project) -> None:
     by_text = {
         f.inbound_message.provider_message_id: f
         for f in Feedback.objects.select_related("inbound_message")
+        if f.inbound_message is not None
     }
     assert raised(by_text["m1"])
     assert (by_text["m2"].sensitivity, by_text["m2"].sensitivity_review) == ("normal", "")

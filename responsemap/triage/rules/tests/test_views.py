@@ -14,7 +14,8 @@ from responsemap.accounts.models import User
 from responsemap.projects.models import Project
 from responsemap.protection.audit import with_details
 from responsemap.protection.models import AuditEvent
-from responsemap.triage.models import Feedback, Rule
+from responsemap.triage.models import Feedback
+from responsemap.triage.rules.models import Rule
 
 pytestmark = pytest.mark.django_db
 ABUSE = "He threatened me with a knife near the latrines"
