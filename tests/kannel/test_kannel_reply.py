@@ -61,7 +61,7 @@ def test_a_reply_from_the_record_reaches_the_sender_through_kannel(
     wait_until(lambda: records.exists(), START_SECONDS, "the SMS made a record")
     record = records.get()
     assert record.source == "sms"
-    assert InboundMessage.objects.get(pk=record.inbound_message_id).channel_id == kannel.pk
+    assert InboundMessage.objects.get(pk=str(record.inbound_message_id)).channel_id == kannel.pk
 
     officer = viewer_for(personas["officer"], project.pk)
     assert officer is not None

@@ -88,8 +88,12 @@ def _manager(request: HttpRequest, slug: str) -> tuple[Any, Viewer]:
     return project, viewer
 
 
-def _languages(project: Any) -> list[tuple[str, str]]:
-    return [(code, language_name(code) or code) for code in (project.languages or ["en"])]
+def _languages(project: Any, also: list[str] | None = None) -> list[tuple[str, str]]:
+    """(code, name) of the project's languages, then of ``also`` (a template's texts in
+    other languages, kept when it is edited)."""
+    codes = list(project.languages or ["en"])
+    codes += [code for code in also or [] if code not in codes]
+    return [(code, language_name(code) or code) for code in codes]
 
 
 @login_required
@@ -98,7 +102,6 @@ def templates_list(request: HttpRequest, slug: str) -> HttpResponse:
     rows = ReplyTemplate.objects.filter(project_id=project.pk).order_by("code")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     items = present_many(list(page.object_list), viewer, "reply_templates")
-    names = dict(_languages(project))
     return render(
         request,
         "triage/replies/templates.html",
@@ -107,7 +110,7 @@ def templates_list(request: HttpRequest, slug: str) -> HttpResponse:
             "items": [
                 {
                     "shown": item,
-                    "languages": [names.get(code, code) for code in _codes(item)],
+                    "languages": [language_name(code) or code for code in _codes(item)],
                 }
                 for item in items
             ],
@@ -133,14 +136,16 @@ def template_edit(
         template = ReplyTemplate.objects.filter(project_id=project.pk, pk=template_id).first()
         if template is None:
             raise Http404
-    languages = _languages(project)
     initial: dict[str, Any] = {"is_active": True}
+    also: list[str] = []
     if template is not None:
         shown = present(template, viewer, "reply_templates")
         initial = {"code": shown["code"].value, "name": shown["name"].value}
         initial["is_active"] = shown["is_active"].value
         texts: Any = shown["texts"].value
         initial |= {f"text_{code}": text for code, text in texts.items()}
+        also = _codes(shown)
+    languages = _languages(project, also)
     form = ReplyTemplateForm(request.POST or None, initial=initial, languages=languages)
     if request.method == "POST" and form.is_valid():
         taken = ReplyTemplate.objects.filter(project_id=project.pk, code=form.cleaned_data["code"])

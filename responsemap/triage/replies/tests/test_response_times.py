@@ -4,7 +4,7 @@ and 90th percentile per type, area and team, with counts; who may see them."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -35,7 +35,7 @@ def replied_after(record: Feedback, hours: float) -> None:
     reply.save()
 
 
-def window() -> tuple[object, object]:
+def window() -> tuple[datetime, datetime]:
     now = timezone.now()
     return now - timedelta(days=30), now + timedelta(days=1)
 

@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language_info
 
 from responsemap.intake.channels.models import Channel
 from responsemap.projects.models import Project
@@ -124,6 +125,22 @@ def test_a_manager_adds_and_changes_a_template(client_as: ClientFor, project: Pr
     assert AuditEvent.objects.filter(action="reply_template.save").count() == 2
     listing = client.get(reverse("triage:reply_templates", args=[project.slug]))
     assert "Reçu" in listing.content.decode()
+
+
+def test_editing_keeps_a_text_in_a_language_outside_the_projects(
+    client_as: ClientFor, project: Project
+) -> None:
+    row = template(project, {"fr": "Merci", "ar": "شكرا {reference}"})
+    client = client_as("manager")
+    edit = reverse("triage:reply_template_edit", args=[project.slug, row.pk])
+    page = client.get(edit).content.decode()
+    assert "شكرا {reference}" in page
+    form = {"code": "received", "name": "Received", "is_active": "on"}
+    client.post(edit, {**form, "text_fr": "Merci !", "text_ar": "شكرا {reference}"})
+    row.refresh_from_db()
+    assert row.texts == {"fr": "Merci !", "ar": "شكرا {reference}"}
+    listing = client.get(reverse("triage:reply_templates", args=[project.slug]))
+    assert get_language_info("ar")["name_local"] in listing.content.decode()  # never "ar"
 
 
 def test_a_template_without_text_or_with_a_taken_code_is_refused(
