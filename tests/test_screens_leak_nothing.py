@@ -52,6 +52,7 @@ from responsemap.triage.actions import CallInfo, NewFeedback, do_create_feedback
 from responsemap.triage.models import CallDetails, Feedback
 from responsemap.triage.queries import feedback_visible_to
 from responsemap.triage.replies.actions import do_record_callback_outcome, do_reply_to_feedback
+from responsemap.triage.alerts.actions import do_raise_alert
 from responsemap.triage.replies.models import CallbackAttempt, Reply
 
 pytestmark = pytest.mark.django_db
@@ -142,6 +143,10 @@ def world(
     assert protection is not None
     attempt = do_record_callback_outcome(protection, sensitive.pk, "no_answer", "ZQXCALLNOTEB")
 
+    # Alerts (triage.alerts): on A (officers, protection) and B (protection only).
+    do_raise_alert(str(feedback.pk), "urgency")
+    do_raise_alert(str(sensitive.pk), "rule")
+
     contact = contact_of(feedback)
     markers = {
         "ZQXCONTENTA": Marked(feedback, "content"),
@@ -205,6 +210,12 @@ def world(
         reverse("public:form", args=[slug]),
         reverse("public:form", args=[slug]) + "?lang=en",
         reverse("public:status", args=[slug]),
+        # H2: alerts, rules, alert settings.
+        reverse("triage:alerts:list", args=[slug]),
+        reverse("triage:alerts:list", args=[slug]) + "?show=all&ref=" + feedback.reference,
+        reverse("triage:rules:list", args=[slug]),
+        reverse("triage:rules:new", args=[slug]),
+        reverse("triage:alerts:policy", args=[slug]),
     ]
     return World(project, feedback, sensitive, jobs[0], markers, screens)
 
