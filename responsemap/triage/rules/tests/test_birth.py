@@ -56,6 +56,18 @@ def test_a_protection_word_raises_the_record_on_every_source(project: Project, s
     assert (event.object_id, event.actor_label, event.purpose) == (str(record.pk), "system", "rule")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "هدّدني جاري بالسكين أمام المدرسة",  # "threatened me", "with the knife"
+        "Me amenazó con un CUCHILLO",
+        "Li te FÈ M MAL lè m t ap pran dlo",
+    ],
+)
+def test_words_in_other_languages_raise_it(project: Project, text: str) -> None:
+    assert raised(do_create_feedback(project, NewFeedback(source="sms", content=text), None))
+
+
 def test_an_sms_through_the_worker_is_raised(project: Project) -> None:
     do_get_or_create_contact(project_id=project.pk, country="HT", raw_phone=SENDER)
     channel = do_create_channel(project_id=project.pk, kind="webhook", name="relay")

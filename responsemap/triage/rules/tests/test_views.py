@@ -177,3 +177,22 @@ def test_a_manager_adds_edits_and_starts_from_defaults(
     )
     assert sorted(actions) == ["rule.create", "rule.create", "rule.create", "rule.update"]
     assert b"Cholera watch" in client.get(list_url).content
+
+
+def test_a_raised_record_is_not_in_the_officers_inbox_nor_its_count(
+    project: Project,
+    raised: Feedback,
+    client_as: Callable[[str], Client],
+    make_feedback: Callable[..., Feedback],
+) -> None:
+    plain = make_feedback("The water point in block 4 is broken")
+    inbox = reverse("triage:inbox", kwargs={"slug": project.slug})
+    officer = client_as("officer").get(inbox).content.decode()
+    assert plain.reference in officer
+    assert raised.reference not in officer
+    assert ABUSE not in officer
+    protection = client_as("protection").get(inbox).content.decode()
+    assert raised.reference in protection
+    # The same page, the same filters: the officer's count is one fewer.
+    assert client_as("officer").get(inbox).context["pager"]["count"] == 1
+    assert client_as("protection").get(inbox).context["pager"]["count"] == 2
