@@ -10,12 +10,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from responsemap.accounts.models import User
+from responsemap.accounts.actions import do_add_member
+from responsemap.accounts.models import Role, User
 from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.models import Channel
+from responsemap.intake.contacts.actions import do_get_or_create_contact_by_handle
 from responsemap.intake.contacts.models import ConsentRecord, Contact
-from responsemap.intake.messages.models import OutboundMessage
-from responsemap.intake.messages.send import do_record_delivery
+from responsemap.intake.messages.models import InboundMessage, OutboundMessage
+from responsemap.intake.messages.send import do_record_delivery, send_outbound
 from responsemap.projects.models import Project
 from responsemap.protection.audit import with_details
 from responsemap.protection.models import AuditEvent
@@ -273,8 +275,6 @@ def test_a_reader_without_edit_sees_replies_but_no_form(
     sms_channel: Channel,
     from_channel: Callable[..., Feedback],
 ) -> None:
-    from responsemap.accounts.actions import do_add_member
-
     reader = User.objects.create_user("reader", password="reader-password-1")  # noqa: S106
     role = project_role_with(project, ["view_feedback"])
     do_add_member(project_id=project.pk, user=reader, role_code=role)
@@ -288,7 +288,54 @@ def test_a_reader_without_edit_sees_replies_but_no_form(
 
 
 def project_role_with(project: Project, permissions: list[str]) -> str:
-    from responsemap.accounts.models import Role
-
     Role.objects.create(project=project, code="reader", label="Reader", permissions=permissions)
     return "reader"
+
+
+def test_telegram_is_answered_on_telegram_to_the_chat(
+    as_viewer: ViewerFor, project: Project, make_feedback: Callable[..., Feedback]
+) -> None:
+    telegram = do_create_channel(project_id=project.pk, kind="telegram", name="Bot", secrets={})
+    contact, _new = do_get_or_create_contact_by_handle(
+        project_id=project.pk, handle="telegram:4242"
+    )
+    message = InboundMessage(
+        project=project,
+        channel=telegram,
+        provider_message_id="tg-1",
+        contact=contact,
+        received_at=timezone.now(),
+    )
+    message.text = "Ki lè distribisyon an ye?"
+    message.save(force_insert=True)
+    record = make_feedback(
+        "Ki lè distribisyon an ye?",
+        source="telegram",
+        contact=contact,
+        inbound_message_id=message.pk,
+    )
+    result = do_reply_to_feedback(as_viewer("officer"), record.pk, TEXT)
+    assert (result.outbound.channel_id, result.outbound.contact_id) == (telegram.pk, contact.pk)
+    web = make_feedback(source="web", phone="+50937123466", consent_given=True)
+    Contact.objects.filter(pk=str(web.contact_id)).update(phone_index="", handle_index="x")
+    with pytest.raises(ReplyRefused):
+        do_reply_to_feedback(as_viewer("officer"), web.pk, TEXT)
+
+
+def test_an_opt_out_after_queueing_blocks_the_send_and_the_record_says_so(
+    client_as: ClientFor,
+    as_viewer: ViewerFor,
+    project: Project,
+    sms_channel: Channel,
+    from_channel: Callable[..., Feedback],
+) -> None:
+    record = from_channel(sms_channel)
+    result = do_reply_to_feedback(as_viewer("officer"), record.pk, TEXT)
+    Contact.objects.filter(pk=str(record.contact_id)).update(opted_out_at=timezone.now())
+    send_outbound.call(str(result.outbound.pk))
+    result.outbound.refresh_from_db()
+    assert result.outbound.state == OutboundMessage.State.BLOCKED
+    page = client_as("officer").get(reverse("triage:detail", args=[project.slug, record.pk]))
+    body = page.content.decode()
+    assert "Not sent: opted out" in body
+    assert "This person opted out" in body  # and no form to try again
