@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.alerts.models import (
@@ -73,10 +73,12 @@ def notifications_for(viewer: Viewer) -> QuerySet[Notification]:
     (a record raised to protection-sensitive since is left out, as in the inbox)."""
     if viewer.user_id is None:
         return Notification.objects.none()
+    # A correlated EXISTS on the record's primary key: driven by the person's own few
+    # rows (index on user, project), never a scan of the project's records.
     return Notification.objects.filter(
+        Exists(feedback_visible_to(viewer).filter(pk=OuterRef("alert__feedback_id"))),
         user_id=viewer.user_id,
         project_id=viewer.project_id,
-        alert__feedback__in=feedback_visible_to(viewer).values("pk"),
     )
 
 
