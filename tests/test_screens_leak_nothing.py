@@ -193,6 +193,8 @@ def world(
         reverse("imports:job", args=[slug, jobs[2].pk]),
         reverse("imports:errors", args=[slug, jobs[2].pk]),
         reverse("intake_admin:notices", args=[slug]),
+        reverse("triage:coding:framework", args=[slug]),  # H1: the coding framework
+        reverse("triage:coding:framework", args=[slug]) + "?show=active",
         reverse("triage:sharing", args=[slug]),  # H6: partners and agreements
         reverse("triage:partner_queue", args=[slug]),  # H6: a partner user's queue
         # Members, teams and roles (projects.members_views): managers only.

@@ -311,3 +311,29 @@ def test_a_manager_edits_the_framework_on_its_screen(
     assert "Cash assistance (retired)" in detail
     # The manager's nav links to the screen.
     assert reverse("triage:coding:framework", args=[slug]) in detail
+
+
+def test_two_people_recoding_at_once_one_wins_the_other_is_told(
+    personas: dict[str, User],
+    project: Project,
+    make_feedback: Callable[..., Feedback],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from responsemap.triage.coding import actions
+
+    officer = as_viewer(personas, "officer", project)
+    record = make_feedback(type_code="question", sector="wash")
+    load = actions.access_feedback
+
+    def loaded_then_changed_elsewhere(viewer: Viewer, feedback_id: object, **kw: bool) -> Feedback:
+        seen = load(viewer, feedback_id, **kw)
+        # Someone else's re-coding lands between this read and the write.
+        Feedback.objects.filter(pk=record.pk).update(type_code="request")
+        return seen
+
+    monkeypatch.setattr(actions, "access_feedback", loaded_then_changed_elsewhere)
+    with pytest.raises(CodingRefused, match="changed this record's codes meanwhile"):
+        do_recode_feedback(officer, record.pk, type_code="complaint", sector="wash")
+    record.refresh_from_db()
+    assert record.type_code == "request"
+    assert recodes(record) == []
