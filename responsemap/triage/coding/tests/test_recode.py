@@ -320,10 +320,10 @@ def test_two_people_recoding_at_once_one_wins_the_other_is_told(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from responsemap.triage.coding import actions
+    from responsemap.triage.queries import access_feedback as load
 
     officer = as_viewer(personas, "officer", project)
     record = make_feedback(type_code="question", sector="wash")
-    load = actions.access_feedback
 
     def loaded_then_changed_elsewhere(viewer: Viewer, feedback_id: object, **kw: bool) -> Feedback:
         seen = load(viewer, feedback_id, **kw)
