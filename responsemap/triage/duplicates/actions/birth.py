@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, Subquery, UUIDField
 from django.utils import timezone
 
 from responsemap.lib import rawsql
@@ -65,6 +65,41 @@ class Found:
     marks: list[SpamMark]
 
 
+# A record is compared with at most this many of the latest records sharing each of its
+# band keys, and of its sender's: a flood of one text costs the same as a trickle.
+MAX_COMPARED = 32
+# The lookup brings at most this many earlier records, the latest first.
+MAX_EARLIER = 500
+
+
+class Pool:
+    """The records a batch is compared with, by band key and by sender."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[tuple[uuid.UUID, int], list[Seen]] = defaultdict(list)
+        self.by_contact: dict[uuid.UUID, list[Seen]] = defaultdict(list)
+        self.by_id: dict[uuid.UUID, Seen] = {}
+
+    def add(self, seen: Seen, keys: Sequence[int]) -> None:
+        self.by_id[seen.feedback_id] = seen
+        for key in dict.fromkeys(keys):
+            self.by_key[(seen.project_id, key)].append(seen)
+        if seen.contact_id is not None:
+            self.by_contact[seen.contact_id].append(seen)
+
+    def same_sender(self, seen: Seen) -> list[Seen]:
+        if seen.contact_id is None:
+            return []
+        return self.by_contact[seen.contact_id]
+
+    def alike(self, seen: Seen, keys: Sequence[int]) -> list[Seen]:
+        found: dict[uuid.UUID, Seen] = {}
+        for key in keys:
+            for other in self.by_key.get((seen.project_id, key), [])[-MAX_COMPARED:]:
+                found[other.feedback_id] = other
+        return list(found.values())
+
+
 def policies_for(project_ids: set[uuid.UUID]) -> dict[uuid.UUID, DuplicatePolicy]:
     kept = {p.project_id: p for p in DuplicatePolicy.objects.filter(project_id__in=project_ids)}
     return {pid: kept.get(pid, DEFAULT_POLICY) for pid in project_ids}
@@ -95,10 +130,9 @@ def do_link_at_birth(records: Sequence[Feedback], texts: Sequence[str]) -> None:
             record.pk, record.project_id, record.contact_id, record.received_at, sigs[n], None, None
         )
         policy = policies[record.project_id]
-        candidates = pool[record.project_id]
-        _flag_spam(record, seen, candidates, policy, blocked, found, now)
-        _link_or_group(record, seen, candidates, policy, found, now)
-        candidates.append(seen)
+        _flag_spam(record, pool.same_sender(seen), policy, blocked, found, now)
+        _link_or_group(record, seen, pool, bands[n], policy, found, now)
+        pool.add(seen, bands[n])
     _write(records, sigs, bands, found)
 
 
@@ -116,9 +150,10 @@ def _earlier(
     records: Sequence[Feedback],
     bands: list[list[int]],
     policies: dict[uuid.UUID, DuplicatePolicy],
-) -> dict[uuid.UUID, list[Seen]]:
-    """Earlier records that may match one of the batch: one query."""
-    pool: dict[uuid.UUID, list[Seen]] = defaultdict(list)
+) -> Pool:
+    """Earlier records that may match one of the batch: one query, at most
+    ``MAX_EARLIER`` rows (the latest)."""
+    pool = Pool()
     longest = max(
         max(timedelta(hours=p.window_hours), timedelta(minutes=p.rate_minutes))
         for p in policies.values()
@@ -149,15 +184,17 @@ def _earlier(
             original=Subquery(
                 DuplicateLink.objects.filter(
                     duplicate_id=OuterRef("feedback_id"), ended_at__isnull=True
-                ).values("original_id")[:1]
+                ).values("original_id")[:1],
+                output_field=UUIDField(),
             ),
             group=Subquery(
                 RumourMember.objects.filter(feedback_id=OuterRef("feedback_id")).values("group_id")[
                     :1
-                ]
+                ],
+                output_field=UUIDField(),
             ),
         )
-        .order_by("received_at")
+        .order_by("-received_at")
         .values_list(
             "feedback_id",
             "project_id",
@@ -166,17 +203,17 @@ def _earlier(
             "minhash",
             "original",
             "group",
-        )
+        )[:MAX_EARLIER]
     )
-    for fid, pid, cid, at, minhash, original, group in rows:
-        pool[pid].append(Seen(fid, pid, cid, at, bytes(minhash or b""), original, group))
+    for fid, pid, cid, at, minhash, original, group in reversed(rows):
+        sig = bytes(minhash or b"")
+        pool.add(Seen(fid, pid, cid, at, sig, original, group), band_keys(sig))
     return pool
 
 
 def _flag_spam(
     record: Feedback,
-    seen: Seen,
-    candidates: list[Seen],
+    same_sender: list[Seen],
     policy: DuplicatePolicy,
     blocked: set[tuple[uuid.UUID, str]],
     found: Found,
@@ -187,11 +224,7 @@ def _flag_spam(
         reason = SpamReason.BLOCKED
     elif record.contact_id:
         since = record.received_at - timedelta(minutes=policy.rate_minutes)
-        recent = sum(
-            1
-            for c in candidates
-            if c.contact_id == record.contact_id and since <= c.received_at <= record.received_at
-        )
+        recent = sum(1 for c in same_sender if since <= c.received_at <= record.received_at)
         if recent + 1 > policy.rate_messages:
             reason = SpamReason.RATE
     if reason:
@@ -208,28 +241,29 @@ def _best(
     window = timedelta(hours=policy.window_hours)
     since = seen.received_at - window
     until = seen.received_at if same_sender else seen.received_at + window
-    best: tuple[Seen, float] | None = None
-    for c in candidates:
+    # The latest similar record: in a flood of one text, found among the first looked at.
+    for c in sorted(candidates, key=lambda c: c.received_at, reverse=True):
         if not (since <= c.received_at <= until):
             continue
         alike = seen.contact_id is not None and c.contact_id == seen.contact_id
         if alike != same_sender:
             continue
         score = similarity(seen.minhash, c.minhash)
-        if score >= policy.similarity and (best is None or score > best[1]):
-            best = (c, score)
-    return best
+        if score >= policy.similarity:
+            return c, score
+    return None
 
 
 def _link_or_group(
     record: Feedback,
     seen: Seen,
-    candidates: list[Seen],
+    pool: Pool,
+    keys: list[int],
     policy: DuplicatePolicy,
     found: Found,
     now: datetime,
 ) -> None:
-    same = _best(seen, candidates, policy, same_sender=True)
+    same = _best(seen, pool.same_sender(seen)[-MAX_COMPARED:], policy, same_sender=True)
     if same is not None:
         earlier, score = same
         seen.original_id = earlier.original_id or earlier.feedback_id
@@ -245,10 +279,12 @@ def _link_or_group(
             )
         )
         return
-    other = _best(seen, candidates, policy, same_sender=False)
+    other = _best(seen, pool.alike(seen, keys), policy, same_sender=False)
     if other is None:
         return
     earlier, _score = other
+    # A duplicate stands for its original: the group takes the original.
+    earlier = pool.by_id.get(earlier.original_id, earlier) if earlier.original_id else earlier
     if earlier.group_id is None:
         group = RumourGroup(project_id=record.project_id, created_at=now)
         found.groups.append(group)
@@ -311,8 +347,19 @@ def _write(
     )
     if found.groups:
         RumourGroup.objects.bulk_create(found.groups)
-    if found.members:
-        RumourMember.objects.bulk_create([m for _p, m in found.members])
+    rawsql.insert(
+        RumourMember,
+        [
+            {
+                "group_id": m.group_id,
+                "feedback_id": m.feedback_id,
+                "received_at": m.received_at,
+                "kind": m.kind,
+                "added_at": m.added_at,
+            }
+            for _p, m in found.members
+        ],
+    )
     if found.links:
         DuplicateLink.objects.bulk_create(found.links)
     if found.marks:
@@ -328,16 +375,20 @@ def _write(
         )
         for link in found.links
     ]
+    # One event per group a batch adds to, not per record: most records of a busy
+    # channel join a group (a rumour, or a problem many people report), and the group
+    # is on the record's page; a hand change is audited on each record (``links``).
+    groups = {m.group_id: project_id for project_id, m in found.members}
     events += [
         EventSpec(
             "rumour.add",
             project_id=project_id,
-            object_type="feedback",
-            object_id=m.feedback_id,
-            fields=["rumour_membership.added_at"],
+            object_type="rumourgroup",
+            object_id=group_id,
+            fields=["members"],
             purpose=LinkKind.BIRTH,
         )
-        for project_id, m in found.members
+        for group_id, project_id in groups.items()
     ]
     events += [
         EventSpec(

@@ -211,9 +211,13 @@ def test_the_rumour_groups_list_costs_the_same_queries_whatever_the_number(
     client.get(url)
     with CaptureQueriesContext(connection) as one:
         client.get(url)
-    for k in range(3):
-        make_feedback(f"Different rumour number{k} about bridge{k} collapse{k}")
-        make_feedback(f"different rumour number{k} about bridge{k} collapse{k}!")
+    for text in (
+        "The Lumio bridge collapsed this morning",
+        "Cash cards stopped working at Pernal market",
+        "Measles cases reported near Dovra school",
+    ):
+        make_feedback(text)
+        make_feedback(text.upper() + "!")
     with CaptureQueriesContext(connection) as four:
         client.get(url)
     assert len(four.captured_queries) == len(one.captured_queries)
