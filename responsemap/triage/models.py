@@ -50,8 +50,24 @@ INBOX_FILTER_FIELDS = [
     "assignee",
     "team",
 ]
+# "Most urgent first": critical, high, normal, low (an expression the index below has).
+URGENCY_RANK = models.Case(
+    *(
+        models.When(urgency=code, then=models.Value(rank))
+        for rank, code in enumerate(("critical", "high", "normal", "low"))
+    ),
+    default=models.Value(4),
+    output_field=models.IntegerField(),
+)
 INBOX_INDEXES = [
     models.Index(fields=["project", "received_at", "id"], name="feedback_inbox_time"),
+    models.Index(
+        models.F("project"),
+        URGENCY_RANK,
+        models.F("received_at").desc(),
+        models.F("id").desc(),
+        name="feedback_inbox_most_urgent",
+    ),
     models.Index(
         fields=["project", "sensitivity", "received_at", "id"], name="feedback_inbox_sensitivity"
     ),

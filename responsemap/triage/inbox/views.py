@@ -80,7 +80,8 @@ def pager_context(page: InboxPage, query: QueryDict) -> dict[str, Any]:
         "number": page.number,
         "from_end": page.from_end,
         "num_pages": page.num_pages,
-        "count": min(page.count, listing.COUNT_CAP),
+        "count": min(page.count, page.cap),
+        "cap": page.cap,
         "capped": page.capped,
         "previous": _href(query, page.previous) if page.previous else None,
         "next": _href(query, page.next) if page.next else None,
@@ -122,14 +123,17 @@ def inbox(request: HttpRequest, slug: str, scope: str = "") -> HttpResponse:
         rows = rows.filter(my_work_q(viewer))
     used: list[str] = ["my_work"] if scope == "mine" else []
     sort = ""
+    cap = listing.COUNT_CAP
     if form.is_valid():
         data = form.cleaned_data
         used += [FILTER_NAMES.get(name, name) for name in INBOX_FILTERS if data.get(name)]
         sort = data["sort"]
         rows = filtered(rows, project.pk, data)
+        if data.get("words"):
+            cap = min(cap, listing.WORDS_COUNT_CAP)
         if data.get("overdue"):
             rows = rows.filter(overdue_q(timezone.now()))
-    page = page_of(rows, sort, request.GET.dict(), PAGE_SIZE)
+    page = page_of(rows, sort, request.GET.dict(), PAGE_SIZE, cap)
     items = present_many(page.rows, viewer, "inbox")
     # Which filters, never what was searched for: a search may be a name or a number.
     record_listing(viewer, "feedback", items, purpose="inbox", filters=used)
@@ -144,7 +148,6 @@ def inbox(request: HttpRequest, slug: str, scope: str = "") -> HttpResponse:
             "form": form,
             "pager": pager_context(page, request.GET),
             "items": items,
-            "count_cap": listing.COUNT_CAP,
             "scope": scope,
             "saved_filters": _saved(viewer, reverse("triage:inbox", args=[slug])),
             "save_form": SaveFilterForm(initial={"query": query}) if query else None,

@@ -54,6 +54,23 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="feedback",
             index=models.Index(
+                models.F("project"),
+                models.Case(
+                    models.When(then=models.Value(0), urgency="critical"),
+                    models.When(then=models.Value(1), urgency="high"),
+                    models.When(then=models.Value(2), urgency="normal"),
+                    models.When(then=models.Value(3), urgency="low"),
+                    default=models.Value(4),
+                    output_field=models.IntegerField(),
+                ),
+                models.OrderBy(models.F("received_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                name="feedback_inbox_most_urgent",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="feedback",
+            index=models.Index(
                 fields=["project", "sensitivity", "received_at", "id"],
                 name="feedback_inbox_sensitivity",
             ),

@@ -380,3 +380,16 @@ def test_rebuild_search_tokens_remakes_old_tokens_and_is_audited(
         action="feedback.reindex", project_id=other_project.pk
     ).exists()
     assert FeedbackToken.objects.filter(feedback=theirs).exists()  # untouched
+
+
+def test_a_word_search_counts_up_to_its_own_lower_cap(
+    client_as: ClientFor, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(listing, "WORDS_COUNT_CAP", 2)
+    indexed(project, *[f"pompe cassée {n}" for n in range(4)])
+    url = reverse("triage:inbox", args=[project.slug])
+    searched = client_as("officer").get(url, {"words": "pompe"})
+    assert searched.context["pager"]["capped"]
+    assert "more than 2" in searched.content.decode()
+    assert len(searched.context["items"]) == 4  # the page itself is whole
+    assert not client_as("officer").get(url).context["pager"]["capped"]
