@@ -89,6 +89,7 @@ def response_times(
         feedback_visible_to(viewer)
         .filter(received_at__gte=since, received_at__lt=until)
         .annotate(first_reply=Min("replies__created_at"))
+        .order_by()
         .values_list("pk", "received_at", "first_reply", field)
     )
     answered_at = _first_answered(viewer, [pk for pk, *_rest in rows])
