@@ -53,6 +53,9 @@ from responsemap.triage.models import CallDetails, Feedback
 from responsemap.triage.queries import feedback_visible_to
 from responsemap.triage.replies.actions import do_record_callback_outcome, do_reply_to_feedback
 from responsemap.triage.alerts.actions import do_raise_alert
+from responsemap.triage.duplicates.actions import do_add_to_group
+from responsemap.triage.verification.actions import do_verify_feedback
+from responsemap.triage.verification.models import Verification
 from responsemap.triage.replies.models import CallbackAttempt, Reply
 
 pytestmark = pytest.mark.django_db
@@ -147,6 +150,13 @@ def world(
     do_raise_alert(str(feedback.pk), "urgency")
     do_raise_alert(str(sensitive.pk), "rule")
 
+    # Duplicates and verification (H7): A and B in one rumour group, a sealed note on A.
+    grouped = RumourMember.objects.filter(feedback=sensitive).first()  # alike at birth
+    group = (
+        grouped.group if grouped else do_add_to_group(protection, sensitive.pk, feedback.reference)
+    )
+    verification = do_verify_feedback(officer, feedback.pk, "verified", 2, "ZQXVERIFYA")
+
     contact = contact_of(feedback)
     markers = {
         "ZQXCONTENTA": Marked(feedback, "content"),
@@ -169,6 +179,7 @@ def world(
         "ZQXNOTICE": Marked(notice, "text"),
         "ZQXREPLYA": Marked(reply, "text"),
         "ZQXCALLNOTEB": Marked(attempt, "note"),
+        "ZQXVERIFYA": Marked(verification, "notes"),
     }
     slug = project.slug
     screens = [
@@ -218,6 +229,10 @@ def world(
         reverse("triage:rules:list", args=[slug]),
         reverse("triage:rules:new", args=[slug]),
         reverse("triage:alerts:policy", args=[slug]),
+        # H7: rumour groups (A and the protected B in one group).
+        reverse("triage:rumour_groups", args=[slug]),
+        reverse("triage:rumour_groups", args=[slug]) + "?words=pump&since=2020-01-01",
+        reverse("triage:rumour_group", args=[slug, group.pk]),
     ]
     return World(project, feedback, sensitive, jobs[0], markers, screens)
 
@@ -237,6 +252,8 @@ def record_visible(record: models.Model, viewer: Viewer) -> bool:
         return feedback_visible_to(viewer).filter(pk=record.pk).exists()
     if isinstance(record, Contact):
         return feedback_visible_to(viewer).filter(contact=record).exists()
+    if isinstance(record, Verification):  # H7
+        return feedback_visible_to(viewer).filter(pk=record.feedback_id).exists()
     if isinstance(record, Reply | CallbackAttempt):
         return feedback_visible_to(viewer).filter(pk=record.feedback_id).exists()
     if isinstance(record, CallDetails):

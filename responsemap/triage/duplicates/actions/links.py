@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,7 +73,12 @@ def _link(viewer: Viewer, record: Feedback, original: Feedback, kind: str) -> Du
     root = current_original(original.pk)
     if root is not None:
         # Link to the first of the chain, never a duplicate of a duplicate.
-        original = access_feedback(viewer, root, write=True)
+        try:
+            original = access_feedback(viewer, root, write=True)
+        except Http404:
+            raise DuplicateRefused(
+                _("That record is a duplicate of one you may not work on.")
+            ) from None
         if original.pk == record.pk:
             raise DuplicateRefused(_("That record is already a duplicate of this one."))
     if current_original(record.pk) is not None:

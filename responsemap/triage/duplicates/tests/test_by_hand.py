@@ -207,3 +207,17 @@ def test_roles_that_may_not_edit_change_nothing(
     assert not SpamMark.objects.exists()
     assert not RumourMember.objects.exists()
     assert not SenderBlock.objects.exists()
+
+
+def test_a_chain_to_a_record_the_person_may_not_see_is_refused_in_words(
+    personas: dict[str, User], project: Project, make_feedback: Make
+) -> None:
+    protection = as_viewer(personas, "protection", project)
+    officer = as_viewer(personas, "officer", project)
+    hidden = make_feedback("Protected first report", sensitivity=Sensitivity.SENSITIVE)
+    copy = make_feedback("A copy anyone may see")
+    do_link_duplicate(protection, copy.pk, hidden.reference)
+    other = make_feedback("Yet another record")
+    with pytest.raises(DuplicateRefused, match="one you may not work on"):
+        do_link_duplicate(officer, other.pk, copy.reference)
+    assert actions_on(other) == []
