@@ -22,9 +22,11 @@ import random
 import secrets
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from benchmarks._env import apply_bench_env
 
@@ -63,7 +65,7 @@ def master_key(var_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def setup_project():  # type: ignore[no-untyped-def]
+def setup_project() -> Any:
     from responsemap.accounts.actions import do_add_member
     from responsemap.accounts.models import User
     from responsemap.geo.actions import do_create_area
@@ -160,7 +162,7 @@ def generate(total: int, first: int = 0, last: int | None = None, finish: bool =
         print("done", flush=True)
 
 
-def shape(project_id: object) -> None:
+def shape(project_id: uuid.UUID) -> None:
     """Spread status, assignee and team over the records by their age (old ones mostly
     closed, recent ones mostly new), once: records still all 'new' only."""
     from django.db import connection

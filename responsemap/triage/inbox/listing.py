@@ -95,6 +95,8 @@ def my_work_q(viewer: Viewer) -> Q:
     """ "My work": open records (not answered, not closed) assigned to the viewer or to
     one of their teams in the project. The teams are read first (one small query), so
     the condition is ``assignee = me OR team IN (…)``: two index lookups, not a scan."""
+    if viewer.user_id is None:
+        return Q(pk__in=[])
     teams = list(
         TeamMember.objects.filter(
             membership__user_id=viewer.user_id,

@@ -4,6 +4,7 @@ what they see, and that a refusal changes nothing (no row, no audit event)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -28,7 +29,7 @@ def events(action: str) -> int:
     return AuditEvent.objects.filter(action=action).count()
 
 
-def bulk(client: Client, project: Project, *records: Feedback, **data: object) -> object:
+def bulk(client: Client, project: Project, *records: Feedback, **data: Any) -> Any:
     return client.post(
         reverse("triage:bulk", args=[project.slug]),
         {"ids": [str(r.pk) for r in records], "back": "sector=food", **data},
@@ -61,7 +62,7 @@ def test_refused_records_are_named_with_why_and_the_others_still_move(
     response = bulk(
         client, project, movable, closed, sensitive, action="status", to_status="triaged"
     )
-    said = [str(m) for m in response.wsgi_request._messages]  # type: ignore[attr-defined]
+    said = [str(m) for m in response.wsgi_request._messages]
     assert said[0] == "1 record changed."
     assert any(closed.reference in m and "can't be moved" in m for m in said), said
     assert any("Not found" in m for m in said), said
@@ -103,7 +104,7 @@ def test_another_projects_record_is_refused_as_not_found(
 ) -> None:
     theirs = do_create_feedback(other_project, NewFeedback(source="sms", content="x"), None)
     response = bulk(client_as("officer"), project, theirs, action="status", to_status="triaged")
-    said = [str(m) for m in response.wsgi_request._messages]  # type: ignore[attr-defined]
+    said = [str(m) for m in response.wsgi_request._messages]
     assert said == ["A record was not changed: Not found, or not one you may work on."]
     assert Feedback.objects.get(pk=theirs.pk).status == "new"
 
@@ -195,7 +196,7 @@ def test_a_role_without_the_inbox_saves_no_filter(
 # -- my calls --------------------------------------------------------------------------
 
 
-def _entered_by(project: Project, user: User, **fields: object) -> Feedback:
+def _entered_by(project: Project, user: User, **fields: Any) -> Feedback:
     from responsemap.accounts.queries import viewer_for
 
     viewer = viewer_for(user, project.pk)
