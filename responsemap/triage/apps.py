@@ -11,8 +11,8 @@ class TriageConfig(AppConfig):
     def ready(self) -> None:
         from responsemap.intake.messages.steps import register_sweep_step
         from responsemap.lib.tasks import register_upkeep
-        from responsemap.triage.alerts.escalation import escalate_overdue_alerts
         from responsemap.triage import catalogue  # noqa: F401  (declares the fields)
+        from responsemap.triage.alerts.escalation import escalate_overdue_alerts
         from responsemap.triage.from_messages import make_feedback_from_messages
 
         register_sweep_step(make_feedback_from_messages)
