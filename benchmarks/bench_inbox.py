@@ -151,7 +151,10 @@ def measure(runs: int, plans: bool, only: set[str] | None = None) -> dict[str, A
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url, params)
         pager = response.context["pager"]
+        reading = records_sql(queries.captured_queries)
+        server = [sum(execution_ms(sql) for sql in reading) for _ in range(runs)]
         results[name] = {
+            **percentiles("server", server),
             **percentiles("wall", wall),
             **percentiles("cpu", cpu),
             **percentiles("sql", sql),
@@ -165,15 +168,35 @@ def measure(runs: int, plans: bool, only: set[str] | None = None) -> dict[str, A
     return {"records": total, "kinds": results}
 
 
+def records_sql(captured: list[dict[str, str]]) -> list[str]:
+    """The queries that read the records: the capped count and the page's rows."""
+    return [
+        q["sql"]
+        for q in captured
+        if 'FROM "triage_feedback"' in q["sql"] and "triage_notification" not in q["sql"]
+    ]
+
+
+def execution_ms(sql: str) -> float:
+    """The server's own time for ``sql`` (EXPLAIN ANALYZE's Execution Time): what the
+    data costs, without this machine's other load on the Python side."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + sql)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return float(plan[0]["Execution Time"]) + float(plan[0]["Planning Time"])
+
+
 def explain(captured: list[dict[str, str]]) -> list[str]:
     """EXPLAIN ANALYZE of the queries that read the records (the count and the page)."""
     from django.db import connection
 
     found = []
-    for query in captured:
-        sql = query["sql"]
-        if 'FROM "triage_feedback"' not in sql or "triage_notification" in sql:
-            continue
+    for sql in records_sql(captured):
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql)
             found.append("\n".join(row[0] for row in cursor.fetchall()))
@@ -185,14 +208,15 @@ def report(vendor: str, figures: dict[str, Any]) -> str:
         f"inbox on {vendor}, {figures['records']:,} records; ms per request, p50/p95 "
         f"(target: p95 < {TARGET_MS:.0f} ms). wall: the whole request as timed on this "
         "machine; cpu: the Django process's CPU time; sql: all its queries' wall time; "
-        "records: the count and the page's rows",
-        f"  {'kind':<17} {'wall':>13} {'cpu':>13} {'sql':>13} {'records':>13} "
+        "records: the count and the page's rows; server: their planning and execution "
+        "time in PostgreSQL (EXPLAIN ANALYZE)",
+        f"  {'kind':<17} {'wall':>13} {'cpu':>13} {'sql':>13} {'records':>13} {'server':>13} "
         f"{'queries':>7} {'rows':>4}  count",
     ]
     for name, row in figures["kinds"].items():
         cells = [
             f"{row[k + '_p50']:>6.0f}/{row[k + '_p95']:<6.0f}"
-            for k in ("wall", "cpu", "sql", "records_sql")
+            for k in ("wall", "cpu", "sql", "records_sql", "server")
         ]
         lines.append(
             f"  {name:<17} {' '.join(cells)} {row['queries']:>7} {row['rows']:>4}  {row['count']}"
