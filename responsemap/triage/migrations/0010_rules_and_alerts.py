@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
+from typing import Any
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+
+
+def set_due_times(apps: Any, schema_editor: Any) -> None:
+    """Records made before response-time targets get the default ones (docs/alerts.md):
+    72 h after receipt, 24 h for a protection concern or a critical record. Two UPDATE
+    statements, whatever the table's size."""
+    feedback = apps.get_model("triage", "Feedback")
+    rows = feedback.objects.filter(due_at__isnull=True)
+    urgent = models.Q(type_code="protection") | models.Q(urgency="critical")
+    rows.filter(urgent).update(due_at=models.F("received_at") + timedelta(hours=24))
+    rows.update(due_at=models.F("received_at") + timedelta(hours=72))
 
 
 class Migration(migrations.Migration):
@@ -234,4 +247,5 @@ class Migration(migrations.Migration):
                 fields=["project", "is_active"], name="triage_rule_project_bbc0eb_idx"
             ),
         ),
+        migrations.RunPython(set_due_times, migrations.RunPython.noop),
     ]
