@@ -26,7 +26,7 @@ from responsemap.protection.listing import record_listing
 from responsemap.protection.present import Presented, present, present_many
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.actions import WorkflowRefused
-from responsemap.triage.choices import FeedbackType, Sector
+from responsemap.triage.coding.framework import framework_for
 from responsemap.triage.forms import language_name
 from responsemap.triage.queries import access_feedback
 from responsemap.triage.replies import actions
@@ -323,19 +323,21 @@ def response_times_view(request: HttpRequest, slug: str) -> HttpResponse:
             **layout(project, viewer),
             "form": form,
             "group_label": GROUP_LABELS.get(group_by, group_by),
-            "rows": [{**vars(row), "label": _group_words(group_by, row.group)} for row in rows],
+            "rows": [
+                {**vars(row), "label": _group_words(project.pk, group_by, row.group)}
+                for row in rows
+            ],
             "since": since_day,
             "until": until_day,
         },
     )
 
 
-def _group_words(group_by: str, value: str) -> str:
-    """A group's name in words, never its code."""
+def _group_words(project_id: uuid.UUID, group_by: str, value: str) -> str:
+    """A group's name in words, never its code: types and sectors by the project's
+    coding framework (its own labels, retired codes marked)."""
     if not value:
         return _("None")
-    # TODO(issue 10, point 1): the project's own labels (triage.coding) once it lands.
-    choices = {"type_code": FeedbackType, "sector": Sector}.get(group_by)
-    if choices is not None and value in choices.values:
-        return str(choices(value).label)
+    if group_by in ("type_code", "sector"):
+        return framework_for(project_id).label(group_by, value)
     return value
