@@ -27,6 +27,7 @@ MODULES = [
     "triage/duplicates/actions/birth.py",
     "triage/duplicates/actions/links.py",
     "triage/duplicates/actions/spam.py",
+    "triage/duplicates/actions/policy.py",
     "triage/verification/actions.py",
 ]
 WRITERS = {"record_event", "EventSpec", "Move"}

@@ -123,6 +123,7 @@ ACTION_LABELS = {
     "sender.unblock": _("Sender taken off the block list"),
     "feedback.verify": _("Verification changed"),
     "verification.check": _("Verification checklist item changed"),
+    "duplicate_policy.update": _("Duplicate and spam settings changed"),
 }
 
 

@@ -15,3 +15,22 @@ class GroupFilterForm(forms.Form):
     since = forms.DateField(
         label=_("Seen since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class PolicyForm(forms.Form):
+    window_hours = forms.IntegerField(
+        label=_("Same sender, similar text within (hours): a duplicate"),
+        min_value=1,
+        max_value=24 * 30,
+    )
+    similarity = forms.IntegerField(
+        label=_("Words in common to call two texts similar (%)"), min_value=20, max_value=100
+    )
+    rate_messages = forms.IntegerField(
+        label=_("Spam: more than this many messages from one sender…"),
+        min_value=1,
+        max_value=10000,
+    )
+    rate_minutes = forms.IntegerField(
+        label=_("…within this many minutes"), min_value=1, max_value=24 * 60
+    )

@@ -7,6 +7,7 @@ from responsemap.triage.duplicates import views
 F = "feedback/<str:feedback_id>/"
 urlpatterns = [
     path("rumours/", views.rumour_groups, name="rumour_groups"),
+    path("rumours/settings/", views.policy_settings, name="duplicate_settings"),
     path("rumours/<str:group_id>/", views.rumour_group, name="rumour_group"),
     path(F + "duplicate/link/", views.link_duplicate, name="link_duplicate"),
     path(F + "duplicate/unlink/", views.unlink, name="unlink_duplicate"),

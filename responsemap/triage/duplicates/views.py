@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from responsemap.lib.pager import pager
 from responsemap.projects.layout import layout
@@ -27,7 +27,9 @@ from responsemap.protection.listing import record_listing
 from responsemap.protection.present import present, present_many
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.duplicates import actions
-from responsemap.triage.duplicates.forms import GroupFilterForm, ReferenceForm
+from responsemap.triage.duplicates.actions.birth import policies_for
+from responsemap.triage.duplicates.actions.policy import do_set_duplicate_policy
+from responsemap.triage.duplicates.forms import GroupFilterForm, PolicyForm, ReferenceForm
 from responsemap.triage.duplicates.queries import access_group, groups_visible_to, members_visible
 from responsemap.triage.models import Feedback
 from responsemap.triage.queries import access_feedback
@@ -176,3 +178,34 @@ mark_spam = _plain(actions.do_mark_spam)
 unmark_spam = _plain(actions.do_unmark_spam)
 block_sender = _plain(actions.do_block_sender)
 unblock_sender = _plain(actions.do_unblock_sender)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """The project's duplicate and spam settings (managers)."""
+    project, viewer = access_project(request.user, slug)
+    if not viewer.can("manage_project"):
+        raise Http404
+    current = policies_for({project.pk})[project.pk]
+    initial = {
+        "window_hours": current.window_hours,
+        "similarity": round(current.similarity * 100),
+        "rate_messages": current.rate_messages,
+        "rate_minutes": current.rate_minutes,
+    }
+    form = PolicyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        do_set_duplicate_policy(
+            viewer,
+            window_hours=data["window_hours"],
+            similarity=data["similarity"] / 100,
+            rate_messages=data["rate_messages"],
+            rate_minutes=data["rate_minutes"],
+        )
+        messages.success(request, _("Saved. New records follow these settings."))
+        return redirect("triage:duplicate_settings", slug=project.slug)
+    return render(
+        request, "triage/duplicates/settings.html", {**layout(project, viewer), "form": form}
+    )
