@@ -100,3 +100,18 @@ def test_duplicates_rumours_and_verification_screens(
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             page.locator("#duplicates").screenshot(path=str(SHOTS / f"linked-{locale}-{width}.png"))
         context.close()
+        # The manager's settings screen.
+        context = browser.new_context(  # type: ignore[attr-defined]
+            locale=locale, viewport={"width": width, "height": 900}
+        )
+        page = context.new_page()
+        sign_in(page, base, "manager")
+        page.wait_for_url(f"**/p/{project.slug}/**")
+        page.goto(f"{base}/p/{project.slug}/rumours/settings/")
+        page.fill("#id_window_hours", "72")
+        page.click("form.card button[type=submit]")
+        page.wait_for_load_state()
+        assert page.locator("#id_window_hours").input_value() == "72"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(SHOTS / f"settings-{locale}-{width}.png"), full_page=True)
+        context.close()
