@@ -1,7 +1,9 @@
 """The workflow of a feedback record, as data: which status may follow which.
 
 new → triaged → assigned → in progress → referred → answered (responded) → closed, and a
-closed record reopened goes back to in progress. ``triage.actions.do_change_status`` is
+closed record reopened goes back to in progress. A triaged or assigned record may also be
+referred or answered at once (a question answered on the spot, a case referred straight
+to the partner who handles it): steps forward may be skipped, never steps back. ``triage.actions.do_change_status`` is
 the one way a status changes; it refuses any move not in ``MOVES``.
 """
 
@@ -15,8 +17,8 @@ from responsemap.triage.choices import Status
 S = Status
 MOVES: dict[str, tuple[str, ...]] = {
     S.NEW: (S.TRIAGED, S.ASSIGNED, S.CLOSED),
-    S.TRIAGED: (S.ASSIGNED, S.IN_PROGRESS, S.CLOSED),
-    S.ASSIGNED: (S.IN_PROGRESS, S.TRIAGED, S.CLOSED),
+    S.TRIAGED: (S.ASSIGNED, S.IN_PROGRESS, S.REFERRED, S.ANSWERED, S.CLOSED),
+    S.ASSIGNED: (S.IN_PROGRESS, S.REFERRED, S.ANSWERED, S.TRIAGED, S.CLOSED),
     S.IN_PROGRESS: (S.REFERRED, S.ANSWERED, S.CLOSED),
     S.REFERRED: (S.IN_PROGRESS, S.ANSWERED, S.CLOSED),
     S.ANSWERED: (S.CLOSED, S.IN_PROGRESS),
