@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.actions import NewFeedback, sensitivity_of
+from responsemap.triage.alerts.targets import due_at_for
 from responsemap.triage.choices import Sensitivity, Urgency
 from responsemap.triage.coding.framework import (
     FIXED_CODES,
@@ -270,6 +271,11 @@ def do_recode_feedback(
     update = {name: wanted[name] for name in changes}
     if raised:
         update["sensitivity"] = Sensitivity.SENSITIVE
+    if "type_code" in changes or "urgency" in changes:
+        # The response-time target follows the type and urgency (triage.alerts.targets).
+        update["due_at"] = due_at_for(
+            record.project_id, wanted["type_code"], record.received_at, wanted["urgency"]
+        )
     with transaction.atomic():
         done = Feedback.objects.filter(pk=record.pk, **before).update(
             **update, updated_at=timezone.now()

@@ -19,6 +19,7 @@ from responsemap.projects.models import Project
 from responsemap.protection.audit import event_details
 from responsemap.protection.models import AuditEvent
 from responsemap.protection.viewer import Viewer
+from responsemap.triage.alerts.targets import due_at_for
 from responsemap.triage.choices import Sensitivity
 from responsemap.triage.coding.actions import (
     CodingRefused,
@@ -74,6 +75,17 @@ def test_a_recode_is_audited_with_the_previous_codes(
         officer, record.pk, type_code="complaint", sector="wash", topic="water-point"
     )
     assert len(recodes(record)) == 1
+
+
+def test_a_recode_of_type_or_urgency_moves_the_due_time(
+    personas: dict[str, User], project: Project, make_feedback: Callable[..., Feedback]
+) -> None:
+    officer = as_viewer(personas, "officer", project)
+    record = make_feedback(type_code="question", sector="wash")
+    do_recode_feedback(officer, record.pk, type_code="question", sector="wash", urgency="critical")
+    record.refresh_from_db()
+    assert record.due_at == due_at_for(project.pk, "question", record.received_at, "critical")
+    assert record.due_at < due_at_for(project.pk, "question", record.received_at)
 
 
 @pytest.mark.parametrize(
