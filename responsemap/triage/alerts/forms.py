@@ -30,12 +30,19 @@ class PolicyForm(forms.Form):
         label=_("Answer within (hours), unless set for the type below"), min_value=1, max_value=8760
     )
 
-    def __init__(self, *args: Any, roles: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        roles: list[tuple[str, str]],
+        types: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        """``types``: the project's active types (its coding framework), in words."""
         super().__init__(*args, **kwargs)
         self.fields["alert_roles"].choices = roles  # type: ignore[attr-defined]
         self.fields["escalation_roles"].choices = roles  # type: ignore[attr-defined]
-        for code, label in FeedbackType.choices:
-            if code != FeedbackType.UNCODED:
+        for code, label in types:
+            if code != FeedbackType.UNCODED:  # "not yet coded" has the default target
                 self.fields[f"target_{code}"] = forms.IntegerField(
                     label=label, min_value=1, max_value=8760, required=False
                 )

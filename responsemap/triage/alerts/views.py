@@ -26,6 +26,8 @@ from responsemap.triage.alerts.actions import (
 from responsemap.triage.alerts.forms import PolicyForm
 from responsemap.triage.alerts.models import Notification
 from responsemap.triage.alerts.queries import notifications_for, policy_for
+from responsemap.triage.coding.framework import framework_for
+from responsemap.triage.coding.models import Kind
 from responsemap.triage.models import Feedback, normalise_reference
 
 PAGE_SIZE = 25
@@ -123,8 +125,9 @@ def policy_edit(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("label")
         .values_list("code", "label")
     ]
+    types = framework_for(project.pk).choices(Kind.TYPE)
     if request.method == "POST":
-        form = PolicyForm(request.POST, roles=roles)
+        form = PolicyForm(request.POST, roles=roles, types=types)
         if form.is_valid():
             d = form.cleaned_data
             do_save_alert_policy(
@@ -148,7 +151,7 @@ def policy_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "default_target_hours": policy.default_target_hours,
         }
         initial |= {f"target_{code}": hours for code, hours in policy.target_hours.items()}
-        form = PolicyForm(roles=roles, initial=initial)
+        form = PolicyForm(roles=roles, types=types, initial=initial)
     return render(
         request,
         "triage/alerts/policy.html",

@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from responsemap.triage.choices import FeedbackType
 from responsemap.triage.forms import language_name
 from responsemap.triage.rules.actions import REASON_MAX_LENGTH, REASON_MIN_LENGTH, RuleData
 from responsemap.triage.rules.choices import RuleUrgency
@@ -30,7 +29,6 @@ class RuleForm(forms.Form):
     is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
     type_codes = forms.MultipleChoiceField(
         label=_("Only records of these types"),
-        choices=FeedbackType.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -59,10 +57,16 @@ class RuleForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, languages: list[str], areas: list[tuple[str, str]], **kwargs: Any
+        self,
+        *args: Any,
+        languages: list[str],
+        areas: list[tuple[str, str]],
+        types: list[tuple[str, str]],
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area_ids"].choices = areas  # type: ignore[attr-defined]
+        self.fields["type_codes"].choices = types  # type: ignore[attr-defined]
         self.languages = languages
         for lang in languages:
             self.fields[f"keywords_{lang}"] = forms.CharField(

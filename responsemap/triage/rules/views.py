@@ -17,7 +17,8 @@ from responsemap.projects.layout import layout
 from responsemap.projects.models import Project
 from responsemap.projects.queries import access_project
 from responsemap.protection.viewer import Viewer
-from responsemap.triage.choices import FeedbackType
+from responsemap.triage.coding.framework import framework_for
+from responsemap.triage.coding.models import Kind
 from responsemap.triage.forms import language_name
 from responsemap.triage.rules.actions import (
     SensitivityRefused,
@@ -79,9 +80,9 @@ def _areas(project: Project) -> list[tuple[str, str]]:
     return [(str(pk), name) for pk, name in rows]
 
 
-def _summary(rule: Rule | Any, rule_id: str = "") -> dict[str, Any]:
-    """A rule as the screen shows it: words, never the row."""
-    types = dict(FeedbackType.choices)
+def _summary(rule: Rule | Any, types: dict[str, str], rule_id: str = "") -> dict[str, Any]:
+    """A rule as the screen shows it: words, never the row (``types``: the project's
+    type labels, from its coding framework)."""
     keywords = rule.keywords or {}
     return {
         "id": rule_id,
@@ -104,7 +105,10 @@ def _summary(rule: Rule | Any, rule_id: str = "") -> dict[str, Any]:
 def rule_list(request: HttpRequest, slug: str) -> HttpResponse:
     project, viewer = _manager(request, slug)
     own = list(rules_visible_to(viewer))
-    rules = [_summary(r, str(r.pk)) for r in own] or [_summary(r) for r in DEFAULT_RULES]
+    types = framework_for(project.pk).labels(Kind.TYPE)
+    rules = [_summary(r, types, str(r.pk)) for r in own] or [
+        _summary(r, types) for r in DEFAULT_RULES
+    ]
     return render(
         request,
         "triage/rules/list.html",
@@ -131,8 +135,9 @@ def rule_edit(request: HttpRequest, slug: str, rule_id: str | None = None) -> Ht
         if rule is None:
             raise Http404
     languages, areas = _languages(project), _areas(project)
+    types = framework_for(project.pk).choices(Kind.TYPE, current=None)
     if request.method == "POST":
-        form = RuleForm(request.POST, languages=languages, areas=areas)
+        form = RuleForm(request.POST, languages=languages, areas=areas, types=types)
         if form.is_valid():
             do_save_rule(viewer, rule.pk if rule else None, form.rule_data())
             messages.success(
@@ -140,7 +145,7 @@ def rule_edit(request: HttpRequest, slug: str, rule_id: str | None = None) -> Ht
             )
             return redirect("triage:rules:list", slug=slug)
     else:
-        form = RuleForm(languages=languages, areas=areas, initial=_initial(rule))
+        form = RuleForm(languages=languages, areas=areas, types=types, initial=_initial(rule))
     return render(
         request,
         "triage/rules/edit.html",
