@@ -64,6 +64,7 @@ class SystemPurpose(django_models.TextChoices):
     INDEX_SEARCH = "index_search", _("Rebuild the word search index from the copy people read")
     READ_IMPORT = "read_import", _("Read an uploaded import file")
     SHOW_CHANNEL_SECRETS = "show_channel_secrets", _("Show an operator a channel's secrets")
+    SHOW_PUBLIC_REPLY = "show_public_reply", _("Show a reply marked public on the status page")
     # Tests and benchmarks comparing what was stored with what was sent; refused in
     # production.
     TEST = "test", _("Check what was stored (tests and benchmarks)")

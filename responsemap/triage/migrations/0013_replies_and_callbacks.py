@@ -92,6 +92,7 @@ class Migration(migrations.Migration):
                 ("template_code", models.CharField(blank=True, max_length=40)),
                 ("created_at", models.DateTimeField()),
                 ("text", responsemap.protection.fields.EncryptedTextField(blank=True, null=True)),
+                ("public", models.BooleanField(default=False)),
                 (
                     "author",
                     models.ForeignKey(

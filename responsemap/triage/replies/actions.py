@@ -24,7 +24,7 @@ from responsemap.protection.audit import record_event
 from responsemap.protection.present import Presented, present
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.actions import WorkflowRefused, do_change_status
-from responsemap.triage.choices import Status
+from responsemap.triage.choices import Sensitivity, Status
 from responsemap.triage.models import Feedback
 from responsemap.triage.queries import access_feedback
 from responsemap.triage.replies.models import (
@@ -56,11 +56,14 @@ def do_reply_to_feedback(
     template: str | None = None,
     *,
     mark_answered: bool = False,
+    public: bool = False,
 ) -> ReplyResult:
     """Send ``text`` to the sender of a record on the channel it came in on
     (``routing.reply_route``), queued through ``do_queue_outbound`` (sent after commit
     by the worker). The reply is kept on the record, sealed. ``mark_answered``: the
     record moves to "answered" in the same transaction, if its status allows it.
+    ``public``: the reply is also shown on the status page to whoever has the record's
+    reference code — refused for a protection case (only its stage is ever shown).
     Audited: ``feedback.reply`` naming ``replies.text``, the channel kind as purpose
     (and the queue's own ``message.queue``)."""
     record = access_feedback(viewer, feedback_id, write=True)
@@ -69,6 +72,10 @@ def do_reply_to_feedback(
         raise ReplyRefused(_("A reply can't be empty."))
     if len(text) > REPLY_MAX_LENGTH:
         raise ReplyRefused(_("A reply can be %(n)d characters at most.") % {"n": REPLY_MAX_LENGTH})
+    if public and record.sensitivity == Sensitivity.SENSITIVE:
+        raise ReplyRefused(
+            _("A reply to a protection case is never shown on the public status page.")
+        )
     route = reply_route(record)
     template_code = ""
     if template:
@@ -90,6 +97,7 @@ def do_reply_to_feedback(
             author_id=viewer.user_id,
             template_code=template_code,
             created_at=timezone.now(),
+            public=public,
         )
         reply.text = text
         reply.save(force_insert=True)
@@ -99,7 +107,7 @@ def do_reply_to_feedback(
             actor=viewer,
             object_type="feedback",
             object_id=record.pk,
-            fields=["replies.text"],
+            fields=["replies.text", "replies.public"] if public else ["replies.text"],
             purpose=route.channel.kind,
         )
         answered = (

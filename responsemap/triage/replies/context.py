@@ -8,6 +8,7 @@ from typing import Any
 
 from responsemap.protection.present import present_many
 from responsemap.protection.viewer import Viewer
+from responsemap.triage.choices import Sensitivity
 from responsemap.triage.forms import language_name
 from responsemap.triage.models import Feedback
 from responsemap.triage.replies.filling import fill_for, sms_segments
@@ -41,6 +42,7 @@ def reply_context(record: Feedback, viewer: Viewer) -> dict[str, Any]:
         context["reply_refused"] = str(refusal)
         return context
     context["reply_form"] = ReplyForm()
+    context["reply_may_be_public"] = record.sensitivity != Sensitivity.SENSITIVE
     context["reply_channel"] = route.channel.name
     context["reply_templates"] = _filled_templates(record)
     return context

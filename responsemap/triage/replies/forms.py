@@ -27,6 +27,7 @@ class ReplyForm(forms.Form):
     )
     template = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     mark_answered = forms.BooleanField(label=_("Mark the record “Answered”"), required=False)
+    public = forms.BooleanField(required=False)
 
 
 class ReplyTemplateForm(forms.Form):

@@ -62,6 +62,10 @@ class Reply(models.Model):
     template_code = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField()
     text = EncryptedTextField()
+    # Shown on the public status page to whoever has the record's reference code
+    # (triage.status_lookup), as the answer to everyone who asks; never for a
+    # protection case.
+    public = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

@@ -67,6 +67,7 @@ def reply(request: HttpRequest, slug: str, feedback_id: str) -> HttpResponse:
                 form.cleaned_data["text"],
                 form.cleaned_data["template"] or None,
                 mark_answered=form.cleaned_data["mark_answered"],
+                public=form.cleaned_data["public"],
             )
         except (ReplyRefused, WorkflowRefused) as refusal:
             messages.error(request, str(refusal))

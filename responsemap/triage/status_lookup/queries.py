@@ -23,8 +23,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from responsemap.projects.models import Project
+from responsemap.protection.present import open_for_system
+from responsemap.protection.system_opens import SystemPurpose
 from responsemap.triage.choices import Sensitivity, Status
 from responsemap.triage.models import REFERENCE_ALPHABET, Feedback, normalise_reference
+from responsemap.triage.replies.models import Reply
 
 
 class PublicStage(models.TextChoices):
@@ -75,16 +78,19 @@ class PublicStatus:
     stage_words: str
     explained: str
     received_on: date | None  # None for a protection-sensitive record
-    # TODO(H5, replies): the reply marked public, once ``triage.replies`` has that notion;
-    # a reply sent to the person is theirs, not the code holder's, so none is shown now.
+    # The latest reply a worker marked public (``Reply.public``); a reply sent to the
+    # person and not marked public is theirs, not the code holder's. Never for a
+    # protection case.
     public_reply: str = ""
 
 
-def public_status(project: Project, typed: str) -> PublicStatus | None:
+def public_status(project: Project, typed: str, *, with_reply: bool = False) -> PublicStatus | None:
     """The public status of the record with this reference in this project, or None
     (no such record, or not a reference): one query on the unique index whatever the
-    code, so a wrong code costs what a right one does."""
+    code, so a wrong code costs what a right one does. ``with_reply`` (the web page):
+    also the latest reply marked public — one more query, made for every code."""
     code = as_code(typed)
+    reply = _public_reply(project, code) if with_reply else None
     row = (
         Feedback.objects.filter(project=project, reference=code)
         .values_list("status", "sensitivity", "received_at")
@@ -103,4 +109,19 @@ def public_status(project: Project, typed: str) -> PublicStatus | None:
         stage_words=str(stage.label),
         explained=str(STAGE_EXPLAINED[stage]),
         received_on=None if protected else timezone.localtime(received_at).date(),
+        public_reply="" if protected or reply is None else reply,
     )
+
+
+def _public_reply(project: Project, code: str) -> str | None:
+    """The text of the record's latest reply marked public, opened for the status page
+    (a system open, counted in the audit log), or None. Queried whatever the code."""
+    reply = (
+        Reply.objects.filter(project=project, feedback__reference=code, public=True)
+        .exclude(feedback__sensitivity=Sensitivity.SENSITIVE)
+        .order_by("-created_at")
+        .first()
+    )
+    if reply is None:
+        return None
+    return open_for_system(reply, "text", purpose=SystemPurpose.SHOW_PUBLIC_REPLY)

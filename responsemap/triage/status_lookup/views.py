@@ -41,7 +41,8 @@ def status_page(request: HttpRequest, slug: str) -> HttpResponse:
         return _respond(request, project, language, {"form": form, "asked": False})
     with transaction.atomic():
         allowed = claim_lookup(project.pk, web_client(request.META.get("REMOTE_ADDR")))
-        found = public_status(project, form.cleaned_data["code"]) if allowed else None
+        code = form.cleaned_data["code"]
+        found = public_status(project, code, with_reply=True) if allowed else None
     if not allowed:
         logger.info("status lookup: rate limit reached for project %s", project.slug)
         context = {"form": form, "asked": False, "limited": True}

@@ -339,3 +339,39 @@ def test_an_opt_out_after_queueing_blocks_the_send_and_the_record_says_so(
     body = page.content.decode()
     assert "Not sent: opted out" in body
     assert "This person opted out" in body  # and no form to try again
+
+
+def test_a_reply_marked_public_is_shown_on_the_status_page_and_no_other(
+    as_viewer: ViewerFor, sms_channel: Channel, from_channel: Callable[..., Feedback]
+) -> None:
+    record = from_channel(sms_channel)
+    officer = as_viewer("officer")
+    do_reply_to_feedback(officer, record.pk, "Private answer to the sender only")
+    url = reverse("public:status", args=[record.project.slug]) + "?lang=en"
+    page = Client().post(url, {"code": record.reference}, REMOTE_ADDR="10.0.0.9")
+    assert "Private answer" not in page.content.decode()
+    do_reply_to_feedback(officer, record.pk, "Water trucking resumes on Monday", public=True)
+    page = Client().post(url, {"code": record.reference}, REMOTE_ADDR="10.0.0.9")
+    body = page.content.decode()
+    assert "Water trucking resumes on Monday" in body
+    assert "Private answer" not in body
+    events = with_details(
+        AuditEvent.objects.filter(action="feedback.reply", object_id=str(record.pk)).order_by("seq")
+    )
+    assert ["replies.public" in e.fields for e in events] == [False, True]
+
+
+def test_a_protection_case_never_gets_a_public_reply(
+    as_viewer: ViewerFor, sms_channel: Channel, from_channel: Callable[..., Feedback]
+) -> None:
+    record = from_channel(sms_channel, sensitivity=Sensitivity.SENSITIVE)
+    with pytest.raises(ReplyRefused):
+        do_reply_to_feedback(as_viewer("protection"), record.pk, TEXT, public=True)
+    assert nothing_sent()
+    # A reply made public before the record was raised is not shown either.
+    Feedback.objects.filter(pk=record.pk).update(sensitivity=Sensitivity.NORMAL)
+    do_reply_to_feedback(as_viewer("protection"), record.pk, "Shown until raised", public=True)
+    Feedback.objects.filter(pk=record.pk).update(sensitivity=Sensitivity.SENSITIVE)
+    url = reverse("public:status", args=[record.project.slug]) + "?lang=en"
+    page = Client().post(url, {"code": record.reference}, REMOTE_ADDR="10.0.0.9")
+    assert "Shown until raised" not in page.content.decode()
