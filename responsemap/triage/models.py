@@ -79,6 +79,21 @@ INBOX_INDEXES = [
         )
         for field in INBOX_FILTER_FIELDS
     ),
+    # Open records only (not answered, not closed): "My work" (mine, my teams') and
+    # "overdue" (with a due date), each a small part of the records, read in order.
+    *(
+        models.Index(
+            fields=["project", *lead, "received_at", "id"],
+            include=["sensitivity"],
+            condition=~models.Q(status__in=[Status.ANSWERED, Status.CLOSED]) & extra,
+            name=f"feedback_inbox_open_{name}",
+        )
+        for name, lead, extra in [
+            ("assignee", ["assignee"], models.Q()),
+            ("team", ["team"], models.Q()),
+            ("due", [], models.Q(due_at__isnull=False)),
+        ]
+    ),
 ]
 
 

@@ -161,4 +161,34 @@ class Migration(migrations.Migration):
                 fields=["project", "owner", "created_at"], name="triage_save_project_d4d7a6_idx"
             ),
         ),
+        migrations.AddIndex(
+            model_name="feedback",
+            index=models.Index(
+                condition=models.Q(("status__in", ["answered", "closed"]), _negated=True),
+                fields=["project", "assignee", "received_at", "id"],
+                include=("sensitivity",),
+                name="feedback_inbox_open_assignee",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="feedback",
+            index=models.Index(
+                condition=models.Q(("status__in", ["answered", "closed"]), _negated=True),
+                fields=["project", "team", "received_at", "id"],
+                include=("sensitivity",),
+                name="feedback_inbox_open_team",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="feedback",
+            index=models.Index(
+                condition=models.Q(
+                    models.Q(("status__in", ["answered", "closed"]), _negated=True),
+                    ("due_at__isnull", False),
+                ),
+                fields=["project", "received_at", "id"],
+                include=("sensitivity",),
+                name="feedback_inbox_open_due",
+            ),
+        ),
     ]
