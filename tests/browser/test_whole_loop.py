@@ -32,6 +32,8 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import make_password
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 
 from responsemap.accounts.models import User
@@ -40,6 +42,7 @@ from responsemap.intake.channels.models import Channel
 from responsemap.intake.contacts.keywords import reply_language
 from responsemap.intake.messages.models import OutboundMessage
 from responsemap.projects.models import Project
+from responsemap.protection.models import AuditEvent
 from responsemap.testing import PASSWORD
 from responsemap.triage.alerts.models import Alert, Notification
 from responsemap.triage.choices import Status
@@ -74,6 +77,20 @@ TEMPLATE = {
     "en": "Thank you. Your message {reference} was read: the team comes to camp B tomorrow.",
 }
 EMAIL = "focal.point@example.org"
+# Each step's event, in the order the loop makes them.
+LOOP_IN_ORDER = [
+    "feedback.raise_sensitivity",  # by the rule, in the batch that makes the record
+    "feedback.create",
+    "alert.raise",
+    "alert.acknowledge",
+    "feedback.lower_sensitivity",
+    "feedback.assign",
+    "feedback.change_status",  # new -> assigned, with the assignment
+    "feedback.change_status",  # -> in progress
+    "feedback.reply",
+    "feedback.change_status",  # -> answered, with the reply
+]
+LOOP = set(LOOP_IN_ORDER)
 PBKDF2 = "django.contrib.auth.hashers.PBKDF2PasswordHasher"
 
 
@@ -81,9 +98,12 @@ def fits(page: object, width: int) -> bool:
     return int(page.evaluate("document.documentElement.scrollWidth")) <= width  # type: ignore[attr-defined]
 
 
-def shot(page: object, name: str) -> None:
+def shot(page: object, name: str, card: str = "") -> None:
+    """The whole page, and the card ``card`` (a selector) alone, readable at full size."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    if card:
+        page.locator(card).screenshot(path=str(SHOTS / f"{name}_card.png"))  # type: ignore[attr-defined]
 
 
 def test_an_urgent_sms_is_alerted_worked_answered_and_its_stage_told(  # noqa: PLR0915 (one loop)
@@ -124,6 +144,10 @@ def test_an_urgent_sms_is_alerted_worked_answered_and_its_stage_told(  # noqa: P
     wait_until(notified.exists, START_SECONDS, "the alert's notification")
     assert Alert.objects.filter(feedback=record).count() == 1
     assert not Notification.objects.filter(user=personas["officer"]).exists()  # hidden from them
+    officer = Client()
+    officer.force_login(personas["officer"])
+    record_page = reverse("triage:detail", args=[project.slug, record.pk])
+    assert officer.get(record_page).status_code == 404
     wait_until(lambda: outbox.exists() and any(outbox.iterdir()), START_SECONDS, "the e-mail")
     mails = [email.message_from_bytes(p.read_bytes()) for p in outbox.iterdir()]
     assert [m["To"] for m in mails] == [EMAIL]
@@ -153,7 +177,7 @@ def test_an_urgent_sms_is_alerted_worked_answered_and_its_stage_told(  # noqa: P
     shot(desk, "03_alert_acknowledged_1280")
     desk.click(f"article.alert-item a:has-text('{record.reference}')")
     desk.wait_for_selector("#protection-check")
-    shot(desk, "04_record_protection_check_1280")
+    shot(desk, "04_record_protection_check_1280", "#protection-check")
     desk.fill("#id_lower_reason", LOWER_REASON)
     desk.click("#protection-check button:has-text('Lower to normal')")
     desk.wait_for_selector("#work")
@@ -168,7 +192,7 @@ def test_an_urgent_sms_is_alerted_worked_answered_and_its_stage_told(  # noqa: P
     desk.wait_for_selector("text=Saved.")
     record.refresh_from_db()
     assert record.status == Status.IN_PROGRESS
-    shot(desk, "05_record_in_progress_1280")
+    shot(desk, "05_record_in_progress_1280", "#work")
 
     # 4. The reply from the Replies card, from the template, in the record's language.
     desk.select_option("#id_reply_template", "answered")
@@ -176,7 +200,7 @@ def test_an_urgent_sms_is_alerted_worked_answered_and_its_stage_told(  # noqa: P
         lambda: record.reference in desk.locator("#id_reply_text").input_value(), 10, "filled"
     )
     assert fits(desk, 1280)
-    shot(desk, "06_reply_from_template_1280")
+    shot(desk, "06_reply_from_template_1280", "#replies")
     desk.check("#reply-form input[name=mark_answered]")
     desk.click("#reply-form button:has-text('Send reply')")
     received = fake.wait_for_mt(1, timeout=START_SECONDS)
@@ -193,7 +217,7 @@ def test_an_urgent_sms_is_alerted_worked_answered_and_its_stage_told(  # noqa: P
     assert record.status == Status.ANSWERED
     desk.reload()
     assert desk.locator("#replies .delivery strong").inner_text() == "Delivered"
-    shot(desk, "07_reply_delivered_1280")
+    shot(desk, "07_reply_delivered_1280", "#replies")
 
     # 5a. The public status page on a phone, with the code as people type it.
     phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()  # type: ignore[attr-defined]
@@ -217,3 +241,9 @@ def test_an_urgent_sms_is_alerted_worked_answered_and_its_stage_told(  # noqa: P
     assert (received[1].receiver, received[1].text) == (SENDER, expected)
     assert stage in received[1].text
     assert Feedback.objects.filter(project=project).count() == 1  # the query made no record
+
+    # The loop on the record's audit trail, in order; the officer now sees the record.
+    trail = AuditEvent.objects.filter(project_id=project.pk).order_by("seq")
+    actions = [a for a in trail.values_list("action", flat=True) if a in LOOP]
+    assert actions == LOOP_IN_ORDER
+    assert officer.get(record_page).status_code == 200
