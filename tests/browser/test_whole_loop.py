@@ -151,7 +151,9 @@ def test_an_urgent_sms_is_alerted_worked_answered_and_its_stage_told(  # noqa: P
     wait_until(lambda: outbox.exists() and any(outbox.iterdir()), START_SECONDS, "the e-mail")
     mails = [email.message_from_bytes(p.read_bytes()) for p in outbox.iterdir()]
     assert [m["To"] for m in mails] == [EMAIL]
-    body = str(mails[0].get_payload(decode=True), "utf-8")
+    payload = mails[0].get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    body = payload.decode()
     assert record.reference in str(mails[0]["Subject"]) + body
     assert "canal" not in body
     assert SENDER not in body
