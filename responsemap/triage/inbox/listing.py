@@ -92,7 +92,7 @@ def filtered(
 
 
 def my_work_q(viewer: Viewer) -> Q:
-    """ "My work": open records (not answered, not closed) assigned to the viewer or to
+    """The "My work" condition: open records (not answered, not closed) assigned to the viewer or to
     one of their teams in the project. The teams are read first (one small query), so
     the condition is ``assignee = me OR team IN (…)``: two index lookups, not a scan."""
     if viewer.user_id is None:

@@ -237,7 +237,7 @@ def delete_saved_filter(request: HttpRequest, slug: str, saved_id: str) -> HttpR
 
 @login_required
 def my_calls(request: HttpRequest, slug: str) -> HttpResponse:
-    """ "My calls": the records the viewer entered on the hotline, newest first, paged
+    """The "My calls" screen: the records the viewer entered on the hotline, newest first, paged
     like the inbox; reference, time, type and status only (never the message), a link
     to the record only for a viewer who may open it."""
     project, viewer = access_project(request.user, slug)
