@@ -27,8 +27,8 @@ def feedback_visible_to(viewer: Viewer) -> QuerySet[Feedback]:
 
 def calls_entered_by(viewer: Viewer) -> QuerySet[Feedback]:
     """The "My calls" list: the records the viewer entered themselves (``created_by``),
-    for a role that enters feedback, even without ``view_feedback`` (a hotline operator checks a call
-    went in). Only what the operator knows already is shown of them (reference, time,
+    for a role that enters feedback, even without ``view_feedback`` (a hotline operator
+    checks a call went in). Only what the operator knows already is shown of them (reference, time,
     type, status: ``triage.inbox.views.my_calls``); a protection-sensitive one, to a role
     that does not see those, shows its reference and time only."""
     if viewer.user_id is None or not viewer.can("enter_feedback"):
