@@ -49,15 +49,15 @@ from responsemap.protection.present import present
 from responsemap.protection.viewer import Viewer
 from responsemap.testing import PASSWORD
 from responsemap.triage.actions import CallInfo, NewFeedback, do_create_feedback
-from responsemap.triage.models import CallDetails, Feedback
-from responsemap.triage.queries import feedback_visible_to
-from responsemap.triage.replies.actions import do_record_callback_outcome, do_reply_to_feedback
 from responsemap.triage.alerts.actions import do_raise_alert
 from responsemap.triage.duplicates.actions import do_add_to_group
 from responsemap.triage.duplicates.models import RumourMember
+from responsemap.triage.models import CallDetails, Feedback
+from responsemap.triage.queries import feedback_visible_to
+from responsemap.triage.replies.actions import do_record_callback_outcome, do_reply_to_feedback
+from responsemap.triage.replies.models import CallbackAttempt, Reply
 from responsemap.triage.verification.actions import do_verify_feedback
 from responsemap.triage.verification.models import Verification
-from responsemap.triage.replies.models import CallbackAttempt, Reply
 
 pytestmark = pytest.mark.django_db
 

@@ -57,8 +57,8 @@ declare(
 
 # Concept sub-packages declare their own fields (issue 10).
 from responsemap.triage.coding import catalogue as _coding  # noqa: E402, F401
-from responsemap.triage.referrals import catalogue as _referrals  # noqa: E402, F401
-from responsemap.triage.replies import catalogue as _replies  # noqa: E402, F401
 from responsemap.triage.duplicates import catalogue as _duplicates  # noqa: E402, F401
 from responsemap.triage.inbox import catalogue as _inbox  # noqa: E402, F401
+from responsemap.triage.referrals import catalogue as _referrals  # noqa: E402, F401
+from responsemap.triage.replies import catalogue as _replies  # noqa: E402, F401
 from responsemap.triage.verification import catalogue as _verification  # noqa: E402, F401

@@ -287,16 +287,8 @@ class Note(models.Model):
 
 
 # Concept sub-packages' models (issue 10), imported so Django finds them.
-from responsemap.triage.coding.models import Code  # noqa: E402, F401
-from responsemap.triage.inbox.models import SavedFilter  # noqa: E402, F401  (H4)
-from responsemap.triage.replies.models import (  # noqa: E402, F401
-    CallbackAttempt,
-    Reply,
-    ReplyTemplate,
-)
 from responsemap.triage.alerts.models import Alert, AlertPolicy, Notification  # noqa: E402, F401
-from responsemap.triage.rules.models import Rule  # noqa: E402, F401
-from responsemap.triage.status_lookup.models import StatusLookupThrottle  # noqa: E402, F401
+from responsemap.triage.coding.models import Code  # noqa: E402, F401
 from responsemap.triage.duplicates.models import (  # noqa: E402, F401  (H7)
     DuplicateLink,
     DuplicatePolicy,
@@ -307,16 +299,16 @@ from responsemap.triage.duplicates.models import (  # noqa: E402, F401  (H7)
     SpamMark,
     TextSignature,
 )
-from responsemap.triage.verification.models import (  # noqa: E402, F401  (H7)
-    Verification,
-    VerificationCheck,
-)
+from responsemap.triage.inbox.models import SavedFilter  # noqa: E402, F401  (H4)
 from responsemap.triage.referrals.models import Disclosure, Referral  # noqa: E402, F401
-
-
-# Concept sub-packages' models (issue 10), imported so Django finds them.
 from responsemap.triage.replies.models import (  # noqa: E402, F401
     CallbackAttempt,
     Reply,
     ReplyTemplate,
+)
+from responsemap.triage.rules.models import Rule  # noqa: E402, F401
+from responsemap.triage.status_lookup.models import StatusLookupThrottle  # noqa: E402, F401
+from responsemap.triage.verification.models import (  # noqa: E402, F401  (H7)
+    Verification,
+    VerificationCheck,
 )

@@ -15,17 +15,17 @@ urlpatterns = [
     path("feedback/<str:feedback_id>/status/", views.change_status, name="change_status"),
     path("feedback/<str:feedback_id>/assign/", views.assign, name="assign"),
     path("feedback/<str:feedback_id>/notes/", views.add_note, name="add_note"),
+    # Assigning a record to a team (issue 10, point 4; triage.teams).
+    path("", include("responsemap.triage.teams.urls")),
     # Rules, protection check, alerts, notifications (issue 10, points 2 and 3).
     path("", include("responsemap.triage.rules.urls")),
     path("", include("responsemap.triage.alerts.urls")),
     # The coding framework screen and re-coding a record (issue 10, point 1).
     path("", include("responsemap.triage.coding.urls")),
-    # Assigning a record to a team (issue 10, point 4; triage.teams).
-    path("", include("responsemap.triage.teams.urls")),
-    # Partners, sharing agreements, referrals, disclosure logs (issue 10, point 8).
-    path("", include("responsemap.triage.referrals.urls")),
     # Replies, reply templates, call-backs, response times (issue 10, point 6).
     path("", include("responsemap.triage.replies.urls")),
+    # Partners, sharing agreements, referrals, disclosure logs (issue 10, point 8).
+    path("", include("responsemap.triage.referrals.urls")),
     # Duplicates, rumour groups, spam; verification (issue 10, points 9 and 10).
     path("", include("responsemap.triage.duplicates.urls")),
     path("", include("responsemap.triage.verification.urls")),

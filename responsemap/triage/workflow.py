@@ -3,8 +3,9 @@
 new → triaged → assigned → in progress → referred → answered (responded) → closed, and a
 closed record reopened goes back to in progress. A triaged or assigned record may also be
 referred or answered at once (a question answered on the spot, a case referred straight
-to the partner who handles it): steps forward may be skipped, never steps back. ``triage.actions.do_change_status`` is
-the one way a status changes; it refuses any move not in ``MOVES``.
+to the partner who handles it): steps forward may be skipped, never steps back.
+``triage.actions.do_change_status`` is the one way a status changes; it refuses any move
+not in ``MOVES``.
 """
 
 from __future__ import annotations

@@ -268,7 +268,7 @@ def do_recode_feedback(
         )
     )
     raised = sensitivity == Sensitivity.SENSITIVE and record.sensitivity != Sensitivity.SENSITIVE
-    update = {name: wanted[name] for name in changes}
+    update: dict[str, object] = {name: wanted[name] for name in changes}
     if raised:
         update["sensitivity"] = Sensitivity.SENSITIVE
     if "type_code" in changes or "urgency" in changes:
