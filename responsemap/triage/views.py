@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from responsemap.accounts.reauth import check_password, recently_authenticated
+from responsemap.lib.pager import pager
 from responsemap.projects.layout import layout
 from responsemap.projects.queries import access_project
 from responsemap.protection.audit import events_for_object, record_event, with_details
@@ -51,34 +52,6 @@ from responsemap.triage.workflow_forms import AssignForm, NoteForm, StatusForm
 
 PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
-PAGER_WINDOW = 2
-
-
-def _pager(page: Page[Any]) -> dict[str, Any]:
-    """The numbers a pager shows; never the ``Page``, which holds the model rows."""
-    return {
-        "number": page.number,
-        "num_pages": page.paginator.num_pages,
-        "count": page.paginator.count,
-        "previous": page.previous_page_number() if page.has_previous() else None,
-        "next": page.next_page_number() if page.has_next() else None,
-        "pages": _page_numbers(page.number, page.paginator.num_pages),
-    }
-
-
-def _page_numbers(number: int, last: int) -> list[int | None]:
-    """The page numbers a pager links to: the first, the last, and those within
-    ``PAGER_WINDOW`` of the current one; ``None`` where numbers are skipped (an
-    ellipsis). A gap of a single page shows that page rather than an ellipsis."""
-    shown = sorted({1, last, *range(number - PAGER_WINDOW, number + PAGER_WINDOW + 1)})
-    pages: list[int | None] = []
-    for n in (n for n in shown if 1 <= n <= last):
-        if pages and pages[-1] is not None and n - pages[-1] == 2:
-            pages.append(n - 1)
-        elif pages and pages[-1] is not None and n - pages[-1] > 2:
-            pages.append(None)
-        pages.append(n)
-    return pages
 
 
 def _detail_context(
@@ -261,7 +234,7 @@ def audit_trail(request: HttpRequest, slug: str, feedback_id: str) -> HttpRespon
             **layout(project, viewer),
             "shown": shown,
             "events": events,
-            "pager": _pager(page),
+            "pager": pager(page),
             # Re-codings' previous → new codes in words (triage.coding.history).
             "recode_words": recode_words(page.object_list),
         },

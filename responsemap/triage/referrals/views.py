@@ -8,12 +8,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from responsemap.lib.pager import pager
 from responsemap.projects.layout import layout
 from responsemap.projects.queries import access_project
 from responsemap.projects.sharing.actions import (
@@ -70,22 +71,6 @@ from responsemap.triage.referrals.queries import (
 
 PAGE_SIZE = 25
 LOG_PAGE_SIZE = 50
-
-
-def pager(page: Page[Any]) -> dict[str, Any]:
-    """The numbers ``includes/pager.html`` shows (never the ``Page``, which holds rows)."""
-    paginator = page.paginator
-    return {
-        "number": page.number,
-        "num_pages": paginator.num_pages,
-        "count": paginator.count,
-        "previous": page.previous_page_number() if page.has_previous() else None,
-        "next": page.next_page_number() if page.has_next() else None,
-        "pages": [
-            n if isinstance(n, int) else None
-            for n in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-        ],
-    }
 
 
 def _query_without_page(request: HttpRequest) -> str:

@@ -14,12 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from responsemap.accounts.models import User
+from responsemap.lib.pager import page_numbers as _page_numbers
 from responsemap.projects.models import Project
 from responsemap.protection.audit import event_details
 from responsemap.protection.models import AuditEvent
 from responsemap.triage import views
 from responsemap.triage.models import Feedback
-from responsemap.triage.views import PAGE_SIZE, _page_numbers
+from responsemap.triage.views import PAGE_SIZE
 
 pytestmark = pytest.mark.django_db
 ClientFor = Callable[[str], Client]
