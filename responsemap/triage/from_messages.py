@@ -10,6 +10,7 @@ from responsemap.protection.present import open_for_system
 from responsemap.protection.system_opens import SystemPurpose
 from responsemap.triage.actions import NewFeedback, do_create_feedback_batch
 from responsemap.triage.choices import Source
+from responsemap.triage.status_lookup.receipts import do_queue_receipts
 from responsemap.triage.status_lookup.sms import answer_status_queries
 
 SOURCE_OF_KIND = {
@@ -38,4 +39,7 @@ def make_feedback_from_messages(messages: list[InboundMessage]) -> None:
         for message in messages
     ]
     projects = [message.channel.project for message in messages]
-    do_create_feedback_batch(projects, items, actor=None, redact_now=True)
+    made = do_create_feedback_batch(projects, items, actor=None, redact_now=True)
+    # A receipt with each new record's reference code, on the channel it came in on
+    # (status_lookup.receipts, H10): none for a batch done again, which makes no record.
+    do_queue_receipts(made, messages)

@@ -201,6 +201,7 @@ def do_save_alert_policy(
     escalate_after_minutes: int,
     default_target_hours: int,
     target_hours: dict[str, int],
+    send_receipts: bool | None = None,
 ) -> AlertPolicy:
     """A manager sets the project's alert policy. Audited: ``alert_policy.update``,
     naming the settings changed."""
@@ -214,6 +215,8 @@ def do_save_alert_policy(
         "default_target_hours": default_target_hours,
         "target_hours": dict(target_hours),
     }
+    if send_receipts is not None:  # the receipt setting (status_lookup.receipts, H10)
+        values["send_receipts"] = send_receipts
     with transaction.atomic():
         policy, _made = AlertPolicy.objects.select_for_update().get_or_create(
             project_id=viewer.project_id, defaults=values

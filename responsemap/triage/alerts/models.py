@@ -32,6 +32,8 @@ class AlertPolicy(models.Model):
     # Response-time targets: {type code: hours}; others get ``default_target_hours``.
     target_hours = models.JSONField(default=dict)
     default_target_hours = models.PositiveIntegerField(default=DEFAULT_TARGET_HOURS)
+    # A receipt with the reference code to whoever texts in (triage.status_lookup.receipts).
+    send_receipts = models.BooleanField(default=True, db_default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

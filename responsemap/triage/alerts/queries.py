@@ -36,6 +36,7 @@ class Policy:
     escalate_after_minutes: int = DEFAULT_ESCALATE_AFTER_MINUTES
     target_hours: dict[str, int] = field(default_factory=dict)
     default_target_hours: int = DEFAULT_TARGET_HOURS
+    send_receipts: bool = True  # status_lookup.receipts (H10)
 
     @classmethod
     def of(cls, row: AlertPolicy | None) -> Policy:
@@ -48,6 +49,7 @@ class Policy:
             escalate_after_minutes=row.escalate_after_minutes,
             target_hours={k: int(v) for k, v in (row.target_hours or {}).items()},
             default_target_hours=row.default_target_hours,
+            send_receipts=row.send_receipts,
         )
 
 

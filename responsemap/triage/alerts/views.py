@@ -138,6 +138,7 @@ def policy_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 escalate_after_minutes=d["escalate_after_minutes"],
                 default_target_hours=d["default_target_hours"],
                 target_hours=form.targets(),
+                send_receipts=d["send_receipts"],
             )
             messages.success(request, _("Alert settings saved."))
             return redirect("triage:alerts:policy", slug=slug)
@@ -151,6 +152,7 @@ def policy_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "default_target_hours": policy.default_target_hours,
         }
         initial |= {f"target_{code}": hours for code, hours in policy.target_hours.items()}
+        initial["send_receipts"] = policy.send_receipts
         form = PolicyForm(roles=roles, types=types, initial=initial)
     return render(
         request,
