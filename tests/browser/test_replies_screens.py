@@ -141,5 +141,5 @@ def test_replies_and_callbacks_on_a_wide_screen_and_a_phone(
     assert reply.outbound is not None
     assert CallbackAttempt.objects.filter(feedback=record).count() == 2
     record.refresh_from_db()
-    assert record.status == Status.ASSIGNED  # "assigned" can't move straight to "answered"
+    assert record.status == Status.ANSWERED  # "Mark the record answered" was ticked
     assert timezone.now()
