@@ -100,6 +100,11 @@ ALLOWED: dict[tuple[str, str], str] = {
         "the records' insert of do_create_feedback_batch, which audits each (a taken "
         "reference retried with a fresh one)"
     ),
+    # --- triage: the SMS receipt (H10) ----------------------------------------------
+    ("responsemap/triage/status_lookup/receipts.py", "do_queue_receipts"): (
+        "a batch's receipts, do_queue_outbound's insert for many at once; audited "
+        "(message.queue each), sent after commit"
+    ),
     # --- the kernel's own tables -----------------------------------------------------
     ("responsemap/protection/audit.py", "record_events"): "the audit log itself",
     ("responsemap/protection/audit.py", "_append"): "the audit log itself",

@@ -19,7 +19,7 @@ from responsemap.intake.contacts.actions import do_set_consent_notice as publish
 from responsemap.intake.contacts.models import Contact
 from responsemap.intake.contacts.phones import phone_index
 from responsemap.intake.contacts.queries import current_consent_notice
-from responsemap.intake.messages.models import InboundMessage
+from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.intake.messages.store import Outcome, store_from_phone
 from responsemap.intake.messages.sweep import sweep_received
 from responsemap.projects.models import Project
@@ -63,6 +63,9 @@ def test_the_statement_and_the_portable_path_write_the_same_rows_and_events(
     for pid, message in messages.items():
         names[str(message.pk)] = pid
         names[str(feedback[message.pk].pk)] = f"feedback of {pid}"
+    # Each record's receipt with its reference code (triage.status_lookup.receipts).
+    for receipt in OutboundMessage.objects.filter(purpose=OutboundMessage.Purpose.REPLY):
+        names[str(receipt.pk)] = f"receipt of {names[str(receipt.in_reply_to_id)]}"
 
     assert {
         "phone": open_for_system(contact, "phone", purpose="test"),
@@ -101,6 +104,8 @@ def test_the_statement_and_the_portable_path_write_the_same_rows_and_events(
         ("contact.create", "contact", "contact", ("phone",), "system", ""),
         ("feedback.create", "feedback", "feedback of m1", ("contact", "content"), "system", "sms"),
         ("feedback.create", "feedback", "feedback of m2", ("contact", "content"), "system", "sms"),
+        ("message.queue", "outboundmessage", "receipt of m1", ("text",), "system", "reply"),
+        ("message.queue", "outboundmessage", "receipt of m2", ("text",), "system", "reply"),
         ("message.receive", "inboundmessage", "m1", ("sender", "text"), "system", "webhook"),
         ("message.receive", "inboundmessage", "m2", ("sender", "text"), "system", "webhook"),
     ]
