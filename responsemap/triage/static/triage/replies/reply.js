@@ -25,10 +25,10 @@
     return units <= single ? 1 : Math.ceil(units / multi);
   }
   function update() {
-    var template = words.countText || "%(chars)s characters, %(segments)s SMS";
+    var template = words.countText || "{chars} characters, {segments} SMS";
     count.textContent = template
-      .replace("%(chars)s", text.value.length.toLocaleString(document.documentElement.lang))
-      .replace("%(segments)s", segments(text.value).toLocaleString(document.documentElement.lang));
+      .replace("{chars}", text.value.length.toLocaleString(document.documentElement.lang))
+      .replace("{segments}", segments(text.value).toLocaleString(document.documentElement.lang));
   }
   if (picker) {
     picker.addEventListener("change", function () {
