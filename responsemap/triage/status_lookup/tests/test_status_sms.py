@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.base import Inbound
@@ -21,7 +21,8 @@ from responsemap.projects.models import Project
 from responsemap.protection.present import open_for_system
 from responsemap.triage.choices import Sensitivity, Status
 from responsemap.triage.models import Feedback
-from responsemap.triage.status_lookup.sms import status_query_code
+from responsemap.triage.status_lookup.queries import PublicStage
+from responsemap.triage.status_lookup.sms import answer_text, status_query_code
 
 pytestmark = pytest.mark.django_db
 MakeFeedback = Callable[..., Feedback]
@@ -81,6 +82,12 @@ def text_in(channel: Channel, text: str, n: int = 0, sender: str = SENDER) -> In
     return message
 
 
+def in_fr(words: object) -> str:
+    """What the answer says, in the test project's first language (French)."""
+    with translation.override("fr"):
+        return str(words)
+
+
 def answers(project: Project) -> list[str]:
     return [
         open_for_system(message, "text", purpose="test") or ""
@@ -104,7 +111,10 @@ def test_a_texted_code_is_answered_with_its_stage_and_makes_no_record(
     assert (reply.in_reply_to_id, reply.channel_id) == (message.pk, channel.pk)
     assert reply.contact_id == message.contact_id
     (text,) = answers(project)
-    assert text.startswith(f"{record.reference}: Being looked at.")
+    # In the project's first language (French): the contact's is not known.
+    looked_at = in_fr(PublicStage.LOOKED_AT.label)
+    assert text.startswith(record.reference)
+    assert f"{looked_at}." in text
     assert "manje" not in text
 
 
@@ -118,8 +128,8 @@ def test_a_protection_case_answers_its_stage_only(
     text_in(channel, record.reference)
     sweep_batch()
     (text,) = answers(project)
-    assert "Being looked at" in text
-    assert "Referred" not in text
+    assert in_fr(PublicStage.LOOKED_AT.label) in text
+    assert in_fr(PublicStage.REFERRED.label) not in text
 
 
 def test_a_wrong_code_gets_the_neutral_answer(
@@ -134,7 +144,8 @@ def test_a_wrong_code_gets_the_neutral_answer(
     texts = answers(project)
     assert len(texts) == 3
     assert len(set(texts)) == 1  # the same words, whatever was wrong
-    assert texts[0].startswith("We found no message with this code")
+    with translation.override("fr"):
+        assert texts[0] == answer_text(None)
 
 
 def test_a_message_in_the_same_batch_still_becomes_a_record(
