@@ -63,7 +63,7 @@ def access_feedback(viewer: Viewer, feedback_id: object, *, write: bool = False)
         raise Http404 from None
     record = (
         feedback_visible_to(viewer)
-        .select_related("area", "assignee", "contact", "call_details")
+        .select_related("area", "assignee", "team", "contact", "call_details")
         .filter(pk=key)
     ).first()
     if record is None:

@@ -118,7 +118,7 @@ def inbox(request: HttpRequest, slug: str, scope: str = "") -> HttpResponse:
     form = InboxForm(
         request.GET or None, project=project, can_see_sensitive=viewer.can("view_sensitive")
     )
-    rows = feedback_visible_to(viewer).select_related("area", "assignee")
+    rows = feedback_visible_to(viewer).select_related("area", "assignee", "team")
     if scope == "mine":
         rows = rows.filter(my_work_q(viewer))
     used: list[str] = ["my_work"] if scope == "mine" else []
