@@ -113,6 +113,6 @@ def members_visible(viewer: Viewer, group: RumourGroup) -> QuerySet[Feedback]:
     return (
         feedback_visible_to(viewer)
         .filter(rumour_membership__group=group)
-        .select_related("area", "assignee")
+        .select_related("area", "assignee", "team")
         .order_by("received_at", "pk")
     )

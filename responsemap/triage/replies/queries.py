@@ -53,13 +53,16 @@ def callback_tasks(viewer: Viewer, *, mine: bool = True, state: str = "open") ->
         rows = rows.filter(callback_done=False)
     elif state == "done":
         rows = rows.filter(callback_done=True)
-    return rows.select_related("area", "assignee").order_by("received_at", "pk")
+    return rows.select_related("area", "assignee", "team").order_by("received_at", "pk")
 
 
 # How response times may be grouped: the form's value to the record's field.
-GROUPINGS = {"type_code": "type_code", "area": "area__name", "sector": "sector"}
-if any(f.name == "team" for f in Feedback._meta.get_fields()):
-    GROUPINGS["team"] = "team__name"
+GROUPINGS = {
+    "type_code": "type_code",
+    "area": "area__name",
+    "sector": "sector",
+    "team": "team__name",
+}
 
 
 @dataclass(frozen=True)
