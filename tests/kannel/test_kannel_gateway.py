@@ -30,6 +30,7 @@ from responsemap.intake.contacts.models import Contact
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.intake.messages.send import do_queue_outbound
 from responsemap.protection.present import open_for_system
+from responsemap.triage.alerts.models import AlertPolicy
 from responsemap.triage.models import Feedback
 from tests.kannel import corpus
 from tests.kannel.fixtures import app, channel, processes  # noqa: F401 (fixtures)
@@ -69,6 +70,8 @@ def test_a_thousand_messages_through_kannel_survive_a_web_crash(
     processes: Processes,  # noqa: F811
 ) -> None:
     kannel, ports, directory = channel
+    # No receipts (triage.status_lookup.receipts): this test counts every SMS sent.
+    AlertPolicy.objects.create(project_id=kannel.project_id, send_receipts=False)
     messages = corpus.build(MESSAGES)
     app.start_worker()
     app.start_web()

@@ -21,6 +21,7 @@ from responsemap.accounts.queries import viewer_for
 from responsemap.intake.channels.models import Channel
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.projects.models import Project
+from responsemap.triage.alerts.models import AlertPolicy
 from responsemap.triage.choices import Status
 from responsemap.triage.models import Feedback
 from responsemap.triage.replies.actions import do_reply_to_feedback
@@ -51,6 +52,8 @@ def test_a_reply_from_the_record_reaches_the_sender_through_kannel(
     personas: dict[str, User],
 ) -> None:
     kannel, ports, directory = channel
+    # No receipts (triage.status_lookup.receipts): this test counts every SMS sent.
+    AlertPolicy.objects.create(project_id=kannel.project_id, send_receipts=False)
     app.start_worker()
     app.start_web()
     start_kannel(processes, directory / "kannel.conf", ports)
