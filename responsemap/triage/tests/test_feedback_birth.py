@@ -44,7 +44,10 @@ def store(channel: Channel, count: int, start: int = 0) -> list[InboundMessage]:
     assert loaded is not None
     made = []
     for n in range(start, start + count):
-        _outcome, message = store_from_phone(loaded, Inbound(f"m{n}", SENDER, f"Dlo {n}"))
+        # Words no other message shares: never near-copies (triage.duplicates links
+        # those, one insert more), whatever the project's random key does to MinHash.
+        text = " ".join(f"w{n}x{i}" for i in range(4))
+        _outcome, message = store_from_phone(loaded, Inbound(f"m{n}", SENDER, text))
         assert message is not None
         made.append(message)
     return made
