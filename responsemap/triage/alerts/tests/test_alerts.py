@@ -12,6 +12,8 @@ from django.core.management import call_command
 from django.db import transaction
 
 from responsemap.accounts.models import User
+from responsemap.intake.messages.send import send_outbound
+from responsemap.intake.messages.sweep import sweep_received
 from responsemap.lib.clock import FakeClock
 from responsemap.projects.models import Project
 from responsemap.protection.models import AuditEvent
@@ -19,7 +21,7 @@ from responsemap.triage.actions import NewFeedback, do_create_feedback
 from responsemap.triage.alerts.actions import do_raise_alert
 from responsemap.triage.alerts.escalation import escalate_overdue_alerts
 from responsemap.triage.alerts.models import Alert, AlertPolicy, Notification
-from responsemap.triage.alerts.tasks import raise_alert
+from responsemap.triage.alerts.tasks import raise_alert, raise_alerts
 from responsemap.triage.models import Feedback
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +174,9 @@ def test_an_acknowledged_alert_is_not_escalated(
     Alert.objects.update(acknowledged_at=clock.now())
     clock.advance(3600)
     assert escalate_overdue_alerts() == 0
+
+
+def test_alerts_go_before_sends_and_sweeps_in_the_queue() -> None:
+    """An urgent record's alert must not wait behind receipts paced by a gateway."""
+    for alert_task in (raise_alert, raise_alerts):
+        assert alert_task.priority > max(send_outbound.priority, sweep_received.priority)
