@@ -151,7 +151,7 @@ def world(
     do_raise_alert(str(feedback.pk), "urgency")
     do_raise_alert(str(sensitive.pk), "rule")
 
-    # Duplicates and verification (H7): A and B in one rumour group, a sealed note on A.
+    # Duplicates and verification: A and B in one rumour group, a sealed note on A.
     grouped = RumourMember.objects.filter(feedback=sensitive).first()  # alike at birth
     group = (
         grouped.group if grouped else do_add_to_group(protection, sensitive.pk, feedback.reference)
@@ -189,7 +189,7 @@ def world(
         reverse("triage:inbox", args=[slug]),
         reverse("triage:inbox", args=[slug]) + f"?q={feedback.reference}",
         reverse("triage:inbox", args=[slug]) + "?status=new&urgency=normal&page=9",
-        # H4: my work, my calls, the last page of a word search.
+        # My work, my calls, the last page of a word search.
         reverse("triage:my_work", args=[slug]),
         reverse("triage:my_calls", args=[slug]),
         reverse("triage:inbox", args=[slug]) + "?words=water+point&from_end=1",
@@ -205,10 +205,10 @@ def world(
         reverse("imports:job", args=[slug, jobs[2].pk]),
         reverse("imports:errors", args=[slug, jobs[2].pk]),
         reverse("intake_admin:notices", args=[slug]),
-        reverse("triage:coding:framework", args=[slug]),  # H1: the coding framework
+        reverse("triage:coding:framework", args=[slug]),  # the coding framework
         reverse("triage:coding:framework", args=[slug]) + "?show=active",
-        reverse("triage:sharing", args=[slug]),  # H6: partners and agreements
-        reverse("triage:partner_queue", args=[slug]),  # H6: a partner user's queue
+        reverse("triage:sharing", args=[slug]),  # partners and agreements
+        reverse("triage:partner_queue", args=[slug]),  # a partner user's queue
         # Members, teams and roles (projects.members_views): managers only.
         reverse("members:list", args=[slug]),
         reverse("members:list", args=[slug]) + "?q=officer&role=officer&state=all",
@@ -227,13 +227,13 @@ def world(
         reverse("public:form", args=[slug]),
         reverse("public:form", args=[slug]) + "?lang=en",
         reverse("public:status", args=[slug]),
-        # H2: alerts, rules, alert settings.
+        # Alerts, rules, alert settings.
         reverse("triage:alerts:list", args=[slug]),
         reverse("triage:alerts:list", args=[slug]) + "?show=all&ref=" + feedback.reference,
         reverse("triage:rules:list", args=[slug]),
         reverse("triage:rules:new", args=[slug]),
         reverse("triage:alerts:policy", args=[slug]),
-        # H7: rumour groups (A and the protected B in one group).
+        # Rumour groups (A and the protected B in one group).
         reverse("triage:rumour_groups", args=[slug]),
         reverse("triage:rumour_groups", args=[slug]) + "?words=pump&since=2020-01-01",
         reverse("triage:rumour_group", args=[slug, group.pk]),
@@ -256,7 +256,7 @@ def record_visible(record: models.Model, viewer: Viewer) -> bool:
         return feedback_visible_to(viewer).filter(pk=record.pk).exists()
     if isinstance(record, Contact):
         return feedback_visible_to(viewer).filter(contact=record).exists()
-    if isinstance(record, Verification):  # H7
+    if isinstance(record, Verification):
         return feedback_visible_to(viewer).filter(pk=record.feedback_id).exists()
     if isinstance(record, Reply | CallbackAttempt):
         return feedback_visible_to(viewer).filter(pk=record.feedback_id).exists()
@@ -355,7 +355,7 @@ def test_no_screen_shows_what_the_catalogue_hides(
         "ZQXNOTICE",
         "ZQXREPLYA",
         "ZQXCALLNOTEB",
-        "ZQXVERIFYA",  # H7
+        "ZQXVERIFYA",
     }
     assert visible_somewhere <= seen
 

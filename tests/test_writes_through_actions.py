@@ -92,7 +92,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("responsemap/triage/public_guard.py", "claim_submission_slot"): (
         f"the public form's per-window throttle counter (an HMAC, no address): {ADR_0006}"
     ),
-    # --- triage: status by reference (H8) ------------------------------------------
+    # --- triage: status by reference ------------------------------------------
     ("responsemap/triage/status_lookup/guard.py", "_claim"): (
         f"the status lookup's per-window counters (HMACs, no address or contact): {ADR_0006}"
     ),
@@ -100,7 +100,7 @@ ALLOWED: dict[tuple[str, str], str] = {
         "the records' insert of do_create_feedback_batch, which audits each (a taken "
         "reference retried with a fresh one)"
     ),
-    # --- triage: the SMS receipt (H10) ----------------------------------------------
+    # --- triage: the SMS receipt ----------------------------------------------
     ("responsemap/triage/status_lookup/receipts.py", "do_queue_receipts"): (
         "a batch's receipts, do_queue_outbound's insert for many at once; audited "
         "(message.queue each), sent after commit"

@@ -142,15 +142,15 @@ def do_create_feedback_batch(
             if redact_now:
                 apply_redaction(feedback, data.content, redactors[owner.pk])
             made.append(feedback)
-        # Urgency/protection rules and response-time targets (triage.rules.birth, H2):
+        # Urgency/protection rules and response-time targets (triage.rules.birth):
         # rules loaded once per batch, matched on the text before it is sealed; urgent
         # records are alerted after commit.
         apply_birth_rules(made, [data.content for _owner, data in batch])
-        # A reference taken already gets a fresh one here, never failing the batch (H8).
+        # A reference taken already gets a fresh one here, never failing the batch.
         insert_with_fresh_references(made)
         if redact_now:
             write_search_tokens(made)  # the redacted copies' word index (ADR 0008)
-        # Duplicates, rumour groups and spam flags (triage.duplicates, H7): keyed
+        # Duplicates, rumour groups and spam flags (triage.duplicates): keyed
         # signatures of the text before it is sealed, one lookup for the whole batch.
         do_link_at_birth(made, [data.content for _owner, data in batch])
         CallDetails.objects.bulk_create(

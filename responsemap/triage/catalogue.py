@@ -25,7 +25,7 @@ declare(
         FieldPolicy("assignee", _("Assigned to"), C.INTERNAL),
         FieldPolicy("team", _("Team"), C.INTERNAL),
         FieldPolicy("sensitivity", _("Sensitivity"), C.INTERNAL),
-        # Rules and response-time targets (triage.rules, triage.alerts; H2).
+        # Rules and response-time targets (triage.rules, triage.alerts).
         FieldPolicy("sensitivity_review", _("Protection check"), C.INTERNAL),
         FieldPolicy("due_at", _("Answer due by"), C.INTERNAL),
         FieldPolicy("gender", _("Gender"), C.CONFIDENTIAL, "view_demographics"),

@@ -41,5 +41,5 @@ def make_feedback_from_messages(messages: list[InboundMessage]) -> None:
     projects = [message.channel.project for message in messages]
     made = do_create_feedback_batch(projects, items, actor=None, redact_now=True)
     # A receipt with each new record's reference code, on the channel it came in on
-    # (status_lookup.receipts, H10): none for a batch done again, which makes no record.
+    # (status_lookup.receipts): none for a batch done again, which makes no record.
     do_queue_receipts(made, messages)

@@ -289,7 +289,7 @@ class Note(models.Model):
 # Concept sub-packages' models (issue 10), imported so Django finds them.
 from responsemap.triage.alerts.models import Alert, AlertPolicy, Notification  # noqa: E402, F401
 from responsemap.triage.coding.models import Code  # noqa: E402, F401
-from responsemap.triage.duplicates.models import (  # noqa: E402, F401  (H7)
+from responsemap.triage.duplicates.models import (  # noqa: E402, F401
     DuplicateLink,
     DuplicatePolicy,
     RumourGroup,
@@ -299,7 +299,7 @@ from responsemap.triage.duplicates.models import (  # noqa: E402, F401  (H7)
     SpamMark,
     TextSignature,
 )
-from responsemap.triage.inbox.models import SavedFilter  # noqa: E402, F401  (H4)
+from responsemap.triage.inbox.models import SavedFilter  # noqa: E402, F401
 from responsemap.triage.referrals.models import Disclosure, Referral  # noqa: E402, F401
 from responsemap.triage.replies.models import (  # noqa: E402, F401
     CallbackAttempt,
@@ -308,7 +308,7 @@ from responsemap.triage.replies.models import (  # noqa: E402, F401
 )
 from responsemap.triage.rules.models import Rule  # noqa: E402, F401
 from responsemap.triage.status_lookup.models import StatusLookupThrottle  # noqa: E402, F401
-from responsemap.triage.verification.models import (  # noqa: E402, F401  (H7)
+from responsemap.triage.verification.models import (  # noqa: E402, F401
     Verification,
     VerificationCheck,
 )

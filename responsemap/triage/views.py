@@ -92,7 +92,7 @@ def _detail_context(
             # The language by its name, never its code.
             "language": _language_of(shown),
             **_work_context(record, viewer),
-            # Duplicates, rumour group, spam and verification cards (H7).
+            # Duplicates, rumour group, spam and verification cards.
             **record_cards(record, viewer),
         },
     )

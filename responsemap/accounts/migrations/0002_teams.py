@@ -1,5 +1,4 @@
-# Slot for H3 teams (issue 10). Operations are filled in by hand (or copied from
-# `makemigrations --dry-run -v 3`), so that parallel work keeps one linear history.
+# Teams of a project's members (issue 10, point 4).
 from __future__ import annotations
 
 import django.db.models.deletion

@@ -1,4 +1,4 @@
-# H6: partners, their users and data-sharing agreements (issue 10, point 8).
+# Partners, their users and data-sharing agreements (issue 10, point 8).
 from __future__ import annotations
 
 import uuid

@@ -131,10 +131,10 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
         "accounts.user": staff,
         "accounts.team": Team(project=project, name=f"{SHOWN}-team", created_at=now),
         "triage.note": note,
-        "triage.savedfilter": _saved_filter_sample(project, officer),  # H4
+        "triage.savedfilter": _saved_filter_sample(project, officer),
         **_reply_samples(project, feedback, officer),
-        **_duplicate_samples(project, feedback, officer),  # H7
-        **_referral_samples(project, feedback, officer),  # H6
+        **_duplicate_samples(project, feedback, officer),
+        **_referral_samples(project, feedback, officer),
         "triage.code": Code(
             project=project, kind="topic", code="water", label=f"{SHOWN}-label", created_at=now
         ),
@@ -177,7 +177,7 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
 
 
 def _saved_filter_sample(project: Project, officer: User) -> SavedFilter:
-    """A person's saved inbox filter (H4): name and query sealed, shown to its owner."""
+    """A person's saved inbox filter: name and query sealed, shown to its owner."""
     saved = SavedFilter(project=project, owner=officer, created_at=timezone.now())
     saved.name, saved.query = f"{SHOWN}-name", f"{SHOWN}-query"
     return saved
@@ -457,7 +457,7 @@ def _reply_samples(project: Project, feedback: Feedback, officer: User) -> dict[
 def _duplicate_samples(
     project: Project, feedback: Feedback, officer: User
 ) -> dict[str, models.Model]:
-    """Duplicates, rumour groups, spam flags and verification (H7)."""
+    """Duplicates, rumour groups, spam flags and verification."""
     from responsemap.triage.duplicates.models import (
         DuplicateLink,
         RumourGroup,
@@ -501,7 +501,7 @@ def _duplicate_samples(
 def _referral_samples(
     project: Project, feedback: Feedback, officer: User
 ) -> dict[str, models.Model]:
-    """Partners, agreements, referrals and disclosure log lines (H6): the note and the
+    """Partners, agreements, referrals and disclosure log lines: the note and the
     answer sealed at rest only, shown to whoever may load the referral."""
     from responsemap.projects.sharing.models import DataSharingAgreement, Partner
     from responsemap.triage.referrals.models import Disclosure, Referral

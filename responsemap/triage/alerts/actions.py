@@ -215,7 +215,7 @@ def do_save_alert_policy(
         "default_target_hours": default_target_hours,
         "target_hours": dict(target_hours),
     }
-    if send_receipts is not None:  # the receipt setting (status_lookup.receipts, H10)
+    if send_receipts is not None:  # the receipt setting (status_lookup.receipts)
         values["send_receipts"] = send_receipts
     with transaction.atomic():
         policy, _made = AlertPolicy.objects.select_for_update().get_or_create(

@@ -29,7 +29,7 @@ class PolicyForm(forms.Form):
     default_target_hours = forms.IntegerField(
         label=_("Answer within (hours), unless set for the type below"), min_value=1, max_value=8760
     )
-    # The receipt with the reference code (triage.status_lookup.receipts, H10).
+    # The receipt with the reference code (triage.status_lookup.receipts).
     send_receipts = forms.BooleanField(
         label=_("Send a receipt with the reference code to whoever texts the project"),
         help_text=_(

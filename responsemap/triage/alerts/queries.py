@@ -36,7 +36,7 @@ class Policy:
     escalate_after_minutes: int = DEFAULT_ESCALATE_AFTER_MINUTES
     target_hours: dict[str, int] = field(default_factory=dict)
     default_target_hours: int = DEFAULT_TARGET_HOURS
-    send_receipts: bool = True  # status_lookup.receipts (H10)
+    send_receipts: bool = True  # status_lookup.receipts
 
     @classmethod
     def of(cls, row: AlertPolicy | None) -> Policy:

@@ -1,4 +1,4 @@
-# Slot for H1 coding framework (issue 10): the per-project codes (triage.coding) and the
+# Issue 10: the per-project codes (triage.coding) and the
 # record's type and sector without fixed choices (checked against the framework).
 from __future__ import annotations
 

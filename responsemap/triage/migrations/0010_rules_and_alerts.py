@@ -1,4 +1,4 @@
-# Slot for H2 protection rules, urgency, alerts (issue 10): rules, alert policy, alerts,
+# Issue 10: rules, alert policy, alerts,
 # notifications; a record's sensitivity review and response-time target (due_at).
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-# Slot for H3 teams and assignment (issue 10). Operations are filled in by hand (or copied from
-# `makemigrations --dry-run -v 3`), so that parallel work keeps one linear history.
+# A record assigned to a team (issue 10, point 4).
 from __future__ import annotations
 
 import django.db.models.deletion

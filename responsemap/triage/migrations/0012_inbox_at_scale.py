@@ -1,4 +1,4 @@
-# Slot for H4 inbox at scale (issue 10): the inbox's composite indexes (one per filter,
+# Issue 10: the inbox's composite indexes (one per filter,
 # each ordered by time then id; triage.inbox.listing), replacing (project, -received_at)
 # and (project, status) which they cover; and saved filters (sealed name and query).
 # On PostgreSQL the indexes are built inside the migration's transaction (writes to

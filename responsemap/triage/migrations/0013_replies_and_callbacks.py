@@ -1,5 +1,4 @@
-# Slot for H5 replies and call-backs (issue 10). Operations are filled in by hand (or copied from
-# `makemigrations --dry-run -v 3`), so that parallel work keeps one linear history.
+# Replies, reply templates and call-back attempts (issue 10, point 6).
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,4 @@
-# H6: referrals of records to partners, and each agreement's disclosure log (issue 10,
+# Referrals of records to partners, and each agreement's disclosure log (issue 10,
 # point 8).
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-# Slot for H7 duplicates, spam, verification (issue 10): duplicate links, rumour groups,
+# Issue 10: duplicate links, rumour groups,
 # spam flags and the block list, similarity signatures, verification and its checklist.
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-# Slot for H8 status by reference (issue 10): the status lookup's throttle.
+# Issue 10: the status lookup's throttle.
 from __future__ import annotations
 
 from django.db import migrations, models

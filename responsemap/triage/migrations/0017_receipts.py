@@ -1,4 +1,4 @@
-# H10 (issue 10): the SMS receipt with the reference code, on by default, a project may turn it off.
+# Issue 10: the SMS receipt with the reference code, on by default, a project may turn it off.
 from __future__ import annotations
 
 from django.db import migrations, models

@@ -156,7 +156,7 @@ def test_a_message_in_the_same_batch_still_becomes_a_record(
     text_in(channel, "status of the water point: broken again", 1)
     assert sweep_batch() == 2
     assert Feedback.objects.filter(inbound_message__isnull=False).count() == 1
-    # One status answer, and the new record's receipt with its own code (receipts, H10).
+    # One status answer, and the new record's receipt with its own code (receipts).
     record = Feedback.objects.get(inbound_message__isnull=False)
     assert [record.reference in text for text in answers(project)] == [False, True]
 
