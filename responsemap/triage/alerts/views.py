@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from responsemap.accounts.models import Role
+from responsemap.accounts.queries import role_choices
 from responsemap.lib.pager import pager
 from responsemap.projects.layout import layout
 from responsemap.projects.queries import access_project
@@ -28,7 +28,8 @@ from responsemap.triage.alerts.models import Notification
 from responsemap.triage.alerts.queries import notifications_for, policy_for
 from responsemap.triage.coding.framework import framework_for
 from responsemap.triage.coding.models import Kind
-from responsemap.triage.models import Feedback, normalise_reference
+from responsemap.triage.models import normalise_reference
+from responsemap.triage.queries import feedback_visible_to
 
 PAGE_SIZE = 25
 
@@ -54,9 +55,9 @@ def notification_list(request: HttpRequest, slug: str) -> HttpResponse:
     notifications = list(page.object_list)
     records = {
         r.pk: r
-        for r in Feedback.objects.filter(
-            pk__in=[n.alert.feedback_id for n in notifications]
-        ).select_related("area")
+        for r in feedback_visible_to(viewer)
+        .filter(pk__in=[n.alert.feedback_id for n in notifications])
+        .select_related("area")
     }
     shown = dict(
         zip(
@@ -119,12 +120,7 @@ def policy_edit(request: HttpRequest, slug: str) -> HttpResponse:
     project, viewer = access_project(request.user, slug)
     if not viewer.can("manage_project"):
         raise Http404
-    roles = [
-        (code, label)
-        for code, label in Role.objects.filter(project=project)
-        .order_by("label")
-        .values_list("code", "label")
-    ]
+    roles = role_choices(project.pk)
     types = framework_for(project.pk).choices(Kind.TYPE)
     if request.method == "POST":
         form = PolicyForm(request.POST, roles=roles, types=types)

@@ -32,7 +32,7 @@ from responsemap.triage.duplicates.actions.policy import do_set_duplicate_policy
 from responsemap.triage.duplicates.forms import GroupFilterForm, PolicyForm, ReferenceForm
 from responsemap.triage.duplicates.queries import access_group, groups_visible_to, members_visible
 from responsemap.triage.models import Feedback
-from responsemap.triage.queries import access_feedback
+from responsemap.triage.queries import access_feedback, feedback_visible_to
 
 PAGE_SIZE = 25
 PURPOSE = "rumour_groups"
@@ -54,7 +54,9 @@ def rumour_groups(request: HttpRequest, slug: str) -> HttpResponse:
     groups = list(page.object_list)
     samples = {
         f.pk: f
-        for f in Feedback.objects.filter(pk__in=[g.sample_id for g in groups if g.sample_id])
+        for f in feedback_visible_to(viewer).filter(
+            pk__in=[g.sample_id for g in groups if g.sample_id]
+        )
     }
     sample_ids = list(samples)
     shown = dict(

@@ -16,7 +16,13 @@ from responsemap.protection.models import AuditEvent
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.models import Feedback
 from responsemap.triage.queries import feedback_visible_to
-from responsemap.triage.replies.models import FINAL_OUTCOMES, CallbackAttempt, Reply
+from responsemap.triage.replies.models import FINAL_OUTCOMES, CallbackAttempt, Reply, ReplyTemplate
+
+
+def templates_of(viewer: Viewer) -> QuerySet[ReplyTemplate]:
+    """The reply templates of the viewer's project (any role may use them; the screens
+    that change them check ``manage_project``)."""
+    return ReplyTemplate.objects.filter(project_id=viewer.project_id).order_by("code")
 
 
 def replies_on(record: Feedback) -> list[Reply]:

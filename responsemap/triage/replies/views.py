@@ -45,6 +45,7 @@ from responsemap.triage.replies.queries import (
     callback_is_open,
     callback_tasks,
     response_times,
+    templates_of,
 )
 from responsemap.triage.replies.routing import ReplyRefused
 
@@ -100,7 +101,7 @@ def _languages(project: Any, also: list[str] | None = None) -> list[tuple[str, s
 @login_required
 def templates_list(request: HttpRequest, slug: str) -> HttpResponse:
     project, viewer = _manager(request, slug)
-    rows = ReplyTemplate.objects.filter(project_id=project.pk).order_by("code")
+    rows = templates_of(viewer)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     items = present_many(list(page.object_list), viewer, "reply_templates")
     return render(
@@ -134,7 +135,7 @@ def template_edit(
     project, viewer = _manager(request, slug)
     template = None
     if template_id is not None:
-        template = ReplyTemplate.objects.filter(project_id=project.pk, pk=template_id).first()
+        template = templates_of(viewer).filter(pk=template_id).first()
         if template is None:
             raise Http404
     initial: dict[str, Any] = {"is_active": True}
