@@ -1,0 +1,7 @@
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("imports", "0003_sheets_and_mappings")]
+
+    operations: list[migrations.operations.base.Operation] = []

@@ -1,0 +1,7 @@
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("intake", "0010_inbound_raw")]
+
+    operations: list[migrations.operations.base.Operation] = []

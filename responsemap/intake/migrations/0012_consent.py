@@ -1,0 +1,7 @@
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("intake", "0011_redaction_settings")]
+
+    operations: list[migrations.operations.base.Operation] = []

@@ -1,0 +1,7 @@
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("projects", "0003_lifecycle")]
+
+    operations: list[migrations.operations.base.Operation] = []

@@ -1,0 +1,7 @@
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("triage", "0017_receipts")]
+
+    operations: list[migrations.operations.base.Operation] = []
