@@ -4,4 +4,4 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [("projects", "0002_sharing_agreements")]
 
-    operations: list[migrations.operations.base.Operation] = []
+    operations = []  # type: ignore[var-annotated]
