@@ -1,9 +1,12 @@
 """Project keys in use: sealing, opening and blind indexes.
 
 Only this package decrypts (ARCHITECTURE.md, chokepoint 4). Keys are cached in the
-process for ``CACHE_SECONDS`` so a page of records costs one key-file read; after a
-shred, other processes stop opening that project's values within that time, the
-shredding process at once (docs/adr/0001-per-project-keys.md).
+process for ``CACHE_SECONDS`` so a page of records costs one key-file read. A cached key
+is checked against the key store's tombstone at most every ``RECHECK_SECONDS`` (a stat
+of one file for the directory store), so after a shred every process drops its copy
+within that time, the shredding process at once; entries past ``CACHE_SECONDS`` are
+dropped at the next use of the keyring, so no key lingers in an idle process's cache
+(docs/adr/0001-per-project-keys.md, docs/destruction.md).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from responsemap.protection.master import master_key
 
 FORMAT = 1
 CACHE_SECONDS = 30.0
+RECHECK_SECONDS = 0.5
 __all__ = ["DecryptionError", "KeyDestroyed", "KeyUnavailable"]
 
 
@@ -49,6 +53,7 @@ def _derive(key: bytes, purpose: str) -> bytes:
 class ProjectKeys:
     versions: dict[int, bytes]
     loaded_at: float
+    checked_at: float = 0.0
     _aead: dict[int, AESGCM] = field(default_factory=dict)
     _index_key: bytes = b""
     _token_key: bytes = b""
@@ -89,11 +94,35 @@ class Keyring:
         now = clock.monotonic()
         cached = self._cache.get(pid)
         if cached is not None and now - cached.loaded_at < CACHE_SECONDS:
-            return cached
-        keys = ProjectKeys(versions=self.provider.load(pid), loaded_at=now)
+            if now - cached.checked_at < RECHECK_SECONDS:
+                return cached
+            if not self._destroyed(pid):
+                cached.checked_at = now
+                return cached
+        self._drop_stale(now)
+        keys = ProjectKeys(versions=self.provider.load(pid), loaded_at=now, checked_at=now)
         with self._lock:
             self._cache[pid] = keys
         return keys
+
+    def _destroyed(self, pid: str) -> bool:
+        """Whether the store says the key was destroyed (another process shredded it):
+        the cached copy is dropped. A store that can't tell keeps the copy until it
+        expires (``CACHE_SECONDS``)."""
+        check = getattr(self.provider, "is_destroyed", None)
+        if check is None or not check(pid):
+            return False
+        self.forget(pid)
+        return True
+
+    def _drop_stale(self, now: float) -> None:
+        with self._lock:
+            for pid in [p for p, k in self._cache.items() if now - k.loaded_at >= CACHE_SECONDS]:
+                del self._cache[pid]
+
+    def cached(self) -> list[str]:
+        """The projects whose keys this process holds in memory now (tests, the bench)."""
+        return list(self._cache)
 
     def forget(self, project_id: object) -> None:
         with self._lock:
@@ -163,10 +192,37 @@ def blind_index(project_id: object, purpose: str, normalised_value: str) -> str:
     return hmac.new(key, f"{purpose}\x00{normalised_value}".encode(), hashlib.sha256).hexdigest()
 
 
-def crypto_shred_project(project_id: object) -> None:
+def key_fingerprint(project_id: object) -> str:
+    """A name for the project's key that reveals nothing of it (HKDF of the first
+    version, purpose ``responsemap/key-id``, 16 bytes in hex): the destruction
+    certificate says which key was destroyed."""
+    keys = get_keyring().keys(project_id)
+    return _derive(keys.versions[min(keys.versions)], "responsemap/key-id")[:16].hex()
+
+
+@dataclass(frozen=True)
+class ShredReceipt:
+    """What was destroyed: the key's id (the project's UUID), its fingerprint and how
+    many versions it had (both empty when the key was already gone: a resumed run)."""
+
+    key_id: str
+    fingerprint: str
+    versions: int
+
+
+def crypto_shred_project(project_id: object) -> ShredReceipt:
     """Destroy the project's key: every value sealed under it becomes unreadable.
 
     That includes every backup and copy of the database. Other projects' keys are
-    untouched. The caller (the project closure action) audits and purges rows.
+    untouched. This process forgets the key at once, every other within
+    ``RECHECK_SECONDS``. Idempotent: a key already destroyed is destroyed again (the
+    tombstone stays). The caller (``projects.destruction``) audits and purges rows.
     """
-    get_keyring().destroy(project_id)
+    keyring = get_keyring()
+    try:
+        fingerprint = key_fingerprint(project_id)
+        versions = len(keyring.keys(project_id).versions)
+    except KeyDestroyed:
+        fingerprint, versions = "", 0
+    keyring.destroy(project_id)
+    return ShredReceipt(str(project_id), fingerprint, versions)

@@ -55,6 +55,10 @@ class KeyProvider(Protocol):
 
     def destroy(self, project_id: str) -> None: ...
 
+    # Optional: ``is_destroyed(project_id) -> bool``, cheap (the keyring asks it every
+    # ``keyring.RECHECK_SECONDS`` for each key it caches, so every process drops a
+    # destroyed key within that time).
+
 
 def decode_master_key(value: str) -> bytes:
     try:
@@ -164,6 +168,12 @@ class DirectoryKeyProvider:
         versions[str(new)] = self._wrap(project_id, new, secrets.token_bytes(KEY_BYTES))
         self._write(project_id, versions)
         return new
+
+    def is_destroyed(self, project_id: str) -> bool:
+        try:
+            return self._tombstone(project_id).exists()
+        except OSError:
+            return False
 
     def destroy(self, project_id: str) -> None:
         path = self._path(project_id)

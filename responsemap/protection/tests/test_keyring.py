@@ -7,8 +7,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from responsemap.lib.clock import FakeClock
 from responsemap.protection.keyring import (
+    CACHE_SECONDS,
+    RECHECK_SECONDS,
     DecryptionError,
+    Keyring,
     blind_index,
     crypto_shred_project,
     get_keyring,
@@ -21,6 +25,7 @@ from responsemap.protection.keystore import (
     KeyUnavailable,
     decode_master_key,
 )
+from responsemap.protection.master import master_key
 
 
 @pytest.fixture
@@ -117,3 +122,40 @@ def test_a_project_key_is_created_once(pid: str) -> None:
 def test_master_key_must_be_32_bytes() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
         decode_master_key("c2hvcnQ=")
+
+
+def test_another_process_drops_a_shredded_key_within_the_recheck(
+    pid: str, clock: FakeClock
+) -> None:
+    """Two keyrings on one key directory stand for two processes: once one shreds the
+    key, the other, which had it cached, stops opening within ``RECHECK_SECONDS``, and
+    no longer holds it in memory."""
+    here = get_keyring()
+    there = Keyring(DirectoryKeyProvider(settings.RESPONSEMAP_KEY_DIR, master_key()))
+    token = seal(pid, b"b", "secret")
+    assert there.keys(pid).versions  # cached over there
+    receipt = crypto_shred_project(pid)
+    assert receipt.key_id == pid
+    assert len(receipt.fingerprint) == 32
+    assert receipt.versions == 1
+    with pytest.raises(KeyDestroyed):
+        here.keys(pid)  # the shredding process: at once
+    assert there.keys(pid).versions  # the other still within the recheck interval
+    clock.advance(RECHECK_SECONDS)
+    with pytest.raises(KeyDestroyed):
+        there.keys(pid)
+    assert pid not in there.cached()
+    with pytest.raises(DecryptionError, match="destroyed"):
+        unseal(pid, b"b", token)
+    again = crypto_shred_project(pid)  # a resumed destruction: idempotent
+    assert (again.fingerprint, again.versions) == ("", 0)
+
+
+def test_keys_past_their_time_leave_the_cache_at_the_next_use(pid: str, clock: FakeClock) -> None:
+    other = str(uuid.uuid4())
+    get_keyring().create(other)
+    keyring = Keyring(DirectoryKeyProvider(settings.RESPONSEMAP_KEY_DIR, master_key()))
+    keyring.keys(pid)
+    clock.advance(CACHE_SECONDS)
+    keyring.keys(other)
+    assert keyring.cached() == [other]
