@@ -13,6 +13,8 @@ MODULES = [
     "accounts/actions.py",
     "projects/actions.py",
     "projects/sharing/actions.py",
+    "projects/checklists/actions.py",
+    "projects/lifecycle/actions.py",
     "geo/actions.py",
     "demo/actions.py",
     "intake/messages/send.py",

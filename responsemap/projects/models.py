@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +40,36 @@ class Project(models.Model):
     retention_days = models.PositiveIntegerField(default=730)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Sensitivity(models.TextChoices):
+        LOW = "low", _("Low sensitivity")
+        MEDIUM = "medium", _("Medium sensitivity")
+        HIGH = "high", _("High sensitivity")
+
+    # The data's class as a whole, shown on every screen, print and export, and when it
+    # is next looked at again.
+    sensitivity = models.CharField(
+        max_length=8, choices=Sensitivity.choices, default=Sensitivity.MEDIUM
+    )
+    sensitivity_review_on = models.DateField(null=True, blank=True)
+    # The person who answers for the data (approves the checklists) and the organisation
+    # they act for; the processors are the organisations that handle data for it.
+    data_controller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    controller_organisation = models.CharField(max_length=200, blank=True)
+    processors = models.JSONField(default=list, blank=True)
+    # Regular expressions of the country's identity-document numbers, so redaction and
+    # checks know them.
+    id_patterns = models.JSONField(default=list, blank=True)
+    # How often the data-protection checklists are reviewed once approved.
+    review_interval_days = models.PositiveIntegerField(default=180)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
     def __str__(self) -> str:
         return self.name
 
@@ -47,11 +78,37 @@ class Project(models.Model):
         return self.languages[0] if self.languages else "en"
 
 
+class OrganisationAdmin(models.Model):
+    """A person who may create projects for an organisation (and close them)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user"], name="organisation_admin_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"admin {self.user_id} of {self.organisation_id}"
+
+
 # Partners and data-sharing agreements, by concept (imported here so Django finds them).
+# The data-protection checklists' answers, by concept.
+from responsemap.projects.checklists.models import ChecklistVersion  # noqa: E402
 from responsemap.projects.sharing.models import (  # noqa: E402
     DataSharingAgreement,
     Partner,
     PartnerUser,
 )
 
-__all__ = ["DataSharingAgreement", "Organisation", "Partner", "PartnerUser", "Project"]
+__all__ = [
+    "ChecklistVersion",
+    "DataSharingAgreement",
+    "Organisation",
+    "OrganisationAdmin",
+    "Partner",
+    "PartnerUser",
+    "Project",
+]

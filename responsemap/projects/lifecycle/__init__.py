@@ -1,0 +1,1 @@
+"""A project's life: design -> active -> closed -> destroyed (``actions``)."""
