@@ -1,0 +1,129 @@
+"""The words redaction reads context from, loaded once from ``lexicon/<language>.txt``.
+
+Each file holds one language's cue phrases and word classes (``lexicon/README.md`` says
+which); every language is always active, because field messages mix them. Faker's
+lorem word lists (the most common words of English, French, Spanish and Arabic) widen
+the ordinary words; they hold no names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+__all__ = ["LEXICON_DIR", "Lexicon", "alternation", "key", "lexicon", "script"]
+
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
+WORD_SECTIONS = ("function", "ordinary", "namewords", "org", "place", "particles")
+PHRASE_SECTIONS = ("intro", "relation", "after", "frame", "id", "phone", "signoff")
+
+
+def key(word: str) -> str:
+    """Lookup key: case-folded, without accents, Arabic letter variants folded."""
+    decomposed = unicodedata.normalize("NFKD", word.replace("’", "'"))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = stripped.replace("\u0640", "").replace("ة", "ه").replace("ى", "ي")
+    stripped = stripped.replace("أ", "ا").replace("إ", "ا").replace("آ", "ا")
+    return unicodedata.normalize("NFC", stripped).casefold()
+
+
+def script(word: str) -> str:
+    for ch in word:
+        if ch.isalpha():
+            return "arabic" if "\u0600" <= ch <= "\u06ff" else "latin"
+    return "other"
+
+
+def alternation(phrases: Iterable[str]) -> str:
+    """A regex alternation of phrases, longest first, spaces and apostrophes loose."""
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    parts = [re.escape(p).replace(r"\ ", r"\s+").replace("'", "['’]") for p in ordered]
+    return "|".join(parts) or "(?!)"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    function: frozenset[str]
+    ordinary: frozenset[str]
+    namewords: frozenset[str]
+    org: frozenset[str]
+    place: frozenset[str]
+    particles: frozenset[str]
+    intro: tuple[str, ...]
+    relation: tuple[str, ...]
+    after: tuple[str, ...]
+    frames: tuple[tuple[str, str], ...]
+    id_cues: tuple[str, ...]
+    phone_cues: tuple[str, ...]
+    signoff: tuple[str, ...]
+
+
+def _read(path: Path) -> dict[str, list[str]]:
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for raw in path.read_text("utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], [])
+        elif current is not None:
+            current.append(line)
+    return sections
+
+
+def _lorem_words() -> Iterable[str]:
+    try:
+        from faker.providers.lorem.ar_AA import Provider as Arabic
+        from faker.providers.lorem.en_US import Provider as English
+        from faker.providers.lorem.es_ES import Provider as Spanish
+        from faker.providers.lorem.fr_FR import Provider as French
+    except ImportError:  # pragma: no cover - faker is a pinned dependency
+        return
+    for provider in (English, French, Spanish, Arabic):
+        yield from provider.word_list
+
+
+def _phrase_keys(lines: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({" ".join(line.split()).lower() for line in lines}))
+
+
+@cache
+def lexicon(languages: tuple[str, ...] | None = None) -> Lexicon:
+    """Every language's words merged (``languages`` restricts the files read, for tests)."""
+    words: dict[str, set[str]] = {name: set() for name in WORD_SECTIONS}
+    phrases: dict[str, list[str]] = {name: [] for name in PHRASE_SECTIONS}
+    for path in sorted(LEXICON_DIR.glob("*.txt")):
+        if languages is not None and path.stem not in languages:
+            continue
+        sections = _read(path)
+        for name in WORD_SECTIONS:
+            words[name].update(key(w) for line in sections.get(name, ()) for w in line.split())
+        for name in PHRASE_SECTIONS:
+            phrases[name].extend(sections.get(name, ()))
+    words["ordinary"].update(key(w) for w in _lorem_words())
+    frames = []
+    for line in phrases["frame"]:
+        before, _, after = line.partition("...")
+        if before.strip() and after.strip():
+            frames.append((before.strip().lower(), after.strip().lower()))
+    namewords = frozenset(words["namewords"])
+    return Lexicon(
+        function=frozenset(words["function"]),
+        ordinary=frozenset(words["ordinary"] - namewords),
+        namewords=namewords,
+        org=frozenset(words["org"]),
+        place=frozenset(words["place"]),
+        particles=frozenset(words["particles"]),
+        intro=_phrase_keys(phrases["intro"]),
+        relation=_phrase_keys(phrases["relation"]),
+        after=_phrase_keys(phrases["after"]),
+        frames=tuple(sorted(set(frames))),
+        id_cues=_phrase_keys(phrases["id"]),
+        phone_cues=_phrase_keys(phrases["phone"]),
+        signoff=_phrase_keys(phrases["signoff"]),
+    )

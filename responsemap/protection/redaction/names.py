@@ -1,0 +1,571 @@
+"""Person names, found from their context first and from name lists second.
+
+Most names of the people who write in are in no public list, so the rules read the
+context (the cues come from ``lexicon/<language>.txt``, every language at once):
+
+* after a cue that says a name follows ("my name is", "naitwa", "magacaygu waa", "sunana",
+  "mwen rele", "اسمي", "Nombres:"): the next words, whatever their case, up to the first
+  function word, punctuation or number;
+* after a kinship, role or honorific word, a greeting or a sign-off ("my neighbour",
+  "Hajji", "the camp leader", "jirani", "baradar-e man", "المختار"): the next words unless
+  they are ordinary words (an ordinary word counts when it is capitalised in a text that
+  uses capitals, or is an ordinary word that is also a given name: "my daughter Joy");
+* between the two halves of a frame ("man ... astam", "ni ... ne"), before a word that
+  follows names ("... says", "... calling from"), right before a phone number or an
+  e-mail address, and as a signature at the end of the message;
+* capitalised words in a text that uses capitals, not at a sentence start, not after a
+  place word ("in", "kutoka") and not inside an organisation ("Hope Centre"); at a sentence
+  start only two or more of them, or one the name lists know;
+* names the lists know, in a text written all in lower case or capitals, when two or more
+  follow each other;
+* every other mention of a name found once.
+
+Ordinary words that are also names ("Hope", "Grace", "May", "Amani", "صباح") and the
+project's words never to remove (its area names among them) are kept unless a cue makes
+them a name.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+from responsemap.protection.redaction.gazetteer import gazetteer, known
+from responsemap.protection.redaction.lexicon import alternation, key, lexicon, script
+from responsemap.protection.redaction.spans import Span, merge, overlaps
+
+__all__ = ["find_names"]
+
+W = lexicon()
+TOKEN_RE = re.compile(
+    r"[^\W\d_](?:[^\W\d_]|[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670]|['’\-](?=[^\W\d_]))*"
+)
+CUE_GAP = re.compile(r"[\s,:;\"“”'«»(\-–—]*")
+CONTACT_GAP_RE = re.compile(
+    r"[\s,:;\-–(/|]*(?:(?:tel|tél|phone|cel|mob|on|au|al|sur|at|email|e-mail|wa|whatsapp|"
+    r"kwa|ku|ka|na|:)\.?[\s:;\-(]*)?",
+    re.IGNORECASE,
+)
+CONJUNCTION = frozenset(key(w) for w in ("and", "&", "et", "y", "e", "na", "iyo", "da", "wa", "و"))
+# One-word cues are never names themselves ("Aabahay Ayaanle": "my father Ayaanle").
+CUE_WORDS = frozenset(
+    key(c) for c in W.intro + W.relation + W.phone_cues + W.id_cues if " " not in c.strip(":.")
+)
+# Words built on a phone or number cue ("lambarkayga", "mpigieni", "رقمه", "Callback").
+CONTACT_STEMS = tuple(
+    key(w)
+    for w in [
+        "lamba",
+        "namba",
+        "numer",
+        "nimewo",
+        "nomor",
+        "telef",
+        "telep",
+        "phone",
+        "callback",
+        "cel",
+        "mob",
+        "whats",
+        "wa.me",
+        "piga",
+        "pigi",
+        "kira",
+        "wac",
+        "رقم",
+        "ورقم",
+        "تلفون",
+        "هاتف",
+        "موبايل",
+        "جوال",
+        "اتصل",
+    ]
+)
+# English verb and adverb endings: "my son playing", "caller alleges", "my wife recently".
+VERB_ENDINGS = ("ing", "ly", "ed", "es")
+SENTENCE_END = ".!?…:;\n¡¿"
+SEGMENT_END = '.!?…:;\n¡¿,|/()[]-–—"“”«»'
+ARTICLES = frozenset(("the", "la", "le", "les", "el", "los", "las", "l", "un", "une", "a", "an"))
+LABEL_RE = re.compile(r"\s*:")
+_B, _E = r"(?<![\w])", r"(?:(?![\w])|(?<=[.:]))"
+
+
+@cache
+def _cue_re(extra: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(
+        rf"{_B}(?:(?P<intro>{alternation(W.intro)})|(?P<relation>{alternation(W.relation + extra)})"
+        rf"){_E}",
+        re.IGNORECASE,
+    )
+
+
+AFTER_RE = re.compile(rf"[\s,]*(?:{alternation(W.after)}){_E}", re.IGNORECASE)
+SIGNOFF_RE = re.compile(rf"^[\s,.:;!\-–—]*(?:(?:{alternation(W.signoff)}){_E}[\s,.:;!\-–—]*)*")
+FRAME_RES = tuple(
+    re.compile(
+        rf"{_B}{re.escape(before)}\s+(?P<name>(?:[^\W\d_][\w'’\-]*\s+){{1,3}}?){re.escape(after)}{_E}",
+        re.IGNORECASE,
+    )
+    for before, after in W.frames
+)
+
+
+@dataclass(frozen=True)
+class Tok:
+    start: int
+    end: int
+    text: str
+    key: str
+    script: str
+
+
+def _tokens(text: str, taken: list[Span]) -> list[Tok]:
+    """Word tokens outside the ``taken`` spans (which are sorted and disjoint)."""
+    out = []
+    k = 0
+    for m in TOKEN_RE.finditer(text):
+        while k < len(taken) and taken[k].end <= m.start():
+            k += 1
+        if k == len(taken) or taken[k].start >= m.end():
+            word = m.group()
+            word_key = key(word)
+            word_key = word_key[:-2] if word_key.endswith("'s") else word_key  # "Aisha's"
+            out.append(Tok(m.start(), m.end(), word, word_key, script(word)))
+    return out
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    while pos and text[pos - 1] in " \t\"'“”«»(-–—*":
+        pos -= 1
+    return not pos or text[pos - 1] in SENTENCE_END
+
+
+class NameFinder:
+    """Finds person names in one text; the other personal details are already known."""
+
+    def __init__(
+        self, text: str, taken: list[Span], keep: frozenset[str], cues: tuple[str, ...] = ()
+    ) -> None:
+        self.text = text
+        self.taken = taken
+        self.keep = keep
+        self.cue_re = _cue_re(cues)
+        self.toks = _tokens(text, taken)
+        self.at = {t.start: i for i, t in enumerate(self.toks)}
+        latin = [c for c in text if c.isalpha() and c.isascii()]
+        upper = sum(c.isupper() for c in latin)
+        # Capitals carry a signal only in a text that mixes them with lower case.
+        self.cased = bool(latin) and 0 < upper < 0.6 * len(latin)
+        letters = [script(c) for c in text if c.isalpha()]
+        self.arabic = letters.count("arabic") > letters.count("latin")
+
+    # ------------------------------------------------------------ word classes
+    def title(self, tok: Tok) -> bool:
+        return self.cased and tok.text[0].isupper()
+
+    def plain(self, tok: Tok) -> bool:
+        """An ordinary word, a function word, or one the project keeps."""
+        k = tok.key
+        return (
+            len(k) < 2
+            or k in W.function
+            or k in W.ordinary
+            or k in W.namewords
+            or k in self.keep
+            or k in CUE_WORDS
+            or k.split("-")[0] in W.function
+            or k.startswith(CONTACT_STEMS)
+        )
+
+    def arabic_stop(self, tok: Tok) -> bool:
+        k = tok.key
+        return (
+            k in W.function
+            or k in W.ordinary
+            or k in self.keep
+            or k in CUE_WORDS
+            or len(k) < 2
+            or k.startswith(CONTACT_STEMS)
+        )
+
+    def first_after_cue(self, tok: Tok, intro: bool) -> bool:
+        k = tok.key
+        if tok.script == "arabic":
+            return not self.arabic_stop(tok) or (intro and k in W.namewords)
+        if k in W.function or k in self.keep or len(k) < 2 or k in W.org:
+            return False
+        if k in W.namewords:
+            return True
+        if k in W.ordinary:
+            return intro or (self.title(tok) and not _sentence_start(self.text, tok.start))
+        if not intro and self.cased and tok.text.isupper() and len(k) <= 4 and not known(k):
+            return False  # an acronym: "thanks IOM"
+        if k in CUE_WORDS or k.startswith(CONTACT_STEMS):
+            return False
+        return intro or self.title(tok) or not k.endswith(VERB_ENDINGS) or known(k)
+
+    def continues(self, first: Tok, tok: Tok) -> bool:
+        """May ``tok`` go on a name that starts with ``first``?"""
+        if tok.script != first.script or tok.key in W.org:
+            return False
+        if tok.script == "arabic":
+            if self.arabic_stop(tok):
+                return False
+            # "وعندي" (and I have), "يحتاج" (he needs): a conjunction or a verb, not a name
+            return not (tok.text.startswith(("و", "ي")) and len(tok.key) > 3 and not known(tok.key))
+        if self.plain(tok):
+            return self.title(tok) and known(tok.key) and tok.key not in W.function
+        if self.cased:  # a name keeps its case: "Maryuri is", "Ali went"
+            return tok.text[0].isupper() == first.text[0].isupper()
+        return True
+
+    def is_particle(self, tok: Tok) -> bool:
+        return tok.key in W.particles
+
+    # ------------------------------------------------------------------- runs
+    def joined(self, left: Tok, right: Tok) -> bool:
+        gap = self.text[left.end : right.start]
+        return bool(gap) and gap.isspace() and "\n" not in gap
+
+    def extend(self, i: int, accept: Callable[[Tok], bool], limit: int = 4) -> int:
+        """Index past the last token of the run starting at ``i``."""
+        j = i + 1
+        toks = self.toks
+        while j < len(toks) and j - i < limit and self.joined(toks[j - 1], toks[j]):
+            if accept(toks[j]):
+                j += 1
+            elif (
+                self.is_particle(toks[j])
+                and j + 1 < len(toks)
+                and self.joined(toks[j], toks[j + 1])
+                and accept(toks[j + 1])
+            ):
+                j += 2
+            else:
+                break
+        return j
+
+    def start_run(self, i: int, intro: bool) -> int | None:
+        """End index of a name that starts at token ``i`` right after a cue, or None."""
+        toks = self.toks
+        first = toks[i]
+        if (
+            self.is_particle(first)
+            and i + 1 < len(toks)
+            and self.joined(first, toks[i + 1])
+            and self.first_after_cue(toks[i + 1], intro)
+        ):
+            return self.extend(i + 1, lambda t: self.continues(toks[i + 1], t))
+        if (
+            first.script == "arabic"
+            and not intro
+            and first.key.startswith("ال")
+            and not known(first.key)
+            and i + 1 < len(toks)
+            and self.joined(first, toks[i + 1])
+        ):
+            return self.start_run(i + 1, intro)  # "مسؤول اللجنة قصي": the committee's head
+        if not self.first_after_cue(first, intro):
+            return None
+        if first.script == "arabic" and not intro:
+            return self.extend(
+                i, lambda t: self.continues(first, t) and known(t.key) or self.is_particle(t), 3
+            )
+        return self.extend(i, lambda t: self.continues(first, t))
+
+    def span(self, i: int, j: int) -> Span:
+        return Span(self.toks[i].start, self.toks[j - 1].end, "PERSON")
+
+    def with_conjoined(self, i: int, j: int, found: list[Span]) -> None:
+        """Add the run, and a name joined to it by "and" ("Marah and Samah")."""
+        found.append(self.span(i, j))
+        toks = self.toks
+        if (
+            j + 1 < len(toks)
+            and toks[j].key in CONJUNCTION
+            or (j + 1 < len(toks) and self.text[toks[j - 1].end : toks[j].start].strip() == "&")
+        ):
+            k = j + 1 if toks[j].key in CONJUNCTION else j
+            if k < len(toks) and self.first_after_cue(toks[k], False) and not self.plain(toks[k]):
+                end = self.extend(k, lambda t: self.continues(toks[k], t))
+                found.append(self.span(k, end))
+
+    # ------------------------------------------------------------------ rules
+    def after_cues(self) -> list[Span]:
+        found: list[Span] = []
+        cue_starts = set()
+        matches = list(self.cue_re.finditer(self.text))
+        for m in matches:
+            cue_starts.add(m.start())
+        for m in matches:
+            gap = CUE_GAP.match(self.text, m.end())
+            pos = gap.end() if gap else m.end()
+            if pos in cue_starts:
+                continue  # another cue follows: "أنا أبوها كمال", "through neighbour X"
+            i = self.at.get(pos)
+            if i is None:
+                continue
+            end = self.start_run(i, bool(m.group("intro")))
+            if end is not None:
+                self.with_conjoined(i, end, found)
+        return found
+
+    def frames(self) -> list[Span]:
+        found = []
+        for regex in FRAME_RES:
+            for m in regex.finditer(self.text):
+                start = m.start("name")
+                i = self.at.get(start)
+                if i is None:
+                    continue
+                j = i
+                while j < len(self.toks) and self.toks[j].end <= m.end("name"):
+                    j += 1
+                run = self.toks[i:j]
+                if run and not any(t.key in W.function or t.key in self.keep for t in run):
+                    found.append(self.span(i, j))
+        return found
+
+    def backward_run(self, end_index: int, accept: Callable[[Tok], bool]) -> int:
+        """Start index of the run of accepted tokens that ends at ``end_index``."""
+        i = end_index
+        toks = self.toks
+        while i > 0 and end_index - i < 3 and accept(toks[i - 1]):
+            if i < end_index and not self.joined(toks[i - 1], toks[i]):
+                break
+            i -= 1
+        return i
+
+    def name_word(self, tok: Tok) -> bool:
+        """Could ``tok`` be part of a name with no cue but its place (before a phone)?"""
+        if tok.script == "arabic":
+            return not self.arabic_stop(tok)
+        if tok.key in W.namewords:  # "Grace 0712...", "Grace Otieno here"
+            return not self.cased or tok.text[0].isupper()
+        return not (self.plain(tok) or tok.key in W.org)
+
+    def before_contacts(self) -> list[Span]:
+        found = []
+        starts = [t.start for t in self.toks]
+        for span in self.taken:
+            if span.kind not in ("PHONE", "EMAIL"):
+                continue
+            # the last token before the contact, if only a short gap separates them
+            j = bisect_left(starts, span.start)
+            if j == 0:
+                continue
+            last = self.toks[j - 1]
+            if not CONTACT_GAP_RE.fullmatch(self.text[last.end : span.start]):
+                continue
+            i = self.backward_run(j, lambda t: self.name_word(t) and self.capital_ok(t))
+            if i < j:
+                found.append(self.span(i, j))
+        return found
+
+    def before_after_cues(self) -> list[Span]:
+        found = []
+        for i, tok in enumerate(self.toks):
+            m = AFTER_RE.match(self.text, tok.end)
+            if not m:
+                continue
+            start = self.backward_run(i + 1, lambda t: self.name_word(t) and self.capital_ok(t))
+            if start <= i:
+                found.append(self.span(start, i + 1))
+        return found
+
+    def capital_ok(self, tok: Tok) -> bool:
+        return not self.cased or tok.script == "arabic" or tok.text[0].isupper()
+
+    def signature(self) -> list[Span]:
+        """The name that closes a message: "... study there. monowara", "- RAMBANG"."""
+        text = self.text.rstrip(" \t\n.!?,;:)")
+        if not text:
+            return []
+        cut = max(text.rfind(ch) for ch in SEGMENT_END)
+        for span in self.taken:
+            if span.end <= len(text):
+                cut = max(cut, span.end - 1)
+        segment_start = cut + 1
+        lead = SIGNOFF_RE.match(text, segment_start)
+        start = lead.end() if lead else segment_start
+        run = [t for t in self.toks if start <= t.start and t.end <= len(text)]
+        if not run or len(run) > 4 or segment_start == 0:
+            return []
+        names = [t for t in run if not self.is_particle(t)]
+        if not names or not all(self.name_word(t) for t in names):
+            return []
+        if (
+            self.cased
+            and not all(t.text[0].isupper() for t in names)
+            and not all(t.text.islower() for t in names)
+        ):
+            return []
+        if any(ch.isdigit() for ch in text[start:]):
+            return []
+        i = self.at[run[0].start]
+        found: list[Span] = []
+        j = i
+        while j < len(self.toks) and self.toks[j].end <= len(text):
+            j += 1
+        # names joined by "and" / "&" are separate spans
+        k = i
+        while k < j:
+            end = k
+            while end < j and self.toks[end].key not in CONJUNCTION:
+                end += 1
+            if end > k:
+                found.append(self.span(k, end))
+            k = end + 1
+        return found
+
+    def capitalised_runs(self) -> list[Span]:
+        if not self.cased:
+            return self.known_runs()
+        found = []
+        toks, text = self.toks, self.text
+        given, _family = gazetteer()
+        i = 0
+        while i < len(toks):
+            tok = toks[i]
+            if not self.capitalised_name_word(tok):
+                i += 1
+                continue
+            j = self.extend(i, self.capitalised_name_word)
+            run = toks[i:j]
+            prev = toks[i - 1] if i and self.joined(toks[i - 1], tok) else None
+            toks[j] if j < len(toks) and self.joined(toks[j - 1], toks[j]) else None
+            before = prev
+            if prev is not None and self.is_particle(prev) and i > 1:
+                before = toks[i - 2]  # "from El Geneina"
+            place = (
+                (before is not None and (before.key in W.place or before.key in W.org))
+                or (before is not None and before.key in ARTICLES)  # "the Caritas point"
+                or self.org_follows(j)
+                or LABEL_RE.match(text, run[-1].end) is not None  # "Description:"
+            )
+            if all(t.key in W.namewords for t in run):
+                i = j  # "Hope", "Joy": ordinary words unless a cue makes them names
+                continue
+            acronym = all(t.text.isupper() for t in run)
+            knowns = [t for t in run if known(t.key)]
+            if not place and (not acronym or len(knowns) == len(run)):
+                if _sentence_start(text, tok.start):
+                    named = len(run) >= 2 or run[0].key in given
+                else:
+                    named = True
+                if named:
+                    self.with_conjoined(i, j, found)
+            i = j
+        return found
+
+    def org_follows(self, j: int) -> bool:
+        """Is one of the capitalised words after index ``j`` an organisation word
+        ("Danish Refugee Council", "Faith Aid Kenya")?"""
+        toks = self.toks
+        k = j
+        while k < len(toks) and k - j < 3 and self.joined(toks[k - 1], toks[k]):
+            if toks[k].key in W.org:
+                return True
+            if not toks[k].text[0].isupper():
+                return False
+            k += 1
+        return False
+
+    def capitalised_name_word(self, tok: Tok) -> bool:
+        if tok.key in W.namewords and tok.text[0].isupper():
+            return True  # only beside another name word: see capitalised_runs
+        if tok.script != "latin" or not tok.text[0].isupper() or self.plain(tok):
+            return False
+        return tok.key not in W.org and tok.key.split("-")[0] not in W.ordinary
+
+    def known_runs(self) -> list[Span]:
+        """In a text with no case signal: two or more listed names in a row."""
+        found = []
+        i = 0
+        toks = self.toks
+        while i < len(toks):
+            ok = self.known_word
+            if not ok(toks[i]):
+                i += 1
+                continue
+            j = self.extend(i, ok)
+            if j - i >= 2:
+                found.append(self.span(i, j))
+            i = j
+        return found
+
+    def known_word(self, tok: Tok) -> bool:
+        if tok.script == "arabic":
+            return not self.arabic_stop(tok) and known(tok.key)
+        return not self.plain(tok) and tok.key not in W.org and known(tok.key)
+
+    def arabic_text_latin_names(self) -> list[Span]:
+        """Latin-script words inside an Arabic text are names more often than not."""
+        if not self.arabic:
+            return []
+        found = []
+        for i, tok in enumerate(self.toks):
+            prev = self.toks[i - 1] if i else None
+            if (
+                tok.script == "latin"
+                and tok.text[0].isupper()
+                and not self.plain(tok)
+                and tok.key not in W.org
+                and not (prev is not None and prev.key in W.place)
+            ):
+                found.append(self.span(i, i + 1))
+        return found
+
+    def names(self) -> list[Span]:
+        found = (
+            self.after_cues()
+            + self.frames()
+            + self.before_contacts()
+            + self.before_after_cues()
+            + self.signature()
+            + self.capitalised_runs()
+            + self.arabic_text_latin_names()
+        )
+        found = [s for s in found if not self.organisation(s)]
+        names = merge(found)
+        return merge(names + self.repeats(names))
+
+    def organisation(self, span: Span) -> bool:
+        """A run with an organisation word in it or right after it ("Faith Aid Kenya")."""
+        inside = [i for i, t in enumerate(self.toks) if span.start <= t.start and t.end <= span.end]
+        if any(self.toks[i].key in W.org for i in inside):
+            return True
+        return bool(inside) and self.cased and self.org_follows(inside[-1] + 1)
+
+    def repeats(self, names: list[Span]) -> list[Span]:
+        """Other mentions of a found name, whole or word by word ("Grace" again; an
+        ordinary word that is also a name only where it is written as in the name)."""
+        wanted: dict[str, str | None] = {}
+        for name in names:
+            for tok in self.toks:
+                inside = name.start <= tok.start and tok.end <= name.end
+                if not inside or len(tok.key) < 3 or self.is_particle(tok):
+                    continue
+                if tok.key in W.namewords:
+                    wanted.setdefault(tok.key, tok.text)
+                elif not self.plain(tok):
+                    wanted[tok.key] = None
+        found = []
+        for tok in self.toks:
+            if tok.key not in wanted or wanted[tok.key] not in (None, tok.text):
+                continue
+            span = Span(tok.start, tok.end, "PERSON")
+            if not overlaps(span, names):
+                found.append(span)
+        return found
+
+
+def find_names(
+    text: str, taken: list[Span], keep: frozenset[str] = frozenset(), cues: tuple[str, ...] = ()
+) -> list[Span]:
+    """Person-name spans of ``text`` outside the ``taken`` ones."""
+    finder = NameFinder(text, taken, keep, cues)
+    return [n for n in finder.names() if not overlaps(n, taken)]
