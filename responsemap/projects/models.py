@@ -67,6 +67,8 @@ class Project(models.Model):
     id_patterns = models.JSONField(default=list, blank=True)
     # How often the data-protection checklists are reviewed once approved.
     review_interval_days = models.PositiveIntegerField(default=180)
+    # When the approved checklists are next due for review (set by each approval).
+    review_due_on = models.DateField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -97,6 +99,13 @@ class OrganisationAdmin(models.Model):
 # Partners and data-sharing agreements, by concept (imported here so Django finds them).
 # The data-protection checklists' answers, by concept.
 from responsemap.projects.checklists.models import ChecklistVersion  # noqa: E402
+
+# Legal holds, destruction runs and what a destroyed project leaves (projects.destruction).
+from responsemap.projects.destruction.models import (  # noqa: E402
+    DestructionRun,
+    LegalHold,
+    ProjectAggregate,
+)
 from responsemap.projects.sharing.models import (  # noqa: E402
     DataSharingAgreement,
     Partner,
@@ -106,9 +115,12 @@ from responsemap.projects.sharing.models import (  # noqa: E402
 __all__ = [
     "ChecklistVersion",
     "DataSharingAgreement",
+    "DestructionRun",
     "Organisation",
     "OrganisationAdmin",
+    "LegalHold",
     "Partner",
     "PartnerUser",
     "Project",
+    "ProjectAggregate",
 ]

@@ -317,7 +317,7 @@ def with_details(events: Iterable[E]) -> list[E]:
 def _chain(events: list[AuditEvent]) -> None:
     """Give each event its place in its chain and write them, in the caller's
     transaction (no savepoint: if the change rolls back, so do its events)."""
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), rawsql.cursor() as cursor:
         for chain in dict.fromkeys(e.chain for e in events):
             seq, prev = _lock_head(cursor, chain)
             linked = [e for e in events if e.chain == chain]
@@ -644,3 +644,9 @@ def events_for_object(object_type: str, object_id: object) -> QuerySet[AuditEven
     return AuditEvent.objects.filter(
         Q(object_type=object_type, object_id=str(object_id)) | Q(pk__in=listed.values("event_id"))
     ).order_by("created_at", "seq")
+
+
+def event_intact(event: AuditEvent) -> bool:
+    """Whether one chained event's MAC still matches its content and place (a screen
+    showing one record of the system chain; ``verify_chain`` checks a whole chain)."""
+    return hmac.compare_digest(_digest(event), event.hash)
