@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "responsemap.intake",
     "responsemap.triage",
     "responsemap.imports",
+    "responsemap.analytics",
     "responsemap.demo",
 ]
 

@@ -24,5 +24,6 @@ urlpatterns = [
     path("p/<slug:slug>/intake/", include("responsemap.intake.urls")),
     path("p/<slug:slug>/imports/", include("responsemap.imports.urls")),
     path("p/<slug:slug>/people/", include("responsemap.projects.members_urls")),
+    path("p/<slug:slug>/", include("responsemap.analytics.urls")),
     path("f/<slug:slug>/", include("responsemap.triage.public_urls")),
 ]

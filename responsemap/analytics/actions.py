@@ -1,0 +1,116 @@
+"""Writing rollups. Rollups are derived data, recomputed from the records at any time:
+keeping them current is bookkeeping (docs/adr/0006-unaudited-bookkeeping.md), not an
+audited change; a full rebuild, which a person asks for, is audited once.
+
+Race-safety: whoever writes a project's cells holds its ``RollupState`` row
+(``select_for_update``); an upkeep that finds it held leaves the project to the next
+round, so two workers never interleave a delete and an insert of the same day.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import Max, Min
+
+from responsemap.analytics.models import Rollup, RollupState
+from responsemap.analytics.rollups import cell_rows, compute_cells
+from responsemap.lib import clock, rawsql
+from responsemap.protection.audit import record_event
+from responsemap.protection.viewer import Viewer
+from responsemap.triage.models import Feedback
+
+# Days per step of a rebuild: one read of the records, one insert of the cells.
+REBUILD_STEP_DAYS = 30
+
+
+def state_for_update(project_id: uuid.UUID, *, skip_locked: bool) -> RollupState | None:
+    """The project's state row, locked until the caller's transaction ends (made if
+    missing); None if another worker holds it and ``skip_locked``."""
+    RollupState.objects.get_or_create(project_id=project_id)  # bookkeeping (ADR 0006)
+    return (
+        RollupState.objects.select_for_update(skip_locked=skip_locked)
+        .filter(project_id=project_id)
+        .first()
+    )
+
+
+def write_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
+    """Recompute the cells of ``days`` (inside the caller's transaction, state locked);
+    returns the number of cells written."""
+    written = 0
+    for day in sorted(set(days)):
+        cells = compute_cells(project_id, day, day + timedelta(days=1))
+        Rollup.objects.filter(project_id=project_id, day=day).delete()
+        rows = list(cell_rows(project_id, cells))
+        rawsql.insert(Rollup, rows)
+        written += len(rows)
+    return written
+
+
+def do_recompute_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
+    """Recompute some days' cells of a project now (waiting for a worker that holds
+    the project): what the upkeep does, for tests and callers that changed records
+    in bulk."""
+    with transaction.atomic():
+        state_for_update(project_id, skip_locked=False)
+        return write_days(project_id, days)
+
+
+def do_rebuild_rollups(
+    project_id: uuid.UUID,
+    *,
+    actor: Viewer | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Every cell of a project from scratch, ``REBUILD_STEP_DAYS`` days a step, each
+    step its own short transaction that replaces those days' cells (so the dashboards
+    read whole days throughout and incoming records are never held up for long);
+    cells outside the records' days go last. ``progress(days done, days in all)``
+    after each step. Audited (``rollups.rebuild``) with the number of cells."""
+    started = clock.now()
+    span = Feedback.objects.filter(project_id=project_id).aggregate(
+        first=Min("received_at"), last=Max("received_at")
+    )
+    written = 0
+    first_day: date | None = span["first"].date() if span["first"] else None
+    end_day: date | None = span["last"].date() + timedelta(days=1) if span["last"] else None
+    if first_day is not None and end_day is not None:
+        total = (end_day - first_day).days
+        day = first_day
+        while day < end_day:
+            step_end = min(end_day, day + timedelta(days=REBUILD_STEP_DAYS))
+            rows = list(cell_rows(project_id, compute_cells(project_id, day, step_end)))
+            with transaction.atomic():
+                state_for_update(project_id, skip_locked=False)
+                Rollup.objects.filter(
+                    project_id=project_id, day__gte=day, day__lt=step_end
+                ).delete()
+                rawsql.insert(Rollup, rows)
+            written += len(rows)
+            day = step_end
+            if progress is not None:
+                progress((day - first_day).days, total)
+    with transaction.atomic():
+        state = state_for_update(project_id, skip_locked=False)
+        assert state is not None
+        outside = Rollup.objects.filter(project_id=project_id)
+        if first_day is not None and end_day is not None:
+            outside = outside.exclude(day__gte=first_day, day__lt=end_day)
+        outside.delete()
+        state.checked_until = started
+        state.recent = {}
+        state.verified_at = state.rebuilt_at = clock.now()
+        state.save()
+        record_event(
+            "rollups.rebuild",
+            project_id=project_id,
+            actor=actor,
+            object_type="project",
+            object_id=project_id,
+            details={"cells": written},
+        )
+    return written

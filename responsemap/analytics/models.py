@@ -1,0 +1,96 @@
+"""Rollups: counts of feedback records by day and by every coded dimension, so the
+dashboards (and the maps and public page built on them) never read raw rows.
+
+Only coded, clear columns are counted (ARCHITECTURE.md: type, sector, area, status,
+demographic bands are in clear); no text, no contact, no id of a record is kept here.
+A cell is one (project, day, dimensions…) combination; protection-sensitive records
+are counted in their own cells (``sensitivity``) so that a viewer who may not see them
+gets them in totals only (``analytics.queries``).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+# Minutes-to-first-response and minutes-to-close are counted in these buckets (upper
+# bounds, minutes): within 1 hour, 4 hours, 1 day, 3 days, 7 days, 30 days, later.
+BUCKET_LIMITS = (60, 240, 1440, 4320, 10080, 43200)
+BUCKETS = len(BUCKET_LIMITS) + 1
+
+# The coded dimensions of a cell, in the order of the key (``rollups.CellKey``).
+DIMENSIONS = (
+    "area_id",
+    "type_code",
+    "sector",
+    "source",
+    "status",
+    "gender",
+    "age_band",
+    "disability",
+    "displacement",
+    "sensitivity",
+)
+
+
+class Rollup(models.Model):
+    """One cell: how many records of a project received on ``day`` share these codes,
+    and how long their first response and their closing took."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    # The area's id, not a foreign key: a cell outlives nothing and needs no join; an
+    # area removed leaves its cells until the next recompute of their days.
+    area_id = models.IntegerField(null=True)
+    type_code = models.CharField(max_length=16)
+    sector = models.CharField(max_length=16)
+    source = models.CharField(max_length=16)
+    status = models.CharField(max_length=16)
+    gender = models.CharField(max_length=8)
+    age_band = models.CharField(max_length=8)
+    disability = models.CharField(max_length=8)
+    displacement = models.CharField(max_length=10)
+    sensitivity = models.CharField(max_length=10)
+    records = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+    response_minutes = models.BigIntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    close_minutes = models.BigIntegerField(default=0)
+    # Histograms: r0…r6 of minutes to first response, c0…c6 of minutes to close.
+    r0 = models.IntegerField(default=0)
+    r1 = models.IntegerField(default=0)
+    r2 = models.IntegerField(default=0)
+    r3 = models.IntegerField(default=0)
+    r4 = models.IntegerField(default=0)
+    r5 = models.IntegerField(default=0)
+    r6 = models.IntegerField(default=0)
+    c0 = models.IntegerField(default=0)
+    c1 = models.IntegerField(default=0)
+    c2 = models.IntegerField(default=0)
+    c3 = models.IntegerField(default=0)
+    c4 = models.IntegerField(default=0)
+    c5 = models.IntegerField(default=0)
+    c6 = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "day"], name="rollup_project_day")]
+
+    def __str__(self) -> str:
+        return f"rollup {self.day} ({self.records})"
+
+
+class RollupState(models.Model):
+    """Where a project's rollups stand: the worker's upkeep reads what changed since
+    ``checked_until`` and keeps, for the last few minutes, a fingerprint of each day it
+    saw (so a day is recomputed once per change, not once per round)."""
+
+    project = models.OneToOneField(
+        "projects.Project", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    checked_until = models.DateTimeField(null=True)
+    # {"2026-11-30": [records changed in the window, newest change ISO]} of the window.
+    recent = models.JSONField(default=dict)
+    verified_at = models.DateTimeField(null=True)
+    rebuilt_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"rollup state of {self.project_id}"

@@ -1,0 +1,382 @@
+"""The read API of rollups: what the dashboards show, and what maps, the public page
+and printed reports build on. Every function takes the viewer and returns plain
+values (numbers, codes, words), never a model instance or a record.
+
+Row rules (chokepoint 1, for aggregates):
+- Nothing for a viewer without ``view_dashboards``.
+- Protection-sensitive records are always in the totals (the volume, the day series,
+  response times, the count of open cases). A viewer without ``view_sensitive`` never
+  gets them broken down: in a breakdown they are one bar of their own
+  (``SENSITIVE``), and any filter other than the dates leaves them out (a filter is a
+  breakdown: "area X" would count area X's sensitive records).
+- Counts come from ``Rollup`` cells; only "open urgent" and "overdue", which move
+  with the clock, are counted on the records (two indexed counts).
+
+Days are UTC days. ``Filters.until`` is inclusive.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from responsemap.analytics.models import BUCKETS, Rollup
+from responsemap.geo.models import AdminArea
+from responsemap.protection.viewer import Viewer
+from responsemap.triage.choices import (
+    AgeBand,
+    Disability,
+    Displacement,
+    Gender,
+    Sensitivity,
+    Source,
+    Status,
+    Urgency,
+)
+from responsemap.triage.coding.framework import framework_for
+from responsemap.triage.models import Feedback
+
+# The bar that holds the protection-sensitive records of a breakdown for a viewer who
+# may not see them broken down.
+SENSITIVE = "__sensitive__"
+NONE = ""  # no value (a record with no area)
+
+# Filters the dashboard shares with the inbox (same names, same values).
+SHARED_FILTERS = ("source", "type_code", "sector", "area", "status")
+# What a breakdown may be by: the parameter name, the cell column, its title.
+BREAKDOWNS: dict[str, tuple[str, Any]] = {
+    "source": ("source", gettext_lazy("By channel")),
+    "type_code": ("type_code", gettext_lazy("By type")),
+    "sector": ("sector", gettext_lazy("By sector")),
+    "area": ("area_id", gettext_lazy("By area")),
+    "status": ("status", gettext_lazy("By status")),
+    "gender": ("gender", gettext_lazy("By gender")),
+    "age_band": ("age_band", gettext_lazy("By age group")),
+    "disability": ("disability", gettext_lazy("By disability")),
+    "displacement": ("displacement", gettext_lazy("By displacement")),
+}
+BUCKET_WORDS = (
+    gettext_lazy("Within 1 hour"),
+    gettext_lazy("1 to 4 hours"),
+    gettext_lazy("4 to 24 hours"),
+    gettext_lazy("1 to 3 days"),
+    gettext_lazy("3 to 7 days"),
+    gettext_lazy("7 to 30 days"),
+    gettext_lazy("Over 30 days"),
+)
+OPEN = ~Q(status__in=[Status.ANSWERED, Status.CLOSED])
+URGENT = (Urgency.HIGH, Urgency.CRITICAL)
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: date
+    until: date
+    source: str = ""
+    type_code: str = ""
+    sector: str = ""
+    area: int | None = None
+    status: str = ""
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether any filter other than the dates is set."""
+        return any(getattr(self, name) not in ("", None) for name in SHARED_FILTERS)
+
+    def inbox_params(self) -> dict[str, str]:
+        """The same filters as the inbox's query parameters."""
+        params = {"since": self.since.isoformat(), "until": self.until.isoformat()}
+        for name in SHARED_FILTERS:
+            value = getattr(self, name)
+            if value not in ("", None):
+                params[name] = str(value)
+        return params
+
+
+@dataclass(frozen=True)
+class Bar:
+    value: str  # the code (area: its id as text; SENSITIVE; NONE)
+    label: str  # in words
+    records: int
+    share: float  # of the breakdown's total, 0…1
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    name: str
+    title: str
+    bars: list[Bar]
+    total: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    records: int = 0
+    responded: int = 0
+    response_minutes: int = 0
+    closed: int = 0
+    close_minutes: int = 0
+    response_buckets: tuple[int, ...] = (0,) * BUCKETS
+    close_buckets: tuple[int, ...] = (0,) * BUCKETS
+
+    @property
+    def mean_response_hours(self) -> float | None:
+        return self.response_minutes / self.responded / 60 if self.responded else None
+
+    @property
+    def mean_close_hours(self) -> float | None:
+        return self.close_minutes / self.closed / 60 if self.closed else None
+
+    @property
+    def responded_within_day(self) -> float | None:
+        """Share of the records responded to that were within 24 hours."""
+        return sum(self.response_buckets[:3]) / self.responded if self.responded else None
+
+
+@dataclass(frozen=True)
+class Concern:
+    """A value whose last 7 days rose against its own 28 days before."""
+
+    dimension: str
+    value: str
+    label: str
+    recent: int  # records in the last 7 days
+    baseline: int  # records in the 28 days before
+    expected: float  # baseline / 4: what 7 days would hold at the baseline's rate
+    z: float  # (recent - expected) / sqrt(expected): Poisson
+    ratio: float | None  # recent / expected
+
+
+@dataclass(frozen=True)
+class OpenCases:
+    open_urgent: int
+    critical: int
+    overdue: int
+
+
+@dataclass
+class Labels:
+    """Codes to words for one project, loaded once per page."""
+
+    project_id: Any
+    language: str = ""
+    _areas: dict[int, str] | None = field(default=None, repr=False)
+
+    def area_names(self) -> dict[int, str]:
+        if self._areas is None:
+            self._areas = {
+                pk: str(names.get(self.language) or name)
+                for pk, name, names in AdminArea.objects.filter(
+                    project_id=self.project_id
+                ).values_list("pk", "name", "names")
+            }
+        return self._areas
+
+    def of(self, name: str, value: str) -> str:
+        if value == SENSITIVE:
+            return _("Protection-sensitive (not broken down)")
+        if name == "area":
+            if value == NONE:
+                return _("No area")
+            return self.area_names().get(int(value), _("Area removed"))
+        if name in ("type_code", "sector"):
+            return framework_for(self.project_id).label(name, value)
+        choices = {
+            "source": Source,
+            "status": Status,
+            "gender": Gender,
+            "age_band": AgeBand,
+            "disability": Disability,
+            "displacement": Displacement,
+        }.get(name)
+        if choices is not None:
+            try:
+                return str(choices(value).label)
+            except ValueError:
+                return value
+        return value
+
+
+def may_see_dashboard(viewer: Viewer) -> bool:
+    return viewer.can("view_dashboards")
+
+
+def cells_for(viewer: Viewer, filters: Filters) -> QuerySet[Rollup]:
+    """The cells the viewer's figures come from: the project's, in the dates, filtered
+    (sensitive ones left out of a filtered view for a viewer who may not see them)."""
+    if not may_see_dashboard(viewer):
+        return Rollup.objects.none()
+    rows = Rollup.objects.filter(
+        project_id=viewer.project_id, day__gte=filters.since, day__lte=filters.until
+    )
+    if filters.narrowed and not viewer.can("view_sensitive"):
+        rows = rows.filter(sensitivity=Sensitivity.NORMAL)
+    for name in ("source", "type_code", "sector", "status"):
+        value = getattr(filters, name)
+        if value:
+            rows = rows.filter(**{name: value})
+    if filters.area is not None:
+        rows = rows.filter(area_id=filters.area)
+    return rows
+
+
+def _sum_fields() -> dict[str, Sum]:
+    names = [
+        "records",
+        "responded",
+        "response_minutes",
+        "closed",
+        "close_minutes",
+        *(f"r{n}" for n in range(BUCKETS)),
+        *(f"c{n}" for n in range(BUCKETS)),
+    ]
+    return {name: Sum(name) for name in names}
+
+
+def totals(viewer: Viewer, filters: Filters) -> Totals:
+    row = cells_for(viewer, filters).aggregate(**_sum_fields())
+    got = {name: int(value or 0) for name, value in row.items()}
+    return Totals(
+        records=got["records"],
+        responded=got["responded"],
+        response_minutes=got["response_minutes"],
+        closed=got["closed"],
+        close_minutes=got["close_minutes"],
+        response_buckets=tuple(got[f"r{n}"] for n in range(BUCKETS)),
+        close_buckets=tuple(got[f"c{n}"] for n in range(BUCKETS)),
+    )
+
+
+def volume_by_day(viewer: Viewer, filters: Filters) -> list[tuple[date, int]]:
+    """Records per day, every day of the dates (0 where none)."""
+    counted = dict(
+        cells_for(viewer, filters)
+        .values("day")
+        .annotate(n=Sum("records"))
+        .order_by()
+        .values_list("day", "n")
+    )
+    days = []
+    day = filters.since
+    while day <= filters.until:
+        days.append((day, int(counted.get(day) or 0)))
+        day += timedelta(days=1)
+    return days
+
+
+def breakdown(
+    viewer: Viewer, filters: Filters, name: str, labels: Labels | None = None
+) -> Breakdown:
+    """Records by one dimension (``BREAKDOWNS``), most first; for a viewer without
+    ``view_sensitive`` the sensitive records are one bar of their own."""
+    column, title = BREAKDOWNS[name]
+    labels = labels or Labels(viewer.project_id)
+    split = viewer.can("view_sensitive")
+    counts: dict[str, int] = {}
+    rows = (
+        cells_for(viewer, filters)
+        .values(column, "sensitivity")
+        .annotate(n=Sum("records"))
+        .order_by()
+        .values_list(column, "sensitivity", "n")
+    )
+    for value, sensitivity, n in rows:
+        if not split and sensitivity != Sensitivity.NORMAL:
+            key = SENSITIVE
+        else:
+            key = NONE if value is None else str(value)
+        counts[key] = counts.get(key, 0) + int(n or 0)
+    total = sum(counts.values())
+    ordered = sorted(counts.items(), key=lambda kv: (kv[0] == SENSITIVE, -kv[1], kv[0]))
+    bars = [
+        Bar(value, labels.of(name, value), n, n / total if total else 0.0) for value, n in ordered
+    ]
+    return Breakdown(name, str(title), bars, total)
+
+
+def emerging_concerns(
+    viewer: Viewer,
+    today: date,
+    names: tuple[str, ...] = ("type_code", "sector", "area"),
+    labels: Labels | None = None,
+    *,
+    min_recent: int = 5,
+    min_z: float = 3.0,
+) -> list[Concern]:
+    """Values whose last 7 days (``today`` included) rose against the 28 days before:
+    at least ``min_recent`` records, at least 1.5 times the baseline's weekly rate, and
+    a Poisson z-score of at least ``min_z`` (the baseline's weekly rate taken as at
+    least 1, so a value new this week needs ``min_z`` + 1 records or so). Highest z first.
+    Sensitive records are left out for a viewer who may not see them broken down."""
+    labels = labels or Labels(viewer.project_id)
+    recent_from = today - timedelta(days=6)
+    window = Filters(since=today - timedelta(days=34), until=today)
+    rows = cells_for(viewer, window)
+    if not viewer.can("view_sensitive"):
+        rows = rows.filter(sensitivity=Sensitivity.NORMAL)
+    found: list[Concern] = []
+    recent_sum = Sum(
+        Case(When(day__gte=recent_from, then="records"), default=Value(0)),
+        output_field=IntegerField(),
+    )
+    base_sum = Sum(
+        Case(When(day__lt=recent_from, then="records"), default=Value(0)),
+        output_field=IntegerField(),
+    )
+    for name in names:
+        column = BREAKDOWNS[name][0]
+        grouped = (
+            rows.values(column)
+            .annotate(recent=recent_sum, base=base_sum)
+            .order_by()
+            .values_list(column, "recent", "base")
+        )
+        for value, recent, base in grouped:
+            if value is None:
+                continue
+            recent, base = int(recent or 0), int(base or 0)
+            expected = base / 4
+            z = (recent - expected) / math.sqrt(max(expected, 1.0))
+            if recent >= min_recent and z >= min_z and recent >= 1.5 * expected:
+                code = str(value)
+                found.append(
+                    Concern(
+                        name,
+                        code,
+                        labels.of(name, code),
+                        recent,
+                        base,
+                        expected,
+                        z,
+                        recent / expected if expected else None,
+                    )
+                )
+    return sorted(found, key=lambda c: -c.z)
+
+
+def open_cases(viewer: Viewer, now: datetime) -> OpenCases:
+    """Open urgent (high or critical) and overdue records, sensitive ones included (a
+    count, as in the totals): two indexed counts on the records, as they change
+    with the clock."""
+    if not may_see_dashboard(viewer):
+        return OpenCases(0, 0, 0)
+    rows = Feedback.objects.filter(project_id=viewer.project_id).filter(OPEN)
+    urgent = dict(
+        rows.filter(urgency__in=URGENT)
+        .values("urgency")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("urgency", "n")
+    )
+    overdue = rows.filter(due_at__isnull=False, due_at__lt=now).count()
+    return OpenCases(
+        open_urgent=sum(int(n) for n in urgent.values()),
+        critical=int(urgent.get(Urgency.CRITICAL, 0)),
+        overdue=overdue,
+    )

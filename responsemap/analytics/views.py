@@ -1,0 +1,164 @@
+"""The staff dashboard: figures from rollups (``analytics.queries``), charts drawn in
+the browser from the numbers the page carries, each with its table."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from responsemap.analytics import queries
+from responsemap.analytics.forms import DEFAULT_DAYS, DashboardForm
+from responsemap.analytics.queries import SHARED_FILTERS, Filters, Labels
+from responsemap.lib import clock
+from responsemap.projects.layout import layout
+from responsemap.projects.queries import access_project
+from responsemap.protection.viewer import Viewer
+
+# Seconds between two refreshes of the figures while the page is in view.
+REFRESH_SECONDS = 30
+# The panels, in the page's order (``queries.BREAKDOWNS``).
+PANELS = (
+    "source",
+    "type_code",
+    "sector",
+    "area",
+    "status",
+    "gender",
+    "age_band",
+    "disability",
+    "displacement",
+)
+
+
+def _bar_href(slug: str, viewer: Viewer, filters: Filters, name: str, value: str) -> str | None:
+    """Where a bar leads: the inbox with the dashboard's filters and the bar's value
+    (for a viewer who may see records), or this dashboard so filtered; None for a
+    dimension the inbox does not filter by, no value, or the sensitive bar."""
+    if name not in SHARED_FILTERS or value in (queries.SENSITIVE, queries.NONE):
+        return None
+    params = {**filters.inbox_params(), name: value}
+    if viewer.can("view_feedback"):
+        return f"{reverse('triage:inbox', args=[slug])}?{urlencode(params)}"
+    return f"{reverse('analytics:dashboard', args=[slug])}?{urlencode(params)}"
+
+
+def _panel(slug: str, viewer: Viewer, filters: Filters, found: queries.Breakdown) -> dict[str, Any]:
+    bars = [
+        {
+            "label": bar.label,
+            "records": bar.records,
+            "share": bar.share,
+            "href": _bar_href(slug, viewer, filters, found.name, bar.value),
+        }
+        for bar in found.bars
+    ]
+    return {
+        "name": found.name,
+        "chart_id": f"chart-{found.name}",
+        "title": found.title,
+        "total": found.total,
+        "bars": bars,
+        "chart": {
+            "kind": "bar",
+            "title": found.title,
+            "labels": [bar["label"] for bar in bars],
+            "series": [{"name": _("Records"), "values": [bar["records"] for bar in bars]}],
+            "links": [bar["href"] for bar in bars],
+        },
+    }
+
+
+def dashboard_context(slug: str, viewer: Viewer, filters: Filters) -> dict[str, Any]:
+    now = clock.now()
+    labels = Labels(viewer.project_id, get_language() or "")
+    totals = queries.totals(viewer, filters)
+    volume = queries.volume_by_day(viewer, filters)
+    panels = [
+        _panel(slug, viewer, filters, queries.breakdown(viewer, filters, name, labels))
+        for name in PANELS
+    ]
+    buckets = [str(words) for words in queries.BUCKET_WORDS]
+    return {
+        "filters": filters,
+        "totals": totals,
+        "open_cases": queries.open_cases(viewer, now),
+        "concerns": queries.emerging_concerns(viewer, filters.until, labels=labels),
+        "volume": volume,
+        "volume_chart": {
+            "kind": "line",
+            "title": _("Records received per day"),
+            "labels": [day.isoformat() for day, _n in volume],
+            "series": [{"name": _("Records"), "values": [n for _day, n in volume]}],
+            "dates": True,
+        },
+        "timing_rows": [
+            {"label": words, "responded": r, "closed": c}
+            for words, r, c in zip(
+                buckets, totals.response_buckets, totals.close_buckets, strict=True
+            )
+        ],
+        "timing_chart": {
+            "kind": "bar",
+            "title": _("Time to first response and to close"),
+            "labels": buckets,
+            "series": [
+                {"name": _("First response"), "values": list(totals.response_buckets)},
+                {"name": _("Closed"), "values": list(totals.close_buckets)},
+            ],
+        },
+        "panels": panels,
+        "refresh_seconds": REFRESH_SECONDS,
+        "updated_at": now,
+        "sensitive_hidden": not viewer.can("view_sensitive"),
+        "inbox_href": (
+            f"{reverse('triage:inbox', args=[slug])}?{urlencode(filters.inbox_params())}"
+            if viewer.can("view_feedback")
+            else None
+        ),
+    }
+
+
+@login_required
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    project, viewer = access_project(request.user, slug)
+    if not queries.may_see_dashboard(viewer):
+        raise Http404
+    today = clock.now().date()
+    form = DashboardForm(request.GET or None, project_id=project.pk, today=today)
+    if request.GET and not form.is_valid():
+        context = {**layout(project, viewer), "form": form}
+        return render(request, "analytics/dashboard.html", context, status=400)
+    data = form.cleaned_data if request.GET else {}
+    until = data.get("until") or today
+    since = data.get("since") or until - timedelta(days=DEFAULT_DAYS - 1)
+    area = data.get("area")
+    filters = Filters(
+        since=since,
+        until=until,
+        source=data.get("source") or "",
+        type_code=data.get("type_code") or "",
+        sector=data.get("sector") or "",
+        area=area.pk if area is not None else None,
+        status=data.get("status") or "",
+    )
+    context = {
+        **layout(project, viewer),
+        "form": form
+        if request.GET
+        else DashboardForm(
+            initial={"since": since, "until": until}, project_id=project.pk, today=today
+        ),
+        **dashboard_context(slug, viewer, filters),
+    }
+    # The live refresh asks for the figures alone (``dashboard.js``).
+    fragment = request.GET.get("fragment") == "panels"
+    template = "analytics/_panels.html" if fragment else "analytics/dashboard.html"
+    return render(request, template, context)
