@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 __all__ = ["LEXICON_DIR", "Lexicon", "alternation", "key", "lexicon", "script"]
@@ -22,6 +22,7 @@ WORD_SECTIONS = ("function", "ordinary", "namewords", "org", "place", "particles
 PHRASE_SECTIONS = ("intro", "relation", "after", "frame", "id", "phone", "signoff")
 
 
+@lru_cache(maxsize=1 << 16)
 def key(word: str) -> str:
     """Lookup key: case-folded, without accents, Arabic letter variants folded."""
     decomposed = unicodedata.normalize("NFKD", word.replace("’", "'"))
@@ -84,8 +85,14 @@ def _lorem_words() -> Iterable[str]:
         from faker.providers.lorem.fr_FR import Provider as French
     except ImportError:  # pragma: no cover - faker is a pinned dependency
         return
-    for provider in (English, French, Spanish, Arabic):
-        yield from provider.word_list
+    yield from English.word_list
+    # The French, Spanish and Arabic lists come from literature: their characters'
+    # given names (Pedro, Rafael, علي) are left out.
+    from responsemap.protection.redaction.gazetteer import faker_name_lists
+
+    given = {key(name) for is_given, name in faker_name_lists() if is_given}
+    for provider in (French, Spanish, Arabic):
+        yield from (w for w in provider.word_list if key(w) not in given)
 
 
 def _phrase_keys(lines: Iterable[str]) -> tuple[str, ...]:

@@ -30,8 +30,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from typing import NamedTuple
 
 from responsemap.protection.redaction.gazetteer import gazetteer, known
 from responsemap.protection.redaction.lexicon import alternation, key, lexicon, script
@@ -62,19 +62,14 @@ CONTACT_STEMS = tuple(
         "namba",
         "numer",
         "nimewo",
-        "nomor",
         "telef",
         "telep",
         "phone",
         "callback",
-        "cel",
-        "mob",
         "whats",
-        "wa.me",
-        "piga",
-        "pigi",
-        "kira",
-        "wac",
+        "mpigi",
+        "nipigi",
+        "pigia",
         "رقم",
         "ورقم",
         "تلفون",
@@ -90,31 +85,65 @@ SENTENCE_END = ".!?…:;\n¡¿"
 SEGMENT_END = '.!?…:;\n¡¿,|/()[]-–—"“”«»'
 ARTICLES = frozenset(("the", "la", "le", "les", "el", "los", "las", "l", "un", "une", "a", "an"))
 LABEL_RE = re.compile(r"\s*:")
+ASCII_LETTER_RE = re.compile(r"[A-Za-z]")
+UPPER_RE = re.compile(r"[A-Z]")
+ARABIC_RE = re.compile(r"[\u0600-\u06ff]")
+LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
+AFTER_GAP = re.compile(r"[\s,]*")
 _B, _E = r"(?<![\w])", r"(?:(?![\w])|(?<=[.:]))"
 
 
-@cache
-def _cue_re(extra: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(
-        rf"{_B}(?:(?P<intro>{alternation(W.intro)})|(?P<relation>{alternation(W.relation + extra)})"
-        rf"){_E}",
-        re.IGNORECASE,
-    )
-
-
-AFTER_RE = re.compile(rf"[\s,]*(?:{alternation(W.after)}){_E}", re.IGNORECASE)
 SIGNOFF_RE = re.compile(rf"^[\s,.:;!\-–—]*(?:(?:{alternation(W.signoff)}){_E}[\s,.:;!\-–—]*)*")
-FRAME_RES = tuple(
-    re.compile(
-        rf"{_B}{re.escape(before)}\s+(?P<name>(?:[^\W\d_][\w'’\-]*\s+){{1,3}}?){re.escape(after)}{_E}",
-        re.IGNORECASE,
-    )
-    for before, after in W.frames
-)
 
 
-@dataclass(frozen=True)
-class Tok:
+def _phrase_words(phrase: str) -> tuple[tuple[str, ...], bool]:
+    """A cue phrase as token keys, and whether a colon must follow it ("name:")."""
+    colon = phrase.rstrip().endswith(":")
+    words = []
+    for word in phrase.replace(":", " ").split():
+        word_key = key(word).strip(".")
+        word_key = word_key[:-2] if word_key.endswith("'s") else word_key
+        if word_key:
+            words.append(word_key)
+    return tuple(words), colon
+
+
+Phrase = tuple[tuple[str, ...], str, bool]
+
+
+def _phrase_index(groups: dict[str, tuple[str, ...]]) -> dict[str, tuple[Phrase, ...]]:
+    """First word -> the phrases that start with it (words, kind, colon), longest first."""
+    index: dict[str, list[Phrase]] = {}
+    for kind, phrases in groups.items():
+        for phrase in phrases:
+            words, colon = _phrase_words(phrase)
+            if words:
+                index.setdefault(words[0], []).append((words, kind, colon))
+    return {
+        first: tuple(sorted(set(found), key=lambda p: (-len(p[0]), p[1])))
+        for first, found in index.items()
+    }
+
+
+CUES = _phrase_index({"intro": W.intro, "relation": W.relation})
+AFTER = _phrase_index({"after": W.after})
+FRAMES: dict[str, frozenset[str]] = {}
+for _before, _after in W.frames:
+    FRAMES[key(_before)] = FRAMES.get(key(_before), frozenset()) | {key(_after)}
+
+
+@cache
+def _cue_index(extra: tuple[str, ...]) -> dict[str, tuple[Phrase, ...]]:
+    if not extra:
+        return CUES
+    index = dict(CUES)
+    for first, phrases in _phrase_index({"relation": extra}).items():
+        merged = set(index.get(first, ()) + phrases)
+        index[first] = tuple(sorted(merged, key=lambda p: (-len(p[0]), p[1])))
+    return index
+
+
+class Tok(NamedTuple):
     start: int
     end: int
     text: str
@@ -133,8 +162,13 @@ def _tokens(text: str, taken: list[Span]) -> list[Tok]:
             word = m.group()
             word_key = key(word)
             word_key = word_key[:-2] if word_key.endswith("'s") else word_key  # "Aisha's"
-            out.append(Tok(m.start(), m.end(), word, word_key, script(word)))
+            out.append(Tok(m.start(), m.end(), word, word_key, _script(word)))
     return out
+
+
+@lru_cache(maxsize=1 << 16)
+def _script(word: str) -> str:
+    return script(word)
 
 
 def _sentence_start(text: str, pos: int) -> bool:
@@ -152,15 +186,14 @@ class NameFinder:
         self.text = text
         self.taken = taken
         self.keep = keep
-        self.cue_re = _cue_re(cues)
+        self.cues = _cue_index(cues)
         self.toks = _tokens(text, taken)
         self.at = {t.start: i for i, t in enumerate(self.toks)}
-        latin = [c for c in text if c.isalpha() and c.isascii()]
-        upper = sum(c.isupper() for c in latin)
+        latin = len(ASCII_LETTER_RE.findall(text))
+        upper = len(UPPER_RE.findall(text))
         # Capitals carry a signal only in a text that mixes them with lower case.
-        self.cased = bool(latin) and 0 < upper < 0.6 * len(latin)
-        letters = [script(c) for c in text if c.isalpha()]
-        self.arabic = letters.count("arabic") > letters.count("latin")
+        self.cased = bool(latin) and 0 < upper < 0.6 * latin
+        self.arabic = len(ARABIC_RE.findall(text)) > len(LATIN_RE.findall(text))
 
     # ------------------------------------------------------------ word classes
     def title(self, tok: Tok) -> bool:
@@ -294,39 +327,65 @@ class NameFinder:
                 found.append(self.span(k, end))
 
     # ------------------------------------------------------------------ rules
+    def phrase_at(
+        self, i: int, index: dict[str, tuple[Phrase, ...]]
+    ) -> tuple[int, int, str] | None:
+        """(index past the phrase's last token, end offset, kind) of the longest phrase of
+        ``index`` that starts at token ``i``, or None."""
+        toks = self.toks
+        for words, kind, colon in index.get(toks[i].key, ()):
+            n = len(words)
+            if i + n > len(toks):
+                continue
+            if any(toks[i + k].key != words[k] for k in range(1, n)):
+                continue
+            if any(not self.joined(toks[i + k - 1], toks[i + k]) for k in range(1, n)):
+                continue
+            end = toks[i + n - 1].end
+            if colon:
+                m = LABEL_RE.match(self.text, end)
+                if not m:
+                    continue
+                end = m.end()
+            elif self.text[end : end + 1] == ".":
+                end += 1  # "Mr. Okello", "att. beatriz"
+            return i + n, end, kind
+        return None
+
     def after_cues(self) -> list[Span]:
         found: list[Span] = []
-        cue_starts = set()
-        matches = list(self.cue_re.finditer(self.text))
-        for m in matches:
-            cue_starts.add(m.start())
-        for m in matches:
-            gap = CUE_GAP.match(self.text, m.end())
-            pos = gap.end() if gap else m.end()
-            if pos in cue_starts:
-                continue  # another cue follows: "أنا أبوها كمال", "through neighbour X"
-            i = self.at.get(pos)
-            if i is None:
+        toks = self.toks
+        matches = [(i, self.phrase_at(i, self.cues)) for i in range(len(toks))]
+        cue_at = {i for i, m in matches if m is not None}
+        for _i, m in matches:
+            if m is None:
                 continue
-            end = self.start_run(i, bool(m.group("intro")))
-            if end is not None:
-                self.with_conjoined(i, end, found)
+            j, end, kind = m
+            if j >= len(toks) or j in cue_at:
+                continue  # another cue follows: "أنا أبوها كمال", "through neighbour X"
+            if not CUE_GAP.fullmatch(self.text, end, toks[j].start):
+                continue
+            run_end = self.start_run(j, kind == "intro")
+            if run_end is not None:
+                self.with_conjoined(j, run_end, found)
         return found
 
     def frames(self) -> list[Span]:
         found = []
-        for regex in FRAME_RES:
-            for m in regex.finditer(self.text):
-                start = m.start("name")
-                i = self.at.get(start)
-                if i is None:
-                    continue
-                j = i
-                while j < len(self.toks) and self.toks[j].end <= m.end("name"):
-                    j += 1
-                run = self.toks[i:j]
-                if run and not any(t.key in W.function or t.key in self.keep for t in run):
-                    found.append(self.span(i, j))
+        toks = self.toks
+        for i, tok in enumerate(toks):
+            afters = FRAMES.get(tok.key)
+            if not afters:
+                continue
+            for n in range(1, 4):
+                k = i + 1 + n
+                if k >= len(toks) or not self.joined(toks[k - 1], toks[k]):
+                    break
+                if toks[k].key in afters:
+                    run = toks[i + 1 : k]
+                    if not any(t.key in W.function or t.key in self.keep for t in run):
+                        found.append(self.span(i + 1, k))
+                    break
         return found
 
     def backward_run(self, end_index: int, accept: Callable[[Tok], bool]) -> int:
@@ -367,9 +426,13 @@ class NameFinder:
 
     def before_after_cues(self) -> list[Span]:
         found = []
-        for i, tok in enumerate(self.toks):
-            m = AFTER_RE.match(self.text, tok.end)
-            if not m:
+        toks = self.toks
+        for i in range(len(toks) - 1):
+            if toks[i + 1].key not in AFTER or not AFTER_GAP.fullmatch(
+                self.text, toks[i].end, toks[i + 1].start
+            ):
+                continue
+            if self.phrase_at(i + 1, AFTER) is None:
                 continue
             start = self.backward_run(i + 1, lambda t: self.name_word(t) and self.capital_ok(t))
             if start <= i:
@@ -424,7 +487,7 @@ class NameFinder:
     def capitalised_runs(self) -> list[Span]:
         if not self.cased:
             return self.known_runs()
-        found = []
+        found: list[Span] = []
         toks, text = self.toks, self.text
         given, _family = gazetteer()
         i = 0
@@ -533,9 +596,17 @@ class NameFinder:
         names = merge(found)
         return merge(names + self.repeats(names))
 
+    def inside(self, span: Span) -> range:
+        """Indices of the tokens of ``span`` (which starts at a token)."""
+        i = self.at.get(span.start, len(self.toks))
+        j = i
+        while j < len(self.toks) and self.toks[j].end <= span.end:
+            j += 1
+        return range(i, j)
+
     def organisation(self, span: Span) -> bool:
         """A run with an organisation word in it or right after it ("Faith Aid Kenya")."""
-        inside = [i for i, t in enumerate(self.toks) if span.start <= t.start and t.end <= span.end]
+        inside = self.inside(span)
         if any(self.toks[i].key in W.org for i in inside):
             return True
         return bool(inside) and self.cased and self.org_follows(inside[-1] + 1)
@@ -544,23 +615,24 @@ class NameFinder:
         """Other mentions of a found name, whole or word by word ("Grace" again; an
         ordinary word that is also a name only where it is written as in the name)."""
         wanted: dict[str, str | None] = {}
+        taken: set[int] = set()
         for name in names:
-            for tok in self.toks:
-                inside = name.start <= tok.start and tok.end <= name.end
-                if not inside or len(tok.key) < 3 or self.is_particle(tok):
+            for i in self.inside(name):
+                tok = self.toks[i]
+                taken.add(i)
+                if len(tok.key) < 3 or self.is_particle(tok):
                     continue
                 if tok.key in W.namewords:
                     wanted.setdefault(tok.key, tok.text)
                 elif not self.plain(tok):
                     wanted[tok.key] = None
-        found = []
-        for tok in self.toks:
-            if tok.key not in wanted or wanted[tok.key] not in (None, tok.text):
-                continue
-            span = Span(tok.start, tok.end, "PERSON")
-            if not overlaps(span, names):
-                found.append(span)
-        return found
+        if not wanted:
+            return []
+        return [
+            Span(tok.start, tok.end, "PERSON")
+            for i, tok in enumerate(self.toks)
+            if tok.key in wanted and wanted[tok.key] in (None, tok.text) and i not in taken
+        ]
 
 
 def find_names(

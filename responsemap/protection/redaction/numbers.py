@@ -70,6 +70,7 @@ MONEY_RE = re.compile(
 )
 CONNECTOR_RE = re.compile(r"[\s,;/]*(?:or|ou|o|and|et|y|أو|او|و)?[\s,;/:]*", re.IGNORECASE)
 SPACE_RE = re.compile(r"\s*")
+SEVEN_DIGITS_RE = re.compile(r"\d(?:\D{0,3}\d){6}")
 
 
 @cache
@@ -122,6 +123,8 @@ def _plausible_phone(text: str, start: int, end: int, valid: bool) -> bool:
 
 
 def _phones(text: str, region: str, taken: list[Span]) -> list[Span]:
+    if not SEVEN_DIGITS_RE.search(text):
+        return []  # no phone number has fewer than seven digits
     found: list[Span] = []
     for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE):
         valid = phonenumbers.is_valid_number(match.number)
