@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import NamedTuple
 
 from responsemap.protection.redaction.gazetteer import gazetteer, known
@@ -83,8 +83,9 @@ CONTACT_STEMS = tuple(
 VERB_ENDINGS = ("ing", "ly", "ed", "es")
 SENTENCE_END = ".!?…:;\n¡¿"
 SEGMENT_END = '.!?…:;\n¡¿,|/()[]-–—"“”«»'
+KUNYA = frozenset(key(w) for w in ("abu", "abou", "umm", "um", "أبو", "ابو", "أم", "ام"))
 ARTICLES = frozenset(("the", "la", "le", "les", "el", "los", "las", "l", "un", "une", "a", "an"))
-LABEL_RE = re.compile(r"\s*:")
+LABEL_RE = re.compile(r"(?:\s+[^\W\d_]+){0,2}\s*:")
 ASCII_LETTER_RE = re.compile(r"[A-Za-z]")
 UPPER_RE = re.compile(r"[A-Z]")
 ARABIC_RE = re.compile(r"[\u0600-\u06ff]")
@@ -171,6 +172,11 @@ def _script(word: str) -> str:
     return script(word)
 
 
+def _acronym(word_key: str) -> bool:
+    vowels = sum(c in "aeiouy" for c in word_key)
+    return len(word_key) <= 3 or (len(word_key) <= 5 and vowels <= 1)
+
+
 def _sentence_start(text: str, pos: int) -> bool:
     while pos and text[pos - 1] in " \t\"'“”«»(-–—*":
         pos -= 1
@@ -234,8 +240,8 @@ class NameFinder:
             return True
         if k in W.ordinary:
             return intro or (self.title(tok) and not _sentence_start(self.text, tok.start))
-        if not intro and self.cased and tok.text.isupper() and len(k) <= 4 and not known(k):
-            return False  # an acronym: "thanks IOM"
+        if not intro and self.cased and tok.text.isupper() and _acronym(k) and not known(k):
+            return False  # "thanks IOM", "asante UNHCR"
         if k in CUE_WORDS or k.startswith(CONTACT_STEMS):
             return False
         return intro or self.title(tok) or not k.endswith(VERB_ENDINGS) or known(k)
@@ -419,7 +425,7 @@ class NameFinder:
             last = self.toks[j - 1]
             if not CONTACT_GAP_RE.fullmatch(self.text[last.end : span.start]):
                 continue
-            i = self.backward_run(j, lambda t: self.name_word(t) and self.capital_ok(t))
+            i = self.cased_run(j)
             if i < j:
                 found.append(self.span(i, j))
         return found
@@ -434,9 +440,45 @@ class NameFinder:
                 continue
             if self.phrase_at(i + 1, AFTER) is None:
                 continue
-            start = self.backward_run(i + 1, lambda t: self.name_word(t) and self.capital_ok(t))
+            start = self.cased_run(i + 1)
             if start <= i:
                 found.append(self.span(start, i + 1))
+        return found
+
+    def cased_run(self, end_index: int) -> int:
+        """Start of the name that ends at ``end_index`` (before a phone, before "says"):
+        capitalised words in a text that uses capitals, unless the run opens a segment
+        ("... peace talks. lueth wol 0923...")."""
+        start = self.backward_run(end_index, self.name_word)
+        if start < end_index and self.segment_start(self.toks[start].start):
+            return start
+        return self.backward_run(end_index, lambda t: self.name_word(t) and self.capital_ok(t))
+
+    def segment_start(self, pos: int) -> bool:
+        before = self.text[:pos].rstrip(" \t")
+        return not before or before[-1] in SEGMENT_END
+
+    def kunyas(self) -> list[Span]:
+        """ "Abu Yusuf", "Umm Khaled", "أبو فراس": a name wherever it stands."""
+        found = []
+        toks = self.toks
+        for i in range(len(toks) - 1):
+            if toks[i].key not in KUNYA or not self.joined(toks[i], toks[i + 1]):
+                continue
+            nxt = toks[i + 1]
+            prev = toks[i - 1] if i else None
+            if prev is not None and (prev.key in W.place or prev.key in W.org):
+                continue  # "معسكر أبو شوك", "at Um Rakuba": a place
+            if nxt.script == "arabic":
+                ok = not self.arabic_stop(nxt)
+            elif self.cased:
+                ok = nxt.text[0].isupper() and nxt.key not in W.function and nxt.key not in W.org
+            else:
+                ok = not self.plain(nxt) and nxt.key not in W.org
+            if ok:
+                end = self.extend(i + 1, partial(self.continues, nxt), 2)
+                if not (end < len(toks) and toks[end].key in W.org):
+                    found.append(self.span(i, end))
         return found
 
     def capital_ok(self, tok: Tok) -> bool:
@@ -501,8 +543,15 @@ class NameFinder:
             prev = toks[i - 1] if i and self.joined(toks[i - 1], tok) else None
             toks[j] if j < len(toks) and self.joined(toks[j - 1], toks[j]) else None
             before = prev
-            if prev is not None and self.is_particle(prev) and i > 1:
-                before = toks[i - 2]  # "from El Geneina"
+            back = i - 1
+            while (
+                before is not None
+                and back > 0
+                and i - back < 3
+                and (self.is_particle(before) or (before.text[0].isupper() and self.plain(before)))
+            ):
+                back -= 1  # "from El Geneina", "site Gran Plato"
+                before = toks[back]
             place = (
                 (before is not None and (before.key in W.place or before.key in W.org))
                 or (before is not None and before.key in ARTICLES)  # "the Caritas point"
@@ -532,7 +581,7 @@ class NameFinder:
         while k < len(toks) and k - j < 3 and self.joined(toks[k - 1], toks[k]):
             if toks[k].key in W.org:
                 return True
-            if not toks[k].text[0].isupper():
+            if toks[k].key in W.function:
                 return False
             k += 1
         return False
@@ -591,6 +640,7 @@ class NameFinder:
             + self.signature()
             + self.capitalised_runs()
             + self.arabic_text_latin_names()
+            + self.kunyas()
         )
         found = [s for s in found if not self.organisation(s)]
         names = merge(found)
