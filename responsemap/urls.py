@@ -26,4 +26,5 @@ urlpatterns = [
     path("p/<slug:slug>/people/", include("responsemap.projects.members_urls")),
     path("p/<slug:slug>/", include("responsemap.analytics.urls")),
     path("f/<slug:slug>/", include("responsemap.triage.public_urls")),
+    path("destruction/", include("responsemap.projects.destruction.urls")),
 ]

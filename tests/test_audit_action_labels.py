@@ -15,6 +15,7 @@ MODULES = [
     "projects/sharing/actions.py",
     "projects/checklists/actions.py",
     "projects/lifecycle/actions.py",
+    "projects/destruction/actions.py",
     "geo/actions.py",
     "demo/actions.py",
     "intake/messages/send.py",

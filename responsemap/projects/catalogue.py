@@ -25,3 +25,4 @@ declare(
 )
 
 from responsemap.projects.sharing import catalogue as _sharing  # noqa: E402, F401  (partners, agreements)
+from responsemap.projects.destruction import catalogue as _destruction  # noqa: E402, F401  (legal holds)
