@@ -44,3 +44,7 @@ RESPONSEMAP_TEST_RUNTIME_ROLE = (
     else ""
 )
 DATABASE_APP_ROLE = RESPONSEMAP_TEST_RUNTIME_ROLE
+# Suggestions at birth raise urgent records and add queries to each batch: off for the
+# suite, whose birth tests pin query counts and sensitivity; the suggestions' own tests
+# turn it on (responsemap/triage/suggestions/tests).
+RESPONSEMAP_SUGGESTIONS_AT_BIRTH = False

@@ -32,6 +32,9 @@ MODULES = [
     "triage/duplicates/actions/spam.py",
     "triage/duplicates/actions/policy.py",
     "triage/verification/actions.py",
+    "triage/suggestions/birth.py",
+    "triage/suggestions/actions/decide.py",
+    "triage/suggestions/actions/train.py",
 ]
 WRITERS = {"record_event", "EventSpec", "Move"}
 

@@ -58,6 +58,11 @@ ACTION_LABELS = {
     "field.reveal_denied": _("Reveal refused"),
     "system.open": _("Opened by the system"),
     "feedback.reveal_contact": _("Revealed the contact's details"),
+    # Triage suggestions (triage.suggestions).
+    "suggestion.raise": _("Raised by a suggestion (urgent or protection)"),
+    "suggestion.accept": _("Suggestion accepted"),
+    "suggestion.change": _("Suggestion changed"),
+    "suggestion_model.train": _("Suggestion model trained on the project's coding"),
     "message.receive": _("Message received"),
     "contact.opt_out": _("Opted out"),
     "contact.opt_in": _("Opted in again"),

@@ -63,8 +63,10 @@ class SystemPurpose(django_models.TextChoices):
     REDACT = "redact", _("Remove personal details from the copy people read")
     INDEX_SEARCH = "index_search", _("Rebuild the word search index from the copy people read")
     READ_IMPORT = "read_import", _("Read an uploaded import file")
+    PULL_SUBMISSIONS = "pull_submissions", _("Sign in to a form server to fetch submissions")
     SHOW_CHANNEL_SECRETS = "show_channel_secrets", _("Show an operator a channel's secrets")
     SHOW_PUBLIC_REPLY = "show_public_reply", _("Show a reply marked public on the status page")
+    SUGGEST_CODES = "suggest_codes", _("Learn and load a project's own suggestion model")
     # Tests and benchmarks comparing what was stored with what was sent; refused in
     # production.
     TEST = "test", _("Check what was stored (tests and benchmarks)")

@@ -44,6 +44,7 @@ from responsemap.triage.status_lookup.references import (
     fresh_reference,
     insert_with_fresh_references,
 )
+from responsemap.triage.suggestions.birth import store_suggestions, suggest_at_birth
 from responsemap.triage.tasks import redact_feedback
 from responsemap.triage.workflow import allowed_moves
 
@@ -142,12 +143,16 @@ def do_create_feedback_batch(
             if redact_now:
                 apply_redaction(feedback, data.content, redactors[owner.pk])
             made.append(feedback)
+        # Suggested codes (triage.suggestions.birth): an urgent or protection
+        # suggestion raises the record before the rules set its response-time target.
+        suggestions = suggest_at_birth(made, [data.content for _owner, data in batch])
         # Urgency/protection rules and response-time targets (triage.rules.birth):
         # rules loaded once per batch, matched on the text before it is sealed; urgent
         # records are alerted after commit.
         apply_birth_rules(made, [data.content for _owner, data in batch])
         # A reference taken already gets a fresh one here, never failing the batch.
         insert_with_fresh_references(made)
+        store_suggestions(suggestions)
         if redact_now:
             write_search_tokens(made)  # the redacted copies' word index (ADR 0008)
         # Duplicates, rumour groups and spam flags (triage.duplicates): keyed

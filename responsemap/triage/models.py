@@ -312,3 +312,4 @@ from responsemap.triage.verification.models import (  # noqa: E402, F401
     Verification,
     VerificationCheck,
 )
+from responsemap.triage.suggestions.models import ProjectModel, Suggestion  # noqa: E402, F401

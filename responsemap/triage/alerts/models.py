@@ -50,6 +50,7 @@ class Alert(models.Model):
     class Cause(models.TextChoices):
         RULE = "rule", _("Matched a rule")
         URGENCY = "urgency", _("Urgency")
+        SUGGESTION = "suggest", _("Suggested as urgent")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
