@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
 from responsemap.projects import views as project_views
+from responsemap.projects.creation import views as creation_views
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -24,6 +25,8 @@ urlpatterns = [
     path("p/<slug:slug>/intake/", include("responsemap.intake.urls")),
     path("p/<slug:slug>/imports/", include("responsemap.imports.urls")),
     path("p/<slug:slug>/people/", include("responsemap.projects.members_urls")),
+    path("p/<slug:slug>/lifecycle/", include("responsemap.projects.lifecycle.urls")),
+    path("projects/new/", creation_views.new_project, name="new_project"),
     path("p/<slug:slug>/", include("responsemap.analytics.urls")),
     path("f/<slug:slug>/", include("responsemap.triage.public_urls")),
     path("destruction/", include("responsemap.projects.destruction.urls")),

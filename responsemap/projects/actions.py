@@ -8,18 +8,36 @@ through the project lifecycle, never through ``do_update_project_settings``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django.db import transaction
 
 from responsemap.accounts.models import Role
 from responsemap.accounts.permissions import DEFAULT_ROLES
-from responsemap.projects.models import Organisation, Project
+from responsemap.projects.models import Organisation, OrganisationAdmin, Project
 from responsemap.protection.audit import record_event, start_project_chain
 from responsemap.protection.keyring import get_keyring
 from responsemap.protection.viewer import Viewer
 
+
+class InvalidSetting(ValueError):
+    pass
+
+
 # The settings an admin or manager may change; each change is named in the audit event.
 PROJECT_SETTINGS = frozenset(["name", "country", "languages", "purpose", "retention_days"])
+# What a project's creator sets about its data's protection (projects.creation).
+PROTECTION_FIELDS = frozenset(
+    [
+        "sensitivity",
+        "sensitivity_review_on",
+        "data_controller",
+        "controller_organisation",
+        "processors",
+        "id_patterns",
+        "review_interval_days",
+    ]
+)
 
 
 def do_create_project(
@@ -32,13 +50,21 @@ def do_create_project(
     purpose: str,
     retention_days: int = 730,
     status: str = Project.Status.DESIGN,
+    protection: Mapping[str, object] | None = None,
+    created_by: Any = None,
 ) -> Project:
     """Create a project with its own data key and the default roles.
 
     The key is created before the transaction commits so the project's records can be
     sealed at once; if the transaction fails, an unused key file is left behind, which
-    holds nothing.
+    holds nothing. ``protection`` sets the data-protection fields (``PROTECTION_FIELDS``:
+    sensitivity, controller, processors, ID patterns, review interval); ``created_by``
+    (a user, an organisation's administrator) is named in the audit event.
     """
+    extra = dict(protection or {})
+    unknown = set(extra) - PROTECTION_FIELDS
+    if unknown:
+        raise InvalidSetting(f"not a project field: {', '.join(sorted(unknown))}")
     with transaction.atomic():
         project = Project.objects.create(
             organisation=organisation,
@@ -49,6 +75,7 @@ def do_create_project(
             purpose=purpose,
             retention_days=retention_days,
             status=status,
+            **extra,
         )
         get_keyring().create(project.pk)
         start_project_chain(project.pk)  # first: verify_audit expects it (ADR 0007)
@@ -62,7 +89,12 @@ def do_create_project(
             for code, spec in DEFAULT_ROLES.items()
         )
         record_event(
-            "project.create", project_id=project.pk, object_type="project", object_id=project.pk
+            "project.create",
+            project_id=project.pk,
+            object_type="project",
+            object_id=project.pk,
+            fields=sorted(extra),
+            details={"created_by": created_by.get_username()} if created_by else None,
         )
     return project
 
@@ -79,10 +111,6 @@ def do_create_organisation(*, name: str, slug: str, actor: Viewer | None = None)
             fields=["name", "slug"],
         )
     return organisation
-
-
-class InvalidSetting(ValueError):
-    pass
 
 
 def check_languages(value: object) -> list[str]:
@@ -121,3 +149,21 @@ def do_update_project_settings(
             fields=changed,
         )
     return changed
+
+
+def do_add_organisation_admin(
+    *, organisation: Organisation, user: Any, actor: Viewer | None = None
+) -> bool:
+    """Let ``user`` create projects for ``organisation``; False if they already could."""
+    with transaction.atomic():
+        _, created = OrganisationAdmin.objects.get_or_create(organisation=organisation, user=user)
+        if created:
+            record_event(
+                "organisation.add_admin",
+                project_id=None,
+                actor=actor,
+                object_type="organisation",
+                object_id=organisation.pk,
+                fields=["user"],
+            )
+    return created

@@ -21,6 +21,16 @@ declare(
         FieldPolicy("purpose", _("Purpose"), C.PUBLIC),
         FieldPolicy("status", _("Status"), C.PUBLIC),
         FieldPolicy("retention_days", _("Kept for (days)"), C.INTERNAL),
+        # The data's class and the project's life: no one's personal data.
+        FieldPolicy("sensitivity", _("Sensitivity class"), C.PUBLIC),
+        FieldPolicy("sensitivity_review_on", _("Sensitivity review date"), C.INTERNAL),
+        FieldPolicy("controller_organisation", _("Data controller's organisation"), C.INTERNAL),
+        FieldPolicy("processors", _("Processors"), C.INTERNAL),
+        FieldPolicy("id_patterns", _("Identity number patterns"), C.INTERNAL),
+        FieldPolicy("review_interval_days", _("Checklist review every (days)"), C.INTERNAL),
+        FieldPolicy("review_due_on", _("Checklists next reviewed on"), C.INTERNAL),
+        FieldPolicy("activated_at", _("Active since"), C.INTERNAL),
+        FieldPolicy("closed_at", _("Closed on"), C.INTERNAL),
     ],
 )
 

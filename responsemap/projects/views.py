@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from responsemap.projects.layout import layout
+from responsemap.projects.lifecycle.queries import organisations_administered
 from responsemap.projects.queries import access_project, projects_visible_to
 from responsemap.projects.sharing.queries import partner_of
 from responsemap.protection.present import PUBLIC, present_many
@@ -13,11 +14,13 @@ from responsemap.protection.present import PUBLIC, present_many
 @login_required
 def switcher(request: HttpRequest) -> HttpResponse:
     projects = list(projects_visible_to(request.user))
-    if len(projects) == 1:
+    # An organisation's administrator comes here to create projects too.
+    may_create = bool(organisations_administered(request.user))
+    if len(projects) == 1 and not may_create:
         return redirect("project_home", slug=projects[0].slug)
     # Shown as to anyone: the switcher needs only what is public about each project.
     shown = present_many(projects, PUBLIC, "switcher")
-    return render(request, "projects/switcher.html", {"projects": shown})
+    return render(request, "projects/switcher.html", {"projects": shown, "may_create": may_create})
 
 
 @login_required

@@ -93,6 +93,7 @@ ACTION_LABELS = {
     "checklist.approve": _("Data-protection checklist approved"),
     "organisation.add_admin": _("Organisation administrator added"),
     "channel.rotate": _("Channel secret replaced"),
+    "message.closure_notice": _("Closure notice sent to someone who wrote to the closed project"),
     "channel.test": _("Channel test message sent"),
     "membership.grant": _("Member added"),
     "membership.change": _("Membership changed"),

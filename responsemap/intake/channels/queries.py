@@ -54,6 +54,8 @@ class InboundChannel:
     policy_changed_at: datetime | None
     # Why the channel takes no message now ("" if it does).
     refusal: str = ""
+    # Its project is closed: a message is answered with the closure notice, not kept.
+    closed: bool = False
 
     @cached_property
     def taking(self) -> Condition:
@@ -102,16 +104,20 @@ def load_inbound_channel(channel_id: uuid.UUID) -> InboundChannel | None:
         refusal = str(_("this project no longer takes messages"))
     elif not channel.is_active:
         refusal = str(_("this channel is switched off"))
+    # A closed project's channel still checks who is asking (the closure notice is sent
+    # back only to a gateway that proves itself) until the project is destroyed.
+    closed = channel.project.status == Project.Status.CLOSED and channel.is_active
     return InboundChannel(
         channel=channel,
         # A channel that takes nothing needs no secrets (and a destroyed project's
         # don't open any more).
-        secrets={} if refusal else channel_secrets(channel),
+        secrets=channel_secrets(channel) if not refusal or closed else {},
         stop_words=tuple(policy.stop_words) if policy else (),
         start_words=tuple(policy.start_words) if policy else (),
         channel_changed_at=channel.updated_at,
         policy_changed_at=policy.updated_at if policy else None,
         refusal=refusal,
+        closed=closed,
     )
 
 

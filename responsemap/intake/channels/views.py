@@ -1,7 +1,7 @@
 """The inbound and status endpoints every channel shares.
 
 Order of work, the same for every provider: find the channel (404; 410 if it is switched
-off or its project takes no more messages), refuse oversized bodies (413) and bodies in
+off or its project was destroyed), refuse oversized bodies (413) and bodies in
 an unknown charset or content encoding (415), check authenticity (401/403), parse (400
 with a reason), check each message can be stored (400 for an id or sender the database
 can't hold), store each message in its own transaction (idempotent on the provider's
@@ -11,6 +11,11 @@ project's keys can't be read (a fault on our side: ``KeyUnavailable``), the answ
 gets one log line. A project whose key was destroyed takes nothing more: 410, like a
 closed project. No fault on our side is ever answered with a 4xx, which gateways do not
 retry (docs/channels.md, "Faults").
+
+A closed project's channel still checks the gateway's proof, then keeps nothing: each
+message is answered with the project's closure notice, sent back at once through the
+gateway, and the gateway gets its usual success, so it does not retry
+(``answer_closed_project``; docs/project-lifecycle.md).
 
 The technical error page (DEBUG) of a webhook request shows none of its variables, form
 fields or query (``WebhookReporter``): they hold channel secrets and message text.
@@ -54,7 +59,7 @@ from responsemap.intake.channels.queries import (
 from responsemap.intake.channels.registry import adapter_for
 from responsemap.intake.contacts.actions import holds
 from responsemap.intake.messages.receive import do_receive_message
-from responsemap.intake.messages.send import do_record_delivery
+from responsemap.intake.messages.send import do_record_delivery, send_closure_notice
 from responsemap.protection.keystore import KeyDestroyed, KeyUnavailable
 
 log = logging.getLogger(__name__)
@@ -114,12 +119,14 @@ class WebhookReporter(ExceptionReporter):
         return data
 
 
-def webhook(view: View) -> Callable[[HttpRequest, str], HttpResponse]:
+def webhook(view: View, closed: View | None = None) -> Callable[[HttpRequest, str], HttpResponse]:
+    """The shared pipeline around ``view``; ``closed`` answers for a closed project."""
+
     def serve(request: HttpRequest, channel_id: str, *, again: bool = False) -> HttpResponse:
         inbound = channel_for_webhook(channel_id)
         if inbound is None:
             return refusal(404, "no channel at this address")
-        if inbound.refusal:
+        if inbound.refusal and not (inbound.closed and closed is not None):
             return refusal(410, inbound.refusal)
         adapter = adapter_for(inbound.channel.kind)
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -132,6 +139,8 @@ def webhook(view: View) -> Callable[[HttpRequest, str], HttpResponse]:
             if again:
                 raise
             raise ChannelChanged from None  # its secret may have changed since loaded
+        if inbound.closed and closed is not None:
+            return closed(request, adapter, inbound)
         return view(request, adapter, inbound)
 
     def serve_as_loaded_now(request: HttpRequest, channel_id: str) -> HttpResponse:
@@ -188,6 +197,31 @@ def webhook(view: View) -> Callable[[HttpRequest, str], HttpResponse]:
     return wrapper
 
 
+def answering_closed(closed: View) -> Callable[[View], Callable[[HttpRequest, str], HttpResponse]]:
+    """``webhook``, with ``closed`` answering for a closed project's channel."""
+    return lambda view: webhook(view, closed)
+
+
+def answer_closed_project(
+    request: HttpRequest, adapter: ChannelType, inbound: InboundChannel
+) -> HttpResponse:
+    """Each message to a closed project gets the closure notice back and nothing is kept
+    (not the text, not the number); the gateway gets its usual success."""
+    channel = inbound.channel
+    messages = [storable(message) for message in adapter.parse(request, channel)]
+    for message in messages:
+        send_closure_notice(channel, inbound.secrets, message)
+    return adapter.acknowledge(request, channel, 0)
+
+
+def acknowledge_closed(
+    request: HttpRequest, adapter: ChannelType, inbound: InboundChannel
+) -> HttpResponse:
+    """Delivery reports of a closed project (its closure notices): acknowledged, kept
+    nowhere."""
+    return JsonResponse({"ok": True, "updated": 0})
+
+
 # Characters no text column can hold (PostgreSQL refuses NUL; UTF-8 has no lone
 # surrogates), and other C0/C1 controls that have no place in an id or a sender.
 UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
@@ -230,7 +264,7 @@ def _printable_json(value: object) -> bool:
     return True
 
 
-@webhook
+@answering_closed(answer_closed_project)
 def receive(request: HttpRequest, adapter: ChannelType, inbound: InboundChannel) -> HttpResponse:
     channel = inbound.channel
     # Parse everything before storing anything: a malformed part refuses the whole request.
@@ -259,7 +293,7 @@ def check_still_taking(inbound: InboundChannel) -> None:
         raise ChannelChanged
 
 
-@webhook
+@answering_closed(acknowledge_closed)
 def status(request: HttpRequest, adapter: ChannelType, inbound: InboundChannel) -> HttpResponse:
     channel = inbound.channel
     check_still_taking(inbound)

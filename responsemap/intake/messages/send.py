@@ -41,14 +41,15 @@ from django.db.models import F
 from django.urls import reverse
 from django_tasks import task
 
-from responsemap.intake.channels.base import Outgoing, SendFailed
+from responsemap.intake.channels.base import Inbound, Outgoing, SendFailed
 from responsemap.intake.channels.models import Channel
-from responsemap.intake.channels.queries import channel_secrets
+from responsemap.intake.channels.queries import TAKING_STATUSES, channel_secrets
 from responsemap.intake.channels.registry import adapter_for
 from responsemap.intake.contacts.models import Contact
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.lib import clock
 from responsemap.lib.tasks import enqueue_at, task_timeout
+from responsemap.projects.lifecycle.notices import closure_notice
 from responsemap.protection.audit import EventSpec, record_event, record_events
 from responsemap.protection.present import open_for_system
 from responsemap.protection.system_opens import SystemPurpose
@@ -276,7 +277,8 @@ def send_outbound(outbound_id: str) -> None:
 
 def _due(outbound_id: str) -> OutboundMessage | None:
     """The queued message if it is to be sent now; None if not (already sent, a retry
-    not yet due, the contact opted out since: then blocked). A message left "sending"
+    not yet due, the contact opted out since: then blocked, its project closed: then
+    left queued, unsent, until the project is destroyed). A message left "sending"
     by a worker that died is marked "unknown", never sent again."""
     message = (
         OutboundMessage.objects.select_related("channel__project", "contact")
@@ -290,6 +292,8 @@ def _due(outbound_id: str) -> OutboundMessage | None:
         return None
     if message.state != State.QUEUED:
         return None
+    if message.channel.project.status not in TAKING_STATUSES:
+        return None  # closed: nothing more leaves (projects.lifecycle)
     if message.next_attempt_at and message.next_attempt_at > clock.now():
         return None  # an early duplicate of a scheduled retry
     if is_refused(message.contact, message.purpose):
@@ -355,6 +359,35 @@ def _after_failure(message: OutboundMessage, attempt: UUID, exc: SendFailed) -> 
         state=State.QUEUED, next_attempt_at=retry_at, last_error=exc.reason[:200]
     ):
         enqueue_at(send_outbound, retry_at, str(message.pk))
+
+
+def send_closure_notice(channel: Channel, secrets: dict[str, str], message: Inbound) -> bool:
+    """Send a closed project's closure notice back to whoever just wrote, at once and
+    through the same gateway; the one message that leaves without ``do_queue_outbound``,
+    because nothing of the person may be kept in a closed project (not even a contact
+    row to queue against). Audited without the number; a failure is logged and not
+    retried (the gateway was answered with a success either way)."""
+    to = message.sender.split(":", 1)[-1] if message.is_handle else message.sender
+    outgoing = Outgoing(
+        id=str(uuid.uuid4()),
+        to=to,
+        text=closure_notice(channel.project),
+        status_url=status_url(channel),
+    )
+    try:
+        adapter_for(channel.kind).send(channel, secrets, outgoing)
+    except SendFailed:
+        log.warning("closure notice not sent on channel %s (the gateway refused)", channel.pk)
+        return False
+    with transaction.atomic():
+        record_event(
+            "message.closure_notice",
+            project_id=channel.project_id,
+            object_type="channel",
+            object_id=channel.pk,
+            purpose=channel.kind,
+        )
+    return True
 
 
 def status_url(channel: Channel) -> str:

@@ -8,10 +8,11 @@ from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from responsemap.lib import clock
 from responsemap.projects.checklists.models import ChecklistVersion
-from responsemap.projects.checklists.queries import missing_answers
+from responsemap.projects.checklists.queries import missing_answers, review_due_at
 from responsemap.projects.checklists.questions import ANSWERS, checklist
 from responsemap.projects.models import Project
 from responsemap.protection.audit import record_event
@@ -92,6 +93,10 @@ def do_approve_checklist(project: Project, code: str, version: int, *, actor: Vi
         ChecklistVersion.objects.filter(pk=row.pk).update(
             approved_by_id=actor.user_id, approved_at=clock.now()
         )
+        due = review_due_at(project.pk, project.review_interval_days)
+        review_due_on = timezone.localdate(due) if due else None
+        Project.objects.filter(pk=project.pk).update(review_due_on=review_due_on)
+        project.review_due_on = review_due_on
         record_event(
             "checklist.approve",
             project_id=project.pk,

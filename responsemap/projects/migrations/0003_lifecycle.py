@@ -50,6 +50,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="project",
+            name="review_due_on",
+            field=models.DateField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="project",
             name="sensitivity",
             field=models.CharField(
                 choices=[
