@@ -17,6 +17,7 @@ MODULES = [
     "projects/lifecycle/actions.py",
     "projects/destruction/actions.py",
     "geo/actions.py",
+    "analytics/actions.py",
     "demo/actions.py",
     "intake/messages/send.py",
     "imports/actions.py",

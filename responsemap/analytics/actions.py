@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Max, Min
+from shapely.geometry import Point, shape
+from shapely.strtree import STRtree
 
 from responsemap.analytics.models import Rollup, RollupState
 from responsemap.analytics.rollups import cell_rows, compute_cells
+from responsemap.geo.models import AdminArea
 from responsemap.lib import clock, rawsql
 from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import Viewer
@@ -49,6 +52,41 @@ def write_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
         rawsql.insert(Rollup, rows)
         written += len(rows)
     return written
+
+
+def refresh_days(
+    project_id: uuid.UUID, days: list[date], recent: dict[str, list[object]], now: datetime
+) -> int | None:
+    """The upkeep's recompute of ``days`` and its new marks; None (nothing done) if
+    another worker holds the project. Bookkeeping (ADR 0006)."""
+    with transaction.atomic():
+        state = state_for_update(project_id, skip_locked=True)
+        if state is None:
+            return None
+        written = write_days(project_id, days)
+        state.recent, state.checked_until = recent, now
+        state.save(update_fields=["recent", "checked_until"])
+    return written
+
+
+def mark_verified(project_id: uuid.UUID, wrong: list[date], now: datetime) -> int:
+    """The upkeep's count check: redo the ``wrong`` days, note the check's time."""
+    with transaction.atomic():
+        state = state_for_update(project_id, skip_locked=True)
+        if state is None:
+            return 0
+        written = write_days(project_id, wrong)
+        state.verified_at = now
+        state.save(update_fields=["verified_at"])
+    return written
+
+
+def advance_checked(older_than: datetime, now: datetime, skipped: set[uuid.UUID]) -> None:
+    """Projects current up to ``now`` (all but ``skipped``) get that mark, if theirs
+    is older than ``older_than`` (so an idle round writes nothing)."""
+    RollupState.objects.filter(checked_until__lt=older_than).exclude(project_id__in=skipped).update(
+        checked_until=now
+    )
 
 
 def do_recompute_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
@@ -114,3 +152,69 @@ def do_rebuild_rollups(
             details={"cells": written},
         )
     return written
+
+
+# Records per step of re-deriving areas: one read, one update per new area, one event.
+REDERIVE_BATCH = 2000
+
+
+def _area_finder(project_id: uuid.UUID) -> Callable[[float, float], int | None]:
+    """The deepest area of the project covering a point (lat, lon), from an in-memory
+    index of every area's geometry (built once per run)."""
+    areas = [
+        (pk, level, shape(geometry))
+        for pk, level, geometry in AdminArea.objects.filter(
+            project_id=project_id, geometry__isnull=False
+        ).values_list("pk", "level", "geometry")
+        if geometry
+    ]
+    tree = STRtree([geometry for _pk, _level, geometry in areas])
+
+    def find(lat: float, lon: float) -> int | None:
+        point = Point(lon, lat)
+        found = [areas[i] for i in tree.query(point, predicate="covered_by")]
+        return max(found, key=lambda a: a[1])[0] if found else None
+
+    return find
+
+
+def do_rederive_areas(project_id: uuid.UUID, *, actor: Viewer | None = None) -> int:
+    """Give every record with a position the deepest area that now covers it (after
+    boundaries changed), ``REDERIVE_BATCH`` records a step, each step one transaction
+    with one audit event (``feedback.rederive_area``, the number moved). A record
+    whose position no area covers keeps its area. The rollups follow through the
+    records' ``updated_at`` (``analytics.upkeep``). Returns the records moved."""
+    find = _area_finder(project_id)
+    moved = 0
+    last = None
+    rows = Feedback.objects.filter(project_id=project_id, lat__isnull=False, lon__isnull=False)
+    while True:
+        page = rows.filter(pk__gt=last) if last is not None else rows
+        batch = list(
+            page.order_by("pk").values_list("pk", "lat", "lon", "area_id")[:REDERIVE_BATCH]
+        )
+        if not batch:
+            return moved
+        last = batch[-1][0]
+        changes: dict[int, list[uuid.UUID]] = {}
+        for pk, lat, lon, area_id in batch:
+            found = find(lat, lon) if lat is not None and lon is not None else None
+            if found is not None and found != area_id:
+                changes.setdefault(found, []).append(pk)
+        if not changes:
+            continue
+        with transaction.atomic():
+            now = clock.now()
+            for area_id, ids in changes.items():
+                Feedback.objects.filter(pk__in=ids).update(area_id=area_id, updated_at=now)
+            count = sum(len(ids) for ids in changes.values())
+            record_event(
+                "feedback.rederive_area",
+                project_id=project_id,
+                actor=actor,
+                object_type="project",
+                object_id=project_id,
+                fields=["area"],
+                details={"records": count},
+            )
+        moved += count

@@ -25,11 +25,15 @@ import uuid
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
 from django.db.models import Count, Max, Sum
 from django.db.models.functions import TruncDate
 
-from responsemap.analytics.actions import do_rebuild_rollups, state_for_update, write_days
+from responsemap.analytics.actions import (
+    advance_checked,
+    do_rebuild_rollups,
+    mark_verified,
+    refresh_days,
+)
 from responsemap.analytics.models import Rollup, RollupState
 from responsemap.analytics.rollups import day_start
 from responsemap.lib import clock
@@ -92,9 +96,7 @@ def refresh_rollups() -> int:
             written += done
     # The others are current up to now: move their mark on (at most once a minute, so
     # an idle round writes nothing), so that the next question starts from there.
-    RollupState.objects.filter(checked_until__lt=now - ADVANCE_EVERY).exclude(
-        project_id__in=skipped
-    ).update(checked_until=now)  # bookkeeping (ADR 0006)
+    advance_checked(now - ADVANCE_EVERY, now, skipped)
     for state in states.values():
         if state.verified_at is None or now - state.verified_at >= VERIFY_EVERY:
             written += verify_recent_days(state.project_id, now)
@@ -105,16 +107,9 @@ def _refresh_project(
     project_id: uuid.UUID, stale: list[str], seen: dict[str, list[object]], now: datetime
 ) -> int | None:
     """Recompute ``stale`` days; None if another worker holds the project."""
-    with transaction.atomic():
-        state = state_for_update(project_id, skip_locked=True)
-        if state is None:
-            return None
-        written = write_days(project_id, [date.fromisoformat(day) for day in stale])
-        cutoff = (now - LOOKBACK).isoformat()
-        state.recent = {d: v for d, v in seen.items() if str(v[1]) > cutoff}
-        state.checked_until = now
-        state.save(update_fields=["recent", "checked_until"])  # bookkeeping (ADR 0006)
-    return written
+    cutoff = (now - LOOKBACK).isoformat()
+    recent = {d: v for d, v in seen.items() if str(v[1]) > cutoff}
+    return refresh_days(project_id, [date.fromisoformat(day) for day in stale], recent, now)
 
 
 def day_totals(project_id: uuid.UUID, first_day: date) -> tuple[dict[date, int], dict[date, int]]:
@@ -145,13 +140,7 @@ def verify_recent_days(project_id: uuid.UUID, now: datetime) -> int:
     first_day = (now - timedelta(days=VERIFY_DAYS)).date()
     records, counted = day_totals(project_id, first_day)
     wrong = [day for day in set(records) | set(counted) if records.get(day) != counted.get(day)]
-    with transaction.atomic():
-        state = state_for_update(project_id, skip_locked=True)
-        if state is None:
-            return 0
-        written = write_days(project_id, wrong)
-        state.verified_at = now
-        state.save(update_fields=["verified_at"])  # bookkeeping (ADR 0006)
+    written = mark_verified(project_id, wrong, now)
     if wrong:
         log.info("rollups: %d day(s) redone after a count check", len(wrong))
     return written

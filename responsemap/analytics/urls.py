@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django.urls import path
 
-from responsemap.analytics import views
+from responsemap.analytics import boundary_views, views
 
 app_name = "analytics"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("areas/import/", boundary_views.import_boundaries, name="import_boundaries"),
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from responsemap.geo.boundaries import BoundaryReport
 from responsemap.geo.locate import bounds_of
 from responsemap.geo.models import AdminArea
 from responsemap.protection.audit import record_event
@@ -49,3 +50,57 @@ def do_create_area(
             reason=pcode,
         )
     return area
+
+
+def do_import_boundaries(
+    project_id: ProjectId, report: BoundaryReport, *, actor: Viewer | None = None
+) -> tuple[int, int]:
+    """Write the areas a checked boundary file holds (``geo.boundaries``): a P-code new
+    to the project is created, a known one gets the file's name, names, parent and
+    geometry. One transaction; one audit event (``area.import``) with the counts and
+    the level. Returns (created, updated)."""
+    parents = {
+        pcode: pk
+        for pcode, pk in AdminArea.objects.filter(
+            project_id=project_id, level=report.level - 1
+        ).values_list("pcode", "pk")
+    }
+    known = {
+        area.pcode: area
+        for area in AdminArea.objects.filter(
+            project_id=project_id, pcode__in=[b.pcode for b in report.boundaries]
+        )
+    }
+    created = updated = 0
+    with transaction.atomic():
+        for boundary in report.boundaries:
+            box = bounds_of(boundary.geometry)
+            values = {
+                "name": boundary.name,
+                "names": boundary.names,
+                "level": report.level,
+                "parent_id": parents.get(boundary.parent_pcode),
+                "geometry": boundary.geometry,
+                "min_lon": box[0],
+                "min_lat": box[1],
+                "max_lon": box[2],
+                "max_lat": box[3],
+            }
+            area = known.get(boundary.pcode)
+            if area is None:
+                AdminArea.objects.create(project_id=project_id, pcode=boundary.pcode, **values)
+                created += 1
+            else:
+                for name, value in values.items():
+                    setattr(area, name, value)
+                area.save()
+                updated += 1
+        record_event(
+            "area.import",
+            project_id=project_id,
+            actor=actor,
+            object_type="project",
+            object_id=project_id,
+            details={"level": report.level, "created": created, "updated": updated},
+        )
+    return created, updated
