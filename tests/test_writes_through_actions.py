@@ -88,6 +88,16 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("responsemap/imports/tasks.py", "_run_batch"): (
         f"the job's progress counters (processed, created, skipped, failed): {ADR_0006}"
     ),
+    ("responsemap/imports/pull/transitions.py", "claim_due_pull"): (
+        f"a due pull source's next run moved on by the worker that queues it: {ADR_0006}"
+    ),
+    ("responsemap/imports/pull/transitions.py", "claim_pull_run"): (
+        f"one pull of a source at a time (running_since): {ADR_0006}"
+    ),
+    ("responsemap/imports/pull/transitions.py", "finish_pull"): (
+        "a pull's counts, outcome and next run, with its audit event (import.pull) in "
+        "the same transaction"
+    ),
     # --- triage: the public form -----------------------------------------------------
     ("responsemap/triage/public_guard.py", "claim_submission_slot"): (
         f"the public form's per-window throttle counter (an HMAC, no address): {ADR_0006}"

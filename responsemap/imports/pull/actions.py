@@ -1,0 +1,156 @@
+"""State changes of a pull source; each is atomic and audited (field names and counts,
+never a secret or a submission's value).
+
+connect (``do_create_pull_source``) → fields seen on the server
+(``do_set_pull_fields``) → mapping (``do_set_pull_mapping``, which asks for a first
+pull) → pulls on the schedule or on "Fetch now" (``do_request_pull``); the worker's
+own moves of a pull are in ``transitions.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import transaction
+
+from responsemap.imports.pull.models import PullSource
+from responsemap.imports.pull.running import pull_submissions
+from responsemap.lib import clock
+from responsemap.projects.models import Project
+from responsemap.protection.audit import record_event
+from responsemap.protection.viewer import Viewer
+
+
+def _event(
+    action: str,
+    source: PullSource,
+    actor: Viewer | None,
+    fields: list[str] | None = None,
+    reason: str = "",
+    purpose: str = "",
+) -> None:
+    record_event(
+        action,
+        project_id=source.project_id,
+        actor=actor,
+        object_type="pullsource",
+        object_id=source.pk,
+        fields=fields or [],
+        reason=reason,
+        purpose=purpose,
+    )
+
+
+def do_create_pull_source(
+    *,
+    project: Project,
+    kind: str,
+    name: str,
+    config: dict[str, str],
+    secrets: dict[str, str],
+    interval_minutes: int,
+    actor: Viewer,
+) -> PullSource:
+    """Connect a form; its secrets are sealed with the project key."""
+    with transaction.atomic():
+        source = PullSource(
+            project=project,
+            created_by_id=actor.user_id,
+            kind=kind,
+            name=name,
+            config=config,
+            interval_minutes=interval_minutes,
+            fields=json.dumps([]),
+        )
+        source.secrets = json.dumps(secrets)
+        source.save(force_insert=True)
+        _event("import.pull_connect", source, actor, ["secrets"], purpose=kind)
+    return source
+
+
+def do_update_pull_source(
+    source: PullSource,
+    *,
+    name: str,
+    config: dict[str, str],
+    secrets: dict[str, str] | None,
+    interval_minutes: int,
+    is_active: bool,
+    actor: Viewer,
+) -> None:
+    """Change the connection; ``secrets`` None keeps the sealed ones. A source turned
+    back on is due at once."""
+    with transaction.atomic():
+        source.name = name
+        source.config = config
+        source.interval_minutes = interval_minutes
+        changed = ["name", "config", "interval_minutes", "is_active", "updated_at"]
+        if is_active and not source.is_active and source.mapping:
+            source.next_run_at = clock.now()
+            changed.append("next_run_at")
+        source.is_active = is_active
+        if secrets is not None:
+            source.secrets = json.dumps(secrets)
+            changed.append("secrets")
+        source.save(update_fields=changed)
+        _event("import.pull_change", source, actor, sorted(set(changed) - {"updated_at"}))
+
+
+def do_set_pull_fields(source: PullSource, fields: list[str], actor: Viewer) -> None:
+    """Keep the field paths seen on the server (sealed: a field name may be anything)."""
+    with transaction.atomic():
+        source.fields = json.dumps(fields)
+        source.save(update_fields=["fields", "updated_at"])
+        _event("import.pull_check", source, actor, ["fields"])
+
+
+def do_set_pull_mapping(source: PullSource, mapping: dict[str, Any], actor: Viewer) -> None:
+    """Save which field feeds which target; the source is due at once."""
+    with transaction.atomic():
+        PullSource.objects.filter(pk=source.pk).update(
+            mapping=mapping, next_run_at=clock.now(), updated_at=clock.now()
+        )
+        source.refresh_from_db()
+        _event(
+            "import.pull_map",
+            source,
+            actor,
+            sorted(mapping.get("columns", {})),
+            purpose="phone numbers kept: consent confirmed" if mapping.get("keep_phone") else "",
+        )
+        source_id = str(source.pk)
+        if source.is_active:
+            transaction.on_commit(lambda: pull_submissions.enqueue(source_id))
+
+
+def do_request_pull(source: PullSource, actor: Viewer) -> bool:
+    """ "Fetch now": the pull is queued at once; False if the source can't pull yet
+    (no mapping, turned off)."""
+    if not source.mapping or not source.is_active:
+        return False
+    with transaction.atomic():
+        PullSource.objects.filter(pk=source.pk).update(
+            next_run_at=clock.now(), updated_at=clock.now()
+        )
+        _event("import.pull_request", source, actor)
+        source_id = str(source.pk)
+        transaction.on_commit(lambda: pull_submissions.enqueue(source_id))
+    return True
+
+
+def do_fetch_everything_again(source: PullSource, actor: Viewer) -> None:
+    """Forget the newest submission time: the next pull reads the whole form again
+    (records already in are skipped; rows refused before are tried again)."""
+    with transaction.atomic():
+        PullSource.objects.filter(pk=source.pk).update(
+            last_submission_at=None, updated_at=clock.now()
+        )
+        _event("import.pull_rewind", source, actor, ["last_submission_at"])
+
+
+def do_delete_pull_source(source: PullSource, actor: Viewer) -> None:
+    """Disconnect: the sealed secrets go with the row; records already made stay."""
+    with transaction.atomic():
+        _event("import.pull_disconnect", source, actor, ["secrets"])
+        PullSource.objects.filter(pk=source.pk).delete()

@@ -1,0 +1,298 @@
+"""Talking to the form servers: KoboToolbox's API v2 data endpoint and ODK Central's
+OData feed, page by page, as plain submissions (a uuid, a time, flat field paths).
+
+Both are read-only GETs with a timeout; every failure becomes a ``PullError`` whose
+code the manager reads in words (``describe_outcome``). The token goes only to the
+server the manager named: a ``next`` link that points elsewhere is refused.
+
+- KoboToolbox: ``GET {server}/api/v2/assets/{uid}/data/?format=json&limit=&start=`` with
+  ``Authorization: Token …``; the answer is ``{count, next, previous, results}`` and
+  ``query={"_submission_time": {"$gte": …}}`` asks for the new ones only
+  (kobotoolbox/kpi, kpi/docs/api/v2/data/list.md).
+- ODK Central: ``POST {server}/v1/sessions`` with e-mail and password gives a bearer
+  token; ``GET {server}/v1/projects/{p}/forms/{f}.svc/Submissions?$top=&$count=true&
+  $filter=__system/submissionDate ge …`` answers ``{@odata.context, value,
+  @odata.count, @odata.nextLink}`` (getodk/central-backend, docs/api.yaml, "Data
+  Document"). App User tokens cannot read the OData feed (same document, "App Users are
+  only allowed to access the OpenRosa parts of the API"), so a web user signs in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import requests
+
+# Seconds to connect, and to wait for each answer.
+TIMEOUT = (10, 60)
+PAGE_SIZE = 1000
+# A pull stops after this many pages (the rest comes at the next pull).
+MAX_PAGES = 200
+
+
+class PullError(Exception):
+    """Why a pull stopped; ``code`` is one of ``OUTCOMES`` (never a server's words,
+    which may quote a submission)."""
+
+    def __init__(self, code: str, status: int | None = None) -> None:
+        super().__init__(code if status is None else f"{code} ({status})")
+        self.code = code
+        self.status = status
+
+
+@dataclass
+class Submission:
+    uuid: str
+    submitted_at: datetime | None
+    server_id: str  # Kobo's _id, ODK's __id: what the manager looks up on the server
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Page:
+    submissions: list[Submission]
+    total: int | None = None
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    """Field path → text. Groups (ODK's nested objects) become "group/field" paths
+    like Kobo's; a GeoJSON point (ODK) or a [lat, lon] list (Kobo ``_geolocation``)
+    becomes "lat lon [altitude accuracy]", as the tools' own CSV exports write GPS.
+    Repeat groups (lists of objects) and attachments are left out."""
+    flat: dict[str, str] = {}
+    for name, value in data.items():
+        if "@odata." in name:
+            continue  # ODK's links to a repeat's table, not an answer
+        path = f"{prefix}{name}"
+        if isinstance(value, dict):
+            point = _geojson_point(value)
+            if point is not None:
+                flat[path] = point
+            else:
+                flat.update(flatten(value, path + "/"))
+        elif isinstance(value, list):
+            if value and all(_is_scalar(v) and v is not None for v in value):
+                flat[path] = " ".join(_text(v) for v in value)
+        else:
+            flat[path] = _text(value)
+    return flat
+
+
+def _is_scalar(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _geojson_point(value: dict[str, Any]) -> str | None:
+    coordinates = value.get("coordinates")
+    if value.get("type") != "Point" or not isinstance(coordinates, list) or len(coordinates) < 2:
+        return None
+    lon, lat, *rest = coordinates
+    parts = [lat, lon, *rest]
+    accuracy = (value.get("properties") or {}).get("accuracy")
+    if accuracy is not None:
+        parts += [0] * (3 - len(parts)) + [accuracy]
+    return " ".join(_text(p) for p in parts)
+
+
+def read_time(raw: object) -> datetime | None:
+    """A server's submission time; Kobo writes UTC without a zone."""
+    if not isinstance(raw, str) or not raw:
+        return None
+    text = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _server_time(moment: datetime) -> str:
+    """ISO time in UTC, as both servers compare it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class FormServer:
+    """What a pull needs of a server: pages of submissions from a moment on."""
+
+    def __init__(self, server_url: str, session: requests.Session | None = None) -> None:
+        self.base = server_url.strip().rstrip("/")
+        self.http = session or requests.Session()
+        self.http.headers["Accept"] = "application/json"
+
+    def pages(self, since: datetime | None, page_size: int | None = None) -> Iterator[Page]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _get(self, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        self._same_server(url)
+        return _json(self._call("GET", url, params=params))
+
+    def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        try:
+            response = self.http.request(
+                method, url, timeout=TIMEOUT, allow_redirects=False, **kwargs
+            )
+        except requests.Timeout:
+            raise PullError("timeout") from None
+        except requests.RequestException:
+            raise PullError("unreachable") from None
+        _check_status(response)
+        return response
+
+    def _same_server(self, url: str) -> None:
+        ours, theirs = urlsplit(self.base), urlsplit(url)
+        if (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc):
+            raise PullError("bad_response")
+
+
+def _check_status(response: requests.Response) -> None:
+    status = response.status_code
+    if status in (401, 403):
+        raise PullError("unauthorized", status)
+    if status == 404:
+        raise PullError("not_found", status)
+    if status == 429:
+        raise PullError("server_busy", status)
+    if 300 <= status < 400:
+        raise PullError("bad_response", status)
+    if status >= 500:
+        raise PullError("server_error", status)
+    if status >= 400:
+        raise PullError("refused", status)
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except (ValueError, json.JSONDecodeError):
+        raise PullError("bad_response") from None
+    if not isinstance(data, dict):
+        raise PullError("bad_response")
+    return data
+
+
+class KoboServer(FormServer):
+    def __init__(
+        self, server_url: str, asset_uid: str, token: str, session: requests.Session | None = None
+    ) -> None:
+        super().__init__(server_url, session)
+        self.asset_uid = asset_uid.strip()
+        self.http.headers["Authorization"] = f"Token {token.strip()}"
+
+    def pages(self, since: datetime | None, page_size: int | None = None) -> Iterator[Page]:
+        url: str | None = f"{self.base}/api/v2/assets/{quote(self.asset_uid, safe='')}/data/"
+        limit = str(page_size or PAGE_SIZE)
+        params: dict[str, str] | None = {"format": "json", "limit": limit, "start": "0"}
+        if since is not None and params is not None:
+            params["query"] = json.dumps({"_submission_time": {"$gte": _server_time(since)[:-1]}})
+        for _ in range(MAX_PAGES):
+            if url is None:
+                return
+            data = self._get(url, params)
+            results = data.get("results")
+            if not isinstance(results, list):
+                raise PullError("bad_response")
+            yield Page([self._submission(r) for r in results if isinstance(r, dict)], _int(data))
+            url = data.get("next") if isinstance(data.get("next"), str) else None
+            params = None  # the next link carries them
+
+    @staticmethod
+    def _submission(row: dict[str, Any]) -> Submission:
+        fields = flatten(row)
+        uuid = fields.get("_uuid") or fields.get("meta/instanceID", "").removeprefix("uuid:")
+        moment = read_time(row.get("_submission_time"))
+        if moment is not None:
+            # Kobo's time has no zone but is UTC: say so, so no reader takes it as local.
+            fields["_submission_time"] = moment.isoformat()
+        return Submission(uuid, moment, fields.get("_id", ""), fields)
+
+
+def _int(data: dict[str, Any], name: str = "count") -> int | None:
+    value = data.get(name)
+    return value if isinstance(value, int) else None
+
+
+class OdkServer(FormServer):
+    def __init__(
+        self,
+        server_url: str,
+        project_id: str,
+        form_id: str,
+        email: str,
+        password: str,
+        session: requests.Session | None = None,
+    ) -> None:
+        super().__init__(server_url, session)
+        self.project_id = project_id.strip()
+        self.form_id = form_id.strip()
+        self.email = email
+        self.password = password
+        self.token = ""
+
+    def sign_in(self) -> None:
+        credentials = {"email": self.email, "password": self.password}
+        response = self._call("POST", f"{self.base}/v1/sessions", json=credentials)
+        token = _json(response).get("token")
+        if not isinstance(token, str) or not token:
+            raise PullError("bad_response")
+        self.token = token
+        self.http.headers["Authorization"] = f"Bearer {token}"
+
+    def close(self) -> None:
+        """Sign out (the session would otherwise live on the server for a day)."""
+        if self.token:
+            with contextlib.suppress(requests.RequestException):
+                self.http.request(
+                    "DELETE",
+                    f"{self.base}/v1/sessions/{quote(self.token, safe='')}",
+                    timeout=TIMEOUT,
+                )
+            self.token = ""
+        super().close()
+
+    def pages(self, since: datetime | None, page_size: int | None = None) -> Iterator[Page]:
+        if not self.token:
+            self.sign_in()
+        form = quote(self.form_id, safe="")
+        project = quote(self.project_id, safe="")
+        url: str | None = f"{self.base}/v1/projects/{project}/forms/{form}.svc/Submissions"
+        params: dict[str, str] | None = {"$top": str(page_size or PAGE_SIZE), "$count": "true"}
+        if since is not None and params is not None:
+            params["$filter"] = f"__system/submissionDate ge {_server_time(since)}"
+        for _ in range(MAX_PAGES):
+            if url is None:
+                return
+            data = self._get(url, params)
+            rows = data.get("value")
+            if not isinstance(rows, list):
+                raise PullError("bad_response")
+            yield Page(
+                [self._submission(r) for r in rows if isinstance(r, dict)],
+                _int(data, "@odata.count"),
+            )
+            link = data.get("@odata.nextLink")
+            url = link if isinstance(link, str) and link else None
+            params = None
+
+    @staticmethod
+    def _submission(row: dict[str, Any]) -> Submission:
+        fields = flatten(row)
+        uuid = fields.get("__id") or fields.get("meta/instanceID", "")
+        moment = read_time(fields.get("__system/submissionDate"))
+        return Submission(uuid, moment, uuid, fields)

@@ -1,0 +1,220 @@
+"""A pull: the due sources found by every worker's upkeep, and one source's new
+submissions made into records through the file import's mapping and checks.
+
+``pull_due_sources`` runs every few seconds in each worker (``lib.tasks.register_upkeep``):
+one indexed query when nothing is due; each due source is claimed by one worker only
+(``transitions.claim_due_pull``) and its pull queued. ``pull_submissions`` is idempotent:
+one pull of a source at a time (``claim_pull_run``); records are keyed on the
+submission's uuid, so a page read twice creates nothing twice; the newest submission
+time moves on only once every page was read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django_tasks import task
+
+from responsemap.accounts.queries import viewer_for
+from responsemap.imports.feedback_rows import FeedbackRowSink
+from responsemap.imports.mapping import Mapping, parse_rows
+from responsemap.imports.pull.clients import (
+    FormServer,
+    KoboServer,
+    OdkServer,
+    Page,
+    PullError,
+)
+from responsemap.imports.pull.models import PullSource
+from responsemap.imports.pull.queries import may_manage_pulls
+from responsemap.imports.pull.transitions import (
+    PullResult,
+    claim_due_pull,
+    claim_pull_run,
+    finish_pull,
+)
+from responsemap.imports.reader import Table
+from responsemap.imports.rows import ParsedRow, Problem, Reason, RowRejected
+from responsemap.lib import clock
+from responsemap.protection.present import open_for_system
+from responsemap.protection.system_opens import SystemPurpose
+from responsemap.protection.viewer import Viewer
+
+log = logging.getLogger(__name__)
+DUE_BATCH = 50
+# Rows stored per transaction (each row in its own savepoint).
+STORE_BATCH = 200
+KEY_COLUMN = "__uuid"
+# A sample of this many submissions tells the mapping screen the form's fields.
+SAMPLE_SIZE = 30
+
+
+def pull_due_sources() -> int:
+    """Queue a pull for every active source whose next run has come; how many."""
+    now = clock.now()
+    due = list(
+        PullSource.objects.filter(is_active=True, next_run_at__lte=now)
+        .order_by("next_run_at")
+        .values_list("pk", "next_run_at")[:DUE_BATCH]
+    )
+    queued = 0
+    for pk, due_at in due:
+        if claim_due_pull(pk, due_at, now):
+            pull_submissions.enqueue(str(pk))
+            queued += 1
+    return queued
+
+
+def server_for(source: PullSource) -> FormServer:
+    """The source's server, signed in with its sealed secrets; PullError("no_secrets")
+    if they don't open (the project's key is gone)."""
+    try:
+        raw = open_for_system(source, "secrets", purpose=SystemPurpose.PULL_SUBMISSIONS)
+        secrets = json.loads(raw) if raw else {}
+    except Exception:
+        raise PullError("no_secrets") from None
+    config = source.config or {}
+    if source.kind == PullSource.Kind.KOBO:
+        return KoboServer(
+            str(config.get("server_url", "")),
+            str(config.get("asset_uid", "")),
+            str(secrets.get("token", "")),
+        )
+    return OdkServer(
+        str(config.get("server_url", "")),
+        str(config.get("project_id", "")),
+        str(config.get("form_id", "")),
+        str(secrets.get("email", "")),
+        str(secrets.get("password", "")),
+    )
+
+
+def sample_fields(source: PullSource) -> list[str]:
+    """The field paths of the form's first submissions, in the server's order (empty
+    if it has none yet); raises PullError."""
+    server = server_for(source)
+    try:
+        page = next(iter(server.pages(None, page_size=SAMPLE_SIZE)), Page([]))
+    finally:
+        server.close()
+    seen: dict[str, None] = {}
+    for submission in page.submissions:
+        seen.update(dict.fromkeys(submission.fields))
+    return list(seen)
+
+
+@task()
+def pull_submissions(source_id: str) -> None:
+    source = (
+        PullSource.objects.select_related("project", "created_by")
+        .filter(pk=source_id, is_active=True)
+        .first()
+    )
+    if source is None or not claim_pull_run(source, clock.now()):
+        return  # gone, turned off, or being pulled by another worker
+    result = PullResult()
+    try:
+        pull(source, result)
+    except PullError as exc:
+        result.outcome = exc.code
+    except Exception as exc:  # the run is closed whatever happens; the class only
+        log.warning("pull %s stopped (%s)", source.pk, type(exc).__name__)
+        result.outcome = "failed"
+    finally:
+        finish_pull(source, result, clock.now())
+
+
+def pull(source: PullSource, result: PullResult) -> None:
+    """Every new submission of the source into records (counts into ``result``)."""
+    actor = viewer_for(source.created_by, source.project_id) if source.created_by else None
+    if actor is None or not may_manage_pulls(actor):
+        raise PullError("not_allowed")
+    columns = {str(k): str(v) for k, v in (source.mapping.get("columns") or {}).items()}
+    if "content" not in columns:
+        raise PullError("no_mapping")
+    sink = FeedbackRowSink(source.project)
+    server = server_for(source)
+    try:
+        for page in server.pages(source.last_submission_at):
+            store_page(source, page, columns, sink, actor, result)
+    finally:
+        server.close()
+
+
+def store_page(
+    source: PullSource,
+    page: Page,
+    columns: dict[str, str],
+    sink: FeedbackRowSink,
+    actor: Viewer,
+    result: PullResult,
+) -> None:
+    """One page of submissions through the file import's mapping and checks."""
+    targets = [t for t in columns if t != "key"]
+    paths = [columns[t] for t in targets]
+    first = result.fetched + 1
+    table = Table(
+        headers=[KEY_COLUMN, *paths],
+        rows=[
+            (first + i, [s.uuid, *[s.fields.get(p, "") for p in paths]])
+            for i, s in enumerate(page.submissions)
+        ],
+    )
+    mapping = Mapping(
+        columns={"key": 0, **{t: i + 1 for i, t in enumerate(targets)}},
+        date_order=str(source.mapping.get("date_order") or "dmy"),
+        keep_phone=bool(source.mapping.get("keep_phone")),
+    )
+    rows = parse_rows(source.project, table, mapping)
+    server_ids = {first + i: s.server_id for i, s in enumerate(page.submissions)}
+    for s in page.submissions:
+        if s.submitted_at is not None and (result.newest is None or s.submitted_at > result.newest):
+            result.newest = s.submitted_at
+    result.fetched += len(rows)
+    for start in range(0, len(rows), STORE_BATCH):
+        with transaction.atomic():
+            _store_batch(rows[start : start + STORE_BATCH], sink, actor, result, server_ids)
+
+
+def _store_batch(
+    rows: list[ParsedRow],
+    sink: FeedbackRowSink,
+    actor: Viewer,
+    result: PullResult,
+    server_ids: dict[int, str],
+) -> None:
+    existing = sink.already_imported(r.key for r in rows if r.key and not r.problems)
+    for row in rows:
+        if not row.problems and row.key in existing:
+            result.skipped += 1
+            continue
+        outcome, problems = _store(row, sink, actor)
+        if outcome == "created":
+            result.created += 1
+        elif outcome == "skipped":
+            result.skipped += 1
+        else:
+            result.failed += 1
+            result.add_errors(_entries(server_ids.get(row.number, ""), problems))
+
+
+def _entries(server_id: str, problems: Iterable[Problem]) -> list[dict[str, Any]]:
+    return [{"submission": server_id, "field": p.field, "reason": p.reason} for p in problems]
+
+
+def _store(row: ParsedRow, sink: FeedbackRowSink, actor: Viewer) -> tuple[str, list[Problem]]:
+    if row.problems:
+        return "failed", row.problems + sink.check(row)
+    try:
+        with transaction.atomic():
+            created = sink.store(row, actor)
+    except RowRejected as exc:
+        return "failed", exc.problems
+    except Exception as exc:  # one bad submission must not stop the others
+        log.warning("pull: submission not stored (%s)", type(exc).__name__)
+        return "failed", [Problem("", Reason.NOT_STORED)]
+    return ("created" if created else "skipped"), []
