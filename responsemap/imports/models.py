@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from responsemap.protection.fields import EncryptedTextField
 
+# Pull sources live in their sub-package; Django finds models here.
+from responsemap.imports.pull.models import PullSource  # noqa: F401
+
 
 class ImportJob(models.Model):
     """A bulk import of a CSV or XLSX file (e.g. a KoboToolbox / ODK export).
