@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from responsemap.imports.models import ImportJob
+from responsemap.imports.models import ImportJob, SavedMapping, SubmissionLink
 from responsemap.imports.queries import IMPORT_PERMISSION
 from responsemap.protection.catalogue import Classification, FieldPolicy, declare
 
@@ -38,4 +38,18 @@ declare(
         FieldPolicy("started_at", _("Started"), C.INTERNAL),
         FieldPolicy("finished_at", _("Finished"), C.INTERNAL),
     ],
+)
+declare(
+    SavedMapping,
+    [
+        # Header names and choice values of a form: sealed like the job's headers.
+        FieldPolicy("mapping", _("Column matching"), C.CONFIDENTIAL, IMPORT_PERMISSION),
+        FieldPolicy("form_key", _("Form"), C.INTERNAL),
+        FieldPolicy("updated_by", _("Saved by"), C.INTERNAL),
+        FieldPolicy("updated_at", _("Saved"), C.INTERNAL),
+    ],
+)
+declare(
+    SubmissionLink,
+    [FieldPolicy("submission_key", _("Submission"), C.INTERNAL)],
 )

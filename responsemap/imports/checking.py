@@ -10,8 +10,9 @@ from typing import Any
 from responsemap.imports.feedback_rows import FeedbackRowSink
 from responsemap.imports.mapping import Mapping, parse_rows
 from responsemap.imports.models import ImportJob
-from responsemap.imports.reader import Table, UnreadableFile, read_table
+from responsemap.imports.reader import Table, UnreadableFile, read_tables
 from responsemap.imports.rows import ParsedRow, Problem
+from responsemap.imports.sheets import chosen
 from responsemap.protection.present import open_for_system
 from responsemap.protection.system_opens import SystemPurpose
 
@@ -20,10 +21,19 @@ MAX_LISTED_ERRORS = 10_000
 
 
 def job_table(job: ImportJob) -> Table:
+    """The job's file as the import reads it: its sheets combined as chosen."""
+    sheets = Mapping.from_json(job.mapping or {}).sheets
+    tables = read_tables(
+        job.file_kind, job_file(job), only_first=not sheets.get("with") and not sheets.get("base")
+    )
+    return chosen(tables, sheets)
+
+
+def job_file(job: ImportJob) -> bytes:
     encoded = open_for_system(job, "content", purpose=SystemPurpose.READ_IMPORT)
     if not encoded:
         raise UnreadableFile("file_gone")
-    return read_table(job.file_kind, base64.b64decode(encoded))
+    return base64.b64decode(encoded)
 
 
 def error_entries(
@@ -69,4 +79,6 @@ def dry_run(job: ImportJob, mapping: Mapping, table: Table) -> DryRun:
             result.add_errors(error_entries(row, problems, job, mapping))
         else:
             result.ok += 1
+            # What the row leaves out: listed, the row imported all the same.
+            result.add_errors(error_entries(row, sink.notes(row), job, mapping))
     return result

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import translation
 
+from responsemap.geo.locate import coarsen, locate_point
 from responsemap.geo.models import AdminArea
+from responsemap.imports.mapping import read_language
 from responsemap.imports.rows import ParsedRow, Problem, Reason, RowRejected
+from responsemap.imports.submissions import link_to_submission
 from responsemap.projects.models import Project
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.actions import NewFeedback, do_create_feedback
@@ -127,6 +131,7 @@ class FeedbackRowSink:
         self.words = {target: _vocabulary(target) for target in CODE_LISTS}
         # Type and sector: the project's coding framework (active codes only).
         self.words.update(import_words(project.pk, self.words, _norm))
+        self.by_point: dict[tuple[float, float], AdminArea | None] = {}
         self.by_pcode: dict[str, AdminArea] = {}
         self.by_name: dict[str, list[AdminArea]] = {}
         for area in AdminArea.objects.filter(project=project):
@@ -135,9 +140,23 @@ class FeedbackRowSink:
                 self.by_name.setdefault(_norm(name), []).append(area)
 
     def code(self, target: str, raw: str) -> str | None:
-        """The code for ``raw``, the default for an empty cell, None if unknown."""
+        """The code for ``raw``, the default for an empty cell, None if unknown. A
+        select-multiple answer ("wash food"): the first of its choices with a code."""
         if not raw.strip():
             return DEFAULTS[target]
+        found = self._code(target, raw)
+        if found is None and len(raw.split()) > 1:
+            codes = (self._code(target, part) for part in raw.split())
+            found = next((c for c in codes if c is not None), None)
+        return found
+
+    def known(self, target: str, raw: str) -> str | None:
+        """The code for a value on the recoding screen (None: the person chooses)."""
+        if target == "language":
+            return read_language(raw, self.project.languages)
+        return self._code(target, raw) if raw.strip() else None
+
+    def _code(self, target: str, raw: str) -> str | None:
         value = _norm(raw)
         if target == "age_band" and value.isdigit():
             return age_band_of(int(value)) if int(value) <= 120 else None
@@ -145,8 +164,17 @@ class FeedbackRowSink:
             value = value.replace(" ", "-")
         return self.words[target].get(value) or self.words[target].get(value.replace("-", " "))
 
-    def area(self, values: dict[str, str]) -> tuple[AdminArea | None, Problem | None]:
+    def at_point(self, lat: float, lon: float) -> AdminArea | None:
+        """The deepest area containing the point (cached: a form's points repeat)."""
+        spot = coarsen(lat, lon, 4)
+        if spot not in self.by_point:
+            self.by_point[spot] = locate_point(self.project.pk, lat, lon)
+        return self.by_point[spot]
+
+    def area(self, values: dict[str, Any]) -> tuple[AdminArea | None, Problem | None]:
         pcode, name = values.get("area_pcode", ""), values.get("area_name", "")
+        if not pcode and not name and values.get("lat") is not None:
+            return self.at_point(values["lat"], values["lon"]), None
         if pcode:
             found = self.by_pcode.get(pcode.strip().casefold())
             return (found, None) if found else (None, Problem("area_pcode", Reason.UNKNOWN_AREA))
@@ -161,19 +189,26 @@ class FeedbackRowSink:
             return at_deepest[0], None
         return None, None
 
-    def _clean(self, row: ParsedRow) -> tuple[NewFeedback, list[Problem]]:
+    def _clean(self, row: ParsedRow) -> tuple[NewFeedback, list[Problem], list[Problem]]:
+        """The record to make, what stops the row, and what is left out of it: a value
+        that isn't one of the project's is left empty, and never fails the row (all of
+        these fields are optional; the recoding screen is where it gets a code)."""
         values = row.values
         problems: list[Problem] = []
+        notes: list[Problem] = []
         codes = dict(DEFAULTS)
         for target in CODE_LISTS:
             code = self.code(target, values.get(target, ""))
             if code is None:
-                problems.append(Problem(target, Reason.UNKNOWN_CODE))
+                notes.append(Problem(target, Reason.LEFT_EMPTY))
             else:
                 codes[target] = code
         area, area_problem = self.area(values)
         if area_problem:
             problems.append(area_problem)
+        lat, lon = values.get("lat"), values.get("lon")
+        if lat is not None and lon is not None:
+            lat, lon = coarsen(lat, lon)
         feedback = NewFeedback(
             source=Source.IMPORT,
             content=values["content"],
@@ -189,11 +224,17 @@ class FeedbackRowSink:
             age_band=codes["age_band"],
             disability=codes["disability"],
             displacement=codes["displacement"],
+            lat=lat,
+            lon=lon,
         )
-        return feedback, problems
+        return feedback, problems, notes
 
     def check(self, row: ParsedRow) -> list[Problem]:
         return self._clean(row)[1]
+
+    def notes(self, row: ParsedRow) -> list[Problem]:
+        """What an imported row leaves out (values left empty, an unreadable point)."""
+        return row.notes + self._clean(row)[2]
 
     def already_imported(self, keys: Iterable[str]) -> set[str]:
         wanted = list(keys)
@@ -211,12 +252,14 @@ class FeedbackRowSink:
     def store(self, row: ParsedRow, actor: Viewer) -> bool:
         if self.already_imported([row.key]):
             return False
-        feedback, problems = self._clean(row)
+        feedback, problems, _notes = self._clean(row)
         if problems:
             raise RowRejected(problems)
         try:
             with transaction.atomic():
-                do_create_feedback(self.project, feedback, actor)
+                made = do_create_feedback(self.project, feedback, actor)
+                if row.parent_key:
+                    link_to_submission(made, row.parent_key)
         except IntegrityError:
             if self.already_imported([row.key]):
                 return False  # stored meanwhile by another run of the same import

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from responsemap.imports.mapping import TARGETS, Mapping
 from responsemap.imports.models import ImportJob
+from responsemap.imports.timezones import zone_choices, zone_for_country
 
 
 class UploadForm(forms.Form):
@@ -38,6 +39,33 @@ class MappingForm(forms.Form):
         help_text=_("Without this, phone numbers are not imported."),
     )
 
+    fixed_date = forms.DateField(
+        label=_("Date of every row without one"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_(
+            "Needed when no column holds the date, and used for rows whose date is empty. "
+            "Records never silently get the date of the import."
+        ),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Times without a time zone are in"),
+        required=False,
+        help_text=_(
+            "Kobo and ODK write the phone's local time for start, end and dates in Excel "
+            "files. The project's country's zone is suggested."
+        ),
+    )
+    more_text = forms.MultipleChoiceField(
+        label=_("Also add to the message text"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Each ticked column is added after the message, with its name: a comment "
+            "asked in a repeat group, an “other, please specify”."
+        ),
+    )
+
     def __init__(self, *args: Any, job: ImportJob, headers: Sequence[str], **kwargs: Any) -> None:
         """``headers``: the file's header names, as ``present()`` opened them (sealed)."""
         super().__init__(*args, **kwargs)
@@ -47,6 +75,14 @@ class MappingForm(forms.Form):
             for i, header in enumerate(headers)
         ]
         current = Mapping.from_json(job.mapping)
+        self.current = current
+        cast(forms.MultipleChoiceField, self.fields["more_text"]).choices = columns[1:]
+        self.fields["more_text"].initial = [str(i) for i in current.more_text]
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = zone_choices()
+        self.fields["time_zone"].initial = current.time_zone or zone_for_country(
+            job.project.country
+        )
+        self.fields["fixed_date"].initial = current.fixed_date[:10] or None
         self.target_fields: list[str] = []
         for target in TARGETS:
             name = f"col_{target.name}"
@@ -60,7 +96,16 @@ class MappingForm(forms.Form):
             self.target_fields.append(name)
         self.fields["date_order"].initial = current.date_order
         self.fields["keep_phone"].initial = current.keep_phone
-        self.order_fields([*self.target_fields, "date_order", "keep_phone"])
+        self.order_fields(
+            [
+                *self.target_fields,
+                "more_text",
+                "date_order",
+                "time_zone",
+                "fixed_date",
+                "keep_phone",
+            ]
+        )
 
     def target_bound_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.target_fields]
@@ -78,6 +123,14 @@ class MappingForm(forms.Form):
                     _("This column is already used for “%(other)s”.") % {"other": used[value]},
                 )
             used[value] = str(target.label)
+        if not data.get("col_received_at") and not data.get("fixed_date"):
+            self.add_error(
+                "fixed_date",
+                _(
+                    "No column holds the date: choose one above, or give the date of "
+                    "every row here."
+                ),
+            )
         if data.get("col_phone") and not data.get("keep_phone"):
             self.add_error(
                 "keep_phone",
@@ -91,6 +144,14 @@ class MappingForm(forms.Form):
     def mapping(self) -> Mapping:
         data = self.cleaned_data
         columns = {t.name: int(data[f"col_{t.name}"]) for t in TARGETS if data.get(f"col_{t.name}")}
+        fixed = data.get("fixed_date")
         return Mapping(
-            columns=columns, date_order=data["date_order"], keep_phone=data["keep_phone"]
+            columns=columns,
+            date_order=data["date_order"],
+            keep_phone=data["keep_phone"],
+            time_zone=data["time_zone"],
+            fixed_date=fixed.isoformat() if fixed else "",
+            more_text=tuple(int(i) for i in data.get("more_text") or ()),
+            recodes=self.current.recodes,
+            sheets=self.current.sheets,
         )

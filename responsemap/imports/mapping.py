@@ -21,18 +21,22 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from responsemap.imports.dates import parse_received
+from responsemap.imports.gps import BadPosition, read_pair, read_point
 from responsemap.imports.reader import Cell, Table
+from responsemap.imports.recodes import CODED, language_word, recode
 from responsemap.imports.rows import ParsedRow, Problem, Reason
+from responsemap.imports.timezones import is_zone, zone_for_country
 from responsemap.intake.contacts.phones import InvalidPhone, normalise_phone
 from responsemap.projects.models import Project
 from responsemap.protection.keyring import blind_index
@@ -53,12 +57,26 @@ TARGETS = [
     Target(
         "received_at",
         _("Received (date and time)"),
-        _("Without a time zone, times are read as UTC. Empty: the time of the import."),
+        _(
+            "Times without a time zone are read in the zone chosen below. Without a "
+            "date column, give the date of all rows below."
+        ),
     ),
     Target("phone", _("Phone number")),
     Target("language", _("Language"), _("A code such as fr or ar, or the language's name.")),
     Target("area_pcode", _("Area P-code")),
     Target("area_name", _("Area name"), _("Used when no P-code is given.")),
+    Target(
+        "gps",
+        _("GPS point"),
+        _(
+            "One column with latitude and longitude, such as Kobo's _geolocation or a "
+            "geopoint question. Kept rounded to about 1 km; the area is found from it "
+            "when no P-code or area name is given."
+        ),
+    ),
+    Target("latitude", _("GPS latitude"), _("When latitude and longitude are two columns.")),
+    Target("longitude", _("GPS longitude")),
     Target("type_code", _("Type")),
     Target("sector", _("Sector")),
     Target("urgency", _("Urgency")),
@@ -80,7 +98,16 @@ TARGET_NAMES = [t.name for t in TARGETS]
 # Header names (normalised: lower case, last part of a group path, "_" for anything
 # else) that suggest a target, best first. Kobo/ODK meta columns included.
 SYNONYMS: dict[str, list[str]] = {
-    "key": ["_uuid", "uuid", "instanceid", "instance_id", "meta_instanceid", "row_key", "key"],
+    "key": [
+        "_row_key",
+        "_uuid",
+        "uuid",
+        "instanceid",
+        "instance_id",
+        "meta_instanceid",
+        "row_key",
+        "key",
+    ],
     "content": [
         "message",
         "message_text",
@@ -111,7 +138,7 @@ SYNONYMS: dict[str, list[str]] = {
     "phone": [
         "phone",
         "phone_number",
-        "phonenumber",
+        "respondent_phone",
         "telephone",
         "tel",
         "mobile",
@@ -131,7 +158,6 @@ SYNONYMS: dict[str, list[str]] = {
     "area_name": [
         "area",
         "area_name",
-        "location",
         "locality",
         "village",
         "camp",
@@ -154,6 +180,7 @@ SYNONYMS: dict[str, list[str]] = {
     "gender": ["gender", "sex", "sexe", "genre", "respondent_gender", "respondent_sex"],
     "age_band": ["age_band", "age_group", "age_range", "age", "respondent_age", "tranche_age"],
     "disability": ["disability", "has_disability", "disability_status", "disabled", "handicap"],
+    "gps": ["_geolocation", "gps", "geopoint", "gps_location", "geolocation", "coordinates"],
     "displacement": [
         "displacement",
         "displacement_status",
@@ -172,13 +199,62 @@ def normalise_header(header: str) -> str:
     return ("_" if name.startswith("_") else "") + name.strip("_")
 
 
-def suggest_mapping(headers: list[str]) -> dict[str, int]:
-    """Target → column index, from the header names; each column used at most once."""
+# What Kobo and ODK fill in about the collecting phone and the enumerator, never about
+# the respondent: never suggested (``phonenumber`` is the device's own number).
+DEVICE_METADATA = {
+    "deviceid",
+    "device_id",
+    "phonenumber",
+    "simserial",
+    "subscriberid",
+    "imei",
+    "username",
+    "_submitted_by",
+    "audit",
+    "_version_",
+    "__version__",
+    "_xform_id_string",
+    "formhub_uuid",
+    "_validation_status",
+    "_status",
+    "_tags",
+    "_notes",
+    "_attachments",
+}
+_LATITUDE = re.compile(r"^(?:_.+_latitude|.+[-_ ]latitude|latitude|lat)$")
+_LONGITUDE = re.compile(r"^(?:_.+_longitude|.+[-_ ]longitude|longitude|lon|lng|long)$")
+
+
+def _is_device(header: str) -> bool:
+    names = {normalise_header(header).lstrip("_"), normalise_header(header)}
+    names.add(re.sub(r"[^\w]+", "_", header.casefold()).strip("_"))
+    return bool(names & DEVICE_METADATA)
+
+
+def suggest_mapping(headers: list[str], hxl: list[str] | None = None) -> dict[str, int]:
+    """Target → column index, from the HXL tags, then the header names; each column
+    used at most once, device metadata never."""
+    from responsemap.imports.hxl import suggest_from_tags
+
+    device = {i for i, h in enumerate(headers) if _is_device(h)}
+    found = {t: i for t, i in suggest_from_tags(hxl or []).items() if i not in device}
+    taken: set[int] = set(found.values()) | device
     names = [normalise_header(h) for h in headers]
     full = [re.sub(r"[^\w]+", "_", h.casefold()).strip("_") for h in headers]
-    taken: set[int] = set()
-    found: dict[str, int] = {}
+    for target, pattern in (("latitude", _LATITUDE), ("longitude", _LONGITUDE)):
+        if target not in found:
+            index = next(
+                (i for i in range(len(headers)) if i not in taken and pattern.match(full[i])),
+                None,
+            )
+            if index is not None:
+                found[target] = index
+                taken.add(index)
+    if "latitude" in found and "longitude" not in found:
+        taken.discard(found.pop("latitude"))
     for target in TARGET_NAMES:
+        if target in found:
+            continue
         for synonym in SYNONYMS.get(target, []):
             index = next(
                 (
@@ -192,31 +268,69 @@ def suggest_mapping(headers: list[str]) -> dict[str, int]:
                 found[target] = index
                 taken.add(index)
                 break
+    if "gps" in found and "latitude" in found:
+        found.pop("gps")  # the split columns are the same point
     return found
 
 
 @dataclass(frozen=True)
 class Mapping:
-    """What the person chose on the mapping screen."""
+    """What the person chose on the mapping (and recoding) screens."""
 
     columns: dict[str, int]
     date_order: str = "dmy"  # how to read 03/04/2024: day first, or "mdy"
     keep_phone: bool = False  # the source collected consent to keep phone numbers
+    # Times without a zone are read in this zone ("": the project country's).
+    time_zone: str = ""
+    # The date of every row, chosen by the person when the file has no date column
+    # (ISO date); also the date of a row whose date cell is empty.
+    fixed_date: str = ""
+    # More columns added to the message text, each after its column's name (a comment
+    # asked in a repeat group, "other, specify"…).
+    more_text: tuple[int, ...] = ()
+    # {target: {file value (casefolded): project code, or "" to leave empty}}
+    recodes: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Sheets of an XLSX read together (``sheets.chosen``): the base, the others, and
+    # the split select-multiple questions joined into one column each.
+    sheets: dict[str, Any] = field(default_factory=dict)
+    # Filled from the mapping saved for the form (the screen says so).
+    saved: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
             "columns": self.columns,
             "date_order": self.date_order,
             "keep_phone": self.keep_phone,
+            "time_zone": self.time_zone,
+            "fixed_date": self.fixed_date,
+            "more_text": list(self.more_text),
+            "recodes": self.recodes,
+            "sheets": self.sheets,
+            "saved": self.saved,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Mapping:
+        recodes = data.get("recodes") or {}
         return cls(
             columns={k: int(v) for k, v in (data.get("columns") or {}).items()},
             date_order=str(data.get("date_order") or "dmy"),
             keep_phone=bool(data.get("keep_phone")),
+            time_zone=str(data.get("time_zone") or ""),
+            fixed_date=str(data.get("fixed_date") or ""),
+            more_text=tuple(int(v) for v in data.get("more_text") or ()),
+            recodes={
+                str(t): {str(k): str(v) for k, v in values.items()}
+                for t, values in recodes.items()
+                if isinstance(values, dict)
+            },
+            sheets=dict(data.get("sheets") or {}),
+            saved=bool(data.get("saved")),
         )
+
+    def zone(self, project: Project) -> tzinfo:
+        name = self.time_zone if is_zone(self.time_zone) else zone_for_country(project.country)
+        return ZoneInfo(name)
 
 
 def parse_rows(project: Project, table: Table, mapping: Mapping) -> list[ParsedRow]:
@@ -224,8 +338,9 @@ def parse_rows(project: Project, table: Table, mapping: Mapping) -> list[ParsedR
     parsed: list[ParsedRow] = []
     seen: set[str] = set()
     has_key_column = "key" in mapping.columns
+    reading = _Reading(project, table, mapping)
     for number, cells in table.rows:
-        row = _parse_row(project, number, cells, mapping)
+        row = reading.row(number, cells)
         if row.key and row.key in seen:
             reason = Reason.DUPLICATE_KEY if has_key_column else Reason.DUPLICATE_ROW
             row.problems.append(Problem("key" if has_key_column else "", reason))
@@ -241,107 +356,125 @@ def _text(cell: Cell) -> str:
     return cell.strip()
 
 
-def _parse_row(project: Project, number: int, cells: list[Cell], mapping: Mapping) -> ParsedRow:
-    raw = {target: cells[i] for target, i in mapping.columns.items() if i < len(cells)}
-    text = {target: _text(cell) for target, cell in raw.items()}
-    problems: list[Problem] = []
-    values: dict[str, Any] = {name: text.get(name, "") for name in TARGET_NAMES}
-    values.pop("key")
+# Targets read into values of their own, not text.
+_NOT_TEXT = {"key", "gps", "latitude", "longitude"}
 
-    if not values["content"]:
-        problems.append(Problem("content", Reason.EMPTY_TEXT))
-    elif len(values["content"]) > MAX_TEXT:
-        problems.append(Problem("content", Reason.TEXT_TOO_LONG))
 
-    values["received_at"] = None
-    if "received_at" in raw and text["received_at"]:
-        try:
-            values["received_at"] = parse_received(raw["received_at"], mapping.date_order)
-        except ValueError as exc:
-            problems.append(Problem("received_at", str(exc)))
+class _Reading:
+    """What every row of one file is read with: the project's zone, languages, the
+    columns' names (for text added from more columns), the fallback date."""
 
-    if not mapping.keep_phone:
-        values["phone"] = ""
-    elif values["phone"]:
-        try:
-            values["phone"] = read_phone(values["phone"], project.country)
-        except InvalidPhone:
+    def __init__(self, project: Project, table: Table, mapping: Mapping) -> None:
+        self.project = project
+        self.mapping = mapping
+        self.zone = mapping.zone(project)
+        self.headers = table.headers
+        self.fixed: datetime | None = None
+        if mapping.fixed_date:
+            try:
+                self.fixed = parse_received(mapping.fixed_date, "dmy", self.zone)
+            except ValueError:
+                self.fixed = None
+        self.parent_column = next(
+            (i for i, h in enumerate(table.headers) if h == "_parent_key"), None
+        )
+
+    def row(self, number: int, cells: list[Cell]) -> ParsedRow:
+        mapping, project = self.mapping, self.project
+        raw = {target: cells[i] for target, i in mapping.columns.items() if i < len(cells)}
+        text = {target: _text(cell) for target, cell in raw.items()}
+        problems: list[Problem] = []
+        notes: list[Problem] = []
+        values: dict[str, Any] = {
+            name: text.get(name, "") for name in TARGET_NAMES if name not in _NOT_TEXT
+        }
+        for target in CODED:
+            if values.get(target):
+                values[target] = recode(target, values[target], mapping.recodes)
+
+        values["content"] = self._content(values["content"], cells)
+        if not values["content"]:
+            problems.append(Problem("content", Reason.EMPTY_TEXT))
+        elif len(values["content"]) > MAX_TEXT:
+            problems.append(Problem("content", Reason.TEXT_TOO_LONG))
+
+        values["received_at"] = self.fixed
+        if "received_at" in raw and text["received_at"]:
+            try:
+                values["received_at"] = parse_received(
+                    raw["received_at"], mapping.date_order, self.zone
+                )
+            except ValueError as exc:
+                problems.append(Problem("received_at", str(exc)))
+        elif self.fixed is None:
+            problems.append(Problem("received_at", Reason.MISSING_DATE))
+
+        if not mapping.keep_phone:
             values["phone"] = ""
-            problems.append(Problem("phone", Reason.BAD_PHONE))
+        elif values["phone"]:
+            try:
+                values["phone"] = read_phone(values["phone"], project.country)
+            except InvalidPhone:
+                values["phone"] = ""
+                problems.append(Problem("phone", Reason.BAD_PHONE))
 
-    if values["language"]:
-        code = read_language(values["language"], project.languages)
-        if code is None:
-            problems.append(Problem("language", Reason.BAD_LANGUAGE))
-        values["language"] = code or ""
+        if values["language"]:
+            code = read_language(values["language"], project.languages)
+            if code is None:
+                notes.append(Problem("language", Reason.LEFT_EMPTY))
+            values["language"] = code or ""
 
-    if "key" in mapping.columns:
-        if not text.get("key"):
+        values["lat"], values["lon"] = None, None
+        try:
+            point = None
+            if "gps" in raw:
+                point = read_point(raw["gps"])
+            if point is None and "latitude" in raw and "longitude" in raw:
+                point = read_pair(raw["latitude"], raw["longitude"])
+            if point is not None:
+                values["lat"], values["lon"] = point
+        except BadPosition:
+            notes.append(Problem("gps" if "gps" in raw else "latitude", Reason.BAD_GPS))
+
+        if "key" in mapping.columns and not text.get("key"):
             problems.append(Problem("key", Reason.MISSING_KEY))
-            key = ""
-        else:
-            key = "k:" + blind_index(project.pk, "import.row-key", text["key"])
-    else:
+        return ParsedRow(
+            number=number,
+            key=self._key(text),
+            values=values,
+            problems=problems,
+            notes=notes,
+            parent_key=self._parent(cells),
+        )
+
+    def _content(self, content: str, cells: list[Cell]) -> str:
+        parts = [content] if content else []
+        for index in self.mapping.more_text:
+            if index < len(cells) and index < len(self.headers):
+                value = _text(cells[index])
+                if value:
+                    parts.append(f"{self.headers[index]}: {value}")
+        return "\n\n".join(parts)
+
+    def _parent(self, cells: list[Cell]) -> str:
+        """The submission's key as its own record has it (its _uuid as row key)."""
+        if self.parent_column is None or self.parent_column >= len(cells):
+            return ""
+        parent = _text(cells[self.parent_column])
+        return "k:" + blind_index(self.project.pk, "import.row-key", parent) if parent else ""
+
+    def _key(self, text: dict[str, str]) -> str:
+        if "key" in self.mapping.columns:
+            if not text.get("key"):
+                return ""
+            return "k:" + blind_index(self.project.pk, "import.row-key", text["key"])
         # Spacing differences (a re-saved spreadsheet) don't make a row new.
         canonical = json.dumps(
             {t: " ".join(text[t].split()) for t in sorted(text)},
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        key = "r:" + blind_index(project.pk, "import.row", canonical)
-    return ParsedRow(number=number, key=key, values=values, problems=problems)
-
-
-_NUMERIC_DATE = re.compile(
-    r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})"
-    r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*([AaPp][Mm])?)?$"
-)
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def parse_received(cell: Cell, date_order: str = "dmy") -> datetime:
-    """An aware datetime from a cell; raises ValueError(reason code)."""
-    value = _to_datetime(cell, date_order)
-    if timezone.is_naive(value):
-        value = value.replace(tzinfo=UTC)
-    if value < EARLIEST or value > timezone.now() + timedelta(days=1):
-        raise ValueError(Reason.FUTURE_DATE)
-    return value
-
-
-def _to_datetime(cell: Cell, date_order: str) -> datetime:
-    if isinstance(cell, datetime):
-        return cell
-    if isinstance(cell, date):
-        return datetime.combine(cell, time(), tzinfo=UTC)
-    if isinstance(cell, time):
-        raise ValueError(Reason.BAD_DATE)
-    text = cell.strip()
-    iso = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
-    try:
-        return datetime.fromisoformat(iso)
-    except ValueError:
-        pass
-    match = _NUMERIC_DATE.match(text)
-    if not match:
-        raise ValueError(Reason.BAD_DATE)
-    a, b, c, hour, minute, second, half = match.groups()
-    if len(a) == 4:
-        year, month, day = int(a), int(b), int(c)
-    else:
-        first, second_part, year = int(a), int(b), int(c)
-        day, month = (first, second_part) if date_order == "dmy" else (second_part, first)
-        if len(c) == 2:
-            year += 2000
-    h = int(hour or 0)
-    if half:
-        if h > 12:
-            raise ValueError(Reason.BAD_DATE)
-        h = h % 12 + (12 if half.lower() == "pm" else 0)
-    try:
-        return datetime(year, month, day, h, int(minute or 0), int(second or 0), tzinfo=UTC)
-    except ValueError:
-        raise ValueError(Reason.BAD_DATE) from None
+        return "r:" + blind_index(self.project.pk, "import.row", canonical)
 
 
 def read_phone(raw: str, country: str) -> str:
@@ -380,6 +513,9 @@ def read_language(raw: str, project_languages: Iterable[str] = ()) -> str | None
         return own[value]
     if value in _NAMES:
         return _NAMES[value]
+    word = language_word(value)
+    if word:
+        return word
     base = value.split("-", 1)[0]
     if base in own or (base in _NAMES and _NAMES[base] == base):
         return value[:8]

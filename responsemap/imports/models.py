@@ -72,3 +72,9 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"import {str(self.pk)[:8]} ({self.state})"
+
+
+# Saved mappings per form and repeat rows' links to their submission (imports/saved.py).
+from responsemap.imports.form_models import SavedMapping, SubmissionLink  # noqa: E402
+
+__all__ = ["ImportJob", "PullSource", "SavedMapping", "SubmissionLink"]

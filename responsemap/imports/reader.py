@@ -18,6 +18,8 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from responsemap.imports.hxl import is_tag_row
+
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 MAX_COLUMNS = 500
@@ -41,6 +43,18 @@ class Table:
     headers: list[str]
     # (row number as a spreadsheet shows it — the header is row 1 —, cells)
     rows: list[tuple[int, list[Cell]]] = field(default_factory=list)
+    # The HXL tag row under the header (``#date``, ``#adm1+name``…), not a data row.
+    hxl: list[str] = field(default_factory=list)
+    name: str = ""  # the XLSX sheet's name ("" for a CSV)
+
+
+@dataclass
+class Preview:
+    """What the upload needs: every sheet's header (a CSV: one), its HXL tags and first
+    data row (a form id is read from it), and the row count when known."""
+
+    tables: list[Table]
+    rows: int | None
 
 
 def kind_for(file_name: str, head: bytes) -> str:
@@ -60,16 +74,56 @@ def kind_for(file_name: str, head: bytes) -> str:
 
 
 def read_table(kind: str, data: bytes) -> Table:
+    """The first (or only) sheet."""
+    return read_tables(kind, data, only_first=True)[0]
+
+
+def read_tables(kind: str, data: bytes, *, only_first: bool = False) -> list[Table]:
+    """Every sheet of an XLSX (a CSV: its one table). The first must have rows; the
+    others (Kobo's repeat groups) may be empty."""
     if len(data) > MAX_FILE_BYTES:
         raise UnreadableFile("too_large")
     if not data.strip():
         raise UnreadableFile("empty")
-    table = _read_xlsx(data) if kind == "xlsx" else _read_csv(data)
-    if not any(table.headers):
+    tables = _read_xlsx(data, only_first) if kind == "xlsx" else [_read_csv(data)]
+    if not any(tables[0].headers):
         raise UnreadableFile("no_header")
-    if not table.rows:
+    if not tables[0].rows:
         raise UnreadableFile("no_rows")
-    return table
+    return tables
+
+
+def preview(kind: str, data: bytes) -> Preview:
+    """Header names (and HXL tags, and the first data row) of every sheet; the data rows
+    counted for a CSV only (see ``read_headers``)."""
+    if kind != "xlsx":
+        table = read_table(kind, data)
+        return Preview(tables=[table], rows=len(table.rows))
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableFile("too_large")
+    book = _open_xlsx(data)
+    tables: list[Table] = []
+    try:
+        for sheet in book.worksheets:
+            rows = sheet.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                continue
+            table = Table(headers=_headers([_cell(v) for v in header]), name=str(sheet.title))
+            for number, values in enumerate(rows, start=2):
+                _add_row(table, number, [_cell(v) for v in values])
+                if table.rows:
+                    break
+            tables.append(table)
+    except UnreadableFile:
+        raise
+    except Exception:
+        raise UnreadableFile("bad_xlsx") from None
+    finally:
+        book.close()
+    if not tables or not any(tables[0].headers):
+        raise UnreadableFile("no_header")
+    return Preview(tables=tables, rows=None)
 
 
 def read_headers(kind: str, data: bytes) -> tuple[list[str], int | None]:
@@ -161,25 +215,31 @@ def _open_xlsx(data: bytes) -> Any:
         raise UnreadableFile("bad_xlsx") from None
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes, only_first: bool = False) -> list[Table]:
+    """Kobo puts the submissions in the first sheet and each repeat group after it.
+    The row limit counts the rows of every sheet read."""
     book = _open_xlsx(data)
+    tables: list[Table] = []
     try:
-        # The first sheet: Kobo puts the submissions there and repeat groups after it.
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise UnreadableFile("no_header")
-        table = Table(headers=_headers([_cell(v) for v in header]))
-        for number, values in enumerate(rows, start=2):
-            _add_row(table, number, [_cell(v) for v in values])
+        for position, sheet in enumerate(book.worksheets[:1] if only_first else book.worksheets):
+            rows = sheet.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                if position == 0:
+                    raise UnreadableFile("no_header")
+                continue
+            table = Table(headers=_headers([_cell(v) for v in header]), name=str(sheet.title))
+            before = sum(len(t.rows) for t in tables)
+            for number, values in enumerate(rows, start=2):
+                _add_row(table, number, [_cell(v) for v in values], before)
+            tables.append(table)
     except UnreadableFile:
         raise
     except Exception:
         raise UnreadableFile("bad_xlsx") from None
     finally:
         book.close()
-    return table
+    return tables
 
 
 def _headers(raw: list[Any]) -> list[str]:
@@ -191,12 +251,15 @@ def _headers(raw: list[Any]) -> list[str]:
     return headers
 
 
-def _add_row(table: Table, number: int, cells: list[Cell]) -> None:
+def _add_row(table: Table, number: int, cells: list[Cell], before: int = 0) -> None:
     width = len(table.headers)
     cells = (cells + [""] * width)[:width]
     if not any(_filled(c) for c in cells):
         return  # blank lines don't count, but row numbers stay those of the file
-    if len(table.rows) >= MAX_ROWS:
+    if number == 2 and is_tag_row(cells):
+        table.hxl = [c if isinstance(c, str) else "" for c in cells]
+        return
+    if before + len(table.rows) >= MAX_ROWS:
         raise UnreadableFile("too_many_rows")
     table.rows.append((number, cells))
 

@@ -26,6 +26,14 @@ class Reason:
     DUPLICATE_KEY = "duplicate_key"
     DUPLICATE_ROW = "duplicate_row"
     NOT_STORED = "not_stored"
+    MISSING_DATE = "missing_date"
+    # Notes: the row is imported, without this value.
+    LEFT_EMPTY = "left_empty"
+    BAD_GPS = "bad_gps"
+
+
+# Reasons that don't stop a row: an optional value that doesn't fit is left empty.
+NOTES = {Reason.LEFT_EMPTY, Reason.BAD_GPS}
 
 
 ROW_PROBLEMS = {
@@ -42,6 +50,11 @@ ROW_PROBLEMS = {
     Reason.DUPLICATE_KEY: _("The same row key is on an earlier row of the file."),
     Reason.DUPLICATE_ROW: _("The same row is earlier in the file."),
     Reason.NOT_STORED: _("The row could not be stored."),
+    Reason.MISSING_DATE: _("The date is empty (give a date for rows without one)."),
+    Reason.LEFT_EMPTY: _(
+        "Not one of the project's values: left empty, the row is imported (recode it to keep it)."
+    ),
+    Reason.BAD_GPS: _("This GPS point can't be read: imported without a position."),
 }
 
 FILE_PROBLEMS = {
@@ -81,8 +94,9 @@ class ParsedRow:
     """One data row, read with a mapping into neutral values.
 
     ``values`` holds: content (str), received_at (aware datetime or None), phone (E.164
-    or ""), language (str), and the raw text of area_pcode, area_name, type_code,
-    sector, urgency, gender, age_band, disability, displacement ("" when not given).
+    or ""), language (str), lat and lon (floats or None), and the raw text (recoded)
+    of area_pcode, area_name, type_code, sector, urgency, gender, age_band,
+    disability, displacement ("" when not given).
     ``key`` is the row's stable import key (a keyed hash, never a cell value).
     """
 
@@ -90,6 +104,10 @@ class ParsedRow:
     key: str
     values: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
+    # What was left out of a row that is imported all the same (``NOTES``).
+    notes: list[Problem] = field(default_factory=list)
+    # A repeat row's submission, as the submission's own record is keyed ("" if none).
+    parent_key: str = ""
 
 
 class RowRejected(Exception):

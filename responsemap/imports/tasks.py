@@ -108,6 +108,7 @@ def _run_batch(
             outcome, problems = _store(row, sink, actor, job)
             if outcome == "created":
                 locked.created += 1
+                errors.extend(error_entries(row, problems, locked, mapping))  # notes
             elif outcome == "skipped":
                 locked.skipped += 1
             else:
@@ -137,7 +138,7 @@ def _store(
         # Ids and the error's class only: its message may quote the row.
         log.warning("import %s: row %s not stored (%s)", job.pk, row.number, type(exc).__name__)
         return "failed", [Problem("", Reason.NOT_STORED)]
-    return ("created" if created else "skipped"), []
+    return ("created", sink.notes(row)) if created else ("skipped", [])
 
 
 def _finish(job: ImportJob, actor: Viewer) -> None:

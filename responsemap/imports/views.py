@@ -29,6 +29,7 @@ from responsemap.imports.mapping import TARGETS, Mapping
 from responsemap.imports.models import ImportJob
 from responsemap.imports.queries import access_import_job, jobs_visible_to, may_import
 from responsemap.imports.reader import MAX_FILE_BYTES, UnreadableFile
+from responsemap.imports.recodes import needs_recoding
 from responsemap.imports.rows import FILE_PROBLEMS, describe
 from responsemap.imports.upload import BoundedMemoryUpload
 from responsemap.projects.layout import layout
@@ -112,12 +113,24 @@ def mapping(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
     headers = _headers(shown)
     form = MappingForm(request.POST or None, job=job, headers=headers)
     if request.method == "POST" and form.is_valid():
-        actions.do_set_mapping(job, form.mapping(), viewer)
+        chosen = form.mapping()
+        recode = needs_recoding(chosen)
+        actions.do_set_mapping(job, chosen, viewer, headers, check=not recode)
+        if recode:
+            return redirect("imports:recodes", slug=slug, job_id=job.pk)
         return redirect("imports:job", slug=slug, job_id=job.pk)
+    current = job.mapping or {}
     return render(
         request,
         "imports/mapping.html",
-        {**layout(project, viewer), "job": shown, "form": form, "column_count": len(headers)},
+        {
+            **layout(project, viewer),
+            "job": shown,
+            "form": form,
+            "column_count": len(headers),
+            "saved": bool(current.get("saved")),
+            "sheet_count": int(current.get("sheet_count") or 1),
+        },
         status=400 if form.is_bound else 200,
     )
 

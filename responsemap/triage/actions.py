@@ -75,6 +75,9 @@ class NewFeedback:
     phone: str = ""
     language: str = ""
     area: AdminArea | None = None
+    # A position (an import's GPS column), coarsened by the caller.
+    lat: float | None = None
+    lon: float | None = None
     type_code: str = "uncoded"
     sector: str = "uncoded"
     topic: str = ""
@@ -270,6 +273,8 @@ def _record(
         contact=contact,
         language=data.language,
         area=data.area,
+        lat=data.lat,
+        lon=data.lon,
         type_code=data.type_code,
         sector=data.sector,
         topic=data.topic,

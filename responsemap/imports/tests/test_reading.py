@@ -7,9 +7,9 @@ import pytest
 from openpyxl import Workbook
 
 from responsemap.imports import reader
+from responsemap.imports.dates import parse_received
 from responsemap.imports.mapping import (
     Mapping,
-    parse_received,
     parse_rows,
     read_language,
     read_phone,
@@ -200,12 +200,13 @@ def test_intake_checks_per_row(project: Project) -> None:
         3: [("key", Reason.DUPLICATE_KEY)],
         4: [
             ("content", Reason.EMPTY_TEXT),
-            ("language", Reason.BAD_LANGUAGE),
             ("phone", Reason.BAD_PHONE),
             ("received_at", Reason.BAD_DATE),
         ],
         5: [("key", Reason.MISSING_KEY)],
     }
+    # An unknown language is left out, the row not failed for it.
+    assert [(p.field, p.reason) for p in rows[2].notes] == [("language", Reason.LEFT_EMPTY)]
 
 
 def test_utf16_csv_from_excel() -> None:

@@ -1,0 +1,158 @@
+"""The sheets screen (which sheets of an XLSX, read how) and the recoding screen (the
+file's choice values → the project's codes).
+
+Both read the job's file (sealed; opened for the system purpose "read an uploaded
+import file"), in the request: at most 10 MB. The recoding screen lists the distinct
+values of columns matched to coded fields, and only of columns that look like choice
+lists (few, short values: ``recodes.choice_values``), never free text.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from responsemap.imports import actions
+from responsemap.imports.checking import job_file, job_table
+from responsemap.imports.feedback_rows import FeedbackRowSink
+from responsemap.imports.mapping import Mapping
+from responsemap.imports.queries import access_import_job
+from responsemap.imports.reader import UnreadableFile, read_tables
+from responsemap.imports.recode_forms import RecodeForm, SheetsForm, XLSFormUpload
+from responsemap.imports.recodes import CODED, choice_values, suggest
+from responsemap.imports.rows import describe
+from responsemap.imports.sheets import describe_sheets, shape_of
+from responsemap.imports.views import _headers, _importer
+from responsemap.imports.xlsform import MAX_FORM_BYTES, XLSForm, read_xlsform
+from responsemap.projects.layout import layout
+from responsemap.protection.present import present
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sheets(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
+    project, viewer = _importer(request, slug)
+    job = access_import_job(viewer, job_id)
+    if job.state not in actions.EDITABLE or job.file_kind != "xlsx":
+        return redirect("imports:job", slug=slug, job_id=job.pk)
+    try:
+        tables = read_tables(job.file_kind, job_file(job))
+    except UnreadableFile as exc:
+        return redirect_with_problem(request, slug, job.pk, exc.code)
+    current = Mapping.from_json(job.mapping or {}).sheets
+    infos = describe_sheets(tables)
+    form = SheetsForm(request.POST or None, sheets=infos, current=current)
+    if request.method == "POST" and form.is_valid():
+        chosen = {"base": form.cleaned_data["base"], "with": form.cleaned_data["others"]}
+        table, joined = shape_of(tables, chosen)
+        actions.do_set_sheets(job, {**chosen, "joined": joined}, table, len(table.rows), viewer)
+        return redirect("imports:mapping", slug=slug, job_id=job.pk)
+    return render(
+        request,
+        "imports/sheets.html",
+        {
+            **layout(project, viewer),
+            "job": present(job, viewer, "import_mapping"),
+            "form": form,
+            "sheets": infos,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def redirect_with_problem(
+    request: HttpRequest, slug: str, job_id: object, code: str
+) -> HttpResponse:
+    from django.contrib import messages
+
+    messages.error(request, describe(code))
+    return redirect("imports:job", slug=slug, job_id=job_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recodes(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
+    project, viewer = _importer(request, slug)
+    job = access_import_job(viewer, job_id)
+    if job.state not in actions.EDITABLE:
+        return redirect("imports:job", slug=slug, job_id=job.pk)
+    shown = present(job, viewer, "import_mapping")
+    headers = _headers(shown)
+    mapping = Mapping.from_json(job.mapping or {})
+    try:
+        table = job_table(job)
+    except UnreadableFile:
+        # Nothing to recode: the check says why the file can't be imported.
+        actions.do_set_recodes(job, {}, viewer, headers)
+        return redirect("imports:job", slug=slug, job_id=job.pk)
+
+    form_problem = ""
+    xlsform = XLSForm()
+    data = request.FILES.get("xlsform") if request.method == "POST" else None
+    if data is not None:
+        if (data.size or 0) > MAX_FORM_BYTES:
+            form_problem = describe("too_large")
+        else:
+            try:
+                xlsform = read_xlsform(data.read())
+            except UnreadableFile as exc:
+                form_problem = describe(exc.code)
+
+    sink = FeedbackRowSink(project)
+    values: dict[str, list[str]] = {}
+    too_many: list[str] = []
+    suggested: dict[str, dict[str, str | None]] = {}
+    for target in CODED:
+        column = mapping.columns.get(target)
+        if column is None or column >= len(table.headers):
+            continue
+        header = table.headers[column]
+        found = choice_values(table, column, xlsform.is_multiple(header))
+        if found is None:
+            too_many.append(target)
+            continue
+        if not found:
+            continue
+        values[target] = found
+        known = mapping.recodes.get(target, {})
+        guesses = suggest(found, partial(sink.known, target), xlsform.labels(header))
+        # What was chosen before (this file, or the form's saved mapping) stands,
+        # unless a given XLSForm has a better word for it.
+        suggested[target] = {
+            v: guesses[v]
+            if (xlsform.questions and guesses[v] is not None) or v not in known
+            else known[v]
+            for v in found
+        }
+
+    saving = request.method == "POST" and "xlsform" not in request.FILES
+    form = RecodeForm(
+        request.POST if saving else None, project=project, values=values, suggested=suggested
+    )
+    if saving and form.is_valid():
+        actions.do_set_recodes(job, form.recodes(), viewer, headers)
+        return redirect("imports:job", slug=slug, job_id=job.pk)
+    return render(
+        request,
+        "imports/recodes.html",
+        {
+            **layout(project, viewer),
+            "job": shown,
+            "form": form,
+            "upload": XLSFormUpload(),
+            "form_problem": form_problem,
+            "form_read": bool(xlsform.questions),
+            "too_many": [str(dict(_labels()).get(t, t)) for t in too_many],
+        },
+        status=400 if form_problem or (saving and not form.is_valid()) else 200,
+    )
+
+
+def _labels() -> list[tuple[str, str]]:
+    from responsemap.imports.mapping import TARGETS
+
+    return [(t.name, str(t.label)) for t in TARGETS]
