@@ -68,6 +68,7 @@ ACTION_LABELS = {
     "contact.opt_in": _("Opted in again"),
     "consent.record": _("Consent recorded"),
     "consent_notice.publish": _("Consent notice published"),
+    "redaction_settings.save": _("Redaction settings saved"),
     "partner.create": _("Partner organisation added"),
     "partner.link_user": _("Partner user linked"),
     "agreement.create": _("Data-sharing agreement added"),

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from responsemap.geo.locate import AreaNames
 from responsemap.intake.contacts.models import IntakePolicy
+from responsemap.intake.contacts.redaction import build_redaction_policy
 from responsemap.lib import rawsql
 from responsemap.projects.models import Project
 from responsemap.protection.redaction import RedactionPolicy, redact
@@ -28,13 +29,12 @@ from responsemap.protection.tokens import tokens_for
 from responsemap.triage.models import Feedback, FeedbackToken
 
 
-def redaction_policy(project: Project) -> RedactionPolicy:
+def redaction_policy(project: Project, areas: AreaNames | None = None) -> RedactionPolicy:
+    """The project's redaction settings (its intake policy's ID patterns, cue words and
+    words to keep, and the ID patterns set on the project) with its area names kept: a
+    place is not a person ("Jérémie" is both)."""
     policy = IntakePolicy.objects.filter(project_id=project.pk).first()
-    return RedactionPolicy(
-        country=project.country,
-        languages=tuple(project.languages),
-        id_patterns=tuple(policy.id_patterns) if policy else (),
-    )
+    return build_redaction_policy(project, policy, areas)
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,9 @@ class Redactor:
     areas: AreaNames
 
 
-# What a project's redactor was made from: country, languages, the intake policy's last
-# change, the number of areas and the last change of any.
-Stamp = tuple[str, tuple[str, ...], datetime | None, int, datetime | None]
+# What a project's redactor was made from: country, languages, the project's ID patterns,
+# the intake policy's last change, the number of areas and the last change of any.
+Stamp = tuple[str, tuple[str, ...], tuple[str, ...], datetime | None, int, datetime | None]
 _redactors: dict[uuid.UUID, tuple[Stamp, Redactor]] = {}
 _lock = threading.Lock()
 
@@ -63,15 +63,25 @@ def redactors_for(projects: Iterable[Project]) -> dict[uuid.UUID, Redactor]:
             areas_count=Count("areas"),
             areas_at=Max("areas__updated_at"),
         )
-        .values_list("pk", "country", "languages", "policy_at", "areas_count", "areas_at")
+        .values_list(
+            "pk", "country", "languages", "id_patterns", "policy_at", "areas_count", "areas_at"
+        )
     )
     redactors = {}
-    for pk, country, languages, policy_at, areas_count, areas_at in stamps:
-        stamp: Stamp = (country, tuple(languages), policy_at, areas_count, areas_at)
+    for pk, country, languages, patterns, policy_at, areas_count, areas_at in stamps:
+        stamp: Stamp = (
+            country,
+            tuple(languages),
+            tuple(patterns or ()),
+            policy_at,
+            areas_count,
+            areas_at,
+        )
         kept = _redactors.get(pk)
         if kept is None or kept[0] != stamp:
             project = by_id[pk]
-            kept = (stamp, Redactor(redaction_policy(project), AreaNames(pk)))
+            areas = AreaNames(pk)
+            kept = (stamp, Redactor(redaction_policy(project, areas), areas))
             with _lock:
                 _redactors[pk] = kept
         redactors[pk] = kept[1]
@@ -82,7 +92,8 @@ def apply_redaction(feedback: Feedback, text: str, redactor: Redactor | None = N
     """Fill the redacted copy (and the area, if the text names one); returns the fields
     changed. A batch passes the project's ``redactor``, loaded once. The copy's search
     tokens wait in ``pending_tokens`` for ``write_search_tokens``, once it is saved."""
-    policy = redactor.policy if redactor else redaction_policy(feedback.project)
+    areas = redactor.areas if redactor else AreaNames(feedback.project_id)
+    policy = redactor.policy if redactor else redaction_policy(feedback.project, areas)
     redacted = redact(text, policy)
     feedback.redacted_content = redacted
     # From the redacted copy only: a search must not find what redaction took out.
@@ -92,7 +103,6 @@ def apply_redaction(feedback: Feedback, text: str, redactor: Redactor | None = N
     if feedback.area_id is None:
         # The original, not the redacted copy: the redactor may take a place for a
         # person ("Jérémie" is both), and an area is not a personal detail.
-        areas = redactor.areas if redactor else AreaNames(feedback.project_id)
         area = areas.find(text)
         if area is not None:
             feedback.area = area

@@ -28,7 +28,7 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from responsemap.intake.contacts.models import ConsentNotice, ConsentRecord, Contact
+from responsemap.intake.contacts.models import ConsentNotice, ConsentRecord, Contact, IntakePolicy
 from responsemap.intake.contacts.phones import normalise_phone, phone_index
 from responsemap.lib import rawsql
 from responsemap.protection.audit import (
@@ -404,3 +404,38 @@ def do_set_consent_notice(
             purpose=language,
         )
     return notice
+
+
+def do_set_redaction_settings(
+    *,
+    project_id: ProjectId,
+    id_patterns: Sequence[str],
+    cue_words: Sequence[str],
+    keep_words: Sequence[str],
+    actor: Viewer | None = None,
+) -> IntakePolicy:
+    """Save what the project's redaction adds to the built-in rules (validated by the
+    caller: ``RedactionPolicy`` compiles the patterns). The event names the fields that
+    changed, not their values; the next batch of messages uses them, in every worker."""
+    wanted = {
+        "id_patterns": list(id_patterns),
+        "redaction_cue_words": list(cue_words),
+        "redaction_keep_words": list(keep_words),
+    }
+    with transaction.atomic():
+        policy = IntakePolicy.objects.select_for_update().filter(project_id=project_id).first()
+        if policy is None:
+            policy = IntakePolicy(project_id=project_id)
+        changed = [name for name, value in wanted.items() if getattr(policy, name) != value]
+        for name, value in wanted.items():
+            setattr(policy, name, value)
+        policy.save()
+        record_event(
+            "redaction_settings.save",
+            project_id=project_id,
+            actor=actor,
+            object_type="intakepolicy",
+            object_id=policy.pk,
+            fields=changed,
+        )
+    return policy

@@ -81,7 +81,9 @@ class ConsentRecord(models.Model):
 
 
 class IntakePolicy(models.Model):
-    """Per-project intake rules, edited by the manager: extra opt-out words, ID patterns."""
+    """Per-project intake rules, edited by the manager: extra opt-out words, and what
+    redaction needs (ID patterns, extra cue words after which a name follows, words never
+    removed as names)."""
 
     project = models.OneToOneField(
         "projects.Project", on_delete=models.CASCADE, related_name="intake_policy"
@@ -89,6 +91,8 @@ class IntakePolicy(models.Model):
     stop_words = models.JSONField(default=list, blank=True)
     start_words = models.JSONField(default=list, blank=True)
     id_patterns = models.JSONField(default=list, blank=True)
+    redaction_cue_words = models.JSONField(default=list, blank=True)
+    redaction_keep_words = models.JSONField(default=list, blank=True)
     # Compared by the inbound statement and the worker, so a change applies at the next
     # message in every process (nothing is cached for a fixed time).
     updated_at = models.DateTimeField(auto_now=True)

@@ -182,7 +182,7 @@ def redacted_of(feedback: Feedback) -> str:
 @pytest.mark.django_db
 def test_a_changed_id_pattern_applies_to_the_next_batch(channel: Channel) -> None:
     policy = IntakePolicy.objects.create(project_id=channel.project_id)
-    text = "Kat mwen se KT7731QZ, yo pa ban m anyen"
+    text = "Yo ekri KT7731QZ sou papye a, yo pa ban m anyen"
     first = store(channel, "m1", text)
     assert sweep_batch() == 1  # the worker now keeps this project's redactor
     assert "KT7731QZ" in redacted_of(Feedback.objects.get(inbound_message=first))

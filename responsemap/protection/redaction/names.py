@@ -85,6 +85,7 @@ SENTENCE_END = ".!?…:;\n¡¿"
 SEGMENT_END = '.!?…:;\n¡¿,|/()[]-–—"“”«»'
 KUNYA = frozenset(key(w) for w in ("abu", "abou", "umm", "um", "أبو", "ابو", "أم", "ام"))
 ARTICLES = frozenset(("the", "la", "le", "les", "el", "los", "las", "l", "un", "une", "a", "an"))
+COLON_RE = re.compile(r"\s*:")
 LABEL_RE = re.compile(r"(?:\s+[^\W\d_]+){0,2}\s*:")
 ASCII_LETTER_RE = re.compile(r"[A-Za-z]")
 UPPER_RE = re.compile(r"[A-Z]")
@@ -97,19 +98,21 @@ _B, _E = r"(?<![\w])", r"(?:(?![\w])|(?<=[.:]))"
 SIGNOFF_RE = re.compile(rf"^[\s,.:;!\-–—]*(?:(?:{alternation(W.signoff)}){_E}[\s,.:;!\-–—]*)*")
 
 
-def _phrase_words(phrase: str) -> tuple[tuple[str, ...], bool]:
-    """A cue phrase as token keys, and whether a colon must follow it ("name:")."""
-    colon = phrase.rstrip().endswith(":")
+def _phrase_words(phrase: str) -> tuple[tuple[str, ...], str]:
+    """A cue phrase as token keys, and the mark that must follow it: ":" ("name:"),
+    "." ("m.", which without its dot is the Creole "I"), or none."""
+    phrase = phrase.strip()
+    mark = phrase[-1] if phrase[-1:] in (":", ".") else ""
     words = []
     for word in phrase.replace(":", " ").split():
         word_key = key(word).strip(".")
         word_key = word_key[:-2] if word_key.endswith("'s") else word_key
         if word_key:
             words.append(word_key)
-    return tuple(words), colon
+    return tuple(words), mark
 
 
-Phrase = tuple[tuple[str, ...], str, bool]
+Phrase = tuple[tuple[str, ...], str, str]
 
 
 def _phrase_index(groups: dict[str, tuple[str, ...]]) -> dict[str, tuple[Phrase, ...]]:
@@ -117,9 +120,9 @@ def _phrase_index(groups: dict[str, tuple[str, ...]]) -> dict[str, tuple[Phrase,
     index: dict[str, list[Phrase]] = {}
     for kind, phrases in groups.items():
         for phrase in phrases:
-            words, colon = _phrase_words(phrase)
+            words, mark = _phrase_words(phrase)
             if words:
-                index.setdefault(words[0], []).append((words, kind, colon))
+                index.setdefault(words[0], []).append((words, kind, mark))
     return {
         first: tuple(sorted(set(found), key=lambda p: (-len(p[0]), p[1])))
         for first, found in index.items()
@@ -339,7 +342,7 @@ class NameFinder:
         """(index past the phrase's last token, end offset, kind) of the longest phrase of
         ``index`` that starts at token ``i``, or None."""
         toks = self.toks
-        for words, kind, colon in index.get(toks[i].key, ()):
+        for words, kind, mark in index.get(toks[i].key, ()):
             n = len(words)
             if i + n > len(toks):
                 continue
@@ -348,13 +351,15 @@ class NameFinder:
             if any(not self.joined(toks[i + k - 1], toks[i + k]) for k in range(1, n)):
                 continue
             end = toks[i + n - 1].end
-            if colon:
-                m = LABEL_RE.match(self.text, end)
+            if mark == ":":
+                m = COLON_RE.match(self.text, end)
                 if not m:
                     continue
                 end = m.end()
             elif self.text[end : end + 1] == ".":
                 end += 1  # "Mr. Okello", "att. beatriz"
+            elif mark == ".":
+                continue
             return i + n, end, kind
         return None
 

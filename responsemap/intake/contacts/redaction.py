@@ -1,0 +1,37 @@
+"""A project's redaction policy from its settings: the built-in rules plus what the
+manager set on the intake policy (ID patterns, cue words, words to keep), the ID patterns
+set on the project, and the project's area names kept (a place is not a person:
+"Jérémie" is both). One builder for the worker (``triage.redaction``) and the settings
+screen's "Try", so the preview shows what the worker will do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from responsemap.geo.locate import AreaNames
+from responsemap.intake.contacts.models import IntakePolicy
+from responsemap.projects.models import Project
+from responsemap.protection.redaction import RedactionPolicy
+
+
+def build_redaction_policy(
+    project: Project,
+    policy: IntakePolicy | None,
+    areas: AreaNames | None = None,
+) -> RedactionPolicy:
+    """Raises ValueError if an ID pattern does not compile."""
+    patterns: list[str] = [*project.id_patterns, *(policy.id_patterns if policy else ())]
+    keep: list[str] = list(policy.redaction_keep_words) if policy else []
+    if areas is not None:
+        keep.extend(_area_words(areas.areas))
+    return RedactionPolicy(
+        country=project.country,
+        languages=tuple(project.languages),
+        id_patterns=tuple(dict.fromkeys(patterns)),
+        cue_words=tuple(policy.redaction_cue_words) if policy else (),
+        keep_words=tuple(sorted(set(keep))),
+    )
+
+
+def _area_words(names: Iterable[str]) -> list[str]:
+    return [name for name in names if not any(c.isdigit() for c in name)]
