@@ -30,7 +30,7 @@ from benchmarks._env import (
     recreate_postgres_database,
 )
 
-BENCHMARKS = ("encryption", "listing", "redaction", "inbound", "alerts")
+BENCHMARKS = ("encryption", "listing", "redaction", "inbound", "alerts", "destruction")
 DATABASES = ("sqlite", "postgres")
 REDACTION_SCRIPT = REPO_ROOT / "benchmarks" / "bench_redaction.py"
 TIMEOUT_SECONDS = 3600
@@ -112,6 +112,11 @@ def alerts(database: str, workdir: Path, args: argparse.Namespace) -> dict[str, 
     return per_database("alerts", database, workdir, args)
 
 
+def destruction(database: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """A project of 100,000 records destroyed: key, then the purge (bench_destruction.py)."""
+    return per_database("destruction", database, workdir, args)
+
+
 def redaction(workdir: Path) -> dict[str, Any]:
     if not REDACTION_SCRIPT.exists():
         print("redaction: not present\n")
@@ -186,6 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 summary["inbound"] = {db: inbound(db, args) for db in args.databases}
             if args.only in (None, "alerts"):
                 summary["alerts"] = {db: alerts(db, workdir, args) for db in args.databases}
+            if args.only in (None, "destruction"):
+                summary["destruction"] = {
+                    db: destruction(db, workdir, args) for db in args.databases
+                }
         except Exception as exc:  # report, never gate
             print(f"benchmarks: stopped by {type(exc).__name__}: {exc}")
             summary["error"] = f"{type(exc).__name__}: {exc}"
