@@ -28,6 +28,14 @@
     return g.createPattern(c, "repeat");
   }
 
+  // Long labels are cut on a narrow screen (the table below has them whole).
+  function short(value) {
+    var label = String(this.getLabelForValue(value));
+    var most = window.innerWidth < 600 ? 16 : 32;
+    return label.length > most ? label.slice(0, most - 1) + "\u2026" : label;
+  }
+  function count(value) { return numbers.format(value); }
+
   function draw(canvas) {
     var source = document.getElementById(canvas.dataset.chart);
     if (!source || typeof Chart === "undefined") { return; }
@@ -63,8 +71,17 @@
           } }
         },
         scales: {
-          x: { reverse: rtl && !horizontal, ticks: { autoSkip: true, maxRotation: 0 } },
-          y: { position: rtl ? "right" : "left", beginAtZero: true }
+          x: {
+            reverse: rtl,
+            ticks: horizontal ? { callback: count }
+              : spec.dates ? { autoSkip: true, maxRotation: 0 }
+              : { autoSkip: true, maxRotation: 90, callback: short }
+          },
+          y: {
+            position: rtl ? "right" : "left",
+            beginAtZero: true,
+            ticks: horizontal ? { autoSkip: false, callback: short } : { callback: count }
+          }
         },
         onClick: function (event, elements) {
           if (!spec.links || !elements.length) { return; }
