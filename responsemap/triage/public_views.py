@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from django.core import signing
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from responsemap.intake.contacts.queries import current_consent_notice
 from responsemap.lib.context import RequestContext, current_request, reset_current_request
 from responsemap.lib.context import set_current_request as set_request_context
+from responsemap.projects.lifecycle.queries import closed_project
 from responsemap.projects.models import Project
 from responsemap.protection.present import PUBLIC, present
 from responsemap.triage.actions import NewFeedback, do_create_feedback
@@ -140,7 +141,15 @@ def _form_page(
 @never_cache
 @require_http_methods(["GET", "POST"])
 def public_form(request: HttpRequest, slug: str) -> HttpResponse:
-    project = public_project(slug)
+    try:
+        project = public_project(slug)
+    except Http404:
+        closed = closed_project(slug)
+        if closed is None:
+            raise
+        # Says so, in the project's languages; nothing is taken.
+        language = chosen_language(closed, request)
+        return _page(request, "projects/lifecycle/public_closed.html", closed, language, {}, 410)
     language = chosen_language(project, request)
     if request.method != "POST":
         form = PublicFeedbackForm(project=project, language=language)

@@ -52,3 +52,13 @@ def organisations_administered(user: Any) -> list[Organisation]:
 
 def administers(user: Any, organisation_id: int) -> bool:
     return any(o.pk == organisation_id for o in organisations_administered(user))
+
+
+def closed_project(slug: str) -> Project | None:
+    """The closed project at this public address, if it is one (its public form says it
+    is closed); anyone may ask, and learns only what the form showed before."""
+    return (
+        Project.objects.select_related("organisation")
+        .filter(slug=slug, status=Project.Status.CLOSED)
+        .first()
+    )

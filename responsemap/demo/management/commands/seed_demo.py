@@ -20,7 +20,12 @@ from responsemap.accounts.actions import do_add_member
 from responsemap.accounts.models import User
 from responsemap.accounts.permissions import DEFAULT_ROLES
 from responsemap.demo.seed import DEMO_PASSWORD, geography, plan_feedback, seed_areas, seed_feedback
-from responsemap.projects.actions import do_create_organisation, do_create_project
+from responsemap.projects.actions import (
+    do_add_organisation_admin,
+    do_create_organisation,
+    do_create_project,
+)
+from responsemap.projects.checklists.actions import complete_checklists
 from responsemap.projects.models import Organisation, Project
 
 DEMO_SLUG = "demo"
@@ -82,6 +87,10 @@ class Command(BaseCommand):
 
     def _seed(self, seed: int, records: int) -> int:
         organisation = do_create_organisation(name=ORGANISATION[0], slug=ORGANISATION[1])
+        users: dict[str, User] = {
+            code: User.objects.create_user(username=code, password=DEMO_PASSWORD)
+            for code in PERSONAS
+        }
         demo = do_create_project(
             organisation=organisation,
             name="Demo flood response (invented data)",
@@ -95,6 +104,13 @@ class Command(BaseCommand):
             ),
             retention_days=730,
             status=Project.Status.ACTIVE,
+            # The manager answers for the data: the checklists are approved below.
+            protection={
+                "sensitivity": Project.Sensitivity.HIGH,
+                "data_controller": users["manager"],
+                "controller_organisation": ORGANISATION[0],
+                "processors": ["Invented telecom operator (SMS)"],
+            },
         )
         other = do_create_project(
             organisation=organisation,
@@ -106,15 +122,15 @@ class Command(BaseCommand):
             retention_days=730,
             status=Project.Status.ACTIVE,
         )
-        users: dict[str, User] = {}
         for code in PERSONAS:
-            users[code] = User.objects.create_user(username=code, password=DEMO_PASSWORD)
             do_add_member(project_id=demo.pk, user=users[code], role_code=code)
+        complete_checklists(demo, users["manager"])
         outsider = User.objects.create_user(username=OUTSIDER, password=DEMO_PASSWORD)
         do_add_member(project_id=other.pk, user=outsider, role_code="officer")
-        User.objects.create_user(
+        admin = User.objects.create_user(
             username=ADMIN, password=DEMO_PASSWORD, is_staff=True, is_superuser=True
         )
+        do_add_organisation_admin(organisation=organisation, user=admin)
 
         now = timezone.now()
         areas = seed_areas(demo)
