@@ -175,6 +175,14 @@ def _script(word: str) -> str:
     return script(word)
 
 
+def _initial(tok: Tok) -> str:
+    """The letter that carries a name's case: "R" of "al-Rashidi", "B" of "Jn-Baptiste"."""
+    head, _, rest = tok.text.partition("-")
+    if rest and key(head) in W.particles | W.function and rest[0].isalpha():
+        return rest[0]
+    return tok.text[0]
+
+
 def _acronym(word_key: str) -> bool:
     vowels = sum(c in "aeiouy" for c in word_key)
     return len(word_key) <= 3 or (len(word_key) <= 5 and vowels <= 1)
@@ -218,7 +226,7 @@ class NameFinder:
             or k in W.namewords
             or k in self.keep
             or k in CUE_WORDS
-            or k.split("-")[0] in W.function
+            or (k.split("-")[0] in W.function and k.split("-")[0] not in W.particles)
             or k.startswith(CONTACT_STEMS)
         )
 
@@ -261,7 +269,7 @@ class NameFinder:
         if self.plain(tok):
             return self.title(tok) and known(tok.key) and tok.key not in W.function
         if self.cased:  # a name keeps its case: "Maryuri is", "Ali went"
-            return tok.text[0].isupper() == first.text[0].isupper()
+            return _initial(tok).isupper() == _initial(first).isupper()
         return True
 
     def is_particle(self, tok: Tok) -> bool:
@@ -279,13 +287,19 @@ class NameFinder:
         while j < len(toks) and j - i < limit and self.joined(toks[j - 1], toks[j]):
             if accept(toks[j]):
                 j += 1
-            elif (
-                self.is_particle(toks[j])
-                and j + 1 < len(toks)
-                and self.joined(toks[j], toks[j + 1])
-                and accept(toks[j + 1])
-            ):
-                j += 2
+            elif self.is_particle(toks[j]):
+                # one or two particles, then a name word: "bin Omar", "de la Cruz"
+                k = j + 1
+                if k < len(toks) and self.is_particle(toks[k]) and self.joined(toks[j], toks[k]):
+                    k += 1
+                if (
+                    k < len(toks)
+                    and self.joined(toks[k - 1], toks[k])
+                    and (accept(toks[k]) or self.after_particle(toks[k]))
+                ):
+                    j = k + 1
+                else:
+                    break
             else:
                 break
         return j
@@ -317,6 +331,17 @@ class NameFinder:
                 i, lambda t: self.continues(first, t) and known(t.key) or self.is_particle(t), 3
             )
         return self.extend(i, lambda t: self.continues(first, t))
+
+    def after_particle(self, tok: Tok) -> bool:
+        """A capitalised word after "de la", "bin": a surname even if it is also a word
+        ("de la Cruz", "bin Sultan")."""
+        return (
+            self.cased
+            and tok.text[0].isupper()
+            and tok.key not in W.function
+            and tok.key not in W.org
+            and tok.key not in self.keep
+        )
 
     def span(self, i: int, j: int) -> Span:
         return Span(self.toks[i].start, self.toks[j - 1].end, "PERSON")
