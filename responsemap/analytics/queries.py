@@ -70,6 +70,11 @@ BUCKET_WORDS = (
     gettext_lazy("7 to 30 days"),
     gettext_lazy("Over 30 days"),
 )
+CONCERN_KINDS = {
+    "type_code": gettext_lazy("Type"),
+    "sector": gettext_lazy("Sector"),
+    "area": gettext_lazy("Area"),
+}
 OPEN = ~Q(status__in=[Status.ANSWERED, Status.CLOSED])
 URGENT = (Urgency.HIGH, Urgency.CRITICAL)
 
@@ -145,7 +150,7 @@ class Concern:
 
     dimension: str
     value: str
-    label: str
+    label: str  # "Type: Rumour / misinformation"
     recent: int  # records in the last 7 days
     baseline: int  # records in the 28 days before
     expected: float  # baseline / 4: what 7 days would hold at the baseline's rate
@@ -349,7 +354,8 @@ def emerging_concerns(
                     Concern(
                         name,
                         code,
-                        labels.of(name, code),
+                        _("%(kind)s: %(value)s")
+                        % {"kind": CONCERN_KINDS[name], "value": labels.of(name, code)},
                         recent,
                         base,
                         expected,

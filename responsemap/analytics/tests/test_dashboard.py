@@ -203,4 +203,4 @@ def test_emerging_concerns_flag_a_rise_with_its_numbers(
     rumours = [c for c in found if c.dimension == "type_code"]
     assert [(c.value, c.recent, c.baseline, c.expected) for c in rumours] == [("rumour", 8, 4, 1.0)]
     assert rumours[0].z == pytest.approx(7.0)
-    assert rumours[0].label == "Rumour / misinformation"
+    assert rumours[0].label == "Type: Rumour / misinformation"
