@@ -148,6 +148,19 @@ ALLOWED: dict[tuple[str, str], str] = {
         "the redacted copy's keyed search tokens (derived data, ADR 0008), written with "
         "the copy by do_create_feedback_batch or redact_feedback, in their transaction"
     ),
+    # --- projects: destruction (docs/destruction.md) ----------------------------------
+    ("responsemap/projects/destruction/purge.py", "purge_rows"): (
+        "a destroyed project's rows removed in batches, each with the run's counts: part "
+        "of do_destroy_project, audited by its decision and its certificate"
+    ),
+    ("responsemap/projects/destruction/purge.py", "_advance"): (
+        "the destruction run's step (so a killed run resumes): bookkeeping of "
+        "do_destroy_project (ADR 0006)"
+    ),
+    ("responsemap/projects/destruction/aggregates.py", "count_project"): (
+        "a destroyed project's counts per month, written again if a run resumes: part "
+        "of do_destroy_project, listed in its certificate"
+    ),
 }
 
 
