@@ -13,7 +13,8 @@ words kept" is the same share for the ordinary words that are also given names (
 Grace, Amani, صباح: ``lexicon/*.txt [namewords]``) when they are not labelled. PERSON
 recall is also given per language and per kind of name: after a cue phrase or not, in
 lower case, in capitals, in Title case, in Arabic script, of several words. Throughput
-is messages per second on one core (median of timed passes). Reports figures and
+is messages per second on one core (median of timed passes, from the CPU time the
+process used; the wall-clock rate is printed beside it). Reports figures and
 PASS/FAIL against the targets, then a ``RESULT {json}`` line; always exits 0.
 """
 
@@ -152,12 +153,17 @@ def run(path: Path) -> dict[str, Any]:
 
     pairs = list(zip(rows, policies, strict=True))
     outputs = [redact(row["text"], policy) for row, policy in pairs]
-    rates: list[float] = []  # several timed passes; the median is steadier on a shared machine
+    # Several timed passes; the median is steadier on a shared machine. The CPU time this
+    # process used is the one-core figure (other processes on the machine don't count);
+    # the wall-clock rate is reported beside it.
+    rates: list[float] = []
+    wall_rates: list[float] = []
     while len(rates) < 3 or (sum(len(rows) / r for r in rates) < 2.0 and len(rates) < 50):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for row, policy in pairs:
             redact(row["text"], policy)
-        rates.append(len(rows) / max(time.perf_counter() - started, 1e-9))
+        rates.append(len(rows) / max(time.process_time() - cpu_started, 1e-9))
+        wall_rates.append(len(rows) / max(time.perf_counter() - started, 1e-9))
 
     namewords = lexicon().namewords
     cues = _cue_tails()
@@ -219,6 +225,7 @@ def run(path: Path) -> dict[str, Any]:
             for name_class in NAME_CLASSES
         },
         "messages_per_second": statistics.median(rates),
+        "messages_per_second_wall_clock": statistics.median(wall_rates),
         "startup_seconds": cold,
     }
 
@@ -249,7 +256,8 @@ def report(figures: dict[str, Any]) -> None:
     target = TARGETS["messages_per_second"]
     print(
         f"{'messages/s, one core':<22}{'':>7}{rate:>9.0f}{target:>9.0f}  "
-        f"{_verdict(rate, target)} (x{rate / target:.2f})"
+        f"{_verdict(rate, target)} (x{rate / target:.2f}; "
+        f"wall clock {figures['messages_per_second_wall_clock']:.0f}/s)"
     )
     print("PERSON recall by language (names, recall, other words kept):")
     for lang, c in figures["person_recall_by_language"].items():
