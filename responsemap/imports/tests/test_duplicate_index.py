@@ -1,0 +1,50 @@
+"""The duplicate check of an import (keys already stored) reads the unique index on
+(project, source, provider_message_id), on SQLite and on PostgreSQL, for one key as
+for a batch of 500."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+
+from responsemap.accounts.models import User
+from responsemap.accounts.queries import viewer_for
+from responsemap.imports.feedback_rows import UNIQUE_KEY_INDEX, FeedbackRowSink
+from responsemap.imports.mapping import Mapping, parse_rows
+from responsemap.imports.reader import Table
+from responsemap.projects.models import Project
+
+pytestmark = pytest.mark.django_db
+
+
+def plan(project: Project, count: int) -> str:
+    sink = FeedbackRowSink(project)
+    keys = [f"k:{n:040d}" for n in range(count)]
+    if connection.vendor == "sqlite":
+        return sink.imported_query(keys).values_list("provider_message_id", flat=True).explain()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # An empty table is read whole whatever its indexes: ask whether the index
+        # can serve the query at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        return sink.imported_query(keys).values_list("provider_message_id", flat=True).explain()
+
+
+@pytest.mark.parametrize("count", [1, 20, 500])
+def test_the_duplicate_check_reads_the_unique_index(project: Project, count: int) -> None:
+    found = plan(project, count)
+    print(f"\n{connection.vendor}, {count} keys:\n{found[:300]}")
+    assert UNIQUE_KEY_INDEX in found
+
+
+def test_keys_stored_are_found(project: Project, personas: dict[str, User]) -> None:
+    actor = viewer_for(personas["officer"], project.pk)
+    assert actor is not None
+    sink = FeedbackRowSink(project)
+    table = Table(
+        headers=["message", "_uuid", "_submission_time"],
+        rows=[(2, ["Water point broken", "u-1", "2024-03-14T09:36:52"])],
+    )
+    row = parse_rows(project, table, Mapping(columns={"content": 0, "key": 1, "received_at": 2}))[0]
+    assert sink.already_imported([row.key]) == set()
+    assert sink.store(row, actor)
+    assert sink.already_imported([row.key, "k:other"]) == {row.key}
