@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-__all__ = ["LEXICON_DIR", "Lexicon", "alternation", "key", "lexicon", "script"]
+__all__ = [
+    "LEXICON_DIR",
+    "Lexicon",
+    "alternation",
+    "faker_name_lists",
+    "key",
+    "lexicon",
+    "script",
+]
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
 WORD_SECTIONS = ("function", "ordinary", "namewords", "org", "place", "particles")
@@ -77,6 +85,48 @@ def _read(path: Path) -> dict[str, list[str]]:
     return sections
 
 
+_CYRILLIC_PAIRS = (
+    "а=a б=b в=v г=h ґ=g д=d е=e є=ye ж=zh з=z и=y і=i ї=yi й=y к=k л=l м=m н=n о=o п=p р=r"
+    " с=s т=t у=u ф=f х=kh ц=ts ч=ch ш=sh щ=shch ь= ю=yu я=ya ы=y э=e ъ= ё=yo"
+)
+_CYRILLIC = dict(pair.split("=") for pair in _CYRILLIC_PAIRS.split())
+_RUSSIAN = {**_CYRILLIC, "г": "g", "и": "i", "й": "i", "е": "e"}
+
+
+def _transliterate(word: str, table: dict[str, str]) -> str:
+    out = []
+    for ch in word:
+        low = ch.lower()
+        latin = table.get(low, ch)
+        out.append(latin.capitalize() if ch != low and latin else latin)
+    return "".join(out)
+
+
+def faker_name_lists() -> Iterable[tuple[bool, str]]:
+    """(is_given_name, name) from every person provider faker ships; empty without it."""
+    try:
+        import importlib
+        import pkgutil
+
+        import faker.providers.person as person
+    except ImportError:  # pragma: no cover - faker is a pinned dependency
+        return
+    for info in pkgutil.iter_modules(person.__path__):
+        provider = importlib.import_module(f"{person.__name__}.{info.name}").Provider
+        table = _CYRILLIC if info.name.startswith("uk") else _RUSSIAN
+        cyrillic = info.name.startswith(("uk", "ru", "bg"))
+        for attr in dir(provider):
+            if not attr.startswith(("first_names", "last_names")):
+                continue
+            values = getattr(provider, attr)
+            if not isinstance(values, (dict, list, tuple)):
+                continue
+            for value in values:
+                if isinstance(value, str):
+                    name = _transliterate(value, table) if cyrillic else value
+                    yield attr.startswith("first"), name
+
+
 def _lorem_words() -> Iterable[str]:
     try:
         from faker.providers.lorem.ar_AA import Provider as Arabic
@@ -88,8 +138,6 @@ def _lorem_words() -> Iterable[str]:
     yield from English.word_list
     # The French, Spanish and Arabic lists come from literature: their characters'
     # given names (Pedro, Rafael, علي) are left out.
-    from responsemap.protection.redaction.gazetteer import faker_name_lists
-
     given = {key(name) for is_given, name in faker_name_lists() if is_given}
     for provider in (French, Spanish, Arabic):
         yield from (w for w in provider.word_list if key(w) not in given)

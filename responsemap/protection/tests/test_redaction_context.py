@@ -4,7 +4,10 @@ these tests (none comes from a development set)."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 
 from responsemap.protection.redaction import RedactionPolicy, find_pii, redact
 
@@ -192,3 +195,16 @@ def test_project_words_to_keep_and_cue_words() -> None:
 def test_labels_are_kept_and_their_values_taken() -> None:
     text = "Reporter: Abuk Garang / Relation: aunt / Affected person: Ajak Deng"
     assert names(text) == ["Abuk Garang", "Ajak Deng"]
+
+
+def test_redact_text_takes_cue_and_keep_words() -> None:
+    out = io.StringIO()
+    call_command(
+        "redact_text",
+        "--country=KE",
+        "--cue-word=the kokwo elder",
+        "--keep-word=Kalokol",
+        stdin=io.StringIO("ask the kokwo elder lowoi in Kalokol\n"),
+        stdout=out,
+    )
+    assert out.getvalue().strip() == "ask the kokwo elder [NAME] in Kalokol"

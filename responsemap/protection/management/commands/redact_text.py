@@ -35,6 +35,23 @@ class Command(BaseCommand):
             metavar="REGEX",
             help="regex of the project's national ID numbers (repeatable)",
         )
+        parser.add_argument(
+            "--cue-word",
+            action="append",
+            default=[],
+            dest="cue_words",
+            metavar="PHRASE",
+            help="a word or phrase after which a name follows, beyond the built-in ones "
+            "(repeatable)",
+        )
+        parser.add_argument(
+            "--keep-word",
+            action="append",
+            default=[],
+            dest="keep_words",
+            metavar="WORD",
+            help="a word never removed as a name: a place, an organisation (repeatable)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         country = str(options["country"]).upper()
@@ -45,6 +62,8 @@ class Command(BaseCommand):
                 country=country,
                 languages=tuple(options["languages"]),
                 id_patterns=tuple(options["id_patterns"]),
+                cue_words=tuple(options["cue_words"]),
+                keep_words=tuple(options["keep_words"]),
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
