@@ -27,6 +27,7 @@ from responsemap.imports import actions
 from responsemap.imports.forms import MappingForm, UploadForm
 from responsemap.imports.mapping import TARGETS, Mapping
 from responsemap.imports.models import ImportJob
+from responsemap.imports.pull.queries import may_manage_pulls
 from responsemap.imports.queries import access_import_job, jobs_visible_to, may_import
 from responsemap.imports.reader import MAX_FILE_BYTES, UnreadableFile
 from responsemap.imports.recodes import needs_recoding
@@ -60,7 +61,13 @@ def _index(
     return render(
         request,
         "imports/index.html",
-        {**layout(project, viewer), "form": form, "jobs": jobs, "problem": problem},
+        {
+            **layout(project, viewer),
+            "form": form,
+            "jobs": jobs,
+            "problem": problem,
+            "may_pull": may_manage_pulls(viewer),
+        },
         status=400 if problem or form.is_bound else 200,
     )
 

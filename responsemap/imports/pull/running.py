@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -21,7 +22,6 @@ from django_tasks import task
 
 from responsemap.accounts.queries import viewer_for
 from responsemap.imports.feedback_rows import FeedbackRowSink
-from responsemap.imports.mapping import Mapping, parse_rows
 from responsemap.imports.pull.clients import (
     FormServer,
     KoboServer,
@@ -37,8 +37,8 @@ from responsemap.imports.pull.transitions import (
     claim_pull_run,
     finish_pull,
 )
-from responsemap.imports.reader import Table
 from responsemap.imports.rows import ParsedRow, Problem, Reason, RowRejected
+from responsemap.imports.saved import NamedMapping, apply_mapping
 from responsemap.lib import clock
 from responsemap.protection.present import open_for_system
 from responsemap.protection.system_opens import SystemPurpose
@@ -153,23 +153,17 @@ def store_page(
     actor: Viewer,
     result: PullResult,
 ) -> None:
-    """One page of submissions through the file import's mapping and checks."""
-    targets = [t for t in columns if t != "key"]
-    paths = [columns[t] for t in targets]
+    """One page of submissions through the file import's mapping, recodes and checks
+    (``saved.apply_mapping``); the key is always the submission's uuid."""
+    named = NamedMapping.from_json(json.dumps(source.mapping or {}))
+    named = replace(named, columns={**columns, "key": KEY_COLUMN})
     first = result.fetched + 1
-    table = Table(
-        headers=[KEY_COLUMN, *paths],
-        rows=[
-            (first + i, [s.uuid, *[s.fields.get(p, "") for p in paths]])
-            for i, s in enumerate(page.submissions)
-        ],
+    rows = apply_mapping(
+        source.project,
+        named,
+        [{**s.fields, KEY_COLUMN: s.uuid} for s in page.submissions],
+        first_number=first,
     )
-    mapping = Mapping(
-        columns={"key": 0, **{t: i + 1 for i, t in enumerate(targets)}},
-        date_order=str(source.mapping.get("date_order") or "dmy"),
-        keep_phone=bool(source.mapping.get("keep_phone")),
-    )
-    rows = parse_rows(source.project, table, mapping)
     server_ids = {first + i: s.server_id for i, s in enumerate(page.submissions)}
     for s in page.submissions:
         if s.submitted_at is not None and (result.newest is None or s.submitted_at > result.newest):
