@@ -19,9 +19,9 @@ from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
 from responsemap.analytics.models import Rollup, RollupState
-from responsemap.analytics.rollups import cell_rows, compute_cells
+from responsemap.analytics.rollups import Moves, compute_cells, insert_cells
 from responsemap.geo.models import AdminArea
-from responsemap.lib import clock, rawsql
+from responsemap.lib import clock
 from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.models import Feedback
@@ -48,9 +48,7 @@ def write_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
     for day in sorted(set(days)):
         cells = compute_cells(project_id, day, day + timedelta(days=1))
         Rollup.objects.filter(project_id=project_id, day=day).delete()
-        rows = list(cell_rows(project_id, cells))
-        rawsql.insert(Rollup, rows)
-        written += len(rows)
+        written += insert_cells(project_id, cells)
     return written
 
 
@@ -114,6 +112,7 @@ def do_rebuild_rollups(
         first=Min("received_at"), last=Max("received_at")
     )
     written = 0
+    moves = Moves.of_project(project_id)
     first_day: date | None = span["first"].date() if span["first"] else None
     end_day: date | None = span["last"].date() + timedelta(days=1) if span["last"] else None
     if first_day is not None and end_day is not None:
@@ -121,14 +120,13 @@ def do_rebuild_rollups(
         day = first_day
         while day < end_day:
             step_end = min(end_day, day + timedelta(days=REBUILD_STEP_DAYS))
-            rows = list(cell_rows(project_id, compute_cells(project_id, day, step_end)))
+            cells = compute_cells(project_id, day, step_end, moves)
             with transaction.atomic():
                 state_for_update(project_id, skip_locked=False)
                 Rollup.objects.filter(
                     project_id=project_id, day__gte=day, day__lt=step_end
                 ).delete()
-                rawsql.insert(Rollup, rows)
-            written += len(rows)
+                written += insert_cells(project_id, cells)
             day = step_end
             if progress is not None:
                 progress((day - first_day).days, total)
