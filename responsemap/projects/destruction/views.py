@@ -94,12 +94,15 @@ def projects(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _owners(project: Project) -> QuerySet[User]:
+def _owners(project: Project, actor: Any) -> QuerySet[User]:
+    """Who may answer for a hold: the organisation's admins, the project's members and
+    the person placing it."""
     admins = OrganisationAdmin.objects.filter(organisation_id=project.organisation_id)
     return (
         User.objects.filter(
             Q(pk__in=admins.values("user_id"))
-            | Q(memberships__project=project, memberships__is_active=True),
+            | Q(memberships__project=project, memberships__is_active=True)
+            | Q(pk=actor.pk),
             is_active=True,
         )
         .distinct()
@@ -156,7 +159,7 @@ def _project_page(
 def project(request: HttpRequest, slug: str) -> HttpResponse:
     """A project's retention and legal holds; POST places a hold."""
     target, viewer = access_destruction_project(request.user, slug)
-    owners = _owners(target)
+    owners = _owners(target, request.user)
     form = LegalHoldForm(request.POST if request.method == "POST" else None, owners=owners)
     if request.method == "POST" and form.is_valid():
         try:
