@@ -23,6 +23,8 @@ MODULES = [
     "imports/actions.py",
     "imports/tasks.py",
     "imports/transitions.py",
+    "imports/pull/actions.py",
+    "imports/pull/transitions.py",
     "triage/coding/actions.py",
     "triage/rules/actions.py",
     "triage/rules/birth.py",

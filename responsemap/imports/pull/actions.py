@@ -23,9 +23,10 @@ from responsemap.protection.viewer import Viewer
 
 
 def _event(
-    action: str,
     source: PullSource,
     actor: Viewer | None,
+    *,
+    action: str,
     fields: list[str] | None = None,
     reason: str = "",
     purpose: str = "",
@@ -65,7 +66,7 @@ def do_create_pull_source(
         )
         source.secrets = json.dumps(secrets)
         source.save(force_insert=True)
-        _event("import.pull_connect", source, actor, ["secrets"], purpose=kind)
+        _event(source, actor, action="import.pull_connect", fields=["secrets"], purpose=kind)
     return source
 
 
@@ -94,7 +95,9 @@ def do_update_pull_source(
             source.secrets = json.dumps(secrets)
             changed.append("secrets")
         source.save(update_fields=changed)
-        _event("import.pull_change", source, actor, sorted(set(changed) - {"updated_at"}))
+        _event(
+            source, actor, action="import.pull_change", fields=sorted(set(changed) - {"updated_at"})
+        )
 
 
 def do_set_pull_fields(source: PullSource, fields: list[str], actor: Viewer) -> None:
@@ -102,7 +105,7 @@ def do_set_pull_fields(source: PullSource, fields: list[str], actor: Viewer) -> 
     with transaction.atomic():
         source.fields = json.dumps(fields)
         source.save(update_fields=["fields", "updated_at"])
-        _event("import.pull_check", source, actor, ["fields"])
+        _event(source, actor, action="import.pull_check", fields=["fields"])
 
 
 def do_set_pull_mapping(source: PullSource, mapping: dict[str, Any], actor: Viewer) -> None:
@@ -113,10 +116,10 @@ def do_set_pull_mapping(source: PullSource, mapping: dict[str, Any], actor: View
         )
         source.refresh_from_db()
         _event(
-            "import.pull_map",
             source,
             actor,
-            sorted(mapping.get("columns", {})),
+            action="import.pull_map",
+            fields=sorted(mapping.get("columns", {})),
             purpose="phone numbers kept: consent confirmed" if mapping.get("keep_phone") else "",
         )
         source_id = str(source.pk)
@@ -133,7 +136,7 @@ def do_request_pull(source: PullSource, actor: Viewer) -> bool:
         PullSource.objects.filter(pk=source.pk).update(
             next_run_at=clock.now(), updated_at=clock.now()
         )
-        _event("import.pull_request", source, actor)
+        _event(source, actor, action="import.pull_request")
         source_id = str(source.pk)
         transaction.on_commit(lambda: pull_submissions.enqueue(source_id))
     return True
@@ -146,11 +149,11 @@ def do_fetch_everything_again(source: PullSource, actor: Viewer) -> None:
         PullSource.objects.filter(pk=source.pk).update(
             last_submission_at=None, updated_at=clock.now()
         )
-        _event("import.pull_rewind", source, actor, ["last_submission_at"])
+        _event(source, actor, action="import.pull_rewind", fields=["last_submission_at"])
 
 
 def do_delete_pull_source(source: PullSource, actor: Viewer) -> None:
     """Disconnect: the sealed secrets go with the row; records already made stay."""
     with transaction.atomic():
-        _event("import.pull_disconnect", source, actor, ["secrets"])
+        _event(source, actor, action="import.pull_disconnect", fields=["secrets"])
         PullSource.objects.filter(pk=source.pk).delete()
