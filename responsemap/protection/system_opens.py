@@ -65,6 +65,7 @@ class SystemPurpose(django_models.TextChoices):
     READ_IMPORT = "read_import", _("Read an uploaded import file")
     PULL_SUBMISSIONS = "pull_submissions", _("Sign in to a form server to fetch submissions")
     SHOW_CHANNEL_SECRETS = "show_channel_secrets", _("Show an operator a channel's secrets")
+    CHANGE_CHANNEL_SECRETS = "change_channel_secrets", _("Replace a channel's shared secret")
     SHOW_PUBLIC_REPLY = "show_public_reply", _("Show a reply marked public on the status page")
     SUGGEST_CODES = "suggest_codes", _("Learn and load a project's own suggestion model")
     # Tests and benchmarks comparing what was stored with what was sent; refused in

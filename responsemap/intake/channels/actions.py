@@ -44,3 +44,24 @@ def do_create_channel(
             purpose=kind,
         )
     return channel
+
+
+def do_replace_channel_secrets(
+    channel: Channel, secrets: dict[str, str], *, actor: Viewer | None = None
+) -> list[str]:
+    """Seal ``secrets`` as the channel's whole set (the caller merged in the ones kept);
+    the inbound path sees the change at the next message in every process (the channel's
+    ``updated_at`` moves). Returns the names of the secrets set; no value is logged."""
+    with transaction.atomic():
+        channel.secrets = json.dumps(secrets)
+        channel.save(update_fields=["secrets", "updated_at"])
+        record_event(
+            "channel.rotate",
+            project_id=channel.project_id,
+            actor=actor,
+            object_type="channel",
+            object_id=channel.pk,
+            fields=["secrets"],
+            purpose=channel.kind,
+        )
+    return sorted(secrets)

@@ -39,6 +39,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from django_tasks import task
 
 from responsemap.intake.channels.base import Inbound, Outgoing, SendFailed
@@ -363,26 +365,45 @@ def _after_failure(message: OutboundMessage, attempt: UUID, exc: SendFailed) -> 
 
 def send_closure_notice(channel: Channel, secrets: dict[str, str], message: Inbound) -> bool:
     """Send a closed project's closure notice back to whoever just wrote, at once and
-    through the same gateway; the one message that leaves without ``do_queue_outbound``,
-    because nothing of the person may be kept in a closed project (not even a contact
-    row to queue against). Audited without the number; a failure is logged and not
-    retried (the gateway was answered with a success either way)."""
+    through the same gateway; one of the two messages that leave without
+    ``do_queue_outbound``, because nothing of the person may be kept in a closed project
+    (not even a contact row to queue against). Audited without the number; a failure is
+    logged and not retried (the gateway was answered with a success either way)."""
+    notice = closure_notice(channel.project)
+    return _send_now(channel, secrets, message, notice, "message.closure_notice", None)
+
+
+def send_test_message(
+    channel: Channel, secrets: dict[str, str], message: Inbound, *, actor: Viewer
+) -> bool:
+    """A manager's test of a channel: a message to their own number, sent at once through
+    the gateway (the other message that leaves without ``do_queue_outbound``: the number
+    is not a contact and is not kept). Audited without the number."""
+    with translation.override(channel.project.default_language):
+        text = gettext("Test message from Community Response Map: this channel can send.")
+    return _send_now(channel, secrets, message, text, "channel.test", actor)
+
+
+def _send_now(
+    channel: Channel,
+    secrets: dict[str, str],
+    message: Inbound,
+    text: str,
+    action: str,
+    actor: Viewer | None,
+) -> bool:
     to = message.sender.split(":", 1)[-1] if message.is_handle else message.sender
-    outgoing = Outgoing(
-        id=str(uuid.uuid4()),
-        to=to,
-        text=closure_notice(channel.project),
-        status_url=status_url(channel),
-    )
+    outgoing = Outgoing(id=str(uuid.uuid4()), to=to, text=text, status_url=status_url(channel))
     try:
         adapter_for(channel.kind).send(channel, secrets, outgoing)
     except SendFailed:
-        log.warning("closure notice not sent on channel %s (the gateway refused)", channel.pk)
+        log.warning("%s not sent on channel %s (the gateway refused)", action, channel.pk)
         return False
     with transaction.atomic():
         record_event(
-            "message.closure_notice",
+            action,
             project_id=channel.project_id,
+            actor=actor,
             object_type="channel",
             object_id=channel.pk,
             purpose=channel.kind,
