@@ -30,9 +30,18 @@ from benchmarks._env import (
     recreate_postgres_database,
 )
 
-BENCHMARKS = ("encryption", "listing", "redaction", "inbound", "alerts", "destruction")
+BENCHMARKS = (
+    "encryption",
+    "listing",
+    "redaction",
+    "suggestions",
+    "inbound",
+    "alerts",
+    "destruction",
+)
 DATABASES = ("sqlite", "postgres")
 REDACTION_SCRIPT = REPO_ROOT / "benchmarks" / "bench_redaction.py"
+SUGGESTIONS_SCRIPT = REPO_ROOT / "benchmarks" / "bench_suggestions.py"
 TIMEOUT_SECONDS = 3600
 
 
@@ -132,6 +141,20 @@ def redaction(workdir: Path) -> dict[str, Any]:
     return results[-1] if results else {"status": "ran"}
 
 
+def suggestions(workdir: Path) -> dict[str, Any]:
+    """Triage suggestions on the held-aside labelled messages (bench_suggestions.py)."""
+    var_dir = workdir / "suggestions"
+    var_dir.mkdir()
+    print("suggestions:", flush=True)
+    command = [sys.executable, str(SUGGESTIONS_SCRIPT)]
+    code, results = run_child(command, bench_env(var_dir))
+    print()
+    if code != 0:
+        print(f"suggestions: failed (exit status {code})\n")
+        return {"failed": code, **(results[-1] if results else {})}
+    return results[-1] if results else {"status": "ran"}
+
+
 def inbound(database: str, args: argparse.Namespace) -> dict[str, Any]:
     """Webhook intake under load (benchmarks/bench_inbound.py); PostgreSQL only."""
     if database != "postgres":
@@ -187,6 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 summary["listing"] = {db: listing(db, workdir, args) for db in args.databases}
             if args.only in (None, "redaction"):
                 summary["redaction"] = redaction(workdir)
+            if args.only in (None, "suggestions"):
+                summary["suggestions"] = suggestions(workdir)
             if args.only in (None, "inbound"):
                 summary["inbound"] = {db: inbound(db, args) for db in args.databases}
             if args.only in (None, "alerts"):

@@ -29,4 +29,6 @@ urlpatterns = [
     # Duplicates, rumour groups, spam; verification (issue 10, points 9 and 10).
     path("", include("responsemap.triage.duplicates.urls")),
     path("", include("responsemap.triage.verification.urls")),
+    # Suggested codes: accept / change on a record, the agreement report (issue 11).
+    path("", include("responsemap.triage.suggestions.urls")),
 ]

@@ -47,6 +47,7 @@ from responsemap.triage.models import Feedback
 from responsemap.triage.queries import access_feedback, notes_on
 from responsemap.triage.referrals.views import referral_context
 from responsemap.triage.replies.context import reply_context
+from responsemap.triage.suggestions.views import suggestion_context
 from responsemap.triage.teams.views import team_context
 from responsemap.triage.workflow_forms import AssignForm, NoteForm, StatusForm
 
@@ -115,6 +116,8 @@ def _work_context(record: Feedback, viewer: Viewer) -> dict[str, Any]:
     context |= reply_context(record, viewer)
     # The coding framework (issue 10, point 1): the record page's "Coding" card.
     context |= coding_context(record, viewer)
+    # Suggested codes (issue 11): the record page's "Suggested codes" card.
+    context |= suggestion_context(record, viewer)
     # Referrals to partners (issue 10, point 8): the record page's "Referrals" card.
     context |= referral_context(record, viewer)
     return context

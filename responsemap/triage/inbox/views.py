@@ -41,6 +41,7 @@ from responsemap.triage.inbox.listing import (
 )
 from responsemap.triage.inbox.queries import saved_filters_of
 from responsemap.triage.queries import calls_entered_by, feedback_visible_to
+from responsemap.triage.suggestions.queries import cards_for
 
 # The filters a listing event names (by name, never by value).
 INBOX_FILTERS = (
@@ -135,6 +136,8 @@ def inbox(request: HttpRequest, slug: str, scope: str = "") -> HttpResponse:
             rows = rows.filter(overdue_q(timezone.now()))
     page = page_of(rows, sort, request.GET.dict(), PAGE_SIZE, cap)
     items = present_many(page.rows, viewer, "inbox")
+    # Each row's suggested codes (triage.suggestions), one query for the page.
+    suggestions = cards_for(page.rows)
     # Which filters, never what was searched for: a search may be a name or a number.
     record_listing(viewer, "feedback", items, purpose="inbox", filters=used)
     url = reverse("triage:my_work" if scope == "mine" else "triage:inbox", args=[slug])
@@ -157,6 +160,8 @@ def inbox(request: HttpRequest, slug: str, scope: str = "") -> HttpResponse:
                 else None
             ),
             "list_url": url,
+            "suggestions": suggestions,
+            "back": request.get_full_path(),
         },
     )
 

@@ -120,10 +120,15 @@ class Suggester:
         return _weighted(counts(norm_texts), self.idf)
 
     def suggest(
-        self, texts: Sequence[str], allowed: Mapping[str, Iterable[str]] | None = None
+        self,
+        texts: Sequence[str],
+        allowed: Mapping[str, Iterable[str]] | None = None,
+        *,
+        cue_union: bool = True,
     ) -> list[Suggested]:
         """A suggestion per text. ``allowed``: for "type_code" and "sector", the codes
-        that may be suggested (a project's active codes); others are never offered."""
+        that may be suggested (a project's active codes); others are never offered.
+        ``cue_union`` False: urgent by the model's score alone (the benchmark compares)."""
         if not texts:
             return []
         norm = normalised(texts)
@@ -139,7 +144,7 @@ class Suggester:
             cue = find_cues(text)
             t, s = int(types[n].argmax()), int(sectors[n].argmax())
             p_urgent = float(urgent_p[n])
-            urgent = p_urgent >= self.urgent_threshold or cue.urgent
+            urgent = p_urgent >= self.urgent_threshold or (cue_union and cue.urgent)
             p_protection = max(
                 float(types[n][type_index["protection"]]) if "protection" in type_index else 0.0,
                 float(sectors[n][sector_index["protection"]])

@@ -70,13 +70,13 @@ def project_examples(
 
 
 def do_train_project_model(
-    project_id: uuid.UUID | str, *, minimum: int = MIN_PROJECT_EXAMPLES
+    project_id: uuid.UUID | str, *, minimum: int | None = None
 ) -> Trained | None:
     """Learn the project's model from the shipped examples and its staff's coding; store
     it as the project's next version (sealed). None when the project has fewer than
     ``minimum`` coded records: its suggestions stay with the shipped model."""
     own = project_examples(project_id)
-    if len(own) < minimum:
+    if len(own) < (MIN_PROJECT_EXAMPLES if minimum is None else minimum):
         return None
     shipped = [replace(e, weight=1.0) for e in load_examples()]
     suggester = train(shipped + own)
