@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import io
 import sys
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from responsemap.projects.destruction import purge
-from responsemap.projects.destruction.actions import Approval, do_destroy_project
+from responsemap.projects.destruction.actions import (
+    Approval,
+    do_destroy_project,
+    do_place_legal_hold,
+)
 from responsemap.projects.destruction.certificate import certificate_of
 from responsemap.projects.destruction.models import DestructionRun
 from responsemap.projects.destruction.purge import Crash
+from responsemap.projects.destruction.queries import admin_viewer
 from responsemap.projects.models import Project
 from responsemap.protection.keyring import get_keyring
 from responsemap.protection.models import AuditEvent
@@ -100,3 +106,21 @@ def test_run_again_it_finishes_a_stopped_destruction(
     out = run("alpha")  # no confirmation needed: the decision was taken
     assert "going on with the destruction of alpha (stopped at rows)" in out
     assert DestructionRun.objects.get().step == DestructionRun.Step.DONE
+
+
+def test_a_legal_hold_stops_the_command(
+    closed_project: Project, org_admin: Any, personas: dict[str, Any]
+) -> None:
+    assert closed_project.closed_at is not None
+    do_place_legal_hold(
+        closed_project,
+        actor=admin_viewer(org_admin, closed_project),
+        reason="Court order",
+        owner=org_admin,
+        expires_on=closed_project.closed_at.date() + timedelta(days=30),
+    )
+    events = AuditEvent.objects.count()
+    with pytest.raises(CommandError, match="legal hold stands"):
+        run("alpha", "--confirm", "alpha")
+    assert AuditEvent.objects.count() == events
+    assert get_keyring().keys(closed_project.pk).versions

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from responsemap.lib import clock
 from responsemap.lib.clock import FakeClock
-from responsemap.projects.destruction import purge
+from responsemap.projects.destruction import purge, tasks
 from responsemap.projects.destruction.actions import (
     Approval,
     DestructionRefused,
@@ -222,3 +223,32 @@ def test_every_table_with_a_project_column_is_purged_in_an_order_that_works() ->
     assert labels.index("triage.feedbacktoken") < labels.index("triage.feedback")
     assert labels.index("accounts.membership") < labels.index("accounts.role")
     assert "projects.legalhold" in labels
+
+
+def test_the_task_works_in_slices_and_queues_the_rest(
+    closed_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task stops after ``SLICE_SECONDS`` and queues itself again (the immediate
+    backend runs the next slice at once), so no run outlives the worker timeout."""
+    monkeypatch.setattr(purge, "BATCH", 5)
+    monkeypatch.setattr(tasks, "SLICE_SECONDS", 0.0)
+    slices: list[str] = []
+    real = purge.continue_destruction
+
+    def counted(project_id: Any, **kwargs: Any) -> DestructionRun:
+        slices.append(str(project_id))
+        return real(project_id, **kwargs)
+
+    monkeypatch.setattr(tasks, "continue_destruction", counted)
+    DestructionRun.objects.create(
+        project=closed_project,
+        approval=Approval.OPERATOR,
+        approved_by="Ops",
+        started_at=clock.now(),
+    )
+    Project.objects.filter(pk=closed_project.pk).update(status=Project.Status.DESTROYED)
+    tasks.destroy_project_task.enqueue(str(closed_project.pk))
+    run = DestructionRun.objects.get(project=closed_project)
+    assert run.step == DestructionRun.Step.DONE
+    assert len(slices) > 3
+    assert rows_left(closed_project.pk) == {}
