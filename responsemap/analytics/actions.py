@@ -18,7 +18,7 @@ from django.db.models import Max, Min
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
-from responsemap.analytics.models import Rollup, RollupState
+from responsemap.analytics.models import Rollup, RollupMargin, RollupState
 from responsemap.analytics.rollups import Moves, compute_cells, insert_cells
 from responsemap.geo.models import AdminArea
 from responsemap.lib import clock
@@ -48,6 +48,7 @@ def write_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
     for day in sorted(set(days)):
         cells = compute_cells(project_id, day, day + timedelta(days=1))
         Rollup.objects.filter(project_id=project_id, day=day).delete()
+        RollupMargin.objects.filter(project_id=project_id, day=day).delete()
         written += insert_cells(project_id, cells)
     return written
 
@@ -123,9 +124,10 @@ def do_rebuild_rollups(
             cells = compute_cells(project_id, day, step_end, moves)
             with transaction.atomic():
                 state_for_update(project_id, skip_locked=False)
-                Rollup.objects.filter(
-                    project_id=project_id, day__gte=day, day__lt=step_end
-                ).delete()
+                for model in (Rollup, RollupMargin):
+                    model.objects.filter(
+                        project_id=project_id, day__gte=day, day__lt=step_end
+                    ).delete()
                 written += insert_cells(project_id, cells)
             day = step_end
             if progress is not None:
@@ -133,10 +135,11 @@ def do_rebuild_rollups(
     with transaction.atomic():
         state = state_for_update(project_id, skip_locked=False)
         assert state is not None
-        outside = Rollup.objects.filter(project_id=project_id)
-        if first_day is not None and end_day is not None:
-            outside = outside.exclude(day__gte=first_day, day__lt=end_day)
-        outside.delete()
+        for model in (Rollup, RollupMargin):
+            outside = model.objects.filter(project_id=project_id)
+            if first_day is not None and end_day is not None:
+                outside = outside.exclude(day__gte=first_day, day__lt=end_day)
+            outside.delete()
         state.checked_until = started
         state.recent = {}
         state.verified_at = state.rebuilt_at = clock.now()

@@ -78,6 +78,44 @@ class Rollup(models.Model):
         return f"rollup {self.day} ({self.records})"
 
 
+class RollupMargin(models.Model):
+    """The cells of a day summed along one dimension: records of ``day`` by
+    ``dimension``'s ``value`` (``dimension`` "all": every record of the day, value "").
+    What a dashboard without filters reads (a few hundred rows a day at most, whatever
+    the number of records); written with the cells, from them (``rollups``)."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    dimension = models.CharField(max_length=16)
+    value = models.CharField(max_length=32)  # an area's id as text; "" for none
+    sensitivity = models.CharField(max_length=10)
+    records = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+    response_minutes = models.BigIntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    close_minutes = models.BigIntegerField(default=0)
+    r0 = models.IntegerField(default=0)
+    r1 = models.IntegerField(default=0)
+    r2 = models.IntegerField(default=0)
+    r3 = models.IntegerField(default=0)
+    r4 = models.IntegerField(default=0)
+    r5 = models.IntegerField(default=0)
+    r6 = models.IntegerField(default=0)
+    c0 = models.IntegerField(default=0)
+    c1 = models.IntegerField(default=0)
+    c2 = models.IntegerField(default=0)
+    c3 = models.IntegerField(default=0)
+    c4 = models.IntegerField(default=0)
+    c5 = models.IntegerField(default=0)
+    c6 = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "day", "dimension"], name="rollup_margin_day")]
+
+    def __str__(self) -> str:
+        return f"margin {self.day} {self.dimension}={self.value} ({self.records})"
+
+
 class RollupState(models.Model):
     """Where a project's rollups stand: the worker's upkeep reads what changed since
     ``checked_until`` and keeps, for the last few minutes, a fingerprint of each day it

@@ -16,11 +16,18 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.db import connection
 from django.db.models import Min
 
-from responsemap.analytics.models import BUCKET_LIMITS, BUCKETS, DIMENSIONS, Rollup
+from responsemap.analytics.models import (
+    BUCKET_LIMITS,
+    BUCKETS,
+    DIMENSIONS,
+    Rollup,
+    RollupMargin,
+)
 from responsemap.protection.models import AuditEvent
 from responsemap.triage.choices import Status
 from responsemap.triage.models import Feedback
@@ -170,28 +177,73 @@ COUNTER_NAMES = (
 CELL_COLUMNS = ("project_id", "day", *DIMENSIONS, *COUNTER_NAMES)
 
 
-def insert_cells(project_id: uuid.UUID, cells: dict[CellKey, list[int]]) -> int:
-    """Write ``cells`` as ``Rollup`` rows: COPY on PostgreSQL, one prepared INSERT run
-    for every row on SQLite (plain ints, text and ISO dates: no per-value field
-    conversion, which cost most of a rebuild through the ORM)."""
-    if not cells:
-        return 0
-    project = Rollup._meta.get_field("project").get_db_prep_value(project_id, connection)
-    rows = [
-        (project, day.isoformat(), *codes, *counters)  # type: ignore[attr-defined]
-        for (day, *codes), counters in cells.items()
-    ]
-    table = connection.ops.quote_name(Rollup._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in CELL_COLUMNS)
+MARGIN_COLUMNS = ("project_id", "day", "dimension", "value", "sensitivity", *COUNTER_NAMES)
+# The margins' dimension names: the breakdowns' (``queries.BREAKDOWNS``), "all" for the day.
+MARGIN_NAMES = ("area", *DIMENSIONS[1:-1])
+ALL = "all"
+
+
+def margins_of(cells: dict[CellKey, list[int]]) -> dict[tuple[object, ...], list[int]]:
+    """The cells summed along each dimension: (day, dimension, value, sensitivity)."""
+    margins: dict[tuple[object, ...], list[int]] = {}
+    for (day, *codes), counters in cells.items():
+        sensitivity = codes[-1]
+        keys = [(day, ALL, "", sensitivity)] + [
+            (day, name, "" if value is None else str(value), sensitivity)
+            for name, value in zip(MARGIN_NAMES, codes[:-1], strict=True)
+        ]
+        for key in keys:
+            total = margins.get(key)
+            if total is None:
+                margins[key] = list(counters)
+            else:
+                for i, n in enumerate(counters):
+                    total[i] += n
+    return margins
+
+
+def _write(
+    model: type[Rollup] | type[RollupMargin],
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+) -> None:
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
-            marks = ", ".join(["%s"] * len(CELL_COLUMNS))
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (model names)
+            marks = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 (model names)
             cursor.executemany(sql, rows)
+
+
+def insert_cells(project_id: uuid.UUID, cells: dict[CellKey, list[int]]) -> int:
+    """Write ``cells`` as ``Rollup`` rows and their margins as ``RollupMargin`` rows:
+    COPY on PostgreSQL, one prepared INSERT run for every row on SQLite (plain ints,
+    text and ISO dates: no per-value field conversion, which cost most of a rebuild
+    through the ORM). Returns the number of cells."""
+    if not cells:
+        return 0
+    project = Rollup._meta.get_field("project").get_db_prep_value(project_id, connection)
+    _write(
+        Rollup,
+        CELL_COLUMNS,
+        [
+            (project, day.isoformat(), *codes, *counters)  # type: ignore[attr-defined]
+            for (day, *codes), counters in cells.items()
+        ],
+    )
+    _write(
+        RollupMargin,
+        MARGIN_COLUMNS,
+        [
+            (project, day.isoformat(), name, value, sensitivity, *counters)  # type: ignore[attr-defined]
+            for (day, name, value, sensitivity), counters in margins_of(cells).items()
+        ],
+    )
     return len(cells)
 
 

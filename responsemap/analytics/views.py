@@ -3,7 +3,7 @@ the browser from the numbers the page carries, each with its table."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -76,15 +76,29 @@ def _panel(slug: str, viewer: Viewer, filters: Filters, found: queries.Breakdown
     }
 
 
+# Longer than this, the volume is shown per week (a point a day would crowd a phone).
+DAILY_UP_TO_DAYS = 92
+
+
+def by_week(days: list[tuple[date, int]]) -> list[tuple[date, int]]:
+    """Records per week (keyed by the week's first day in the dates) once the dates
+    run over ``DAILY_UP_TO_DAYS``; per day otherwise."""
+    if len(days) <= DAILY_UP_TO_DAYS:
+        return days
+    weeks: dict[date, int] = {}
+    for day, n in days:
+        start = max(days[0][0], day - timedelta(days=day.weekday()))
+        weeks[start] = weeks.get(start, 0) + n
+    return sorted(weeks.items())
+
+
 def dashboard_context(slug: str, viewer: Viewer, filters: Filters) -> dict[str, Any]:
     now = clock.now()
     labels = Labels(viewer.project_id, get_language() or "")
-    totals = queries.totals(viewer, filters)
-    volume = queries.volume_by_day(viewer, filters)
-    panels = [
-        _panel(slug, viewer, filters, queries.breakdown(viewer, filters, name, labels))
-        for name in PANELS
-    ]
+    summary = queries.summarise(viewer, filters, labels)
+    totals, volume = summary.totals, by_week(summary.volume)
+    weekly = len(volume) < len(summary.volume)
+    panels = [_panel(slug, viewer, filters, summary.breakdowns[name]) for name in PANELS]
     buckets = [str(words) for words in queries.BUCKET_WORDS]
     return {
         "filters": filters,
@@ -92,9 +106,10 @@ def dashboard_context(slug: str, viewer: Viewer, filters: Filters) -> dict[str, 
         "open_cases": queries.open_cases(viewer, now),
         "concerns": queries.emerging_concerns(viewer, filters.until, labels=labels),
         "volume": volume,
+        "volume_weekly": weekly,
         "volume_chart": {
             "kind": "line",
-            "title": _("Records received per day"),
+            "title": _("Records received per week") if weekly else _("Records received per day"),
             "labels": [day.isoformat() for day, _n in volume],
             "series": [{"name": _("Records"), "values": [n for _day, n in volume]}],
             "dates": True,
