@@ -38,6 +38,7 @@ BENCHMARKS = (
     "inbound",
     "alerts",
     "destruction",
+    "dashboards",
 )
 DATABASES = ("sqlite", "postgres")
 REDACTION_SCRIPT = REPO_ROOT / "benchmarks" / "bench_redaction.py"
@@ -124,6 +125,11 @@ def alerts(database: str, workdir: Path, args: argparse.Namespace) -> dict[str, 
 def destruction(database: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
     """A project of 100,000 records destroyed: key, then the purge (bench_destruction.py)."""
     return per_database("destruction", database, workdir, args)
+
+
+def dashboards(database: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Rollups and the dashboard at 1,000,000 records (benchmarks/bench_dashboards.py)."""
+    return per_database("dashboards", database, workdir, args)
 
 
 def redaction(workdir: Path) -> dict[str, Any]:
@@ -220,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 summary["destruction"] = {
                     db: destruction(db, workdir, args) for db in args.databases
                 }
+            if args.only in (None, "dashboards"):
+                summary["dashboards"] = {db: dashboards(db, workdir, args) for db in args.databases}
         except Exception as exc:  # report, never gate
             print(f"benchmarks: stopped by {type(exc).__name__}: {exc}")
             summary["error"] = f"{type(exc).__name__}: {exc}"
