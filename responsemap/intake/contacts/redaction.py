@@ -12,6 +12,8 @@ from responsemap.geo.locate import AreaNames
 from responsemap.intake.contacts.models import IntakePolicy
 from responsemap.projects.models import Project
 from responsemap.protection.redaction import RedactionPolicy
+from responsemap.protection.redaction.gazetteer import known
+from responsemap.protection.redaction.lexicon import key
 
 
 def build_redaction_policy(
@@ -34,4 +36,16 @@ def build_redaction_policy(
 
 
 def _area_words(names: Iterable[str]) -> list[str]:
-    return [name for name in names if not any(c.isdigit() for c in name)]
+    """The words of the area names to keep: a one-word name whole; of a longer one
+    ("Ali Addeh", "Hawa Abdi camp") only the words that are not given names, or every
+    "Ali" and "Hawa" of the project would be kept."""
+    words = []
+    for name in names:
+        if any(c.isdigit() for c in name):
+            continue  # a P-code
+        parts = name.split()
+        if len(parts) == 1:
+            words.append(name)
+        else:
+            words.extend(part for part in parts if not known(key(part)))
+    return words

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from responsemap.intake.contacts.models import IntakePolicy
+from responsemap.intake.contacts.redaction import _area_words
 from responsemap.projects.models import Project
 from responsemap.protection.models import AuditEvent
 from responsemap.protection.redaction import redact
@@ -112,3 +113,12 @@ def test_others_get_404_and_change_nothing(
     assert client.post(_url(project), {**SETTINGS, "preview": "1"}).status_code == 404
     assert not IntakePolicy.objects.exists()
     assert not AuditEvent.objects.filter(action="redaction_settings.save").exists()
+
+
+def test_area_names_are_kept_but_not_the_given_names_inside_them() -> None:
+    words = _area_words(["kalobeyei", "ali addeh", "so-0101", "hawa abdi camp"])
+    assert "kalobeyei" in words
+    assert "addeh" in words
+    assert "ali" not in words
+    assert "hawa" not in words
+    assert "so-0101" not in words
