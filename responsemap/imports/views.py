@@ -34,6 +34,7 @@ from responsemap.imports.recodes import needs_recoding
 from responsemap.imports.rows import FILE_PROBLEMS, describe
 from responsemap.imports.upload import BoundedMemoryUpload
 from responsemap.projects.layout import layout
+from responsemap.projects.lifecycle.marks import mark_export
 from responsemap.projects.models import Project
 from responsemap.projects.queries import access_project
 from responsemap.protection.listing import record_listing
@@ -296,5 +297,6 @@ def error_report(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
     ]
     response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-errors-{str(job.pk)[:8]}.csv"'
+    mark_export(response, _project)
     response["Cache-Control"] = "no-store"
     return response

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 from django.core.management import CommandError, call_command
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -27,6 +28,7 @@ from responsemap.projects.checklists.actions import complete_checklists
 from responsemap.projects.checklists.models import ChecklistVersion
 from responsemap.projects.checklists.questions import CHECKLISTS
 from responsemap.projects.lifecycle.actions import do_close_project
+from responsemap.projects.lifecycle.marks import mark_export
 from responsemap.projects.models import Organisation, Project
 from responsemap.protection.keyring import get_keyring
 from responsemap.protection.models import AuditEvent
@@ -389,3 +391,40 @@ def test_a_kannel_message_to_a_closed_project_gets_the_closure_notice(project: P
     refused = forged.send(Client(), reverse("intake:receive", args=[channel.pk]))
     assert refused.status_code in (401, 403)
     assert len(responses.calls) == 1  # no notice for a forged request
+
+
+def test_the_purpose_and_class_are_under_every_screens_header(
+    project: Project, client_as: Callable[[str], Client]
+) -> None:
+    Project.objects.filter(pk=project.pk).update(sensitivity="high", purpose="Hear the camp")
+    for persona, address in (
+        ("officer", reverse("triage:inbox", args=[project.slug])),
+        ("manager", reverse("members:list", args=[project.slug])),
+        ("operator", reverse("triage:hotline", args=[project.slug])),
+    ):
+        page = client_as(persona).get(address).content.decode()
+        assert 'class="project-mark"' in page, address
+        assert "High sensitivity" in page
+        assert "Hear the camp" in page
+
+
+def test_the_checklist_review_reminder_shows_when_due(
+    designing: Project, personas: dict[str, User], client_as: Callable[[str], Client]
+) -> None:
+    complete_checklists(designing, personas["protection"])
+    designing.refresh_from_db()
+    assert designing.review_due_on is not None  # the interval after the approvals
+    reminder = "due for review"
+    assert reminder not in client_as("manager").get(url("overview", designing)).content.decode()
+    Project.objects.filter(pk=designing.pk).update(review_due_on="2000-01-01")
+    assert reminder in client_as("manager").get(url("overview", designing)).content.decode()
+    inbox = client_as("officer").get(reverse("triage:inbox", args=[designing.slug]))
+    assert reminder not in inbox.content.decode()  # only for who answers for the data
+
+
+def test_an_export_carries_the_class_and_purpose(project: Project) -> None:
+    Project.objects.filter(pk=project.pk).update(sensitivity="high", purpose="Écouter — 援助")
+    project.refresh_from_db()
+    response = mark_export(HttpResponse("a,b\n", content_type="text/csv"), project)
+    assert response["Data-Classification"] == "high"
+    assert response["Data-Purpose"] == "%C3%89couter %E2%80%94 %E6%8F%B4%E5%8A%A9"
