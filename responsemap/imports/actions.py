@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from responsemap.imports.mapping import Mapping, suggest_mapping
+from responsemap.imports.mapping import Mapping, suggest_mapping, text_columns
 from responsemap.imports.models import ImportJob
 from responsemap.imports.reader import Table, kind_for, preview
 from responsemap.imports.saved import (
@@ -27,7 +27,7 @@ from responsemap.imports.saved import (
     open_saved,
     saved_mapping_for,
 )
-from responsemap.imports.sheets import shape_of
+from responsemap.imports.sheets import ROW_KEY, shape_of
 from responsemap.imports.tasks import check_import, run_import
 from responsemap.imports.transitions import move_job
 from responsemap.lib import clock
@@ -93,7 +93,14 @@ def first_mapping(project: Project, key: str, table: Table, sheets: dict[str, ob
             sheets=sheets,
             saved=True,
         )
-    return Mapping(columns=suggest_mapping(table.headers, table.hxl), sheets=sheets)
+    return Mapping(
+        columns=suggest_mapping(table.headers, table.hxl, table.own_columns),
+        # A repeat group's comments join their submission's text (not the other way).
+        more_text=text_columns(table.headers, table.own_columns)
+        if table.headers[:1] != [ROW_KEY]
+        else (),
+        sheets=sheets,
+    )
 
 
 def do_set_mapping(
@@ -209,14 +216,22 @@ def do_set_sheets(
     """The sheets read together (``sheets.chosen``): the job's header row becomes the
     combined one, and its mapping the form's saved one or a new suggestion. False if
     the job is past the mapping step."""
-    form = str((job.mapping or {}).get("form") or "")
+    root = str((job.mapping or {}).get("form_root") or (job.mapping or {}).get("form") or "")
+    base = sheets.get("base", 0)
+    # One record per repeat row is another way of reading the form: saved apart.
+    form = f"{root}/{base}" if root and base else root
     mapping = first_mapping(job.project, form, table, sheets) if form else Mapping(columns={})
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().filter(pk=job.pk, state__in=EDITABLE).first()
         if locked is None:
             return False
         locked.headers = json.dumps(table.headers)  # sealed at save
-        locked.mapping = {**(job.mapping or {}), **mapping.to_json()}
+        locked.mapping = {
+            **(job.mapping or {}),
+            **mapping.to_json(),
+            "form": form,
+            "form_root": root,
+        }
         locked.total = rows
         locked.state = ImportJob.State.UPLOADED
         locked.dry_run = {}

@@ -157,7 +157,7 @@ class FeedbackRowSink:
         """The code for a value on the recoding screen (None: the person chooses)."""
         if target == "language":
             return read_language(raw, self.project.languages)
-        return self._code(target, raw) if raw.strip() else None
+        return self.code(target, raw) if raw.strip() else None
 
     def _code(self, target: str, raw: str) -> str | None:
         value = _norm(raw)

@@ -78,8 +78,10 @@ def suggest_from_tags(tags: Sequence[str]) -> dict[str, int]:
         target = target_of(tag)
         if target is None:
             continue
-        name, _attrs = parse_tag(tag)
+        name, attrs = parse_tag(tag)
         level = int(name[3]) if re.fullmatch(r"adm[1-5]", name) else 9 if name == "loc" else 0
+        if name == "date" and attrs & {"submitted", "reported", "received"}:
+            level = 1  # the date it reached us, before a form's own "today"
         if target not in found or level > depth.get(target, -1):
             found[target] = index
             depth[target] = level

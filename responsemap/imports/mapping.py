@@ -175,7 +175,7 @@ SYNONYMS: dict[str, list[str]] = {
         "adm1",
     ],
     "type_code": ["type", "feedback_type", "type_of_feedback", "category", "categorie"],
-    "sector": ["sector", "secteur", "sector_code", "cluster"],
+    "sector": ["sector", "sectors", "secteur", "sector_code", "cluster"],
     "urgency": ["urgency", "priority", "urgence", "priorite"],
     "gender": ["gender", "sex", "sexe", "genre", "respondent_gender", "respondent_sex"],
     "age_band": ["age_band", "age_group", "age_range", "age", "respondent_age", "tranche_age"],
@@ -225,15 +225,39 @@ _LATITUDE = re.compile(r"^(?:_.+_latitude|.+[-_ ]latitude|latitude|lat)$")
 _LONGITUDE = re.compile(r"^(?:_.+_longitude|.+[-_ ]longitude|longitude|lon|lng|long)$")
 
 
+def text_columns(headers: list[str], own_columns: int | None) -> tuple[int, ...]:
+    """Columns of other sheets (a repeat group's) that look like comments: suggested
+    as "also add to the message text"."""
+    if own_columns is None:
+        return ()
+    words = set(SYNONYMS["content"])
+    return tuple(
+        i for i in range(own_columns, len(headers)) if normalise_header(headers[i]) in words
+    )
+
+
 def _is_device(header: str) -> bool:
     names = {normalise_header(header).lstrip("_"), normalise_header(header)}
     names.add(re.sub(r"[^\w]+", "_", header.casefold()).strip("_"))
     return bool(names & DEVICE_METADATA)
 
 
-def suggest_mapping(headers: list[str], hxl: list[str] | None = None) -> dict[str, int]:
+def suggest_mapping(
+    headers: list[str], hxl: list[str] | None = None, own_columns: int | None = None
+) -> dict[str, int]:
     """Target → column index, from the HXL tags, then the header names; each column
-    used at most once, device metadata never."""
+    used at most once, device metadata never. With sheets read together, the base
+    sheet's ``own_columns`` (the first ones) are tried first: a repeat row's own
+    comment before its submission's message."""
+    if own_columns is not None and 0 < own_columns < len(headers):
+        own = suggest_mapping(headers[:own_columns], (hxl or [])[:own_columns])
+        rest = suggest_mapping(headers, hxl)
+        used = set(own.values())
+        for target, column in rest.items():
+            if target not in own and column not in used:
+                own[target] = column
+                used.add(column)
+        return own
     from responsemap.imports.hxl import suggest_from_tags
 
     device = {i for i, h in enumerate(headers) if _is_device(h)}
@@ -243,13 +267,13 @@ def suggest_mapping(headers: list[str], hxl: list[str] | None = None) -> dict[st
     full = [re.sub(r"[^\w]+", "_", h.casefold()).strip("_") for h in headers]
     for target, pattern in (("latitude", _LATITUDE), ("longitude", _LONGITUDE)):
         if target not in found:
-            index = next(
+            matched = next(
                 (i for i in range(len(headers)) if i not in taken and pattern.match(full[i])),
                 None,
             )
-            if index is not None:
-                found[target] = index
-                taken.add(index)
+            if matched is not None:
+                found[target] = matched
+                taken.add(matched)
     if "latitude" in found and "longitude" not in found:
         taken.discard(found.pop("latitude"))
     for target in TARGET_NAMES:

@@ -6,10 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from responsemap.protection.fields import EncryptedTextField
-
 # Pull sources live in their sub-package; Django finds models here.
 from responsemap.imports.pull.models import PullSource  # noqa: F401
+from responsemap.protection.fields import EncryptedTextField
 
 
 class ImportJob(models.Model):

@@ -46,6 +46,9 @@ class Table:
     # The HXL tag row under the header (``#date``, ``#adm1+name``…), not a data row.
     hxl: list[str] = field(default_factory=list)
     name: str = ""  # the XLSX sheet's name ("" for a CSV)
+    # Sheets read together (``sheets.combine``): how many columns, from the first, are
+    # the base sheet's own (the others come from other sheets); None: all.
+    own_columns: int | None = None
 
 
 @dataclass

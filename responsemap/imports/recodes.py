@@ -207,6 +207,7 @@ def join_split_choices(table: Table, prefixes: Iterable[str] | None = None) -> T
         headers=[*table.headers, *wanted],
         hxl=[*table.hxl, *[""] * len(wanted)] if table.hxl else [],
         name=table.name,
+        own_columns=table.own_columns,
     )
     for number, cells in table.rows:
         extra = [

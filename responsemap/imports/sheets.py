@@ -149,7 +149,7 @@ def _submissions(main: Table, children: list[Table]) -> Table:
         columns = _answer_columns(child)
         headers += [f"{child.name}/{child.headers[i]}" for i in columns]
         joined.append((columns, by_parent, links))
-    out = Table(headers=headers, hxl=list(main.hxl), name=main.name)
+    out = Table(headers=headers, hxl=list(main.hxl), name=main.name, own_columns=len(main.headers))
     for number, cells in main.rows:
         row = list(cells)
         for columns, by_parent, (_c, parent_column) in joined:
@@ -174,7 +174,12 @@ def _repeat_rows(base: Table, parents: list[Table]) -> Table:
         joined.append((columns, by_key, links[0]))
     own_key = _col(base, "KEY")
     seen: dict[str, int] = defaultdict(int)
-    out = Table(headers=headers, hxl=["", "", *base.hxl] if base.hxl else [], name=base.name)
+    out = Table(
+        headers=headers,
+        hxl=["", "", *base.hxl] if base.hxl else [],
+        name=base.name,
+        own_columns=len(base.headers) + 2,
+    )
     for number, cells in base.rows:
         submission = _submission_of(base, cells)
         if own_key is not None and _text(cells[own_key]):
