@@ -10,12 +10,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from responsemap.geo.actions import do_create_area
 from responsemap.intake.contacts.models import IntakePolicy
 from responsemap.intake.contacts.redaction import _area_words
 from responsemap.projects.models import Project
 from responsemap.protection.models import AuditEvent
 from responsemap.protection.redaction import redact
-from responsemap.triage.redaction import redaction_policy
+from responsemap.triage.redaction import redaction_policy, redactors_for
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +123,12 @@ def test_area_names_are_kept_but_not_the_given_names_inside_them() -> None:
     assert "ali" not in words
     assert "hawa" not in words
     assert "so-0101" not in words
+
+
+def test_the_worker_keeps_the_projects_area_names(project: Project) -> None:
+    text = "Yesterday Lokichar people walked to Nadapal with Ekiru Lomuria."
+    before = redactors_for([project])[project.pk].policy
+    assert "Lokichar" not in redact(text, before)
+    do_create_area(project_id=project.pk, pcode="XK0101", name="Lokichar", level=2)
+    after = redactors_for([project])[project.pk].policy  # the new area is seen at once
+    assert redact(text, after) == "Yesterday Lokichar people walked to Nadapal with [NAME]."
