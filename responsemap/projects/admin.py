@@ -19,10 +19,12 @@ from responsemap.projects.actions import (
     PROJECT_SETTINGS,
     InvalidSetting,
     check_languages,
+    do_add_organisation_admin,
     do_create_organisation,
     do_update_project_settings,
 )
 from responsemap.projects.models import Organisation, Project
+from responsemap.projects.models import OrganisationAdmin as Administrator
 from responsemap.protection.admin import SetupAdmin, acting_admin
 
 
@@ -37,6 +39,23 @@ class OrganisationAdmin(SetupAdmin[Organisation]):
         return do_create_organisation(
             name=unsaved.name, slug=unsaved.slug, actor=acting_admin(request, None)
         )
+
+
+@admin.register(Administrator)
+class AdministratorAdmin(SetupAdmin[Administrator]):
+    """Who may create an organisation's projects (and close them)."""
+
+    shown = ["organisation", "user", "created_at"]
+    on_add = ["organisation", "user"]
+    list_display = ["organisation", "user", "created_at"]
+
+    def add(self, request: HttpRequest, unsaved: Administrator) -> Administrator:
+        do_add_organisation_admin(
+            organisation=unsaved.organisation,
+            user=unsaved.user,
+            actor=acting_admin(request, None),
+        )
+        return OrganisationAdmin.objects.get(organisation=unsaved.organisation, user=unsaved.user)
 
 
 class ProjectForm(forms.ModelForm[Project]):
@@ -64,6 +83,9 @@ class ProjectAdmin(SetupAdmin[Project]):
         "purpose",
         "retention_days",
         "status",
+        "sensitivity",
+        "data_controller",
+        "closed_at",
         "id",
         "created_at",
     ]
