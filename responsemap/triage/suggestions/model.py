@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
 from responsemap.triage.rules.matching import normalise_for_rules
+from responsemap.triage.suggestions.concepts import concepts_in
 from responsemap.triage.suggestions.cues import find_cues
 from responsemap.triage.suggestions.dataset import Example
 
@@ -56,14 +58,23 @@ _WORDS = HashingVectorizer(
 
 
 def normalised(texts: Iterable[str]) -> list[str]:
-    return [normalise_for_rules(text) for text in texts]
+    """The texts as the rules see them, a question mark kept as a word ("zzqmark")."""
+    return [
+        normalise_for_rules(text) + (" zzqmark" if "?" in text or "\u061f" in text else "")
+        for text in texts
+    ]
 
 
 def with_cues(norm_text: str) -> str:
-    """The text with a word for each kind of cue found in it ("zzcue_medical"): the
-    model learns how far each kind is to be trusted, in each context."""
+    """The text with a word for each kind of cue found in it ("zzcue_medical") and each
+    concept (``concepts``: "zzk_water"): the model learns how far each is to be trusted,
+    in each context."""
     kinds = find_cues(norm_text).kinds
-    return norm_text + "".join(f" zzcue_{kind}" for kind in kinds)
+    return (
+        norm_text
+        + "".join(f" zzcue_{kind}" for kind in kinds)
+        + "".join(f" zzk_{concept}" for concept in concepts_in(norm_text))
+    )
 
 
 def counts(norm_texts: Sequence[str]) -> sp.csr_matrix:
@@ -81,9 +92,15 @@ class Head:
     classes: tuple[str, ...]
     coef: sp.csr_matrix  # (rows, N_FEATURES), sparse: only n-grams seen in training
     intercept: np.ndarray
+    # The weights by feature (N_FEATURES, rows), made once: a product with the
+    # transpose would convert the whole matrix at every call.
+    by_feature: sp.csr_matrix = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_feature", sp.csr_matrix(self.coef.T))
 
     def probabilities(self, features: sp.csr_matrix) -> np.ndarray:
-        scores = np.asarray((features @ self.coef.T).todense()) + self.intercept
+        scores = np.asarray((features @ self.by_feature).todense()) + self.intercept
         return _from_scores(self, scores)
 
 
@@ -229,12 +246,9 @@ class Suggester:
 
 def _weighted(raw: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     """Sublinear term frequency × idf, each row scaled to unit length."""
-    matrix = raw.copy()
-    matrix.data = np.log1p(matrix.data)
-    matrix = sp.csr_matrix(matrix.multiply(idf[np.newaxis, :]))
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix, dtype=np.float32)
+    matrix = sp.csr_matrix(raw, dtype=np.float32, copy=True)
+    matrix.data = (np.log1p(matrix.data) * idf[matrix.indices]).astype(np.float32)
+    return sp.csr_matrix(normalize(matrix, norm="l2", copy=False), dtype=np.float32)
 
 
 def _masked(head: Head, features: sp.csr_matrix, allowed: Iterable[str] | None) -> np.ndarray:
@@ -335,7 +349,7 @@ def _cross_scores(
         head = _fit(features[~test], kept, weights[~test], balanced=balanced)
         if head.classes != classes:
             return None  # a class missing from a fold: too few to fold
-        scores[test] = np.asarray((features[test] @ head.coef.T).todense()) + head.intercept
+        scores[test] = np.asarray((features[test] @ head.by_feature).todense()) + head.intercept
     return classes, scores
 
 

@@ -89,7 +89,7 @@ def test_a_project_learns_its_own_code_from_its_staff(
     row = ProjectModel.objects.get()
     # The weights are sealed under the project's key: no clear archive in the row.
     token = ProjectModel.objects.filter(pk=row.pk).values_list("weights", flat=True)[0]
-    stored = bytes(token)  # type: ignore[arg-type]
+    stored = bytes(token)
     assert b"PK\x03\x04" not in stored
     assert base64.b64encode(b"PK\x03\x04")[:4] not in stored
     assert AuditEvent.objects.filter(action="suggestion_model.train").count() == 1
