@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook
 
 from responsemap.imports import reader
 from responsemap.imports.dates import parse_received
+from responsemap.imports.gps import BadPosition, read_pair, read_point
+from responsemap.imports.hxl import is_tag_row, suggest_from_tags
 from responsemap.imports.mapping import (
     Mapping,
     parse_rows,
@@ -16,9 +19,12 @@ from responsemap.imports.mapping import (
     suggest_mapping,
 )
 from responsemap.imports.reader import UnreadableFile, kind_for, read_table
+from responsemap.imports.recodes import recode
 from responsemap.imports.rows import Reason
 from responsemap.imports.tests.kobo import GOOD, HEADERS, csv_bytes, xlsx_bytes
 from responsemap.projects.models import Project
+
+ZONE = ZoneInfo("Africa/Mogadishu")
 
 
 def test_kobo_headers_are_suggested() -> None:
@@ -213,3 +219,90 @@ def test_utf16_csv_from_excel() -> None:
     data = "message\tcommune\r\nL'eau est sale\tDépôt\r\n".encode("utf-16")
     table = read_table("csv", data)
     assert table.rows[0][1] == ["L'eau est sale", "Dépôt"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # Kobo's _submission_time / ODK Central's SubmissionDate, milliseconds and zone.
+        ("2024-03-14T09:36:52.123+03:00", datetime(2024, 3, 14, 6, 36, 52, 123000, tzinfo=UTC)),
+        # KoboCAT's older exports and Excel's display, read in the zone given.
+        ("Mar 14, 2024 9:36:52 AM", datetime(2024, 3, 14, 9, 36, 52, tzinfo=ZONE)),
+        ("Mar 14, 2024 9:36:52 PM", datetime(2024, 3, 14, 21, 36, 52, tzinfo=ZONE)),
+        ("14 Mar 2024", datetime(2024, 3, 14, tzinfo=ZONE)),
+        ("14/03/2024 09:36", datetime(2024, 3, 14, 9, 36, tzinfo=ZONE)),
+        ("14/03/2024 9:36 pm", datetime(2024, 3, 14, 21, 36, tzinfo=ZONE)),
+        # An Excel serial number: a date cell saved as a number.
+        ("45365", datetime(2024, 3, 14, tzinfo=ZONE)),
+        ("45365.4", datetime(2024, 3, 14, 9, 36, tzinfo=ZONE)),
+        # An XLSX date cell (naive): the phone's local time.
+        (datetime(2024, 3, 14, 9, 36), datetime(2024, 3, 14, 9, 36, tzinfo=ZONE)),  # noqa: DTZ001
+    ],
+)
+def test_kobo_and_odk_date_formats(value: str | datetime, expected: datetime) -> None:
+    assert parse_received(value, "dmy", ZONE) == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "point"),
+    [
+        ("18.5392 -72.3364 12.5 4.9", (18.5392, -72.3364)),  # a geopoint answer
+        ("[18.5392, -72.3364]", (18.5392, -72.3364)),  # Kobo's _geolocation
+        ("18.5392,-72.3364", (18.5392, -72.3364)),
+        ("", None),
+        ("[None, None]", None),
+    ],
+)
+def test_gps_cells(cell: str, point: tuple[float, float] | None) -> None:
+    assert read_point(cell) == point
+
+
+@pytest.mark.parametrize("cell", ["somewhere", "95 10", "0 0 0 0", "18.5"])
+def test_gps_cells_that_are_no_position(cell: str) -> None:
+    with pytest.raises(BadPosition):
+        read_point(cell)
+
+
+def test_split_gps_columns() -> None:
+    assert read_pair("18.54", "-72.33") == (18.54, -72.33)
+    assert read_pair("", "") is None
+    with pytest.raises(BadPosition):
+        read_pair("18.54", "")
+
+
+def test_hxl_tag_row_is_set_apart() -> None:
+    data = b"date;message;adm2\n#date;#description;#adm2+name\n2024-03-14;Hello;Jacmel\n"
+    table = read_table("csv", data)
+    assert table.hxl == ["#date", "#description", "#adm2+name"]
+    assert [cells[1] for _n, cells in table.rows] == ["Hello"]
+    assert [n for n, _c in table.rows] == [3]  # row numbers stay those of the file
+    assert not is_tag_row(["#date", "Hello"])
+    assert suggest_from_tags(
+        ["#adm1+name", "#adm2+name", "#adm2+code", "#geo+lat", "#geo+lon"]
+    ) == {
+        "area_name": 1,
+        "area_pcode": 2,
+        "latitude": 3,
+        "longitude": 4,
+    }
+
+
+def test_device_metadata_is_never_suggested() -> None:
+    headers = ["deviceid", "phonenumber", "simserial", "subscriberid", "imei", "username",
+               "location", "message", "respondent_phone"]  # fmt: skip
+    found = suggest_mapping(headers)
+    assert found == {"content": 7, "phone": 8}
+
+
+def test_language_names_and_codes_of_the_field() -> None:
+    pairs = [("kreyol", "ht"), ("Kreyòl", "ht"), ("somali", "so"), ("so", "so"), ("ha", "ha"),
+             ("Hausa", "ha"), ("Français", "fr"), ("العربية", "ar")]  # fmt: skip
+    for raw, code in pairs:
+        assert read_language(raw) == code, raw
+
+
+def test_select_multiple_values_recoded() -> None:
+    recodes = {"sector": {"wash": "wash", "nfi": "shelter", "other": ""}}
+    assert recode("sector", "nfi wash", recodes) == "shelter"  # the first with a code
+    assert recode("sector", "other", recodes) == ""  # left empty, as chosen
+    assert recode("sector", "unknown", recodes) == "unknown"  # the import's own words try
