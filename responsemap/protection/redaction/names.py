@@ -83,9 +83,15 @@ CONTACT_STEMS = tuple(
 VERB_ENDINGS = ("ing", "ly", "ed", "es")
 SENTENCE_END = ".!?…:;\n¡¿"
 SEGMENT_END = '.!?…:;\n¡¿,|/()[]-–—"“”«»'
+# Particles a name may open with ("Abu Yusuf", "al-Amin", "bin Laden"); "de", "do" and
+# "la" open ordinary words too ("kids do homework").
+NAME_OPENERS = frozenset(
+    key(w) for w in ("abu", "abou", "umm", "um", "al", "el", "bin", "ibn", "bint", "ould", "wad")
+) | frozenset(key(w) for w in ("أبو", "ابو", "أم", "ام", "بن", "ابن", "بنت", "عبد"))
 KUNYA = frozenset(key(w) for w in ("abu", "abou", "umm", "um", "أبو", "ابو", "أم", "ام"))
 ARTICLES = frozenset(("the", "la", "le", "les", "el", "los", "las", "l", "un", "une", "a", "an"))
 COLON_RE = re.compile(r"\s*:")
+PLACE_GAP = re.compile(r"[ \t]*(?:[\d\-]+[ \t]*|:[ \t]*)?")
 LABEL_RE = re.compile(r"(?:\s+[^\W\d_]+){0,2}\s*:")
 ASCII_LETTER_RE = re.compile(r"[A-Za-z]")
 UPPER_RE = re.compile(r"[A-Z]")
@@ -309,7 +315,7 @@ class NameFinder:
         toks = self.toks
         first = toks[i]
         if (
-            self.is_particle(first)
+            first.key in NAME_OPENERS
             and i + 1 < len(toks)
             and self.joined(first, toks[i + 1])
             and self.first_after_cue(toks[i + 1], intro)
@@ -570,21 +576,10 @@ class NameFinder:
                 continue
             j = self.extend(i, self.capitalised_name_word)
             run = toks[i:j]
-            prev = toks[i - 1] if i and self.joined(toks[i - 1], tok) else None
-            toks[j] if j < len(toks) and self.joined(toks[j - 1], toks[j]) else None
-            before = prev
-            back = i - 1
-            while (
-                before is not None
-                and back > 0
-                and i - back < 3
-                and (self.is_particle(before) or (before.text[0].isupper() and self.plain(before)))
-            ):
-                back -= 1  # "from El Geneina", "site Gran Plato"
-                before = toks[back]
+            before = self.place_before(i)
             place = (
-                (before is not None and (before.key in W.place or before.key in W.org))
-                or (before is not None and before.key in ARTICLES)  # "the Caritas point"
+                before is not None
+                or (i and self.joined(toks[i - 1], tok) and toks[i - 1].key in ARTICLES)
                 or self.org_follows(j)
                 or LABEL_RE.match(text, run[-1].end) is not None  # "Description:"
             )
@@ -603,6 +598,23 @@ class NameFinder:
             i = j
         return found
 
+    def place_before(self, i: int) -> Tok | None:
+        """The place or organisation word that makes the capitalised run at ``i`` a place:
+        "in Kakuma", "marché de Fon Batis", "site Gran Plato", "Camp 26 Nayapara",
+        "Commune : Boukan Kare"; or None."""
+        toks = self.toks
+        k = i - 1
+        while (
+            k >= 0 and i - k <= 3 and PLACE_GAP.fullmatch(self.text, toks[k].end, toks[k + 1].start)
+        ):
+            word = toks[k]
+            if word.key in W.place or word.key in W.org:
+                return word
+            if not (self.is_particle(word) or (word.text[0].isupper() and self.plain(word))):
+                return None
+            k -= 1
+        return None
+
     def org_follows(self, j: int) -> bool:
         """Is one of the capitalised words after index ``j`` an organisation word
         ("Danish Refugee Council", "Faith Aid Kenya")?"""
@@ -611,7 +623,7 @@ class NameFinder:
         while k < len(toks) and k - j < 3 and self.joined(toks[k - 1], toks[k]):
             if toks[k].key in W.org:
                 return True
-            if toks[k].key in W.function:
+            if toks[k].key in W.function or not toks[k].text[0].isupper():
                 return False
             k += 1
         return False
