@@ -95,3 +95,72 @@ def test_import_flow_in_a_browser(
         "document.querySelector('label[for=import-progress]')?.textContent.includes('4 of 5')",
         timeout=60_000,  # ends at the first refresh; generous for a loaded machine
     )  # the <meta> refresh, no script of ours
+
+
+@pytest.mark.django_db(transaction=True)
+def test_kobo_xlsx_with_a_repeat_group_in_a_browser(
+    browser: Any,
+    live_server: Any,
+    project: Project,
+    personas: dict[str, User],
+    area: AdminArea,
+    tmp_path: Path,
+) -> None:
+    """A KoboToolbox XLSX whose comments are in a repeat group's sheet: the sheets
+    chosen, the comment added to the text, a value recoded, checked and imported."""
+    from responsemap.imports.tests.exports import kobo_xlsx
+    from responsemap.protection.present import open_for_system
+    from responsemap.protection.system_opens import SystemPurpose
+
+    base = str(live_server.url)
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    export = tmp_path / "kobo-feedback.xlsx"
+    export.write_bytes(kobo_xlsx())
+
+    def shots(page: Any, name: str) -> None:
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.screenshot(path=str(SCREENSHOT_DIR / f"{name}-{width}.png"), full_page=True)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 0, f"{name} scrolls sideways at {width} px"
+        page.set_viewport_size({"width": 1100, "height": 1000})
+
+    page = browser.new_context(viewport={"width": 1100, "height": 1000}).new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", "officer")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{base}/p/{project.slug}/imports/")
+    page.set_input_files("input[type=file]", str(export))
+    page.click("text=Upload and match columns")
+    page.wait_for_url("**/mapping/")
+    page.click("text=Choose the sheets to import")
+    page.wait_for_url("**/sheets/")
+    shots(page, "import-sheets")
+    page.check("input[name=others][value='1']")
+    page.click("text=Use these sheets")
+    page.wait_for_url("**/mapping/")
+    # The repeat group's comment, offered as more text, already ticked.
+    assert page.is_checked("#more-text label:has-text('comments/comment') input")
+    assert page.input_value("select[name=col_phone]") == ""  # not the device's number
+    shots(page, "import-mapping-kobo")
+    page.click("text=Check the file")
+    page.wait_for_url("**/recodes/")
+    shots(page, "import-recodes")
+    page.select_option("label:has-text('feedback') + select", "suggestion")
+    page.click("#recode-form button[type=submit]")
+    page.wait_for_url("**/check/", timeout=60_000)
+    assert page.inner_text("#count-ok") == "3"
+    page.click("text=Import 3 rows")
+    page.wait_for_selector("#count-created", timeout=60_000)
+    assert page.inner_text("#count-created") == "3"
+
+    records = Feedback.objects.filter(project=project, source="import")
+    texts = {open_for_system(f, "content", purpose=SystemPurpose.TEST) or "": f for f in records}
+    text = next(t for t in texts if t.startswith("Pa gen dlo"))
+    assert "The tap at block C leaks" in text
+    suggestion = next(f for t, f in texts.items() if t.startswith("Distribution"))
+    assert (suggestion.type_code, suggestion.area_id) == ("suggestion", area.pk)
