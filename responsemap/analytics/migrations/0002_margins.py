@@ -4,6 +4,12 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def build_again(apps, schema_editor):
+    """Margins are new: every project's rollups are built again by the workers' upkeep
+    (a project whose state has no build time gets a full build)."""
+    apps.get_model("analytics", "RollupState").objects.update(rebuilt_at=None)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("analytics", "0001_initial"),
@@ -58,4 +64,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunPython(build_again, migrations.RunPython.noop),
     ]

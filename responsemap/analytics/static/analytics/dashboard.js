@@ -56,6 +56,10 @@
       };
     });
     var horizontal = spec.kind === "bar" && Array.isArray(spec.links);
+    if (horizontal) {
+      // A bar of at least 22 px each, whatever the number of bars.
+      canvas.parentNode.style.height = Math.max(256, 40 + labels.length * 22) + "px";
+    }
     var chart = new Chart(canvas, {
       type: spec.kind,
       data: { labels: labels, datasets: datasets },
