@@ -14,6 +14,8 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from responsemap.lib import clock
 from responsemap.projects.destruction.models import DestructionRun, LegalHold
@@ -39,13 +41,13 @@ def do_place_legal_hold(
 ) -> LegalHold:
     reason = reason.strip()
     if not reason:
-        raise DestructionRefused("say why the data must be kept")
+        raise DestructionRefused(gettext("Say why the data must be kept."))
     if expires_on <= clock.now().date():
-        raise DestructionRefused("the hold must end after today")
+        raise DestructionRefused(gettext("The hold must end after today."))
     with transaction.atomic():
         locked = Project.objects.select_for_update().get(pk=project.pk)
         if locked.status == Status.DESTROYED:
-            raise DestructionRefused("this project is already destroyed")
+            raise DestructionRefused(gettext("This project is already destroyed."))
         hold = LegalHold(
             project=locked,
             reason=reason[:REASON_MAX],
@@ -71,7 +73,7 @@ def do_lift_legal_hold(hold: LegalHold, *, actor: Viewer, reason: str) -> bool:
     """Lift a standing hold; False if it was lifted already (nothing changes)."""
     reason = reason.strip()
     if not reason:
-        raise DestructionRefused("say why the hold is lifted")
+        raise DestructionRefused(gettext("Say why the hold is lifted."))
     with transaction.atomic():
         lifted = LegalHold.objects.filter(pk=hold.pk, lifted_at__isnull=True).update(
             lifted_at=clock.now(), lifted_by_id=actor.user_id
@@ -92,16 +94,18 @@ def do_lift_legal_hold(hold: LegalHold, *, actor: Viewer, reason: str) -> bool:
 
 def check_destroyable(project: Project, approval: str) -> None:
     if project.status != Status.CLOSED:
-        raise DestructionRefused("only a closed project can be destroyed")
+        raise DestructionRefused(gettext("Only a closed project can be destroyed."))
     hold = standing_hold(project.pk)
     if hold is not None:
         raise DestructionRefused(
-            f"a legal hold stands until {hold.expires_on.isoformat()}: lift it first"
+            gettext("A legal hold stands until {date}: lift it first.").format(
+                date=date_format(hold.expires_on, "SHORT_DATE_FORMAT")
+            )
         )
     if approval == Approval.RETENTION:
         ends = retention_ends(project)
         if ends is None or ends > clock.now():
-            raise DestructionRefused("its retention period has not ended")
+            raise DestructionRefused(gettext("Its retention period has not ended."))
 
 
 def do_destroy_project(
@@ -119,7 +123,7 @@ def do_destroy_project(
     ``operator`` (an explicit decision, whatever is left of the period)."""
     approved_by = approved_by.strip()[:150]
     if not approved_by:
-        raise DestructionRefused("name the person who approved the destruction")
+        raise DestructionRefused(gettext("Name the person who approved the destruction."))
     check_destroyable(project, approval)
     try:
         fingerprint = key_fingerprint(project.pk)

@@ -107,7 +107,7 @@ def test_a_closed_project_is_destroyed_whole_and_the_other_is_untouched(
 
 
 def test_only_a_closed_project_is_destroyed(project: Project) -> None:
-    with pytest.raises(DestructionRefused, match="only a closed project"):
+    with pytest.raises(DestructionRefused, match="Only a closed project"):
         do_destroy_project(project, approval=Approval.OPERATOR, approved_by="Ops")
     assert get_keyring().keys(project.pk).versions
     assert not DestructionRun.objects.exists()
