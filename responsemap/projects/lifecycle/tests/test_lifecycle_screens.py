@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from io import StringIO
+from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -21,8 +22,11 @@ from responsemap.accounts.models import Membership, User
 from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.channels.kannel.tests.case import SECRET, SENDSMS_URL, mo_request
 from responsemap.intake.channels.queries import forget_channels
+from responsemap.intake.contacts.actions import do_get_or_create_contact
 from responsemap.intake.contacts.models import Contact
-from responsemap.intake.messages.models import InboundMessage
+from responsemap.intake.messages import send
+from responsemap.intake.messages.models import InboundMessage, OutboundMessage
+from responsemap.intake.messages.send import do_queue_outbound
 from responsemap.projects.actions import do_add_organisation_admin
 from responsemap.projects.checklists.actions import complete_checklists
 from responsemap.projects.checklists.models import ChecklistVersion
@@ -428,3 +432,24 @@ def test_an_export_carries_the_class_and_purpose(project: Project) -> None:
     response = mark_export(HttpResponse("a,b\n", content_type="text/csv"), project)
     assert response["Data-Classification"] == "high"
     assert response["Data-Purpose"] == "%C3%89couter %E2%80%94 %E6%8F%B4%E5%8A%A9"
+
+
+@responses.activate
+def test_nothing_more_is_sent_once_closed(project: Project) -> None:
+    responses.get(SENDSMS_URL, body="0: Accepted for delivery", status=202)
+    channel = do_create_channel(
+        project_id=project.pk,
+        kind="kannel",
+        name="Hotline",
+        config={"sendsms_url": SENDSMS_URL},
+        secrets={"secret": SECRET, "username": "responsemap", "password": "sendsms-password"},
+    )
+    contact, _ = do_get_or_create_contact(
+        project_id=project.pk, country="HT", raw_phone="+50937001122"
+    )
+    with patch.object(send, "_enqueue_send"):  # the worker is run by hand below
+        queued = do_queue_outbound(channel=channel, contact=contact, purpose="reply", text="Mèsi")
+    do_close_project(project, actor=None, approver="Operator")
+    send.send_outbound.call(str(queued.pk))
+    assert not responses.calls
+    assert OutboundMessage.objects.get(pk=queued.pk).state == OutboundMessage.State.QUEUED
