@@ -13,8 +13,9 @@ protection focal point sees it (``triage.actions.sensitivity_of``, on every path
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +29,7 @@ from responsemap.imports.rows import ParsedRow, Problem, Reason, RowRejected
 from responsemap.imports.submissions import link_to_submission
 from responsemap.projects.models import Project
 from responsemap.protection.viewer import Viewer
-from responsemap.triage.actions import NewFeedback, do_create_feedback
+from responsemap.triage.actions import NewFeedback, do_create_feedback, do_create_feedback_batch
 from responsemap.triage.choices import (
     AgeBand,
     Disability,
@@ -44,6 +45,8 @@ from responsemap.triage.models import Feedback
 
 # Feedback's unique (project, source, provider_message_id) where the id isn't empty.
 UNIQUE_KEY_INDEX = "feedback_provider_message_unique"
+
+log = logging.getLogger(__name__)
 
 CODE_LISTS: dict[str, type[models.TextChoices]] = {
     "type_code": FeedbackType,
@@ -264,6 +267,60 @@ class FeedbackRowSink:
             source=Source.IMPORT,
             provider_message_id__in=keys,
         ).order_by()
+
+    def store_many(
+        self, rows: Sequence[ParsedRow], actor: Viewer
+    ) -> list[tuple[str, list[Problem]]]:
+        """Each row's outcome — ("created", notes), ("skipped", []) when its key is in
+        already, ("failed", problems) — with the rows that can be stored made into
+        records by one ``do_create_feedback_batch`` (redacted in it: one redaction
+        set-up, one duplicates lookup, one audit write for the lot, no task per
+        record). If the batch fails as a whole (a key stored meanwhile by another run,
+        a row that breaks a step), its rows are stored one by one, so one bad row
+        never stops the others."""
+        outcomes: list[tuple[str, list[Problem]]] = [("skipped", [])] * len(rows)
+        existing = self.already_imported(r.key for r in rows if r.key and not r.problems)
+        chosen: list[tuple[int, NewFeedback]] = []
+        taken: set[str] = set()
+        for i, row in enumerate(rows):
+            if row.problems:
+                outcomes[i] = ("failed", row.problems + self.check(row))
+                continue
+            if row.key in existing or row.key in taken:
+                continue  # skipped
+            feedback, problems, _notes = self._clean(row)
+            if problems:
+                outcomes[i] = ("failed", problems)
+                continue
+            taken.add(row.key)
+            chosen.append((i, feedback))
+        if not chosen:
+            return outcomes
+        try:
+            with transaction.atomic():
+                made = do_create_feedback_batch(
+                    self.project, [f for _i, f in chosen], actor, redact_now=True
+                )
+                for (i, _f), record in zip(chosen, made, strict=True):
+                    if rows[i].parent_key:
+                        link_to_submission(record, rows[i].parent_key)
+                    outcomes[i] = ("created", self.notes(rows[i]))
+        except Exception:  # noqa: BLE001 (row by row below says which row)
+            for i, _f in chosen:
+                outcomes[i] = self._store_alone(rows[i], actor)
+        return outcomes
+
+    def _store_alone(self, row: ParsedRow, actor: Viewer) -> tuple[str, list[Problem]]:
+        try:
+            with transaction.atomic():
+                created = self.store(row, actor)
+        except RowRejected as exc:
+            return "failed", exc.problems
+        except Exception as exc:  # one bad row must not stop the others
+            # The row's number and the error's class only: its message may quote the row.
+            log.warning("import: row %s not stored (%s)", row.number, type(exc).__name__)
+            return "failed", [Problem("", Reason.NOT_STORED)]
+        return ("created", self.notes(row)) if created else ("skipped", [])
 
     def store(self, row: ParsedRow, actor: Viewer) -> bool:
         if self.already_imported([row.key]):

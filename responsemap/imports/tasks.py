@@ -23,7 +23,7 @@ from responsemap.imports.mapping import Mapping, parse_rows
 from responsemap.imports.models import ImportJob
 from responsemap.imports.queries import may_import
 from responsemap.imports.reader import UnreadableFile
-from responsemap.imports.rows import ParsedRow, Problem, Reason, RowRejected
+from responsemap.imports.rows import ParsedRow
 from responsemap.imports.transitions import move_job
 from responsemap.protection.viewer import Viewer
 
@@ -99,13 +99,8 @@ def _run_batch(
         if not batch:
             _finish(locked, actor)
             return False
-        existing = sink.already_imported(r.key for r in batch if r.key and not r.problems)
         errors: list[dict[str, object]] = []
-        for row in batch:
-            if not row.problems and row.key in existing:
-                locked.skipped += 1
-                continue
-            outcome, problems = _store(row, sink, actor, job)
+        for row, (outcome, problems) in zip(batch, sink.store_many(batch, actor), strict=True):
             if outcome == "created":
                 locked.created += 1
                 errors.extend(error_entries(row, problems, locked, mapping))  # notes
@@ -122,23 +117,6 @@ def _run_batch(
             fields.append("errors")
         locked.save(update_fields=fields)  # progress: bookkeeping (ADR 0006)
     return True
-
-
-def _store(
-    row: ParsedRow, sink: FeedbackRowSink, actor: Viewer, job: ImportJob
-) -> tuple[str, list[Problem]]:
-    if row.problems:
-        return "failed", row.problems + sink.check(row)
-    try:
-        with transaction.atomic():
-            created = sink.store(row, actor)
-    except RowRejected as exc:
-        return "failed", exc.problems
-    except Exception as exc:  # one bad row must not stop the other 49,999
-        # Ids and the error's class only: its message may quote the row.
-        log.warning("import %s: row %s not stored (%s)", job.pk, row.number, type(exc).__name__)
-        return "failed", [Problem("", Reason.NOT_STORED)]
-    return ("created", sink.notes(row)) if created else ("skipped", [])
 
 
 def _finish(job: ImportJob, actor: Viewer) -> None:

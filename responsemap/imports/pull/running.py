@@ -37,7 +37,7 @@ from responsemap.imports.pull.transitions import (
     claim_pull_run,
     finish_pull,
 )
-from responsemap.imports.rows import ParsedRow, Problem, Reason, RowRejected
+from responsemap.imports.rows import ParsedRow, Problem
 from responsemap.imports.saved import NamedMapping, apply_mapping
 from responsemap.lib import clock
 from responsemap.protection.present import open_for_system
@@ -181,12 +181,7 @@ def _store_batch(
     result: PullResult,
     server_ids: dict[int, str],
 ) -> None:
-    existing = sink.already_imported(r.key for r in rows if r.key and not r.problems)
-    for row in rows:
-        if not row.problems and row.key in existing:
-            result.skipped += 1
-            continue
-        outcome, problems = _store(row, sink, actor)
+    for row, (outcome, problems) in zip(rows, sink.store_many(rows, actor), strict=True):
         if outcome == "created":
             result.created += 1
         elif outcome == "skipped":
@@ -198,17 +193,3 @@ def _store_batch(
 
 def _entries(server_id: str, problems: Iterable[Problem]) -> list[dict[str, Any]]:
     return [{"submission": server_id, "field": p.field, "reason": p.reason} for p in problems]
-
-
-def _store(row: ParsedRow, sink: FeedbackRowSink, actor: Viewer) -> tuple[str, list[Problem]]:
-    if row.problems:
-        return "failed", row.problems + sink.check(row)
-    try:
-        with transaction.atomic():
-            created = sink.store(row, actor)
-    except RowRejected as exc:
-        return "failed", exc.problems
-    except Exception as exc:  # one bad submission must not stop the others
-        log.warning("pull: submission not stored (%s)", type(exc).__name__)
-        return "failed", [Problem("", Reason.NOT_STORED)]
-    return ("created" if created else "skipped"), []
