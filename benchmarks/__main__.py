@@ -39,6 +39,7 @@ BENCHMARKS = (
     "alerts",
     "destruction",
     "dashboards",
+    "imports",
 )
 DATABASES = ("sqlite", "postgres")
 REDACTION_SCRIPT = REPO_ROOT / "benchmarks" / "bench_redaction.py"
@@ -115,6 +116,11 @@ def per_database(
         print(f"{name} on {database}: failed (exit status {code})\n")
         return {"failed": code}
     return results[-1]
+
+
+def imports(database: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Rows/s of file imports into a project of 1,000,000 records (bench_imports.py)."""
+    return per_database("imports", database, workdir, args)
 
 
 def alerts(database: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -228,6 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 }
             if args.only in (None, "dashboards"):
                 summary["dashboards"] = {db: dashboards(db, workdir, args) for db in args.databases}
+            if args.only in (None, "imports"):
+                summary["imports"] = {db: imports(db, workdir, args) for db in args.databases}
         except Exception as exc:  # report, never gate
             print(f"benchmarks: stopped by {type(exc).__name__}: {exc}")
             summary["error"] = f"{type(exc).__name__}: {exc}"
