@@ -107,7 +107,7 @@ class WeekRow:
     accepted: int
     changed: int
     raised: int
-    raised_kept: int  # raised records a person coded and left urgent
+    raised_kept: int  # raised records whose suggestion a person decided, left urgent
 
 
 REPORT_WEEKS = 52
@@ -134,7 +134,7 @@ def agreement_by_week(project_id: uuid.UUID | str, *, now: datetime | None = Non
             n_raised_kept=Count(
                 "pk",
                 filter=Q(raised=True)
-                & coded
+                & ~Q(decision=Decision.PENDING)
                 & Q(feedback__urgency__in=[Urgency.HIGH, Urgency.CRITICAL]),
             ),
         )
