@@ -26,6 +26,9 @@ MAX_COLUMNS = 500
 # An XLSX file is a zip; refuse one that unpacks to more than this.
 MAX_UNPACKED_BYTES = 150 * 1024 * 1024
 DELIMITERS = ",;\t|"
+# Rows an XLSX upload reads of each sheet: the form's id, and which split columns
+# hold 0/1 answers (``recodes.split_groups``); the check reads them all.
+PREVIEW_ROWS = 20
 
 Cell = str | datetime | date | time
 
@@ -115,7 +118,7 @@ def preview(kind: str, data: bytes) -> Preview:
             table = Table(headers=_headers([_cell(v) for v in header]), name=str(sheet.title))
             for number, values in enumerate(rows, start=2):
                 _add_row(table, number, [_cell(v) for v in values])
-                if table.rows:
+                if len(table.rows) >= PREVIEW_ROWS:
                     break
             tables.append(table)
     except UnreadableFile:
