@@ -153,10 +153,11 @@ def do_update_project_settings(
 
 def do_add_organisation_admin(
     *, organisation: Organisation, user: Any, actor: Viewer | None = None
-) -> bool:
-    """Let ``user`` create projects for ``organisation``; False if they already could."""
+) -> OrganisationAdmin:
+    """Let ``user`` create projects for ``organisation`` (nothing changes if they already
+    could)."""
     with transaction.atomic():
-        _, created = OrganisationAdmin.objects.get_or_create(organisation=organisation, user=user)
+        row, created = OrganisationAdmin.objects.get_or_create(organisation=organisation, user=user)
         if created:
             record_event(
                 "organisation.add_admin",
@@ -166,4 +167,4 @@ def do_add_organisation_admin(
                 object_id=organisation.pk,
                 fields=["user"],
             )
-    return created
+    return row

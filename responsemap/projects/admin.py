@@ -50,12 +50,11 @@ class AdministratorAdmin(SetupAdmin[Administrator]):
     list_display = ["organisation", "user", "created_at"]
 
     def add(self, request: HttpRequest, unsaved: Administrator) -> Administrator:
-        do_add_organisation_admin(
+        return do_add_organisation_admin(
             organisation=unsaved.organisation,
             user=unsaved.user,
             actor=acting_admin(request, None),
         )
-        return OrganisationAdmin.objects.get(organisation=unsaved.organisation, user=unsaved.user)
 
 
 class ProjectForm(forms.ModelForm[Project]):

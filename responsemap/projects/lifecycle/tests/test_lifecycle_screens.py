@@ -453,3 +453,14 @@ def test_nothing_more_is_sent_once_closed(project: Project) -> None:
     send.send_outbound.call(str(queued.pk))
     assert not responses.calls
     assert OutboundMessage.objects.get(pk=queued.pk).state == OutboundMessage.State.QUEUED
+
+
+def test_an_organisation_administrator_is_granted_in_the_admin(
+    project: Project, personas: dict[str, User], client_as: Callable[[str], Client]
+) -> None:
+    add = reverse("admin:projects_organisationadmin_add")
+    form = {"organisation": str(project.organisation_id), "user": str(personas["officer"].pk)}
+    response = client_as("sysadmin").post(add, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert AuditEvent.objects.filter(action="organisation.add_admin").count() == 1
+    assert client_as("officer").get(reverse("new_project")).status_code == 200
