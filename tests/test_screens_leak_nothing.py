@@ -205,6 +205,7 @@ def world(
         reverse("imports:job", args=[slug, jobs[2].pk]),
         reverse("imports:errors", args=[slug, jobs[2].pk]),
         reverse("intake_admin:notices", args=[slug]),
+        reverse("intake_admin:redaction", args=[slug]),
         reverse("triage:coding:framework", args=[slug]),  # the coding framework
         reverse("triage:coding:framework", args=[slug]) + "?show=active",
         reverse("triage:sharing", args=[slug]),  # partners and agreements
