@@ -35,8 +35,8 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from responsemap.protection.redaction import RedactionPolicy, redact  # noqa: E402
+from responsemap.protection.redaction.cues import CUES  # noqa: E402
 from responsemap.protection.redaction.lexicon import key, lexicon  # noqa: E402
-from responsemap.protection.redaction.names import CUES  # noqa: E402
 
 DEFAULT_PATHS = (
     REPO.parent / "shared" / "data" / "pii_dev.jsonl",

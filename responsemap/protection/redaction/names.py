@@ -30,9 +30,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable
-from functools import cache, lru_cache, partial
+from functools import lru_cache, partial
 from typing import NamedTuple
 
+from responsemap.protection.redaction.cues import AFTER, FRAMES, Phrase, cue_index
 from responsemap.protection.redaction.gazetteer import gazetteer, known
 from responsemap.protection.redaction.lexicon import alternation, key, lexicon, script
 from responsemap.protection.redaction.spans import Span, merge, overlaps
@@ -104,55 +105,6 @@ _B, _E = r"(?<![\w])", r"(?:(?![\w])|(?<=[.:]))"
 SIGNOFF_RE = re.compile(rf"^[\s,.:;!\-–—]*(?:(?:{alternation(W.signoff)}){_E}[\s,.:;!\-–—]*)*")
 
 
-def _phrase_words(phrase: str) -> tuple[tuple[str, ...], str]:
-    """A cue phrase as token keys, and the mark that must follow it: ":" ("name:"),
-    "." ("m.", which without its dot is the Creole "I"), or none."""
-    phrase = phrase.strip()
-    mark = phrase[-1] if phrase[-1:] in (":", ".") else ""
-    words = []
-    for word in phrase.replace(":", " ").split():
-        word_key = key(word).strip(".")
-        word_key = word_key[:-2] if word_key.endswith("'s") else word_key
-        if word_key:
-            words.append(word_key)
-    return tuple(words), mark
-
-
-Phrase = tuple[tuple[str, ...], str, str]
-
-
-def _phrase_index(groups: dict[str, tuple[str, ...]]) -> dict[str, tuple[Phrase, ...]]:
-    """First word -> the phrases that start with it (words, kind, colon), longest first."""
-    index: dict[str, list[Phrase]] = {}
-    for kind, phrases in groups.items():
-        for phrase in phrases:
-            words, mark = _phrase_words(phrase)
-            if words:
-                index.setdefault(words[0], []).append((words, kind, mark))
-    return {
-        first: tuple(sorted(set(found), key=lambda p: (-len(p[0]), p[1])))
-        for first, found in index.items()
-    }
-
-
-CUES = _phrase_index({"intro": W.intro, "relation": W.relation})
-AFTER = _phrase_index({"after": W.after})
-FRAMES: dict[str, frozenset[str]] = {}
-for _before, _after in W.frames:
-    FRAMES[key(_before)] = FRAMES.get(key(_before), frozenset()) | {key(_after)}
-
-
-@cache
-def _cue_index(extra: tuple[str, ...]) -> dict[str, tuple[Phrase, ...]]:
-    if not extra:
-        return CUES
-    index = dict(CUES)
-    for first, phrases in _phrase_index({"relation": extra}).items():
-        merged = set(index.get(first, ()) + phrases)
-        index[first] = tuple(sorted(merged, key=lambda p: (-len(p[0]), p[1])))
-    return index
-
-
 class Tok(NamedTuple):
     start: int
     end: int
@@ -209,7 +161,7 @@ class NameFinder:
         self.text = text
         self.taken = taken
         self.keep = keep
-        self.cues = _cue_index(cues)
+        self.cues = cue_index(cues)
         self.toks = _tokens(text, taken)
         self.at = {t.start: i for i, t in enumerate(self.toks)}
         latin = len(ASCII_LETTER_RE.findall(text))
