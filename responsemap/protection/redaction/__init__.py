@@ -7,7 +7,7 @@ Names, phone numbers, e-mail addresses and ID numbers become ``[NAME]``, ``[PHON
   an identity cue in any supported language) and phone numbers (``phonenumbers``).
 * ``names.py``: person names from context (cue phrases in every supported language,
   kinship and role words, frames, next to a phone, signatures, capitals), then from the
-  name lists of ``gazetteer.py``.
+  name lists of ``gazetteer.py``; ``cues.py`` indexes the cue phrases by first word.
 * ``lexicon/<language>.txt``: the cue phrases and word classes, one file a language
   (English, French, Spanish, Haitian Creole, Arabic, Swahili, Somali, Hausa, Nigerian
   Pidgin, Dari and Pashto in Latin letters); all are active for every message.
