@@ -28,6 +28,7 @@ class PullSourceForm(forms.Form):
         label=_("Server address"),
         help_text=_("For example https://kf.kobotoolbox.org or https://central.example.org"),
         assume_scheme="https",
+        widget=forms.TextInput(attrs={"inputmode": "url", "dir": "ltr", "autocomplete": "url"}),
     )
     asset_uid = forms.CharField(
         label=_("KoboToolbox form id (asset uid)"),

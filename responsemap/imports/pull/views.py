@@ -10,6 +10,7 @@ shows a secret or a submission's value: problems are (submission id, field, reas
 from __future__ import annotations
 
 import json
+from collections import abc
 from typing import Any
 
 from django.contrib import messages
@@ -31,6 +32,7 @@ from responsemap.imports.pull.queries import (
     sources_visible_to,
 )
 from responsemap.imports.pull.running import sample_fields
+from responsemap.imports.pull.transitions import OVERLAP
 from responsemap.imports.rows import describe
 from responsemap.projects.layout import layout
 from responsemap.projects.models import Project
@@ -240,7 +242,7 @@ def _errors(shown: Presented) -> list[dict[str, str]]:
             "text": describe(str(e.get("reason", ""))),
         }
         for e in listed
-        if isinstance(e, dict)
+        if isinstance(e, abc.Mapping)
     ]
 
 
@@ -262,6 +264,8 @@ def source_page(request: HttpRequest, slug: str, source_id: str) -> HttpResponse
             "mapped": [(str(t.label), columns[t.name]) for t in TARGETS if t.name in columns],
             "errors": _errors(shown),
             "config": sorted((str(k), str(v)) for k, v in (source.config or {}).items()),
+            # The newest submission fetched (the next fetch asks from a little before).
+            "newest": source.last_submission_at + OVERLAP if source.last_submission_at else None,
         },
     )
 
