@@ -24,6 +24,7 @@ from responsemap.geo.models import AdminArea
 from responsemap.imports.models import ImportJob
 from responsemap.intake.contacts.models import ConsentNotice, Contact
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
+from responsemap.projects.destruction.models import LegalHold
 from responsemap.projects.models import Project
 from responsemap.protection.audit import with_details
 from responsemap.protection.catalogue import (
@@ -139,6 +140,13 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
             project=project, kind="topic", code="water", label=f"{SHOWN}-label", created_at=now
         ),
         "projects.project": project,
+        "projects.legalhold": LegalHold(
+            project=project,
+            reason=f"{SHOWN}-hold",
+            owner=officer,
+            expires_on=now.date(),
+            placed_at=now,
+        ),
         "triage.feedback": feedback,
         "triage.calldetails": CallDetails(
             feedback=feedback,
