@@ -74,6 +74,8 @@ def test_import_flow_in_a_browser(
     page.check("input[name=keep_phone]")
     page.screenshot(path=str(SCREENSHOT_DIR / "import-mapping.png"), full_page=True)
     page.click("text=Check the file")
+    page.wait_for_url("**/recodes/")  # the coded columns' values, as suggested
+    page.click("#recode-form button[type=submit]")
     page.wait_for_url("**/check/")
     assert page.inner_text("#count-ok") == "3"
     assert page.inner_text("#count-failed") == "2"
@@ -164,3 +166,28 @@ def test_kobo_xlsx_with_a_repeat_group_in_a_browser(
     assert "The tap at block C leaks" in text
     suggestion = next(f for t, f in texts.items() if t.startswith("Distribution"))
     assert (suggestion.type_code, suggestion.area_id) == ("suggestion", area.pk)
+
+    # In Arabic (right to left), on a phone: the same screens, nothing off the side.
+    arabic = browser.new_context(
+        viewport={"width": 390, "height": 900},
+        locale="ar",
+        extra_http_headers={"Accept-Language": "ar"},
+    ).new_page()
+    arabic.goto(f"{base}/accounts/login/")
+    arabic.fill("input[name=login]", "officer")
+    arabic.fill("input[name=password]", PASSWORD)
+    arabic.click("button[type=submit]")
+    arabic.wait_for_load_state()
+    arabic.goto(f"{base}/p/{project.slug}/imports/")
+    arabic.set_input_files("input[type=file]", str(export))
+    arabic.click("form[enctype] button[type=submit]")
+    arabic.wait_for_url("**/mapping/")
+    assert arabic.get_attribute("html", "dir") == "rtl"
+    job = ImportJob.objects.filter(project=project).latest("created_at")
+    for step in ("mapping", "sheets", "recodes"):
+        arabic.goto(f"{base}/p/{project.slug}/imports/{job.pk}/{step}/")
+        arabic.screenshot(path=str(SCREENSHOT_DIR / f"import-{step}-ar-390.png"), full_page=True)
+        overflow = arabic.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{step} scrolls sideways in Arabic"
