@@ -80,6 +80,8 @@ def forms(word: str) -> tuple[str, ...]:
     light stem, then its stem in each of ``STEM_LANGUAGES``, each normalised (accents
     dropped); distinct, at least MIN_LETTERS long."""
     found = [_stem(normalise(word))]
+    if any(c.isdigit() for c in word):
+        return tuple(found)  # a number, a code, "block7": no language's stem
     for stemmer in _STEMMERS:
         stem = normalise(stemmer.stemWord(word))
         if len(stem) >= MIN_LETTERS:
@@ -101,8 +103,12 @@ def _token(key: bytes, word: str) -> int:
 
 def _words_raw(text: str) -> list[str]:
     text = _PLACEHOLDER.sub(" ", text)
-    found = (w for w in _WORD.findall(_folded(text)) if len(normalise(w)) >= MIN_LETTERS)
-    return list(dict.fromkeys(found))
+    return [w for w in dict.fromkeys(_WORD.findall(_folded(text))) if _long_enough(w)]
+
+
+@lru_cache(maxsize=65536)
+def _long_enough(word: str) -> bool:
+    return len(normalise(word)) >= MIN_LETTERS
 
 
 def tokens_for(project_id: object, text: str) -> list[int]:

@@ -54,10 +54,11 @@ def apply_birth_rules(records: Sequence[Feedback], texts: Sequence[str]) -> None
     raised: list[Feedback] = []
     urgent: list[tuple[str, str, list[str]]] = []
     for n, (record, text) in enumerate(zip(records, texts, strict=True)):
+        normalised, before = normalise_for_rules(text), records[:n]
         matched = [
             rule
             for rule in rules[str(record.project_id)]
-            if _matches(rule, record, normalise_for_rules(text), earlier, records[:n])
+            if _matches(rule, record, normalised, earlier, before)
         ]
         for rule in matched:
             if rule.sets_urgency:

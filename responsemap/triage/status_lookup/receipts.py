@@ -39,6 +39,7 @@ from responsemap.intake.contacts.keywords import normalise_keyword, reply_langua
 from responsemap.intake.contacts.models import ConsentRecord
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.intake.messages.send import send_outbound
+from responsemap.lib.tasks import enqueue_many
 from responsemap.protection.audit import EventSpec, record_events
 from responsemap.triage.alerts.models import AlertPolicy
 from responsemap.triage.choices import Sensitivity
@@ -177,5 +178,4 @@ def _receipt(record: Feedback, message: InboundMessage) -> OutboundMessage:
 
 
 def _enqueue_sends(outbound_ids: list[str]) -> None:
-    for outbound_id in outbound_ids:
-        send_outbound.enqueue(outbound_id)
+    enqueue_many(send_outbound, [(outbound_id,) for outbound_id in outbound_ids])
