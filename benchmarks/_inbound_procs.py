@@ -122,7 +122,13 @@ def worker_pids(master: int) -> list[int]:
 
 def start_task_workers(procs: Procs, count: int) -> list[subprocess.Popen[bytes]]:
     command = [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload"]
-    return [procs.start(f"db_worker_{n}", command) for n in range(count)]
+    return [procs.start(f"db_worker_{n}", worker_command(command, n, count)) for n in range(count)]
+
+
+def worker_command(command: list[str], n: int, count: int) -> list[str]:
+    """As deployed (docs/deploy.md): of two workers or more, the first never sends, so
+    a sweep or an alert never waits behind sends paced by a channel's rate."""
+    return [*command, "--exclude-queues", "outbound"] if n == 0 and count > 1 else command
 
 
 @dataclass

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks._env import REPO_ROOT, apply_bench_env
+from benchmarks._inbound_procs import worker_command
 
 TARGET_P95_S = 2.0
 FEEDERS = 4
@@ -181,8 +182,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     command = [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload"]
     workers = [
-        subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL)
-        for _ in range(args.workers)
+        subprocess.Popen(
+            worker_command(command, n, args.workers),
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        for n in range(args.workers)
     ]
     try:
         time.sleep(3)  # the workers start (imports, first upkeep)

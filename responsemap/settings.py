@@ -193,9 +193,14 @@ DATABASE_APP_ROLE = (
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+TASK_QUEUES = ["default", "outbound"]
 TASKS = {
     "default": {
         "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        # Sends have a queue of their own: a worker started with ``--exclude-queues
+        # outbound`` is never asleep in a send (waiting for the channel's rate) when a
+        # sweep or an urgent alert is due (docs/alerts.md).
+        "QUEUES": TASK_QUEUES,
     }
 }
 

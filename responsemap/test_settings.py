@@ -23,14 +23,19 @@ os.environ.pop("DATABASE_OWNER_URL", None)
 os.environ.pop("DATABASE_OWNER_URL_FILE", None)
 
 from responsemap.settings import *  # noqa: E402, F403
-from responsemap.settings import DATABASES, VAR_DIR  # noqa: E402
+from responsemap.settings import DATABASES, TASK_QUEUES, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A real file (not :memory:) so tests can read what lands on disk.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": TASK_QUEUES,
+    }
+}
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 # No persistent connections in tests: a live-server thread's idle connection would keep
 # the PostgreSQL test database from being dropped at the end of the run.

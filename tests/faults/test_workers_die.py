@@ -20,6 +20,8 @@ RESPONSEMAP_REQUIRE_KANNEL=1 (CI). Runs on the database the suite runs on.
 
 from __future__ import annotations
 
+import re
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -56,6 +58,12 @@ STOPPERS = set(FIRST[::5])
 WORKERS = ("worker-a", "worker-b")
 State = OutboundMessage.State
 DONE_STATES = {State.SENT, State.DELIVERED, State.BLOCKED, State.UNKNOWN, State.FAILED}
+
+
+def kannel_idle(status: str) -> bool:
+    """Whether bearerbox's status page shows no SMS queued, in or out."""
+    queued = re.search(r"SMS: received \d+ \((\d+) queued\), sent \d+ \((\d+) queued\)", status)
+    return queued is not None and queued.groups() == ("0", "0")
 
 
 def line(sender: str, text: str) -> str:
@@ -138,7 +146,11 @@ def test_workers_killed_mid_send_and_mid_processing_lose_nothing_and_send_nothin
         f"{Counter(DBTaskResult.objects.values_list('status', flat=True))}"
     )
     all_done = time.monotonic()
-    time.sleep(2)  # late duplicates (a second send, a retried POST) would show now
+    # Late duplicates (a second send, a retried POST) would show once nothing is left
+    # to run: the workers stopped, and bearerbox's queues both ways empty.
+    for name in WORKERS:
+        app.processes.kill(name, signal.SIGTERM)
+    assert settle(lambda: kannel_idle(ports.status()), 30), ports.status()
     received = fake.received
 
     # Every message stored once, processed, made feedback once; STOPs are opt-outs.

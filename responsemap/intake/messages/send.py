@@ -239,7 +239,7 @@ def _id(message: OutboundMessage) -> tuple[UUID, UUID, str]:
     return message.pk, message.project_id, message.purpose
 
 
-@task()
+@task(queue_name="outbound")
 def send_outbound(outbound_id: str) -> None:
     message = _due(outbound_id)
     if message is None:

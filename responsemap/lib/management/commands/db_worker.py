@@ -64,6 +64,10 @@ class Upkeep(threading.Thread):
 class Command(UpstreamCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         super().add_arguments(parser)
+        # Every queue by default (sends are on "outbound"); an idle worker looks for
+        # work four times a second, not once: an urgent message's sweep and alert wait
+        # on it (docs/alerts.md).
+        parser.set_defaults(queue_name="*", interval=0.25)
         parser.add_argument(
             "--upkeep-interval",
             default=UPKEEP_SECONDS,
