@@ -96,6 +96,7 @@ def peak_rss_mb() -> float:
 
 def import_chunk(project: Any, actor: Any, first: int, count: int) -> dict[str, Any]:
     from django_tasks import default_task_backend
+    from django_tasks.backends.dummy import DummyBackend
 
     from responsemap.imports import actions
     from responsemap.imports.mapping import Mapping
@@ -119,7 +120,9 @@ def import_chunk(project: Any, actor: Any, first: int, count: int) -> dict[str, 
     actions.do_start_import(job, actor)
     run_import.call(str(job.pk))  # the worker's import
     done = time.perf_counter()
-    default_task_backend.clear()  # tasks the records queued (alerts…): other workers'
+    queued = default_task_backend
+    if isinstance(queued, DummyBackend):
+        queued.clear()  # tasks the records queued (alerts…): other workers'
     job.refresh_from_db()
     job.refresh_from_db()
     return {
