@@ -23,18 +23,15 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 # Front-end libraries from the npm registry at set-up time, pinned in package.json and
-# package-lock.json, never committed and never loaded from a CDN: each file a page
-# loads is copied into its app's static/<app>/vendor/ (ignored by git).
-VENDOR_FILES := responsemap/analytics/static/analytics/vendor/chart.umd.min.js
+# package-lock.json (integrity checked), never committed and never loaded from a CDN:
+# each file a page loads goes to its app's static/<app>/vendor/ (ignored by git).
+# deploy/vendor.py needs only Python: no Node.js or npm on the machine.
+VENDOR_STAMP := node_modules/.vendor-stamp
 
-$(VENDOR_FILES): package.json package-lock.json
-	@command -v npm >/dev/null || { echo "make setup needs npm (Debian: apt-get install npm)" >&2; exit 1; }
-	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
-	mkdir -p responsemap/analytics/static/analytics/vendor
-	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map \
-		responsemap/analytics/static/analytics/vendor/
+$(VENDOR_STAMP): package.json package-lock.json deploy/vendor.py
+	@$(PYTHON) deploy/vendor.py
 
-setup: $(STAMP) $(VENDOR_FILES)
+setup: $(STAMP) $(VENDOR_STAMP)
 
 # With DATABASE_URL naming PostgreSQL (as a role that may create roles: postgres on a
 # development machine), the two roles are set up first (idempotent): migrate runs as the
