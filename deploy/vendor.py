@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REGISTRY = os.environ.get("npm_config_registry", "https://registry.npmjs.org/").rstrip("/")
+REGISTRY = os.environ.get("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org/").rstrip("/")
 
 
 def tarball_url(name: str, version: str) -> str:
