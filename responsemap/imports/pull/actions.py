@@ -16,6 +16,7 @@ from django.db import transaction
 
 from responsemap.imports.pull.models import PullSource
 from responsemap.imports.pull.running import pull_submissions
+from responsemap.imports.saved import NamedMapping, do_save_mapping, form_key
 from responsemap.lib import clock
 from responsemap.projects.models import Project
 from responsemap.protection.audit import record_event
@@ -108,8 +109,17 @@ def do_set_pull_fields(source: PullSource, fields: list[str], actor: Viewer) -> 
         _event(source, actor, action="import.pull_check", fields=["fields"])
 
 
+def form_key_of(source: PullSource) -> str:
+    """The key the form's mapping is saved under, as an upload of its export finds it
+    (a Kobo export's ``_xform_id_string`` is the asset uid)."""
+    config = source.config or {}
+    form_id = str(config.get("asset_uid") or config.get("form_id") or "")
+    return form_key(source.project_id, form_id=form_id)
+
+
 def do_set_pull_mapping(source: PullSource, mapping: dict[str, Any], actor: Viewer) -> None:
-    """Save which field feeds which target; the source is due at once."""
+    """Save which field feeds which target, and keep it as the form's mapping (offered
+    to the next upload of its export); the source is due at once."""
     with transaction.atomic():
         PullSource.objects.filter(pk=source.pk).update(
             mapping=mapping, next_run_at=clock.now(), updated_at=clock.now()
@@ -122,6 +132,11 @@ def do_set_pull_mapping(source: PullSource, mapping: dict[str, Any], actor: View
             fields=sorted(mapping.get("columns", {})),
             purpose="phone numbers kept: consent confirmed" if mapping.get("keep_phone") else "",
         )
+        named = NamedMapping(
+            columns={str(k): str(v) for k, v in mapping.get("columns", {}).items()},
+            date_order=str(mapping.get("date_order") or "dmy"),
+        )  # kept without the phone consent: that is confirmed for each source or file
+        do_save_mapping(source.project, form_key_of(source), named, actor)
         source_id = str(source.pk)
         if source.is_active:
             transaction.on_commit(lambda: pull_submissions.enqueue(source_id))

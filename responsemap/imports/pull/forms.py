@@ -165,11 +165,20 @@ class PullMappingForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, source: PullSource, fields: Sequence[str], **kwargs: Any
+        self,
+        *args: Any,
+        source: PullSource,
+        fields: Sequence[str],
+        saved: dict[str, str] | None = None,
+        **kwargs: Any,
     ) -> None:
+        """``saved``: the form's saved mapping (from an upload of its export), offered
+        when the source has none yet; else suggestions from the field names."""
         super().__init__(*args, **kwargs)
         choices = [(NOT_MAPPED, _("— not in the form —"))] + [(f, f) for f in fields]
         current = dict((source.mapping or {}).get("columns") or {})
+        if not current and saved:
+            current = {t: path for t, path in saved.items() if path in fields}
         if not current:
             current = suggested_columns(fields)
         self.target_fields: list[str] = []

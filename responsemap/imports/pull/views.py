@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from responsemap.imports.mapping import TARGETS
 from responsemap.imports.pull import actions
+from responsemap.imports.pull.actions import form_key_of
 from responsemap.imports.pull.clients import PullError
 from responsemap.imports.pull.forms import PullMappingForm, PullSourceForm
 from responsemap.imports.pull.models import PullSource
@@ -34,6 +35,7 @@ from responsemap.imports.pull.queries import (
 from responsemap.imports.pull.running import sample_fields
 from responsemap.imports.pull.transitions import OVERLAP
 from responsemap.imports.rows import describe
+from responsemap.imports.saved import open_saved, saved_mapping_for
 from responsemap.projects.layout import layout
 from responsemap.projects.models import Project
 from responsemap.projects.queries import access_project
@@ -218,7 +220,13 @@ def mapping(request: HttpRequest, slug: str, source_id: str) -> HttpResponse:
     source = access_pull_source(viewer, source_id)
     shown = present(source, viewer, "pull_mapping")
     fields = _fields(shown)
-    form = PullMappingForm(request.POST or None, source=source, fields=fields)
+    saved = None if source.mapping else open_saved(saved_mapping_for(project, form_key_of(source)))
+    form = PullMappingForm(
+        request.POST or None,
+        source=source,
+        fields=fields,
+        saved=dict(saved.columns) if saved else None,
+    )
     if request.method == "POST" and form.is_valid():
         actions.do_set_pull_mapping(source, form.mapping(), viewer)
         messages.success(request, _("Saved: the first fetch has started."))

@@ -252,3 +252,22 @@ def test_change_keeps_the_token_when_left_empty_and_disconnect_keeps_records(
     response = client.post(reverse("imports:pull_delete", args=[project.slug, source.pk]))
     assert response.status_code == 302
     assert not PullSource.objects.exists()
+
+
+def test_the_matching_is_kept_for_the_form_and_offered_to_its_next_source(
+    project: Project, client_as: ClientFor, standin: StandIn
+) -> None:
+    from responsemap.imports.form_models import SavedMapping
+
+    standin.kobo = [kobo_submission(1, T0)]
+    client = client_as("manager")
+    first = connected(client, project, kobo_post(standin))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(
+            reverse("imports:pull_mapping", args=[project.slug, first.pk]),
+            {"col_content": "group_feedback/sector", "date_order": "dmy"},
+        )
+    assert SavedMapping.objects.filter(project=project).count() == 1
+    second = connected(client, project, kobo_post(standin, name="Same form again"))
+    page = client.get(reverse("imports:pull_mapping", args=[project.slug, second.pk]))
+    assert page.context["form"]["col_content"].initial == "group_feedback/sector"
