@@ -27,7 +27,7 @@ from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.contacts.models import ConsentRecord, Contact
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.intake.messages.send import do_queue_outbound
-from responsemap.projects.models import Organisation, Project
+from responsemap.projects.models import Organisation, OrganisationAdmin, Project
 from responsemap.protection.audit import with_details
 from responsemap.protection.models import AuditChainHead, AuditEvent, AuditListing, AuditPending
 from responsemap.protection.viewer import Viewer
@@ -54,7 +54,7 @@ PEOPLES_RECORDS: list[type[Model]] = [
     PublicFormThrottle,
 ]
 # The only admins with an add form; each stores through an action.
-ADDABLE = {Organisation, Membership, User}
+ADDABLE = {Organisation, OrganisationAdmin, Membership, User}
 
 
 def list_url(model: type[Model]) -> str:
