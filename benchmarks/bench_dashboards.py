@@ -81,7 +81,7 @@ def copy_sql(vendor: str, seed_id: str, first: int, last: int, at: str, step: fl
     from responsemap.triage.models import Feedback
 
     if vendor == "postgresql":
-        rows = f"generate_series({first}, {last}) AS g(n)"
+        rows = f"generate_series({first}::bigint, {last}::bigint) AS g(n)"
         uuid = "gen_random_uuid()"
         reference = "'B' || lpad(n::text, 9, '0')"
         time_at = f"('{at}'::timestamptz + (n * {step}) * interval '1 second')"

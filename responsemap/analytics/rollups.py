@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Min
+from django.db.models.functions import Substr, TruncDate
 
 from responsemap.analytics.models import (
     BUCKET_LIMITS,
@@ -38,7 +39,6 @@ from responsemap.triage.replies.models import Reply
 CellKey = tuple[object, ...]
 # records, responded, response_minutes, closed, close_minutes, r0…r6, c0…c6
 COUNTERS = 5 + 2 * BUCKETS
-RECORD_COLUMNS = ("pk", "received_at", *DIMENSIONS)
 ID_BATCH = 900  # ids per IN list (SQLite's limit on variables is far above)
 
 
@@ -127,40 +127,78 @@ def compute_cells(
     ``end_day``: two queries, plus two per 900 records that moved past "new" unless
     the project's ``moves`` are given."""
     start, end = day_start(first_day), day_start(end_day)
-    records = list(
+    rows = (
         Feedback.objects.filter(project_id=project_id, received_at__gte=start, received_at__lt=end)
+        .annotate(received_day=_day_of("received_at"))
         .order_by()
-        .values_list(*RECORD_COLUMNS)
+        .values_list("pk", "received_at", "received_day", "status", *DIMENSIONS)
     )
-    status_at = RECORD_COLUMNS.index("status")
-    moved = (
-        [str(row[0]) for row in records if row[status_at] != Status.NEW] if moves is None else []
-    )
+    # Raw rows, without the ORM's conversion of every value (most of a rebuild's time
+    # on SQLite): ids, times and days come as the driver gives them (text on SQLite)
+    # and are read as values only for the few records with a response or a close.
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        records = cursor.fetchall()
+    ident = _identity(records)
+    moved = [ident(row[0]) for row in records if row[3] != Status.NEW] if moves is None else []
     replied = _first_replies(project_id, start, end)
     if moves is None:
         moves = Moves(_first_moves(moved, Status.ANSWERED), _first_moves(moved, Status.CLOSED))
     answered, closed = moves.answered, moves.closed
+    lookups = bool(replied or answered or closed)
     cells: dict[CellKey, list[int]] = {}
-    for pk, received_at, *codes in records:
-        key = (received_at.astimezone(UTC).date(), *codes)
+    for pk, received_at, day, _status, *codes in records:
+        key = (_iso_day(day), *codes)
         cell = cells.get(key)
         if cell is None:
             cell = cells[key] = [0] * COUNTERS
         cell[0] += 1
-        ident = str(pk)
-        firsts = [t for t in (replied.get(ident), answered.get(ident)) if t is not None]
+        if not lookups:
+            continue
+        record = ident(pk)
+        firsts = [t for t in (replied.get(record), answered.get(record)) if t is not None]
+        closed_at = closed.get(record)
+        if not firsts and closed_at is None:
+            continue
+        received = _moment(received_at)
         if firsts:
-            minutes = max(0, int((min(firsts) - received_at).total_seconds() // 60))
+            minutes = max(0, int((min(firsts) - received).total_seconds() // 60))
             cell[1] += 1
             cell[2] += minutes
             cell[5 + bucket_of(minutes)] += 1
-        closed_at = closed.get(ident)
         if closed_at is not None:
-            minutes = max(0, int((closed_at - received_at).total_seconds() // 60))
+            minutes = max(0, int((closed_at - received).total_seconds() // 60))
             cell[3] += 1
             cell[4] += minutes
             cell[5 + BUCKETS + bucket_of(minutes)] += 1
     return cells
+
+
+def _day_of(column: str) -> Any:
+    """The UTC day of a time column, in SQL: SQLite keeps times as UTC text, so its
+    first ten characters (no function call per row)."""
+    if connection.vendor == "sqlite":
+        return Substr(column, 1, 10)
+    return TruncDate(column)
+
+
+def _identity(records: list[tuple[Any, ...]]) -> Any:
+    """A record's id as the audit trail and replies name it (the UUID's text)."""
+    if records and isinstance(records[0][0], str):
+        return lambda raw: str(uuid.UUID(raw))
+    return str
+
+
+def _iso_day(day: object) -> str:
+    return day if isinstance(day, str) else day.isoformat()  # type: ignore[attr-defined]
+
+
+def _moment(value: object) -> datetime:
+    """A time as SQLite's text or PostgreSQL's value, aware, in UTC."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 COUNTER_NAMES = (
@@ -234,10 +272,7 @@ def insert_cells(project_id: uuid.UUID, cells: dict[CellKey, list[int]]) -> int:
     _write(
         Rollup,
         CELL_COLUMNS,
-        [
-            (project, day.isoformat(), *codes, *counters)  # type: ignore[attr-defined]
-            for (day, *codes), counters in cells.items()
-        ],
+        [(project, _iso_day(day), *codes, *counters) for (day, *codes), counters in cells.items()],
     )
     return len(cells)
 
