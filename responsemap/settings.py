@@ -236,6 +236,8 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # A reveal needs a password typed within this many seconds.
 RESPONSEMAP_REAUTH_SECONDS = env_int("RESPONSEMAP_REAUTH_SECONDS", 600)
+# Days to answer a data-subject request (triage.rights): the default deadline.
+RESPONSEMAP_SUBJECT_REQUEST_DAYS = env_int("RESPONSEMAP_SUBJECT_REQUEST_DAYS", 30)
 
 # E-mail (password reset). With no EMAIL_HOST there is no mail server (the embedded
 # default): messages are written as files to var/outbox/ for the operator to read.

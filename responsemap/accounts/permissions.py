@@ -20,6 +20,9 @@ PERMISSIONS = {
     "view_audit": _("See the audit trail of records"),
     "view_dashboards": _("See aggregate dashboards and maps"),
     "manage_project": _("Set up the project: roles, members, areas, channels"),
+    "handle_subject_requests": _(
+        "Handle people's requests to see, correct or erase their data, or withdraw consent"
+    ),
 }
 
 DEFAULT_ROLES: dict[str, dict[str, object]] = {
@@ -50,6 +53,8 @@ DEFAULT_ROLES: dict[str, dict[str, object]] = {
             "reveal_contact",
             "view_audit",
             "view_dashboards",
+            # The project's data-protection role (triage.rights).
+            "handle_subject_requests",
         ],
     },
     "manager": {

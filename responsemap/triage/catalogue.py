@@ -34,6 +34,9 @@ declare(
         FieldPolicy("displacement", _("Displacement"), C.CONFIDENTIAL, "view_demographics"),
         FieldPolicy("redacted_content", _("Message (redacted)"), C.CONFIDENTIAL, "view_feedback"),
         FieldPolicy("content", _("Message"), C.STRICT, "view_feedback", "reveal_content"),
+        # Data-subject requests (triage.rights).
+        FieldPolicy("consent_withdrawn_at", _("Consent withdrawn"), C.INTERNAL),
+        FieldPolicy("erased_at", _("Erased on request"), C.INTERNAL),
     ],
 )
 declare(
@@ -61,4 +64,5 @@ from responsemap.triage.duplicates import catalogue as _duplicates  # noqa: E402
 from responsemap.triage.inbox import catalogue as _inbox  # noqa: E402, F401
 from responsemap.triage.referrals import catalogue as _referrals  # noqa: E402, F401
 from responsemap.triage.replies import catalogue as _replies  # noqa: E402, F401
+from responsemap.triage.rights import catalogue as _rights  # noqa: E402, F401
 from responsemap.triage.verification import catalogue as _verification  # noqa: E402, F401

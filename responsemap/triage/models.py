@@ -166,6 +166,11 @@ class Feedback(models.Model):
     # whoever may view feedback without a reveal (catalogue: confidential).
     redacted_content = EncryptedTextField()
     redacted_at = models.DateTimeField(null=True, blank=True)
+    # Data-subject requests (triage.rights): the sender withdrew consent (nothing more
+    # is sent or shared), or asked to be erased (the record is a tombstone: its text
+    # and contact are gone, its coded fields stay for the counts).
+    consent_withdrawn_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -306,10 +311,11 @@ from responsemap.triage.replies.models import (  # noqa: E402, F401
     Reply,
     ReplyTemplate,
 )
+from responsemap.triage.rights.models import SubjectRequest  # noqa: E402, F401
 from responsemap.triage.rules.models import Rule  # noqa: E402, F401
 from responsemap.triage.status_lookup.models import StatusLookupThrottle  # noqa: E402, F401
+from responsemap.triage.suggestions.models import ProjectModel, Suggestion  # noqa: E402, F401
 from responsemap.triage.verification.models import (  # noqa: E402, F401
     Verification,
     VerificationCheck,
 )
-from responsemap.triage.suggestions.models import ProjectModel, Suggestion  # noqa: E402, F401

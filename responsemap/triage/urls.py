@@ -31,4 +31,6 @@ urlpatterns = [
     path("", include("responsemap.triage.verification.urls")),
     # Suggested codes: accept / change on a record, the agreement report (issue 11).
     path("", include("responsemap.triage.suggestions.urls")),
+    # Data-subject requests: see, correct, erase, withdraw consent (issue 13).
+    path("", include("responsemap.triage.rights.urls")),
 ]

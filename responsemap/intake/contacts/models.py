@@ -28,6 +28,12 @@ class Contact(models.Model):
     language = models.CharField(max_length=8, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     opted_out_at = models.DateTimeField(null=True, blank=True)
+    # Consent withdrawn on request (triage.rights): nothing is sent to them any more,
+    # whatever the purpose, and a new message does not undo it (unlike an opt-out).
+    consent_withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Erased on request: the sealed values and the blind indexes are cleared first
+    # (the tombstone), then the row is purged.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -60,6 +66,16 @@ class ConsentRecord(models.Model):
         AUDIO = "audio", _("Audio recording")
         SMS_NOTICE = "sms_notice", _("SMS notice")
         WEB_NOTICE = "web_notice", _("Web form notice")
+        # A child's own agreement, with the consent of a parent or guardian.
+        ASSENT = "assent_guardian", _("A child's assent, with a guardian's consent")
+
+    class Purpose(models.TextChoices):
+        """What a person may agree to, each on its own (intake.contacts.consent)."""
+
+        RESPOND = "respond", _("Being answered")
+        FOLLOW_UP = "follow_up_surveys", _("Follow-up surveys")
+        SHARE = "share_with_partners", _("Referral to partner organisations")
+        PUBLISH = "publish_aggregates", _("Publication in aggregate figures")
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
     contact = models.ForeignKey(
@@ -75,6 +91,11 @@ class ConsentRecord(models.Model):
     )
     recorded_at = models.DateTimeField()
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Verbal consent: the staff witness's name; a recording: where it is kept; a child's
+    # assent: the guardian who consented. All sealed.
+    witness_name = EncryptedTextField()
+    audio_reference = EncryptedTextField()
+    guardian_name = EncryptedTextField()
 
     def __str__(self) -> str:
         return f"consent {self.pk} ({self.method})"
@@ -109,6 +130,10 @@ class ConsentNotice(models.Model):
     language = models.CharField(max_length=8)
     version = models.PositiveIntegerField()
     text = models.TextField()
+    # What the notice says on sharing (with whom, for what) and on the person's rights
+    # (to see, correct, erase, withdraw): shown with the text on the public form.
+    sharing = models.TextField(blank=True)
+    rights = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

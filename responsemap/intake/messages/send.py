@@ -47,7 +47,8 @@ from responsemap.intake.channels.base import Inbound, Outgoing, SendFailed
 from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.queries import TAKING_STATUSES, channel_secrets
 from responsemap.intake.channels.registry import adapter_for
-from responsemap.intake.contacts.models import Contact
+from responsemap.intake.contacts.consent import has_withdrawn, purpose_refusal
+from responsemap.intake.contacts.models import ConsentRecord, Contact
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.lib import clock
 from responsemap.lib.tasks import enqueue_at, task_timeout
@@ -64,7 +65,15 @@ State = OutboundMessage.State
 
 
 def is_refused(contact: Contact, purpose: str) -> bool:
-    """An opted-out contact is sent nothing but the confirmation of their opt-out."""
+    """An opted-out contact is sent nothing but the confirmation of their opt-out; one
+    who withdrew consent on request (or was erased) nothing at all; a campaign goes
+    only to whom did not refuse follow-up surveys (``contacts.consent``)."""
+    if has_withdrawn(contact):
+        return True
+    if purpose == OutboundMessage.Purpose.CAMPAIGN and purpose_refusal(
+        contact, ConsentRecord.Purpose.FOLLOW_UP
+    ):
+        return True
     return contact.opted_out_at is not None and purpose not in OPT_OUT_EXEMPT
 
 
@@ -311,7 +320,9 @@ def _hand_over(message: OutboundMessage) -> UUID | None:
     attempt = uuid.uuid4()
     with transaction.atomic():
         contact = (
-            Contact.objects.select_for_update().only("opted_out_at").get(pk=message.contact_id)
+            Contact.objects.select_for_update()
+            .only("opted_out_at", "consent_withdrawn_at", "erased_at")
+            .get(pk=message.contact_id)
         )
         if is_refused(contact, message.purpose):
             _move(BLOCKED, [_id(message)])

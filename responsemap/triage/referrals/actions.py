@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from responsemap.intake.contacts.actions import do_record_consent
+from responsemap.intake.contacts.consent import has_withdrawn
 from responsemap.intake.contacts.models import ConsentRecord
 from responsemap.projects.sharing.models import DataSharingAgreement, active_on
 from responsemap.projects.sharing.queries import key_or_404
@@ -51,7 +52,7 @@ class ReferralRefused(WorkflowRefused):
 def consent_to_share(record: Feedback) -> ConsentRecord | None:
     """The latest consent of the record's sender that covers sharing with partners,
     if it is given and not withdrawn; None for an anonymous record or without one."""
-    if record.contact_id is None:
+    if record.contact_id is None or (record.contact and has_withdrawn(record.contact)):
         return None
     latest = None
     for consent in ConsentRecord.objects.filter(contact_id=record.contact_id).order_by(
@@ -125,6 +126,13 @@ def do_refer_feedback(
     note = note.strip()
     if len(note) > TEXT_MAX_LENGTH:
         raise ReferralRefused(_("A note can be %(n)d characters at most.") % {"n": TEXT_MAX_LENGTH})
+    if record.consent_withdrawn_at is not None or (
+        record.contact is not None and has_withdrawn(record.contact)
+    ):
+        # A withdrawal on request (triage.rights) can't be overridden by a tick.
+        raise ReferralRefused(
+            _("This person withdrew their consent: their record may not be shared.")
+        )
     consent = consent_to_share(record)
     if consent is None and not consent_confirmed:
         raise ReferralRefused(

@@ -89,6 +89,8 @@ def do_queue_receipts(
         if message.contact is not None
         and message.contact_id == record.contact_id
         and message.contact.opted_out_at is None
+        and message.contact.consent_withdrawn_at is None
+        and message.contact.erased_at is None
         and (message.contact.phone_index or message.contact.handle_index)
         and message.channel.is_active
     ]
