@@ -14,7 +14,10 @@ class TriageConfig(AppConfig):
         from responsemap.triage import catalogue  # noqa: F401  (declares the fields)
         from responsemap.triage.alerts.escalation import escalate_overdue_alerts
         from responsemap.triage.from_messages import make_feedback_from_messages
+        from responsemap.triage.suggestions.loading import warm_base_model
 
         register_sweep_step(make_feedback_from_messages)
         # Alerts nobody acknowledged in time are escalated by every worker's upkeep.
         register_upkeep(escalate_overdue_alerts)
+        # The shipped suggestion model trained (or read from var/) outside any batch.
+        register_upkeep(warm_base_model)

@@ -117,3 +117,10 @@ def _load_project_model(project_id: str, version: int) -> Suggester | None:
 
 def forget_project(project_id: str) -> None:
     _projects.pop(str(project_id), None)
+
+
+def warm_base_model() -> None:
+    """A worker's upkeep: have the shipped model ready before the first batch needs it,
+    so its first training (seconds) never runs inside a batch's transaction."""
+    if settings.RESPONSEMAP_SUGGESTIONS_AT_BIRTH:
+        base_suggester()

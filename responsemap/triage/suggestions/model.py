@@ -284,7 +284,8 @@ def train(examples: Sequence[Example]) -> Suggester:
     type_head = _fit_calibrated(features, [e.type_code for e in examples], weights)
     sector_head = _fit_calibrated(features, [e.sector for e in examples], weights)
     urgent_labels = ["yes" if e.urgent else "no" for e in examples]
-    urgent_head, threshold = _fit_urgent(features, urgent_labels, weights)
+    cued = np.array([find_cues(text).urgent for text in norm])
+    urgent_head, threshold = _fit_urgent(features, urgent_labels, weights, cued)
     return Suggester(
         idf=idf,
         type_head=type_head,
@@ -382,18 +383,22 @@ def _from_scores(head: Head, scores: np.ndarray) -> np.ndarray:
 
 
 def _fit_urgent(
-    features: sp.csr_matrix, labels: Sequence[str], weights: np.ndarray
+    features: sp.csr_matrix, labels: Sequence[str], weights: np.ndarray, cued: np.ndarray
 ) -> tuple[Head, float]:
     """The urgent head (classes weighted so the rarer urgent class counts as much) and
-    its threshold: the probability that ``URGENT_RECALL_GOAL`` of the urgent examples
-    reach when each is scored by a model that did not see it."""
+    its threshold: the highest at which ``URGENT_RECALL_GOAL`` of the urgent examples
+    are found — by the score of a model that did not see them, or by a cue (``cued``),
+    as the two are joined when suggesting."""
     low, high = URGENT_THRESHOLD_RANGE
     folded = _cross_scores(features, labels, weights, balanced=True)
     temperature, threshold = 3.0, low
-    if folded is not None:
+    is_urgent = np.array(labels) == "yes"
+    if folded is not None and is_urgent.any():
         _classes, scores = folded
-        urgent = np.sort(scores[np.array(labels) == "yes", 0])
-        if len(urgent):
-            cut = urgent[int(np.floor((1 - URGENT_RECALL_GOAL) * len(urgent)))]
-            threshold = float(min(max(1.0 / (1.0 + np.exp(-temperature * cut)), low), high))
+        probabilities = 1.0 / (1.0 + np.exp(-temperature * scores[is_urgent, 0]))
+        missed_by_cues = np.sort(probabilities[~cued[is_urgent]])
+        # How many urgent examples may go unfound, and the threshold that finds the rest.
+        allowed = int(np.floor((1 - URGENT_RECALL_GOAL) * int(is_urgent.sum())))
+        threshold = float(missed_by_cues[allowed]) if len(missed_by_cues) > allowed else high
+        threshold = min(max(threshold, low), high)
     return _fit(features, labels, weights, balanced=True, temperature=temperature), threshold

@@ -154,3 +154,17 @@ def test_the_shipped_model_is_trained_once_and_cached_under_var(
 def test_the_demo_gets_suggestions(small: Suggester) -> None:
     call_command("seed_demo", "--records", "20", "--no-accounts", verbosity=0)
     assert Suggestion.objects.count() >= 20
+
+
+def test_the_worker_s_upkeep_warms_the_shipped_model(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from responsemap.lib.tasks import _upkeep
+
+    calls: list[int] = []
+    monkeypatch.setattr(loading, "base_suggester", lambda: calls.append(1))
+    assert loading.warm_base_model in _upkeep
+    loading.warm_base_model()
+    settings.RESPONSEMAP_SUGGESTIONS_AT_BIRTH = False
+    loading.warm_base_model()
+    assert calls == [1]
