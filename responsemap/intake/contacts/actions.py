@@ -27,6 +27,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from responsemap.intake.contacts.models import ConsentNotice, ConsentRecord, Contact, IntakePolicy
 from responsemap.intake.contacts.phones import normalise_phone, phone_index
@@ -326,6 +327,30 @@ class NewConsent:
     purposes: list[str]
     notice_version: str = ""
     recorded_at: datetime | None = None
+    # Sealed: the staff witness of a verbal consent, where a recorded one is kept, the
+    # guardian of a child who assented (``check_consent_kind`` says which is needed).
+    witness_name: str = ""
+    audio_reference: str = ""
+    guardian_name: str = ""
+
+
+class ConsentIncomplete(ValueError):
+    """A consent of a kind that needs a detail given without it; the message says which."""
+
+
+def check_consent_kind(consent: NewConsent) -> None:
+    """A verbal consent names its witness, a recorded one where the recording is, a
+    child's assent the guardian who consented; purposes are the known ones."""
+    Method = ConsentRecord.Method
+    if consent.method == Method.ASSENT and not consent.guardian_name.strip():
+        raise ConsentIncomplete(_("A child's assent needs the name of the guardian who consented."))
+    if consent.method == Method.AUDIO and not consent.audio_reference.strip():
+        raise ConsentIncomplete(_("Say where the recording of the consent is kept."))
+    unknown = set(consent.purposes) - set(ConsentRecord.Purpose.values)
+    if unknown:
+        raise ConsentIncomplete(
+            _("Unknown purpose: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+        )
 
 
 def do_record_consents(
@@ -333,20 +358,16 @@ def do_record_consents(
 ) -> list[ConsentRecord]:
     """Record what each person agreed to: one insert and one audit insert a batch."""
     now = timezone.now()
+    for consent in consents:
+        check_consent_kind(consent)
     with transaction.atomic():
         records = ConsentRecord.objects.bulk_create(
-            ConsentRecord(
-                project_id=project_id,
-                contact=consent.contact,
-                given=consent.given,
-                method=consent.method,
-                purposes=consent.purposes,
-                notice_version=consent.notice_version,
-                recorded_by_id=actor.user_id if actor else None,
-                recorded_at=consent.recorded_at or now,
-            )
-            for consent in consents
+            _consent_row(project_id, consent, actor, now) for consent in consents
         )
+        sealed = [
+            _seal_details(record, consent)
+            for record, consent in zip(records, consents, strict=True)
+        ]
         record_events(
             [
                 EventSpec(
@@ -355,12 +376,42 @@ def do_record_consents(
                     actor=actor,
                     object_type="consentrecord",
                     object_id=record.pk,
-                    fields=["given", "method", "purposes"],
+                    fields=["given", "method", "purposes", *names],
                 )
-                for record in records
+                for record, names in zip(records, sealed, strict=True)
             ]
         )
     return records
+
+
+def _consent_row(
+    project_id: ProjectId, consent: NewConsent, actor: Viewer | None, now: datetime
+) -> ConsentRecord:
+    record = ConsentRecord(
+        project_id=project_id,
+        contact=consent.contact,
+        given=consent.given,
+        method=consent.method,
+        purposes=consent.purposes,
+        notice_version=consent.notice_version,
+        recorded_by_id=actor.user_id if actor else None,
+        recorded_at=consent.recorded_at or now,
+    )
+    return record
+
+
+SEALED_CONSENT_FIELDS = ("witness_name", "audio_reference", "guardian_name")
+
+
+def _seal_details(record: ConsentRecord, consent: NewConsent) -> list[str]:
+    """Seal the witness, recording and guardian once the row has its key (the seal is
+    bound to it); the names of the fields written."""
+    names = [name for name in SEALED_CONSENT_FIELDS if getattr(consent, name).strip()]
+    for name in names:
+        setattr(record, name, getattr(consent, name).strip())
+    if names:
+        record.save(update_fields=names)
+    return names
 
 
 def do_record_consent(
@@ -373,13 +424,32 @@ def do_record_consent(
     notice_version: str = "",
     actor: Viewer | None = None,
     recorded_at: datetime | None = None,
+    witness_name: str = "",
+    audio_reference: str = "",
+    guardian_name: str = "",
 ) -> ConsentRecord:
-    consent = NewConsent(contact, given, method, purposes, notice_version, recorded_at)
+    consent = NewConsent(
+        contact,
+        given,
+        method,
+        purposes,
+        notice_version,
+        recorded_at,
+        witness_name,
+        audio_reference,
+        guardian_name,
+    )
     return do_record_consents(project_id, [consent], actor=actor)[0]
 
 
 def do_set_consent_notice(
-    *, project_id: ProjectId, language: str, text: str, actor: Viewer | None = None
+    *,
+    project_id: ProjectId,
+    language: str,
+    text: str,
+    actor: Viewer | None = None,
+    sharing: str = "",
+    rights: str = "",
 ) -> ConsentNotice:
     """Publish a new version of the consent notice for one language."""
     with transaction.atomic():
@@ -394,6 +464,8 @@ def do_set_consent_notice(
             language=language,
             version=(latest.version + 1) if latest else 1,
             text=text,
+            sharing=sharing,
+            rights=rights,
         )
         record_event(
             "consent_notice.publish",

@@ -37,6 +37,26 @@ class NoticeForm(forms.Form):
             "stops all messages."
         ),
     )
+    sharing = forms.CharField(
+        label=gettext_lazy("Who it is shared with"),
+        required=False,
+        max_length=MAX_NOTICE,
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+        help_text=gettext_lazy(
+            "Which partner organisations may receive a person's case, for what, and only "
+            "with their agreement."
+        ),
+    )
+    rights = forms.CharField(
+        label=gettext_lazy("The person's rights"),
+        required=False,
+        max_length=MAX_NOTICE,
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+        help_text=gettext_lazy(
+            "That they may ask to see, correct or erase what you hold, or withdraw their "
+            "consent, and how to ask."
+        ),
+    )
 
     def __init__(self, *args: object, languages: list[str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -56,6 +76,8 @@ def consent_notices(request: HttpRequest, slug: str) -> HttpResponse:
             project_id=project.pk,
             language=form.cleaned_data["language"],
             text=form.cleaned_data["text"],
+            sharing=form.cleaned_data["sharing"],
+            rights=form.cleaned_data["rights"],
             actor=viewer,
         )
         messages.success(request, _("Published version %(label)s.") % {"label": notice.label})

@@ -186,7 +186,7 @@ def _detail_context(
         "records": shown_records,
         "contact_form": forms.get("contact_form") or RectifyContactForm(languages=languages),
         "record_form": forms.get("record_form")
-        or RectifyRecordForm(records=[(r.id, str(r.reference)) for r in shown_records]),
+        or RectifyRecordForm(records=[(r.id, str(r["reference"])) for r in shown_records]),
         "confirm_form": forms.get("confirm_form") or ConfirmForm(),
         "close_form": forms.get("close_form") or CloseForm(),
     }

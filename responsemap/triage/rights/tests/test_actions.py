@@ -210,3 +210,57 @@ def test_another_project_s_request_is_not_found(
     with pytest.raises((Http404, actions.RequestRefused, PermissionDenied)):
         actions.do_erase_subject(as_viewer("officer"), request.pk)
     assert Contact.objects.filter(pk=person.contact.pk, erased_at=None).exists()
+
+
+def test_consent_kinds_need_their_detail_and_seal_it(project: Project, person: Person) -> None:
+    from responsemap.intake.contacts.actions import ConsentIncomplete, do_record_consent
+
+    with pytest.raises(ConsentIncomplete):
+        do_record_consent(
+            project_id=project.pk,
+            contact=person.contact,
+            given=True,
+            method=ConsentRecord.Method.ASSENT,
+            purposes=["respond"],
+        )
+    with pytest.raises(ConsentIncomplete):
+        do_record_consent(
+            project_id=project.pk,
+            contact=person.contact,
+            given=True,
+            method=ConsentRecord.Method.VERBAL,
+            purposes=["anything"],
+        )
+    record = do_record_consent(
+        project_id=project.pk,
+        contact=person.contact,
+        given=True,
+        method=ConsentRecord.Method.VERBAL,
+        purposes=["respond", "follow_up_surveys"],
+        notice_version="fr-v2",
+        witness_name="Marie-Claude Pierre",
+    )
+    record.refresh_from_db()
+    assert open_for_system(record, "witness_name", purpose=SystemPurpose.TEST) == (
+        "Marie-Claude Pierre"
+    )
+    event = AuditEvent.objects.filter(action="consent.record").last()
+    assert event is not None
+
+
+def test_a_campaign_checks_follow_up_consent(as_viewer: ViewerFor, person: Person) -> None:
+    from responsemap.intake.contacts.actions import do_record_consent
+    from responsemap.intake.messages.send import is_refused
+
+    campaign = OutboundMessage.Purpose.CAMPAIGN
+    assert not is_refused(person.contact, campaign)  # no record names surveys yet
+    do_record_consent(
+        project_id=person.contact.project_id,
+        contact=person.contact,
+        given=False,
+        method=ConsentRecord.Method.VERBAL,
+        purposes=["follow_up_surveys"],
+        witness_name="Staff",
+    )
+    assert is_refused(person.contact, campaign)
+    assert not is_refused(person.contact, OutboundMessage.Purpose.REPLY)
