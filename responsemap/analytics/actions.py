@@ -19,7 +19,7 @@ from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
 from responsemap.analytics.models import Rollup, RollupMargin, RollupState
-from responsemap.analytics.rollups import Moves, compute_cells, insert_cells, write_margins
+from responsemap.analytics.rollups import Moves, compute_cells, insert_cells
 from responsemap.geo.models import AdminArea
 from responsemap.lib import clock
 from responsemap.protection.audit import record_event
@@ -50,7 +50,6 @@ def write_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
         Rollup.objects.filter(project_id=project_id, day=day).delete()
         RollupMargin.objects.filter(project_id=project_id, day=day).delete()
         written += insert_cells(project_id, cells)
-        write_margins(project_id, day, day + timedelta(days=1))
     return written
 
 
@@ -130,7 +129,6 @@ def do_rebuild_rollups(
                         project_id=project_id, day__gte=day, day__lt=step_end
                     ).delete()
                 written += insert_cells(project_id, cells)
-                write_margins(project_id, day, step_end)
             day = step_end
             if progress is not None:
                 progress((day - first_day).days, total)
