@@ -85,6 +85,10 @@ ALLOWED: dict[tuple[str, str], str] = {
         "the import job's one transition, audited; outside actions.py so that the tasks "
         "and the actions both use it without an import cycle"
     ),
+    ("responsemap/imports/submissions.py", "link_to_submission"): (
+        "a repeat row's record -> its submission's key, written with the audited "
+        "feedback.create of the record, in its transaction"
+    ),
     ("responsemap/imports/tasks.py", "_run_batch"): (
         f"the job's progress counters (processed, created, skipped, failed): {ADR_0006}"
     ),

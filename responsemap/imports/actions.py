@@ -16,12 +16,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from responsemap.imports.form_models import SavedMapping
 from responsemap.imports.mapping import Mapping, suggest_mapping, text_columns
 from responsemap.imports.models import ImportJob
 from responsemap.imports.reader import Table, kind_for, preview
 from responsemap.imports.saved import (
     NamedMapping,
-    do_save_mapping,
     form_id_of,
     form_key,
     open_saved,
@@ -268,3 +268,24 @@ def do_set_recodes(
     return do_set_mapping(
         job, replace(mapping, recodes=merged), actor, headers, audit_fields=sorted(recodes)
     )
+
+
+def do_save_mapping(project: Project, key: str, named: NamedMapping, actor: Viewer | None) -> None:
+    """Keep the mapping for the form's next file (one per form: the last one wins)."""
+    with transaction.atomic():
+        saved = (
+            SavedMapping.objects.select_for_update().filter(project=project, form_key=key).first()
+        )
+        if saved is None:
+            saved = SavedMapping(project=project, form_key=key)
+        saved.mapping = named.to_json()
+        saved.updated_by_id = actor.user_id if actor else None
+        saved.save()
+        record_event(
+            "import.map",  # the mapping, kept for the form
+            project_id=project.pk,
+            actor=actor,
+            object_type="savedmapping",
+            object_id=saved.pk,
+            fields=sorted(named.columns),
+        )

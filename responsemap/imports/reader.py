@@ -117,7 +117,7 @@ def preview(kind: str, data: bytes) -> Preview:
                 continue
             table = Table(headers=_headers([_cell(v) for v in header]), name=str(sheet.title))
             for number, values in enumerate(rows, start=2):
-                _add_row(table, number, [_cell(v) for v in values])
+                _add_row(table, number, [_cell(v) for v in values], limit=False)
                 if len(table.rows) >= PREVIEW_ROWS:
                     break
             tables.append(table)
@@ -257,7 +257,9 @@ def _headers(raw: list[Any]) -> list[str]:
     return headers
 
 
-def _add_row(table: Table, number: int, cells: list[Cell], before: int = 0) -> None:
+def _add_row(
+    table: Table, number: int, cells: list[Cell], before: int = 0, *, limit: bool = True
+) -> None:
     width = len(table.headers)
     cells = (cells + [""] * width)[:width]
     if not any(_filled(c) for c in cells):
@@ -265,7 +267,7 @@ def _add_row(table: Table, number: int, cells: list[Cell], before: int = 0) -> N
     if number == 2 and is_tag_row(cells):
         table.hxl = [c if isinstance(c, str) else "" for c in cells]
         return
-    if before + len(table.rows) >= MAX_ROWS:
+    if limit and before + len(table.rows) >= MAX_ROWS:
         raise UnreadableFile("too_many_rows")
     table.rows.append((number, cells))
 

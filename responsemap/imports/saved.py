@@ -29,19 +29,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db import transaction
-
 from responsemap.imports.form_models import SavedMapping
 from responsemap.imports.mapping import Mapping, normalise_header, parse_rows
 from responsemap.imports.reader import Cell, Table, _cell
 from responsemap.imports.recodes import join_split_choices
 from responsemap.imports.rows import ParsedRow
 from responsemap.projects.models import Project
-from responsemap.protection.audit import record_event
 from responsemap.protection.keyring import blind_index
 from responsemap.protection.present import open_for_system
 from responsemap.protection.system_opens import SystemPurpose
-from responsemap.protection.viewer import ProjectId, Viewer
+from responsemap.protection.viewer import ProjectId
 
 # Columns whose first value names the form (Kobo's exports; ODK has the form id in the
 # file's name and in its API, not in a column).
@@ -170,27 +167,6 @@ def open_saved(saved: SavedMapping | None) -> NamedMapping | None:
     return NamedMapping.from_json(text) if text else None
 
 
-def do_save_mapping(project: Project, key: str, named: NamedMapping, actor: Viewer | None) -> None:
-    """Keep the mapping for the form's next file (one per form: the last one wins)."""
-    with transaction.atomic():
-        saved = (
-            SavedMapping.objects.select_for_update().filter(project=project, form_key=key).first()
-        )
-        if saved is None:
-            saved = SavedMapping(project=project, form_key=key)
-        saved.mapping = named.to_json()
-        saved.updated_by_id = actor.user_id if actor else None
-        saved.save()
-        record_event(
-            "import.map",  # the mapping, kept for the form
-            project_id=project.pk,
-            actor=actor,
-            object_type="savedmapping",
-            object_id=saved.pk,
-            fields=sorted(named.columns),
-        )
-
-
 def _value(value: Any) -> Cell:
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
@@ -225,3 +201,12 @@ def apply_mapping(
     stores them, as for a file."""
     table = join_split_choices(table_of(rows, first_number))
     return parse_rows(project, table, named.for_headers(table.headers))
+
+
+def __getattr__(name: str) -> Any:
+    """``do_save_mapping`` is an action (``imports.actions``); still importable here."""
+    if name == "do_save_mapping":
+        from responsemap.imports.actions import do_save_mapping
+
+        return do_save_mapping
+    raise AttributeError(name)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from responsemap.accounts.models import Membership, Role, Team, User
 from responsemap.accounts.queries import viewer_for
 from responsemap.geo.models import AdminArea
-from responsemap.imports.models import ImportJob
+from responsemap.imports.models import ImportJob, SavedMapping, SubmissionLink
 from responsemap.intake.contacts.models import ConsentNotice, Contact
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.projects.destruction.models import LegalHold
@@ -163,6 +163,10 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
             project=project, language="fr", version=3, text=f"{SHOWN}-notice", created_at=now
         ),
         "imports.importjob": job,
+        "imports.savedmapping": _saved_mapping_sample(project, officer),
+        "imports.submissionlink": SubmissionLink(
+            feedback_id=feedback.pk, project=project, submission_key="k:submission"
+        ),
         "protection.auditevent": AuditEvent(
             chain=f"project:{project.pk}",
             project_id=project.pk,
@@ -182,6 +186,13 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
             hash=f"{HIDDEN}-hash",
         ),
     }
+
+
+def _saved_mapping_sample(project: Project, officer: User) -> SavedMapping:
+    """A form's saved import mapping: header names sealed, shown to who may import."""
+    saved = SavedMapping(project=project, form_key="f:form", updated_by=officer)
+    saved.mapping = f"{SHOWN}-mapping"
+    return saved
 
 
 def _saved_filter_sample(project: Project, officer: User) -> SavedFilter:
