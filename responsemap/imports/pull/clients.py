@@ -200,7 +200,9 @@ class KoboServer(FormServer):
         limit = str(page_size or PAGE_SIZE)
         params: dict[str, str] | None = {"format": "json", "limit": limit, "start": "0"}
         if since is not None and params is not None:
-            params["query"] = json.dumps({"_submission_time": {"$gte": _server_time(since)[:-1]}})
+            # Kobo keeps the time as text without a zone or fraction: compare it alike.
+            moment = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            params["query"] = json.dumps({"_submission_time": {"$gte": moment}})
         for _ in range(MAX_PAGES):
             if url is None:
                 return
