@@ -33,6 +33,7 @@ from responsemap.accounts.queries import viewer_for
 from responsemap.geo.models import AdminArea
 from responsemap.imports.actions import do_create_import_job
 from responsemap.imports.models import ImportJob
+from responsemap.imports.pull.actions import do_create_pull_source
 from responsemap.imports.queries import jobs_visible_to
 from responsemap.intake.channels.actions import do_create_channel
 from responsemap.intake.contacts.actions import (
@@ -140,6 +141,17 @@ def world(
     ImportJob.objects.filter(pk=jobs[1].pk).update(state="mapped", dry_run={"ok": 1})
     ImportJob.objects.filter(pk=jobs[2].pk).update(state="done", total=1, created=1)
 
+    # A form server connection (imports.pull): its token is never shown to anyone.
+    pull_source = do_create_pull_source(
+        project=project,
+        kind="kobo",
+        name="Camp form",
+        config={"server_url": "http://127.0.0.1:9", "asset_uid": "aXecHjmbATuF6iGFmvBLBX"},
+        secrets={"token": "ZQXPULLTOKEN0123456789"},
+        interval_minutes=60,
+        actor=manager,
+    )
+
     # Replies and call-backs (triage.replies): a reply on A, a call-back note on B.
     do_create_channel(project_id=project.pk, kind="kannel", name="SMS", secrets={})
     reply = do_reply_to_feedback(officer, feedback.pk, "ZQXREPLYA we come Monday").reply
@@ -173,6 +185,7 @@ def world(
         "ZQXREDACTEDC": Marked(elsewhere, "redacted_content"),
         "ZQXNAMEC": Marked(contact_of(elsewhere), "name"),
         "37991111": Marked(contact_of(elsewhere), "phone"),
+        "ZQXPULLTOKEN": Marked(pull_source, "secrets"),
         "ZQXFILE": Marked(jobs[0], "file_name"),
         "ZQXCELL": Marked(jobs[0], "content"),
         "37992222": Marked(jobs[0], "content"),
@@ -204,6 +217,11 @@ def world(
         reverse("imports:check", args=[slug, jobs[1].pk]),
         reverse("imports:job", args=[slug, jobs[2].pk]),
         reverse("imports:errors", args=[slug, jobs[2].pk]),
+        reverse("imports:pull", args=[slug]),
+        *(
+            reverse(name, args=[slug, pull_source.pk])
+            for name in ("imports:pull_source", "imports:pull_mapping", "imports:pull_change")
+        ),
         reverse("intake_admin:notices", args=[slug]),
         reverse("intake_admin:redaction", args=[slug]),
         reverse("triage:coding:framework", args=[slug]),  # the coding framework
