@@ -19,10 +19,12 @@ def project_mark(project: Project, viewer: Viewer) -> dict[str, Any]:
     answers_for_data = viewer.can("manage_project") or (
         project.data_controller_id is not None and project.data_controller_id == viewer.user_id
     )
-    due = project.review_due_on
+    today = clock.now().date()
+    due, class_due = project.review_due_on, project.sensitivity_review_on
     return {
         "in_design": project.status == Project.Status.DESIGN,
-        "review_due": bool(answers_for_data and due is not None and due <= clock.now().date()),
+        "review_due": bool(answers_for_data and due is not None and due <= today),
+        "class_review_due": bool(answers_for_data and class_due is not None and class_due <= today),
         "may_manage": answers_for_data,
     }
 

@@ -424,6 +424,9 @@ def test_the_checklist_review_reminder_shows_when_due(
     assert reminder in client_as("manager").get(url("overview", designing)).content.decode()
     inbox = client_as("officer").get(reverse("triage:inbox", args=[designing.slug]))
     assert reminder not in inbox.content.decode()  # only for who answers for the data
+    Project.objects.filter(pk=designing.pk).update(sensitivity_review_on="2000-01-01")
+    page = client_as("protection").get(url("overview", designing)).content.decode()
+    assert "sensitivity class is due for review" in page
 
 
 def test_an_export_carries_the_class_and_purpose(project: Project) -> None:
