@@ -134,6 +134,10 @@ ALLOWED: dict[tuple[str, str], str] = {
         "the task queue's own rows (django-tasks-db): a task whose worker died, running -> "
         "ready or failed; not a domain row (ADR 0009)"
     ),
+    ("responsemap/lib/tasks.py", "enqueue_many"): (
+        "the task queue's own rows (django-tasks-db): several enqueues in one insert, as "
+        "enqueue writes them; not a domain row"
+    ),
     # --- intake: receiving ------------------------------------------------------------
     ("responsemap/intake/messages/receive.py", "_receive_with_contact"): (
         "do_receive_message's ORM path (handles, STOP/START): the message's birth, with its "
