@@ -22,7 +22,7 @@ from responsemap.accounts.models import Membership, Role, Team, User
 from responsemap.accounts.queries import viewer_for
 from responsemap.geo.models import AdminArea
 from responsemap.imports.models import ImportJob, SavedMapping, SubmissionLink
-from responsemap.intake.contacts.models import ConsentNotice, Contact
+from responsemap.intake.contacts.models import ConsentNotice, ConsentRecord, Contact
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.projects.destruction.models import LegalHold
 from responsemap.projects.models import Project
@@ -42,6 +42,7 @@ from responsemap.triage.coding.models import Code
 from responsemap.triage.inbox.models import SavedFilter
 from responsemap.triage.models import CallDetails, Feedback, Note
 from responsemap.triage.replies.models import CallbackAttempt, Reply, ReplyTemplate
+from responsemap.triage.rights.models import SubjectRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +163,8 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
         "intake.consentnotice": ConsentNotice(
             project=project, language="fr", version=3, text=f"{SHOWN}-notice", created_at=now
         ),
+        "intake.consentrecord": _consent_sample(project, contact, officer),
+        "triage.subjectrequest": _subject_request_sample(project, officer),
         "imports.importjob": job,
         "imports.savedmapping": _saved_mapping_sample(project, officer),
         "imports.submissionlink": SubmissionLink(
@@ -186,6 +189,47 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
             hash=f"{HIDDEN}-hash",
         ),
     }
+
+
+def _consent_sample(project: Project, contact: Contact, officer: User) -> ConsentRecord:
+    """A consent record: its witness, recording and guardian sealed, revealed like a
+    contact's name."""
+    now = timezone.now()
+    consent = ConsentRecord(
+        project=project,
+        contact=contact,
+        given=True,
+        method="verbal",
+        purposes=["respond"],
+        notice_version=f"{SHOWN}-v"[:32],
+        recorded_by=officer,
+        recorded_at=now,
+        withdrawn_at=now,
+    )
+    consent.witness_name = f"{SHOWN}-witness_name"
+    consent.audio_reference = f"{SHOWN}-audio_reference"
+    consent.guardian_name = f"{SHOWN}-guardian_name"
+    return consent
+
+
+def _subject_request_sample(project: Project, officer: User) -> SubjectRequest:
+    """A data-subject request: for the data-protection role only."""
+    now = timezone.now()
+    request = SubjectRequest(
+        project=project,
+        kind="access",
+        status="open",
+        received_at=now,
+        due_at=now,
+        reference=f"{SHOWN}-r"[:12],
+        language="fr",
+        opened_by=officer,
+        handled_by=officer,
+        closed_at=now,
+        outcome={"records": 1},
+    )
+    request.note = f"{SHOWN}-note"
+    return request
 
 
 def _saved_mapping_sample(project: Project, officer: User) -> SavedMapping:

@@ -125,7 +125,8 @@ def _open_request(viewer: Viewer, request_id: object) -> tuple[SubjectRequest, C
         raise RequestRefused(_("This request is closed."))
     contact = (
         Contact.objects.select_for_update()
-        .filter(pk=request.contact_id, erased_at__isnull=True)
+        .filter(project_id=viewer.project_id, erased_at__isnull=True)
+        .filter(pk__in=[request.contact_id] if request.contact_id else [])
         .first()
     )
     if contact is None:
@@ -228,7 +229,7 @@ def do_rectify_record_text(
         record = (
             Feedback.objects.select_related("project")
             .filter(project_id=viewer.project_id, contact=contact, erased_at__isnull=True)
-            .filter(pk=_uuid_or_none(feedback_id))
+            .filter(pk__in=_uuids(feedback_id))
             .first()
         )
         if record is None:
@@ -254,11 +255,12 @@ def do_rectify_record_text(
     return record
 
 
-def _uuid_or_none(value: object) -> object:
+def _uuids(value: object) -> list[uuid.UUID]:
+    """The id as a one-item list, or none if it is not one (a lookup that finds nothing)."""
     try:
-        return uuid.UUID(str(value))
+        return [uuid.UUID(str(value))]
     except ValueError:
-        return None
+        return []
 
 
 def _withdraw(contact: Contact, now: datetime.datetime) -> dict[str, int]:

@@ -84,7 +84,11 @@ def _shown(
 
 def _items(shown: Sequence[Presented]) -> list[list[tuple[str, Any]]]:
     return [
-        [(str(s.label), s.value) for s in item.values() if not s.masked and s.value not in ("",)]
+        [
+            (str(s.label), s.value)
+            for s in item.values()
+            if not s.masked and s.value is not None and s.value != ""
+        ]
         for item in shown
     ]
 

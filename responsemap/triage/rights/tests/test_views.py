@@ -111,7 +111,8 @@ def test_export_page_and_json(
     page = client.get(url(project, "rights_export", request_id=request.pk))
     assert page.status_code == 200
     body = page.content.decode()
-    assert TEXT in body and NAME in body
+    assert TEXT in body
+    assert NAME in body
     download = client.get(url(project, "rights_export", request_id=request.pk) + "?format=json")
     assert download["Content-Disposition"].startswith("attachment")
     data = json.loads(download.content)
