@@ -153,6 +153,19 @@ ACTION_LABELS = {
     "feedback.verify": _("Verification changed"),
     "verification.check": _("Verification checklist item changed"),
     "duplicate_policy.update": _("Duplicate and spam settings changed"),
+    # Data-subject requests (triage.rights).
+    "subject_request.open": _("Data-subject request opened"),
+    "subject_request.export": _("Everything held about the person handed over"),
+    "subject_request.rectify_contact": _("Contact details corrected on request"),
+    "subject_request.rectify_record": _("Record text corrected on request"),
+    "subject_request.withdraw": _("Consent withdrawn on request"),
+    "subject_request.tombstone": _("Erased on request: content and contact cleared"),
+    "subject_request.purge": _("Erased on request: rows deleted"),
+    "subject_request.close": _("Data-subject request closed"),
+    "contact.rectify": _("Contact details corrected"),
+    "feedback.rectify": _("Record text corrected"),
+    "feedback.erase": _("Erased on request"),
+    "consent.withdraw": _("Consent withdrawn"),
 }
 
 
