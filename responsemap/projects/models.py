@@ -69,8 +69,6 @@ class Project(models.Model):
     review_interval_days = models.PositiveIntegerField(default=180)
     # When the approved checklists are next due for review (set by each approval).
     review_due_on = models.DateField(null=True, blank=True)
-    # When the approved checklists are next due for review (set by each approval).
-    review_due_on = models.DateField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
