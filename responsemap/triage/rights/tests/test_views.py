@@ -167,3 +167,17 @@ def test_every_other_persona_gets_404_and_changes_nothing(
     assert SubjectRequest.objects.count() == 1
     assert Contact.objects.filter(pk=person.contact.pk, consent_withdrawn_at=None).exists()
     assert AuditEvent.objects.count() == events
+
+
+def test_the_record_page_says_erased_on_request(
+    client_as: ClientAs, project: Project, person: Person, as_viewer: Callable[[str], Viewer]
+) -> None:
+    request = _opened(as_viewer, person, "erase")
+    actions.do_erase_subject(as_viewer("protection"), request.pk)
+    page = client_as("officer").get(
+        reverse("triage:detail", kwargs={"slug": project.slug, "feedback_id": person.record.pk})
+    )
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Erased on request" in body
+    assert "dlo a koupe" not in body.lower()
