@@ -60,7 +60,7 @@ SHREDDED_FILE = "interviews Ostrevin camp.csv"
 SHREDDED_HEADERS = ["Nimbrovel", "message"]
 SHREDDED_ROW = "Plimsaviq wrote this"
 HEX_ONLY = re.compile(r"[0-9a-f]+")
-KEPT_MESSAGE = "Latrine Vortumbel kraze nan blok Yarrowgane"
+KEPT_MESSAGE = "Latrine yo kraze nan blok 7, pa gen dlo"
 
 
 def post_message(client: Client, channel_id: object, message_id: str, text: str) -> None:
@@ -150,13 +150,13 @@ def test_an_old_backup_tells_nothing_once_the_key_is_destroyed(
         reverse("triage:reveal", args=[project.slug, record.pk]),
         {"field": "content", "reason": SHREDDED_REASON, "password": PASSWORD},
     )
-    assert "Brivantel" in revealed.content.decode()  # the reveal worked, reason logged
+    assert "Quorimba" in revealed.content.decode()  # the reveal worked, reason logged
 
     shredded = Feedback.objects.filter(project=project)
     assert shredded.count() == 3
     assert all(f.redacted_content is not None for f in Feedback.objects.all())
     redacted = [open_for_system(f, "redacted_content", purpose="test") or "" for f in shredded]
-    assert "Brivantel" in " ".join(redacted)  # a redacted copy keeps most words
+    assert "Quorimba" in " ".join(redacted)  # a redacted copy keeps most words
     needles = words_of(
         [
             *SHREDDED_MESSAGES,
@@ -196,13 +196,13 @@ def test_an_old_backup_tells_nothing_once_the_key_is_destroyed(
     assert reveals.exists()
     assert not any(d.readable for d in event_details(list(reveals)))
     with pytest.raises(KeyUnavailable):
-        search_tokens(project.pk, "Brivantel")
+        search_tokens(project.pk, "Quorimba")
     assert Feedback.objects.filter(pk=hotline.pk).exists()  # the rows stay: closure purges
 
     # --- The other project works as before ---------------------------------------
     outsider = client_as("outsider")  # an officer of the other project
     page = outsider.get(
-        reverse("triage:inbox", args=[other_project.slug]), {"words": "vortumbel latrine"}
+        reverse("triage:inbox", args=[other_project.slug]), {"words": "latrine kraze"}
     )
     assert [item["redacted_content"].value for item in page.context["items"]] == [KEPT_MESSAGE]
     kept = Feedback.objects.get(project=other_project)
