@@ -68,10 +68,13 @@ DISPLACEMENT = ["idp"] * 3 + ["host"] * 2 + ["refugee", "returnee", "unknown"]
 def pick(values: Sequence[object], mult: int) -> str:
     """SQL: one of ``values`` by the row number ``n`` (pseudo-random, the same on both
     databases)."""
-    whens = " ".join(
-        f"WHEN {i} THEN {'CAST(NULL AS INTEGER)' if v is None else repr(v) if isinstance(v, str) else v}"
-        for i, v in enumerate(values)
-    )
+
+    def literal(value: object) -> str:
+        if value is None:
+            return "CAST(NULL AS INTEGER)"  # typed: a bare NULL is text to PostgreSQL
+        return repr(value) if isinstance(value, str) else str(value)
+
+    whens = " ".join(f"WHEN {i} THEN {literal(v)}" for i, v in enumerate(values))
     return f"CASE ((n * {mult} + 7) % 1000003) % {len(values)} {whens} END"
 
 
