@@ -121,8 +121,11 @@ def database_tasks(settings: Any) -> Iterator[None]:
     """The production task backend (rows in the database, deferrable): the tests' own
     backend runs tasks at once."""
     from responsemap.intake.messages import sweep
+    from responsemap.settings import TASK_QUEUES
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}
+    }
     sweep._sweep_starts_at = 0.0
     yield
     sweep._sweep_starts_at = 0.0

@@ -134,6 +134,10 @@ ALLOWED: dict[tuple[str, str], str] = {
         "the task queue's own rows (django-tasks-db): a task whose worker died, running -> "
         "ready or failed; not a domain row (ADR 0009)"
     ),
+    ("responsemap/triage/suggestions/birth.py", "store_suggestions"): (
+        "the suggestions made with each record, inside do_create_feedback_batch's "
+        "transaction; a person decides on them through the suggestions' actions"
+    ),
     ("responsemap/lib/tasks.py", "enqueue_many"): (
         "the task queue's own rows (django-tasks-db): several enqueues in one insert, as "
         "enqueue writes them; not a domain row"

@@ -22,6 +22,7 @@ from responsemap.accounts.models import Membership, Role, Team, User
 from responsemap.accounts.queries import viewer_for
 from responsemap.geo.models import AdminArea
 from responsemap.imports.models import ImportJob, SavedMapping, SubmissionLink
+from responsemap.imports.pull.models import PullSource
 from responsemap.intake.contacts.models import ConsentNotice, ConsentRecord, Contact
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.projects.destruction.models import LegalHold
@@ -167,6 +168,7 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
         "triage.subjectrequest": _subject_request_sample(project, officer),
         "imports.importjob": job,
         "imports.savedmapping": _saved_mapping_sample(project, officer),
+        "imports.pullsource": _pull_source_sample(project, officer),
         "imports.submissionlink": SubmissionLink(
             feedback_id=feedback.pk, project=project, submission_key="k:submission"
         ),
@@ -237,6 +239,14 @@ def _saved_mapping_sample(project: Project, officer: User) -> SavedMapping:
     saved = SavedMapping(project=project, form_key="f:form", updated_by=officer)
     saved.mapping = f"{SHOWN}-mapping"
     return saved
+
+
+def _pull_source_sample(project: Project, officer: User) -> PullSource:
+    """A connected form server: its secrets and form fields sealed."""
+    source = PullSource(project=project, created_by=officer, kind="kobo", name="Form")
+    source.secrets = f"{SHOWN}-secrets"
+    source.fields = f"{SHOWN}-fields"
+    return source
 
 
 def _saved_filter_sample(project: Project, officer: User) -> SavedFilter:
