@@ -177,6 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     call_command("migrate", verbosity=0, interactive=False)
     channel, loaded = setup()
+    # The suggestions' base model is trained once and cached under the var dir, as on
+    # a machine that has run before: the workers load it instead of training it.
+    from responsemap.triage.suggestions.loading import base_suggester
+
+    base_suggester()
     vendor = connection.vendor
     connection.close()
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}

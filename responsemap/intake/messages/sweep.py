@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 
 # A sweep processes received messages in batches of this many, one transaction each.
 SWEEP_BATCH = 100
-# A sweep hands over to a fresh one after this long, so one task never runs for ever.
-SWEEP_SECONDS = 2.0
+# A sweep hands over to a fresh one after this long, so one task never runs for ever,
+# and the urgent alerts its batches queued (a higher priority) run in between.
+SWEEP_SECONDS = 0.5
 # A web process enqueues at most one sweep per tick; every message it stores is seen by
 # a sweep that starts after the message was committed. The tick is most of an urgent
 # message's wait for its record and alert (docs/alerts.md); under load a sweep goes on
