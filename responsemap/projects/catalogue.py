@@ -34,5 +34,5 @@ declare(
     ],
 )
 
-from responsemap.projects.sharing import catalogue as _sharing  # noqa: E402, F401  (partners, agreements)
 from responsemap.projects.destruction import catalogue as _destruction  # noqa: E402, F401  (legal holds)
+from responsemap.projects.sharing import catalogue as _sharing  # noqa: E402, F401  (partners, agreements)
