@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -263,24 +264,25 @@ def rectify(request: HttpRequest, slug: str, request_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw(request: HttpRequest, slug: str, request_id: str) -> HttpResponse:
-    project, viewer = _handler(request, slug)
-    subject = access_subject_request(viewer, request_id)
-    form = ConfirmForm(request.POST)
-    if not form.is_valid():
-        return _refused(
-            request, project, viewer, subject, _("Tick the box to confirm."), confirm_form=form
-        )
-    try:
-        actions.do_withdraw_consent(viewer, subject.pk)
-    except actions.RequestRefused as exc:
-        return _refused(request, project, viewer, subject, str(exc))
-    messages.success(request, _("Consent withdrawn: nothing more is sent to or shared about them."))
-    return redirect("triage:rights_detail", slug=slug, request_id=subject.pk)
+    done = _("Consent withdrawn: nothing more is sent to or shared about them.")
+    return _confirmed_step(request, slug, request_id, actions.do_withdraw_consent, done)
 
 
 @login_required
 @require_POST
 def erase(request: HttpRequest, slug: str, request_id: str) -> HttpResponse:
+    done = _("Erased. Their records now say “erased on request”.")
+    return _confirmed_step(request, slug, request_id, actions.do_erase_subject, done)
+
+
+def _confirmed_step(
+    request: HttpRequest,
+    slug: str,
+    request_id: str,
+    step: Callable[[Viewer, Any], object],
+    done: str,
+) -> HttpResponse:
+    """A step that cannot be undone (withdraw, erase): only with the box ticked."""
     project, viewer = _handler(request, slug)
     subject = access_subject_request(viewer, request_id)
     form = ConfirmForm(request.POST)
@@ -289,10 +291,10 @@ def erase(request: HttpRequest, slug: str, request_id: str) -> HttpResponse:
             request, project, viewer, subject, _("Tick the box to confirm."), confirm_form=form
         )
     try:
-        actions.do_erase_subject(viewer, subject.pk)
+        step(viewer, subject.pk)
     except actions.RequestRefused as exc:
         return _refused(request, project, viewer, subject, str(exc))
-    messages.success(request, _("Erased. Their records now say “erased on request”."))
+    messages.success(request, done)
     return redirect("triage:rights_detail", slug=slug, request_id=subject.pk)
 
 
