@@ -18,7 +18,7 @@ from django.utils import translation
 
 LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}|%[sd]")
+PLACEHOLDER = re.compile(r"%\(\w+\)(?:\.\d+)?[sdf]|\{\w*\}|%[sd]")
 
 
 @dataclass
