@@ -291,6 +291,7 @@ def test_a_role_edited_on_screen_keeps_what_the_manager_may_not_change(
     client.post(url, {"permissions": ["view_feedback"]})
     protection.refresh_from_db()
     assert sorted(protection.permissions) == [
+        "handle_subject_requests",
         "reveal_contact",
         "reveal_content",
         "view_feedback",
