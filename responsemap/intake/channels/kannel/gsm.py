@@ -21,6 +21,21 @@ def is_gsm7(text: str) -> bool:
     return all(char in GSM7 for char in text)
 
 
+# Typography a translation may bring (a French "n’a", « guillemets », a dash) that has a
+# plain GSM-7 twin: one curly apostrophe would send the whole text as UCS-2 (70
+# characters a part instead of 160, often two parts instead of one).
+_PLAIN = str.maketrans(
+    {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00ab": '"',
+     "\u00bb": '"', "\u2013": "-", "\u2014": "-", "\u2026": "...", "\u00a0": " ",
+     "\u202f": " "}
+)  # fmt: skip
+
+
+def plain_punctuation(text: str) -> str:
+    """``text`` with typographic punctuation replaced by its plain GSM-7 twin."""
+    return text.translate(_PLAIN)
+
+
 # The basic table in septet order (0x1B, ESC, introduces the extension table).
 GSM7_TABLE = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"

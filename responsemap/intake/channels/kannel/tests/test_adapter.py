@@ -20,7 +20,7 @@ from responsemap.intake.channels.kannel.adapter import (
     delivery_report_url,
     post_url,
 )
-from responsemap.intake.channels.kannel.gsm import is_gsm7
+from responsemap.intake.channels.kannel.gsm import is_gsm7, plain_punctuation
 from responsemap.intake.channels.kannel.tests.case import (
     SECRET,
     SENDSMS_URL,
@@ -70,6 +70,14 @@ def stored_text(channel: Channel) -> str | None:
 )
 def test_gsm7(text: str, fits: bool) -> None:
     assert is_gsm7(text) is fits
+
+
+def test_typographic_punctuation_has_plain_twins() -> None:
+    """A translation's curly apostrophe or dash would send the whole SMS as UCS-2."""
+    text = "Votre message n\u2019a pas été gardé \u2013 « merci »\u2026"
+    assert not is_gsm7(text)
+    assert plain_punctuation(text) == 'Votre message n\'a pas été gardé - " merci "...'
+    assert is_gsm7(plain_punctuation(text))
 
 
 # --- inbound ------------------------------------------------------------------------
