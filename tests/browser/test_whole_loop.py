@@ -38,6 +38,7 @@ from django.utils import translation
 
 from responsemap.accounts.models import User
 from responsemap.accounts.queries import viewer_for
+from responsemap.intake.channels.kannel.gsm import as_sent
 from responsemap.intake.channels.models import Channel
 from responsemap.intake.contacts.keywords import reply_language
 from responsemap.intake.messages.models import OutboundMessage
@@ -238,7 +239,7 @@ def test_an_urgent_sms_is_alerted_worked_answered_and_its_stage_told(  # noqa: P
     assert len(received) == 2, "no answer to the texted code"
     contact_language = record.contact.language if record.contact else ""
     with translation.override(reply_language(contact_language, project.languages)):
-        expected = answer_text(public_status(project, record.reference))
+        expected = as_sent(answer_text(public_status(project, record.reference)))
         stage = str(PublicStage.ANSWERED.label)
     assert (received[1].receiver, received[1].text) == (SENDER, expected)
     assert stage in received[1].text

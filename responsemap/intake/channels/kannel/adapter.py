@@ -61,7 +61,7 @@ from responsemap.intake.channels.base import (
     require_secret,
     unreachable,
 )
-from responsemap.intake.channels.kannel.gsm import decode_gsm7, is_gsm7, plain_punctuation
+from responsemap.intake.channels.kannel.gsm import as_sent, decode_gsm7, is_gsm7
 from responsemap.intake.channels.models import Channel
 from responsemap.lib.charsets import TEXT_CHARSETS, charset_codec
 
@@ -334,7 +334,7 @@ class KannelType(ChannelType):
             "username": username,
             "password": password,
             "to": message.to,
-            "text": plain_punctuation(message.text),
+            "text": as_sent(message.text),
             "charset": "UTF-8",
             "dlr-mask": str(DLR_MASK),
             "dlr-url": delivery_report_url(message.status_url, message.id, secret),

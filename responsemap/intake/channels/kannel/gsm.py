@@ -36,6 +36,13 @@ def plain_punctuation(text: str) -> str:
     return text.translate(_PLAIN)
 
 
+def as_sent(text: str) -> str:
+    """The text as it goes to the gateway: with plain punctuation if that makes it fit
+    GSM-7; as written if it needs UCS-2 anyway (Arabic, emoji), where nothing is gained."""
+    plain = plain_punctuation(text)
+    return plain if is_gsm7(plain) else text
+
+
 # The basic table in septet order (0x1B, ESC, introduces the extension table).
 GSM7_TABLE = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"

@@ -20,7 +20,7 @@ from responsemap.intake.channels.kannel.adapter import (
     delivery_report_url,
     post_url,
 )
-from responsemap.intake.channels.kannel.gsm import is_gsm7, plain_punctuation
+from responsemap.intake.channels.kannel.gsm import as_sent, is_gsm7, plain_punctuation
 from responsemap.intake.channels.kannel.tests.case import (
     SECRET,
     SENDSMS_URL,
@@ -78,6 +78,9 @@ def test_typographic_punctuation_has_plain_twins() -> None:
     assert not is_gsm7(text)
     assert plain_punctuation(text) == 'Votre message n\'a pas été gardé - " merci "...'
     assert is_gsm7(plain_punctuation(text))
+    assert as_sent(text) == plain_punctuation(text)
+    arabic = "شكرا \u2014 merci"  # UCS-2 anyway: sent as written
+    assert as_sent(arabic) == arabic
 
 
 # --- inbound ------------------------------------------------------------------------
