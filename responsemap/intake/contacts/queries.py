@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Case, Value, When
 
-from responsemap.intake.contacts.models import ConsentNotice
+from responsemap.intake.contacts.models import ConsentNotice, IntakePolicy
 from responsemap.projects.models import Project
 from responsemap.protection.viewer import ProjectId
 
@@ -32,3 +32,8 @@ def current_consent_notice(project: Project, language: str) -> ConsentNotice | N
         .order_by("preferred", "language", "-version")
         .first()
     )
+
+
+def intake_policy_of(project_id: ProjectId) -> IntakePolicy | None:
+    """The project's intake policy (ID patterns, redaction words), if it has one."""
+    return IntakePolicy.objects.filter(project_id=project_id).first()

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from responsemap.geo.locate import AreaNames
 from responsemap.intake.contacts.actions import do_set_redaction_settings
 from responsemap.intake.contacts.models import IntakePolicy
+from responsemap.intake.contacts.queries import intake_policy_of
 from responsemap.intake.contacts.redaction import build_redaction_policy
 from responsemap.projects.layout import layout
 from responsemap.projects.models import Project
@@ -122,7 +123,7 @@ class RedactionSettingsForm(forms.Form):
 
 
 def _initial(project: Project) -> dict[str, str]:
-    policy = IntakePolicy.objects.filter(project_id=project.pk).first()
+    policy = intake_policy_of(project.pk)
     if policy is None:
         return {}
     return {

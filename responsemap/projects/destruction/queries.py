@@ -11,11 +11,12 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from responsemap.lib import clock
-from responsemap.projects.destruction.models import LegalHold
+from responsemap.projects.destruction.models import DestructionRun, LegalHold, ProjectAggregate
 from responsemap.projects.models import Organisation, OrganisationAdmin, Project
 from responsemap.protection.viewer import ProjectId, Viewer
 
@@ -100,3 +101,29 @@ def retention_ends(project: Project) -> datetime | None:
     if project.closed_at is None:
         return None
     return project.closed_at + timedelta(days=project.retention_days)
+
+
+def hold_owners_for(project: Project, actor: Any) -> QuerySet[Any]:
+    """Who may answer for a hold: the organisation's admins, the project's members and
+    the person placing it."""
+    admins = OrganisationAdmin.objects.filter(organisation_id=project.organisation_id)
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(pk__in=admins.values("user_id"))
+            | Q(memberships__project=project, memberships__is_active=True)
+            | Q(pk=actor.pk),
+            is_active=True,
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def run_of(project_id: ProjectId) -> DestructionRun | None:
+    return DestructionRun.objects.filter(project_id=project_id).first()
+
+
+def totals_left_by(project_id: ProjectId) -> QuerySet[ProjectAggregate]:
+    """What a destroyed project leaves: its non-personal totals."""
+    return ProjectAggregate.objects.filter(project_id=project_id, dimension="")

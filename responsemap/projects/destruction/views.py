@@ -10,7 +10,7 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +18,6 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from responsemap.accounts.models import User
 from responsemap.lib import clock
 from responsemap.lib.pager import pager
 from responsemap.projects.destruction.actions import (
@@ -32,17 +31,20 @@ from responsemap.projects.destruction.forms import (
     LiftHoldForm,
     ProjectsFilterForm,
 )
-from responsemap.projects.destruction.models import DestructionRun, ProjectAggregate
+from responsemap.projects.destruction.models import DestructionRun
 from responsemap.projects.destruction.queries import (
     access_destruction_project,
     access_hold,
     destruction_projects_visible_to,
+    hold_owners_for,
     holds_of,
     organisations_administered_by,
     retention_ends,
+    run_of,
     standing_hold,
+    totals_left_by,
 )
-from responsemap.projects.models import OrganisationAdmin, Project
+from responsemap.projects.models import Project
 from responsemap.protection.present import PUBLIC, present_many
 from responsemap.protection.viewer import Viewer
 
@@ -94,22 +96,6 @@ def projects(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _owners(project: Project, actor: Any) -> QuerySet[User]:
-    """Who may answer for a hold: the organisation's admins, the project's members and
-    the person placing it."""
-    admins = OrganisationAdmin.objects.filter(organisation_id=project.organisation_id)
-    return (
-        User.objects.filter(
-            Q(pk__in=admins.values("user_id"))
-            | Q(memberships__project=project, memberships__is_active=True)
-            | Q(pk=actor.pk),
-            is_active=True,
-        )
-        .distinct()
-        .order_by("username")
-    )
-
-
 def _hold_rows(project: Project, viewer: Viewer) -> list[dict[str, Any]]:
     holds = list(holds_of(project.pk))
     if project.status == Status.DESTROYED:
@@ -132,7 +118,7 @@ def _hold_rows(project: Project, viewer: Viewer) -> list[dict[str, Any]]:
 def _project_page(
     request: HttpRequest, project: Project, viewer: Viewer, hold_form: LegalHoldForm
 ) -> HttpResponse:
-    run = DestructionRun.objects.filter(project_id=project.pk).first()
+    run = run_of(project.pk)
     return render(
         request,
         "destruction/project.html",
@@ -159,7 +145,7 @@ def _project_page(
 def project(request: HttpRequest, slug: str) -> HttpResponse:
     """A project's retention and legal holds; POST places a hold."""
     target, viewer = access_destruction_project(request.user, slug)
-    owners = _owners(target, request.user)
+    owners = hold_owners_for(target, request.user)
     form = LegalHoldForm(request.POST if request.method == "POST" else None, owners=owners)
     if request.method == "POST" and form.is_valid():
         try:
@@ -221,7 +207,7 @@ def certificate(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     body = found.body
     rows = sorted((body.get("rows") or {}).items())
-    aggregates = ProjectAggregate.objects.filter(project_id=target.pk, dimension="")
+    aggregates = totals_left_by(target.pk)
     return render(
         request,
         "destruction/certificate.html",
