@@ -1,0 +1,10 @@
+# Slot reserved for a change in progress; filled in by its owner (empty is valid).
+from __future__ import annotations
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("projects", "0005_subject_requests")]
+
+    operations = []  # type: ignore[var-annotated]
