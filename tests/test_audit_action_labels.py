@@ -18,6 +18,7 @@ MODULES = [
     "projects/destruction/actions.py",
     "geo/actions.py",
     "analytics/actions.py",
+    "analytics/reports/actions.py",
     "demo/actions.py",
     "intake/messages/send.py",
     "imports/actions.py",

@@ -9,6 +9,8 @@ class AnalyticsConfig(AppConfig):
     verbose_name = "Analytics"
 
     def ready(self) -> None:
+        # The report's narrative (a model of its own sub-package) and its fields.
+        import responsemap.analytics.reports.catalogue  # noqa: F401
         from responsemap.analytics.upkeep import refresh_rollups
         from responsemap.lib.tasks import register_upkeep
 
