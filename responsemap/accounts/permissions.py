@@ -19,6 +19,9 @@ PERMISSIONS = {
     "reveal_contact": _("Reveal a contact's phone number and name"),
     "view_audit": _("See the audit trail of records"),
     "view_dashboards": _("See aggregate dashboards and maps"),
+    "view_exact_positions": _(
+        "See feedback as exact positions on the map when zoomed in (others see a grid)"
+    ),
     "manage_project": _("Set up the project: roles, members, areas, channels"),
     "handle_subject_requests": _(
         "Handle people's requests to see, correct or erase their data, or withdraw consent"
@@ -53,6 +56,7 @@ DEFAULT_ROLES: dict[str, dict[str, object]] = {
             "reveal_contact",
             "view_audit",
             "view_dashboards",
+            "view_exact_positions",
             # The project's data-protection role (triage.rights).
             "handle_subject_requests",
         ],

@@ -18,8 +18,9 @@ from django.db.models import Max, Min
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
-from responsemap.analytics.models import Rollup, RollupMargin, RollupState
-from responsemap.analytics.rollups import Moves, compute_cells, insert_cells
+from responsemap.analytics.maps.grid import write_map_cells
+from responsemap.analytics.models import MapCell, Rollup, RollupMargin, RollupState
+from responsemap.analytics.rollup_sql import insert_days
 from responsemap.geo.models import AdminArea
 from responsemap.lib import clock
 from responsemap.protection.audit import record_event
@@ -50,6 +51,7 @@ def write_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
         Rollup.objects.filter(project_id=project_id, day=day).delete()
         RollupMargin.objects.filter(project_id=project_id, day=day).delete()
         written += insert_cells(project_id, cells)
+        write_map_cells(project_id, day, day + timedelta(days=1))
     return written
 
 
@@ -113,7 +115,6 @@ def do_rebuild_rollups(
         first=Min("received_at"), last=Max("received_at")
     )
     written = 0
-    moves = Moves.of_project(project_id)
     first_day: date | None = span["first"].date() if span["first"] else None
     end_day: date | None = span["last"].date() + timedelta(days=1) if span["last"] else None
     if first_day is not None and end_day is not None:
@@ -121,21 +122,22 @@ def do_rebuild_rollups(
         day = first_day
         while day < end_day:
             step_end = min(end_day, day + timedelta(days=REBUILD_STEP_DAYS))
-            cells = compute_cells(project_id, day, step_end, moves)
             with transaction.atomic():
                 state_for_update(project_id, skip_locked=False)
                 for model in (Rollup, RollupMargin):
                     model.objects.filter(
                         project_id=project_id, day__gte=day, day__lt=step_end
                     ).delete()
-                written += insert_cells(project_id, cells)
+                # Counted by the database (``rollup_sql``): no record read into Python.
+                written += insert_days(project_id, day, step_end)
+                write_map_cells(project_id, day, step_end)
             day = step_end
             if progress is not None:
                 progress((day - first_day).days, total)
     with transaction.atomic():
         state = state_for_update(project_id, skip_locked=False)
         assert state is not None
-        for model in (Rollup, RollupMargin):
+        for model in (Rollup, RollupMargin, MapCell):
             outside = model.objects.filter(project_id=project_id)
             if first_day is not None and end_day is not None:
                 outside = outside.exclude(day__gte=first_day, day__lt=end_day)

@@ -132,3 +132,10 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"rollup state of {self.project_id}"
+
+
+# The maps' tables live with their code (``analytics.maps``); imported here so that
+# they are this app's models (migration 0003).
+from responsemap.analytics.maps.models import MapCell, MapSettings  # noqa: E402
+
+__all__ = ["MapCell", "MapSettings", "Rollup", "RollupMargin", "RollupState"]

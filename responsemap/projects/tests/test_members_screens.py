@@ -294,6 +294,7 @@ def test_a_role_edited_on_screen_keeps_what_the_manager_may_not_change(
         "handle_subject_requests",
         "reveal_contact",
         "reveal_content",
+        "view_exact_positions",
         "view_feedback",
         "view_sensitive",
     ]
