@@ -29,6 +29,7 @@ from responsemap.intake.contacts.actions import (
     do_get_or_create_contacts,
     do_record_consents,
 )
+from responsemap.intake.contacts.consent_answers import ConsentAnswers
 from responsemap.intake.contacts.models import ConsentRecord, Contact
 from responsemap.intake.contacts.phones import normalise_phone
 from responsemap.projects.models import Project
@@ -93,6 +94,9 @@ class NewFeedback:
     consent_purposes: list[str] = field(default_factory=lambda: ["respond"])
     # The notice the person was shown (ConsentNotice.label), for the consent record.
     consent_notice_version: str = ""
+    # The whole answer of the hotline and web forms (kind, a yes or no per purpose, the
+    # sealed witness/recording/guardian): when given, its records are made instead.
+    consent_answers: ConsentAnswers | None = None
     call: CallInfo | None = None
     # From a message: its sender's contact (made at receipt) and the message itself.
     contact: Contact | None = None
@@ -235,6 +239,9 @@ def _record_consents(
 ) -> None:
     consents: dict[uuid.UUID, list[NewConsent]] = defaultdict(list)
     for (owner, data), contact in zip(batch, contacts, strict=True):
+        if data.consent_answers is not None:
+            consents[owner.pk].extend(data.consent_answers.records(contact))
+            continue
         if data.consent_given is None:
             continue
         method = CONSENT_METHOD_BY_SOURCE.get(Source(data.source), ConsentRecord.Method.VERBAL)
