@@ -18,7 +18,7 @@ from django.db.models import Max, Min
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
-from responsemap.analytics.maps.grid import write_map_cells
+from responsemap.analytics.maps.actions import write_map_cells
 from responsemap.analytics.models import MapCell, Rollup, RollupMargin, RollupState
 from responsemap.analytics.rollup_sql import insert_days
 from responsemap.geo.models import AdminArea

@@ -109,6 +109,7 @@ ACTION_LABELS = {
     "area.create": _("Area added"),
     "area.import": _("Boundaries imported"),
     "rollups.rebuild": _("Dashboard figures rebuilt"),
+    "map.settings": _("Map settings changed"),
     "report.narrative_edit": _("Report narrative edited"),
     "feedback.rederive_area": _("Records' areas worked out again from their positions"),
     "contact.create": _("Contact added"),

@@ -1,6 +1,7 @@
 """Counting positions on the grid (``MapCell``), per day, from the records: the maps'
-rollup, written with the other rollups (``analytics.actions``: the upkeep's days, the
-rebuild's steps) and, like them, recomputed from scratch for a day at any time.
+rollup, written with the other rollups (``maps.actions.write_map_cells``, called
+where ``analytics.actions`` writes the upkeep's days and the rebuild's steps) and, like
+them, recomputed from scratch for a day at any time.
 
 One aggregate query a step: the records' positions are grouped in SQL into cells of a
 hundredth of a degree (the stored precision), so no position leaves the database.
@@ -12,12 +13,11 @@ import uuid
 from datetime import date
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, F, FloatField, Value
 from django.db.models.functions import Floor
 
-from responsemap.analytics.maps.models import STEPS_PER_DEGREE, MapCell
-from responsemap.analytics.rollups import _day_of, _iso_day, _write, day_start
+from responsemap.analytics.maps.models import STEPS_PER_DEGREE
+from responsemap.analytics.rollups import _day_of, _iso_day, day_start
 from responsemap.triage.models import Feedback
 
 CODES = ("type_code", "sector", "source", "status", "sensitivity")
@@ -52,14 +52,3 @@ def compute_map_cells(
         .values_list("received_day", "cx", "cy", *CODES, "n")
     )
     return [(_iso_day(day), int(gx), int(gy), *codes, int(n)) for day, gx, gy, *codes, n in rows]
-
-
-def write_map_cells(project_id: uuid.UUID, first_day: date, end_day: date) -> int:
-    """Replace the grid cells of those days (inside the caller's transaction, with the
-    project's rollup state locked, as the other rollups); returns the cells written."""
-    cells = compute_map_cells(project_id, first_day, end_day)
-    MapCell.objects.filter(project_id=project_id, day__gte=first_day, day__lt=end_day).delete()
-    if cells:
-        project = MapCell._meta.get_field("project").get_db_prep_value(project_id, connection)
-        _write(MapCell, COLUMNS, [(project, *cell) for cell in cells])  # type: ignore[arg-type]
-    return len(cells)

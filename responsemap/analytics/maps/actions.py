@@ -1,0 +1,64 @@
+"""Writing the maps' tables: the grid cells (bookkeeping, as the other rollups: ADR
+0006; called where ``analytics.actions`` writes a day's or a step's cells, with the
+project's rollup state locked) and a project's map settings (audited)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.db import connection, transaction
+
+from responsemap.analytics.maps.grid import COLUMNS, compute_map_cells
+from responsemap.analytics.maps.models import MapCell, MapSettings
+from responsemap.analytics.rollups import _write
+from responsemap.protection.audit import record_event
+from responsemap.protection.viewer import Viewer
+
+
+def write_map_cells(project_id: uuid.UUID, first_day: date, end_day: date) -> int:
+    """Replace the grid cells of the days from ``first_day`` up to (not including)
+    ``end_day`` (inside the caller's transaction); returns the cells written."""
+    cells = compute_map_cells(project_id, first_day, end_day)
+    MapCell.objects.filter(project_id=project_id, day__gte=first_day, day__lt=end_day).delete()
+    if cells:
+        project = MapCell._meta.get_field("project").get_db_prep_value(project_id, connection)
+        _write(MapCell, COLUMNS, [(project, *cell) for cell in cells])  # type: ignore[arg-type]
+    return len(cells)
+
+
+def do_update_map_settings(
+    actor: Viewer, *, grid_metres: int, tile_url: str, tile_attribution: str
+) -> MapSettings:
+    """A manager sets the project's grid size and background map. Audited
+    (``map.settings``, the fields changed; the values are not personal data)."""
+    if not actor.can("manage_project"):
+        raise PermissionError("manage_project")
+    with transaction.atomic():
+        found, _made = MapSettings.objects.select_for_update().get_or_create(
+            project_id=actor.project_id
+        )
+        changed = [
+            name
+            for name, value in (
+                ("grid_metres", grid_metres),
+                ("tile_url", tile_url),
+                ("tile_attribution", tile_attribution),
+            )
+            if getattr(found, name) != value
+        ]
+        if not changed:
+            return found
+        found.grid_metres, found.tile_url = grid_metres, tile_url
+        found.tile_attribution = tile_attribution
+        found.save()
+        record_event(
+            "map.settings",
+            project_id=actor.project_id,
+            actor=actor,
+            object_type="project",
+            object_id=actor.project_id,
+            fields=changed,
+            details={"grid_metres": grid_metres, "tiles": bool(tile_url)},
+        )
+    return found
