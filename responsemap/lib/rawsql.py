@@ -14,7 +14,8 @@ parsed and planned once per connection, not on every message (ADR 0005).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache, lru_cache
 from typing import Any
@@ -128,14 +129,17 @@ def db_values(
     """The parameters for ``insert_sql``: each value as its field would save it."""
     fields = _fields(model, columns)
     db = connections[connection.alias]  # the connection itself, not the proxy: ~10x cheaper
-    plain = _plain(model, columns, db.vendor)
+    fast = _fast(model, columns, db.vendor)
     params: list[Any] = []
     for row in rows:
-        for f, name, kind in zip(fields, columns, plain, strict=True):
+        for f, name, (kind, convert) in zip(fields, columns, fast, strict=True):
             value = row[name]
-            # A value the field would write as it is skips the field (the worker writes
-            # ~200 values a message: search tokens, bands, audit events).
-            params.append(value if type(value) is kind else f.get_db_prep_save(value, db))
+            # A value of the type the column's fast path knows skips the field (the worker
+            # writes ~200 values a message: search tokens, bands, audit events).
+            if type(value) is kind:
+                params.append(value if convert is None else convert(value))
+            else:
+                params.append(f.get_db_prep_save(value, db))
     return params
 
 
@@ -153,17 +157,37 @@ _PLAIN_TYPES: dict[type[models.Field[Any, Any]], type] = {
 }
 
 
+def _sqlite_datetime(value: datetime) -> str:
+    """An aware datetime as Django's SQLite backend writes it: naive UTC, ``str()``."""
+    if value.utcoffset() is None:
+        raise ValueError("rawsql: a naive datetime has no fast path")  # never written here
+    return str(value.astimezone(UTC).replace(tzinfo=None))
+
+
+def _uuid_hex(value: uuid.UUID) -> str:
+    return value.hex
+
+
+Fast = tuple[type, Callable[[Any], Any] | None]
+
+
 @cache
-def _plain(model: type[models.Model], columns: tuple[str, ...], vendor: str) -> tuple[type, ...]:
-    """Per column, the type of value its field writes unchanged (``NoneType``: none)."""
-    kinds: list[type] = []
+def _fast(model: type[models.Model], columns: tuple[str, ...], vendor: str) -> tuple[Fast, ...]:
+    """Per column, the value type its fast path takes (``NoneType``: none, every value
+    goes through the field) and how it converts it (``None``: written unchanged).
+    ``tests/test_rawsql.py`` checks each against ``get_db_prep_save``."""
+    found: list[Fast] = []
     for f in _fields(model, columns):
         target = f.target_field if f.is_relation else f  # type: ignore[attr-defined]
-        if type(target) is models.UUIDField and vendor == "postgresql":
-            kinds.append(uuid.UUID)  # a native uuid column takes it as it is
+        kind = type(target)
+        if kind is models.UUIDField:
+            # PostgreSQL's native uuid column takes it as it is; SQLite stores the hex.
+            found.append((uuid.UUID, None if vendor == "postgresql" else _uuid_hex))
+        elif kind is models.DateTimeField and not f.is_relation:
+            found.append((datetime, None if vendor == "postgresql" else _sqlite_datetime))
         else:
-            kinds.append(_PLAIN_TYPES.get(type(target), type(None)))
-    return tuple(kinds)
+            found.append((_PLAIN_TYPES.get(kind, type(None)), None))
+    return tuple(found)
 
 
 # Rows per INSERT statement: the statement text repeats, so psycopg's cache of parsed

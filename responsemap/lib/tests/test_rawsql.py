@@ -179,3 +179,33 @@ def test_without_prepared_statements_an_ordinary_cursor(channel: Channel) -> Non
     finally:
         connection.settings_dict["OPTIONS"] = original
     assert InboundMessage.objects.count() == 1
+
+
+SAMPLES: dict[type, list[Any]] = {
+    uuid.UUID: [uuid.UUID("0f6e2c1a-8d4b-4c7e-9a35-1b2c3d4e5f60"), uuid.uuid4()],
+    datetime: [
+        datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC),
+        datetime(2026, 3, 1, 12, 30, tzinfo=UTC),  # no microseconds: str() drops them too
+        datetime.fromisoformat("2026-03-01T23:30:00.5+05:30"),  # another offset: to UTC
+    ],
+    int: [0, -(2**63), 2**40],
+    bool: [True, False],
+    str: ["", "é ت"],
+}
+
+
+def test_every_fast_path_writes_what_the_field_would() -> None:
+    """Each column's fast path (``rawsql._fast``) gives exactly what the field's own
+    ``get_db_prep_save`` gives, for every concrete field of every model, on this database."""
+    from django.apps import apps
+
+    checked = 0
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            columns = (field.attname,)
+            ((kind, _convert),) = rawsql._fast(model, columns, connection.vendor)
+            for value in SAMPLES.get(kind, []):
+                fast = rawsql.db_values(model, columns, [{field.attname: value}])
+                assert fast == [field.get_db_prep_save(value, connection)], (model, field)
+                checked += 1
+    assert checked > 500
