@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from responsemap.imports.mapping import TARGETS, Mapping
 from responsemap.imports.models import ImportJob
-from responsemap.imports.timezones import zone_choices, zone_for_country
+from responsemap.imports.timezones import zone_choices
 
 
 class UploadForm(forms.Form):
@@ -53,7 +53,7 @@ class MappingForm(forms.Form):
         required=False,
         help_text=_(
             "Kobo and ODK write the phone's local time for start, end and dates in Excel "
-            "files. The project's country's zone is suggested."
+            "files. The project's time zone is suggested."
         ),
     )
     more_text = forms.MultipleChoiceField(
@@ -79,9 +79,7 @@ class MappingForm(forms.Form):
         cast(forms.MultipleChoiceField, self.fields["more_text"]).choices = columns[1:]
         self.fields["more_text"].initial = [str(i) for i in current.more_text]
         cast(forms.ChoiceField, self.fields["time_zone"]).choices = zone_choices()
-        self.fields["time_zone"].initial = current.time_zone or zone_for_country(
-            job.project.country
-        )
+        self.fields["time_zone"].initial = current.time_zone or job.project.zone
         self.fields["fixed_date"].initial = current.fixed_date[:10] or None
         self.target_fields: list[str] = []
         for target in TARGETS:

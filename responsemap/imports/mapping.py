@@ -36,7 +36,7 @@ from responsemap.imports.gps import BadPosition, read_pair, read_point
 from responsemap.imports.reader import Cell, Table
 from responsemap.imports.recodes import CODED, language_word, recode
 from responsemap.imports.rows import ParsedRow, Problem, Reason
-from responsemap.imports.timezones import is_zone, zone_for_country
+from responsemap.imports.timezones import is_zone
 from responsemap.intake.contacts.phones import InvalidPhone, normalise_phone
 from responsemap.projects.models import Project
 from responsemap.protection.keyring import blind_index
@@ -353,7 +353,7 @@ class Mapping:
         )
 
     def zone(self, project: Project) -> tzinfo:
-        name = self.time_zone if is_zone(self.time_zone) else zone_for_country(project.country)
+        name = self.time_zone if is_zone(self.time_zone) else project.zone
         return ZoneInfo(name)
 
 

@@ -25,7 +25,9 @@ class InvalidSetting(ValueError):
 
 
 # The settings an admin or manager may change; each change is named in the audit event.
-PROJECT_SETTINGS = frozenset(["name", "country", "languages", "purpose", "retention_days"])
+PROJECT_SETTINGS = frozenset(
+    ["name", "country", "languages", "purpose", "retention_days", "time_zone"]
+)
 # What a project's creator sets about its data's protection (projects.creation).
 PROTECTION_FIELDS = frozenset(
     [
@@ -49,6 +51,7 @@ def do_create_project(
     languages: list[str],
     purpose: str,
     retention_days: int = 730,
+    time_zone: str = "",
     status: str = Project.Status.DESIGN,
     protection: Mapping[str, object] | None = None,
     created_by: Any = None,
@@ -74,6 +77,7 @@ def do_create_project(
             languages=languages,
             purpose=purpose,
             retention_days=retention_days,
+            time_zone=check_time_zone(time_zone),
             status=status,
             **extra,
         )
@@ -120,6 +124,16 @@ def check_languages(value: object) -> list[str]:
     return value
 
 
+def check_time_zone(value: object) -> str:
+    """A time zone's name (``Africa/Mogadishu``), or "" for the country's."""
+    from responsemap.imports.timezones import is_zone
+
+    name = str(value or "").strip()
+    if name and not is_zone(name):
+        raise InvalidSetting(f"not a time zone: {name}")
+    return name
+
+
 def do_update_project_settings(
     project: Project, changes: Mapping[str, object], *, actor: Viewer | None
 ) -> list[str]:
@@ -133,6 +147,8 @@ def do_update_project_settings(
         values["country"] = str(values["country"]).upper()
     if "languages" in values:
         values["languages"] = check_languages(values["languages"])
+    if "time_zone" in values:
+        values["time_zone"] = check_time_zone(values["time_zone"])
     changed = sorted(name for name, value in values.items() if getattr(project, name) != value)
     if not changed:
         return []

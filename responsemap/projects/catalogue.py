@@ -18,6 +18,7 @@ declare(
         FieldPolicy("organisation", _("Organisation"), C.PUBLIC),
         FieldPolicy("country", _("Country"), C.PUBLIC),
         FieldPolicy("languages", _("Languages"), C.PUBLIC),
+        FieldPolicy("time_zone", _("Time zone"), C.PUBLIC),
         FieldPolicy("purpose", _("Purpose"), C.PUBLIC),
         FieldPolicy("status", _("Status"), C.PUBLIC),
         FieldPolicy("retention_days", _("Kept for (days)"), C.INTERNAL),

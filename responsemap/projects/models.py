@@ -35,6 +35,11 @@ class Project(models.Model):
     slug = models.SlugField(unique=True)
     country = models.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2, e.g. HT"))
     languages = models.JSONField(default=list, help_text=_("Language codes, first is default"))
+    # Where the project works, for times written without a zone (imports, pulls); empty:
+    # the country's zone (``zone``).
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text=_("e.g. Africa/Mogadishu; empty: the country's")
+    )
     purpose = models.TextField(help_text=_("The specified purpose the data is collected for"))
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DESIGN)
     retention_days = models.PositiveIntegerField(default=730)
@@ -74,6 +79,13 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> str:
+        """The project's time zone: the one set, else its country's (the capital's)."""
+        from responsemap.imports.timezones import is_zone, zone_for_country
+
+        return self.time_zone if is_zone(self.time_zone) else zone_for_country(self.country)
 
     @property
     def default_language(self) -> str:

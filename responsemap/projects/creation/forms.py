@@ -4,7 +4,7 @@ every field checked here, with a reason a person can act on."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -55,6 +55,14 @@ class ProjectCreationForm(forms.Form):
         max_length=100,
         help_text=_("Language codes separated by commas, the default first, e.g. fr, ht, en."),
     )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_(
+            "For times written without a zone (Kobo and ODK exports, fetches). "
+            "Empty: the country's (its capital's)."
+        ),
+    )
     retention_days = forms.IntegerField(
         label=_("Keep the data for (days after closing)"), min_value=1, max_value=3650, initial=730
     )
@@ -89,6 +97,13 @@ class ProjectCreationForm(forms.Form):
     review_interval_days = forms.IntegerField(
         label=_("Review the checklists every (days)"), min_value=7, max_value=730, initial=180
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from responsemap.imports.timezones import zone_choices
+
+        zones = cast(forms.ChoiceField, self.fields["time_zone"])
+        zones.choices = [("", _("The country's")), *zone_choices()]
 
     def clean_slug(self) -> str:
         slug = str(self.cleaned_data["slug"]).lower()
@@ -145,6 +160,7 @@ class ProjectCreationForm(forms.Form):
             "languages": data["languages"],
             "purpose": data["purpose"],
             "retention_days": data["retention_days"],
+            "time_zone": data.get("time_zone") or "",
             "protection": {
                 "sensitivity": data["sensitivity"],
                 "sensitivity_review_on": data.get("sensitivity_review_on"),
