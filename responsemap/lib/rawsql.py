@@ -14,9 +14,9 @@ parsed and planned once per connection, not on every message (ADR 0005).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import cache, lru_cache
 from typing import Any
 
