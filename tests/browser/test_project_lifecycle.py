@@ -3,8 +3,10 @@ organisation's administrator creates it, answers its data-protection checklists,
 data controller approves them and makes it active, an SMS channel is added (its shared
 secret read from the page that shows it once), a message comes in through the real
 Kannel, the project is closed, and the next message gets the closure notice back
-through Kannel while nothing more is kept. At 1280 px in English and at 390 px in
-Arabic (right to left): no page scrolls sideways.
+through Kannel while nothing more is kept; then the organisation's administrator
+destroys it on the destruction screen (its short name typed again) and its certificate
+is shown (key id and fingerprint, rows removed, the audit chain's final hash). At 1280
+px in English and at 390 px in Arabic (right to left): no page scrolls sideways.
 
 The Kannel steps need ``kannel`` and ``kannel-extras``; without them they are skipped
 (the screens are still tested) unless RESPONSEMAP_REQUIRE_KANNEL=1. Screenshots go to
@@ -26,6 +28,7 @@ from responsemap.intake.channels.screens import inbound_url
 from responsemap.intake.messages.models import InboundMessage
 from responsemap.projects.checklists.models import ChecklistVersion
 from responsemap.projects.checklists.questions import CHECKLISTS
+from responsemap.projects.destruction.models import DestructionRun
 from responsemap.projects.models import Project
 from tests.browser.test_flow import sign_in
 from tests.kannel import corpus
@@ -64,7 +67,7 @@ def look(page: Any, name: str, locale: str, width: int) -> None:
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("locale", "width"), [("en", 1280), ("ar", 390)])
-def test_a_project_from_creation_to_closure(
+def test_a_project_from_creation_to_destruction(
     browser: Any,
     live_server: Any,
     personas: dict[str, User],
@@ -211,5 +214,40 @@ def _walk(
             raise AssertionError(f"no closure notice; MTs: {list(fake.received)}") from exc
         assert notices() == [SENDER]
         assert InboundMessage.objects.filter(channel=channel).count() == 1
+
+    # 7. The organisation's administrator destroys it at once, on the destruction
+    # screen: the short name typed again; then the certificate is shown.
+    page.goto(f"{base}/destruction/")
+    look(page, "destruction_list", locale, width)
+    page.goto(f"{base}/destruction/flood/")
+    page.fill("#id_destroy-reason", "The response ended; nothing is owed to anyone")
+    page.fill("#id_destroy-confirm", "not-flood")
+    page.click("form[action$='/destroy'] button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("form[action$='/destroy'] .errorlist").count() == 1  # not confirmed
+    project.refresh_from_db()
+    assert project.status == Project.Status.CLOSED
+    look(page, "destruction_confirm", locale, width)
+    page.fill("#id_destroy-reason", "The response ended; nothing is owed to anyone")
+    page.fill("#id_destroy-confirm", "flood")
+    page.click("form[action$='/destroy'] button[type=submit]")
+    page.wait_for_url(f"{base}/destruction/flood/")
+    project.refresh_from_db()
+    assert project.status == Project.Status.DESTROYED
+    run = DestructionRun.objects.get(project=project)
+    assert run.step == DestructionRun.Step.DONE  # the tests' task backend runs it at once
+    look(page, "destruction_done", locale, width)
+    page.click("a[href='/destruction/flood/certificate']")
+    page.wait_for_url(f"{base}/destruction/flood/certificate")
+    text = page.inner_text("main")
+    assert str(project.pk) in text  # the destroyed key's id
+    assert run.key_fingerprint
+    assert run.key_fingerprint in text
+    assert run.chain_final_hash
+    assert run.chain_final_hash in text
+    removed = page.locator("main table.list").first.locator("tbody tr")
+    assert removed.count() == len(run.counts) > 0  # rows removed, per kind
+    assert not Channel.objects.filter(project=project).exists()
+    look(page, "certificate", locale, width)
     admin.close()
     controller.close()

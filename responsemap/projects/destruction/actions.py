@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 
 from responsemap.lib import clock
 from responsemap.projects.destruction.models import DestructionRun, LegalHold
-from responsemap.projects.destruction.purge import continue_destruction
+from responsemap.projects.destruction.purge import continue_destruction, shred_key_now
 from responsemap.projects.destruction.queries import retention_ends, standing_hold
 from responsemap.projects.models import Project
 from responsemap.protection.audit import record_event
@@ -116,11 +116,15 @@ def do_destroy_project(
     actor: Viewer | None = None,
     reason: str = "",
     after_batch: Callable[[DestructionRun], None] | None = None,
+    in_background: bool = False,
 ) -> DestructionRun:
     """Destroy a closed project: the decision, then the key, then everything else.
 
     ``approval``: ``retention`` (the period after closure ended; the task) or
-    ``operator`` (an explicit decision, whatever is left of the period)."""
+    ``operator`` (an explicit decision, whatever is left of the period).
+    ``in_background`` (the screen): the decision and the key here, the rest queued for
+    a worker (``tasks.destroy_project_task``, queued with the decision, so the upkeep
+    never queues it a second time)."""
     approved_by = approved_by.strip()[:150]
     if not approved_by:
         raise DestructionRefused(gettext("Name the person who approved the destruction."))
@@ -164,5 +168,11 @@ def do_destroy_project(
             object_id=project.pk,
             reason=f"{approval}; approved by {approved_by}",
         )
+        if in_background:
+            from responsemap.projects.destruction.tasks import queue_destruction
+
+            queue_destruction(project.pk)
     project.status = Status.DESTROYED
+    if in_background:
+        return shred_key_now(project.pk)
     return continue_destruction(project.pk, after_batch=after_batch)

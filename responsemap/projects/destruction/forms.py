@@ -60,3 +60,34 @@ class LiftHoldForm(forms.Form):
         max_length=1000,
         widget=forms.TextInput(attrs={"dir": "auto"}),
     )
+
+
+class DestroyForm(forms.Form):
+    """The admin's decision to destroy a closed project now: why, and its short name
+    typed again."""
+
+    reason = forms.CharField(
+        label=_("Why it is destroyed now"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+        help_text=_("Recorded with your name in the system audit chain, which outlives it."),
+    )
+    confirm = forms.CharField(
+        label=_("Type the project's short name to confirm"),
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "dir": "ltr"}),
+    )
+
+    prefix = "destroy"  # beside the hold form's reason on the same page
+
+    def __init__(self, *args: Any, slug: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.slug = slug
+
+    def clean_confirm(self) -> str:
+        value = str(self.cleaned_data["confirm"]).strip()
+        if value != self.slug:
+            raise forms.ValidationError(
+                _("This is not the project's short name: nothing was destroyed.")
+            )
+        return value

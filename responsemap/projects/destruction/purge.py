@@ -116,6 +116,17 @@ def shred_key(run: DestructionRun, _after: object = None) -> None:
     _advance(run, Step.AGGREGATES, key_destroyed_at=clock.now())
 
 
+def shred_key_now(project_id: ProjectId) -> DestructionRun:
+    """The key step of a run, here and now, whoever else is taking the run further (a
+    worker may be already): the key is destroyed (idempotent) and the run moves on only
+    if it is still at that step."""
+    crypto_shred_project(project_id)
+    DestructionRun.objects.filter(project_id=project_id, step=Step.KEY).update(
+        step=Step.AGGREGATES, key_destroyed_at=clock.now()
+    )
+    return DestructionRun.objects.get(project_id=project_id)
+
+
 def count_aggregates(run: DestructionRun, _after: object = None) -> None:
     count_project(run.project_id, project_tables())
     _advance(run, Step.ROWS)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django_tasks import task
+from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -75,6 +77,17 @@ def destroy_project_task(project_id: str) -> None:
         destroy_project_task.enqueue(project_id)
     except DestructionRefused as exc:
         log.info("project %s not destroyed: %s", project_id, exc)
+
+
+def queue_destruction(project_id: object) -> None:
+    """Queue the rest of a decided destruction for a worker. On the database backend,
+    in the caller's transaction (the decision's): the run and its task appear together,
+    so the upkeep never sees the run without the task and queues it twice. Elsewhere
+    (the tests' immediate backend runs it at once) after the commit."""
+    if isinstance(destroy_project_task.get_backend(), DatabaseBackend):
+        destroy_project_task.enqueue(str(project_id))
+    else:
+        transaction.on_commit(lambda: destroy_project_task.enqueue(str(project_id)))
 
 
 def _busy() -> bool:

@@ -21,12 +21,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from responsemap.lib import clock
 from responsemap.lib.pager import pager
 from responsemap.projects.destruction.actions import (
+    Approval,
     DestructionRefused,
+    do_destroy_project,
     do_lift_legal_hold,
     do_place_legal_hold,
 )
 from responsemap.projects.destruction.certificate import certificate_of
 from responsemap.projects.destruction.forms import (
+    DestroyForm,
     LegalHoldForm,
     LiftHoldForm,
     ProjectsFilterForm,
@@ -116,9 +119,15 @@ def _hold_rows(project: Project, viewer: Viewer) -> list[dict[str, Any]]:
 
 
 def _project_page(
-    request: HttpRequest, project: Project, viewer: Viewer, hold_form: LegalHoldForm
+    request: HttpRequest,
+    project: Project,
+    viewer: Viewer,
+    hold_form: LegalHoldForm | None = None,
+    destroy_form: DestroyForm | None = None,
 ) -> HttpResponse:
     run = run_of(project.pk)
+    hold = standing_hold(project.pk) if project.status == Status.CLOSED else None
+    owners = hold_owners_for(project, request.user)
     return render(
         request,
         "destruction/project.html",
@@ -131,8 +140,11 @@ def _project_page(
             "retention_days": project.retention_days,
             "retention_ends": retention_ends(project),
             "holds": _hold_rows(project, viewer),
-            "hold_form": hold_form,
+            "hold_form": hold_form or LegalHoldForm(owners=owners),
             "lift_form": LiftHoldForm(),
+            "may_destroy": project.status == Status.CLOSED and hold is None,
+            "held_until": hold.expires_on if hold else None,
+            "destroy_form": destroy_form or DestroyForm(slug=project.slug),
             "may_hold": project.status != Status.DESTROYED,
             "run_step": run.get_step_display() if run else "",
             "has_certificate": run is not None and run.step == DestructionRun.Step.DONE,
@@ -162,8 +174,50 @@ def project(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("The legal hold is recorded: nothing destroys it now."))
             return redirect("destruction:project", slug=target.slug)
     status = 400 if request.method == "POST" else 200
-    response = _project_page(request, target, viewer, form)
+    response = _project_page(request, target, viewer, hold_form=form)
     response.status_code = status
+    return response
+
+
+def _approver(user: Any) -> str:
+    name = user.get_full_name().strip() if hasattr(user, "get_full_name") else ""
+    username = str(user.get_username())
+    return f"{name} ({username})" if name and name != username else username
+
+
+@login_required
+@require_POST
+def destroy(request: HttpRequest, slug: str) -> HttpResponse:
+    """Destroy a closed project now, whatever is left of its retention period: the
+    signed-in admin's decision, confirmed by typing the short name; refused under a
+    legal hold. The key goes in this request; the rest is a worker's task."""
+    target, viewer = access_destruction_project(request.user, slug)
+    form = DestroyForm(request.POST, slug=target.slug)
+    if form.is_valid():
+        try:
+            do_destroy_project(
+                target,
+                approval=Approval.OPERATOR,
+                approved_by=_approver(request.user),
+                actor=viewer,
+                reason=form.cleaned_data["reason"],
+                in_background=True,
+            )
+        except DestructionRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _(
+                    "The project's key is destroyed: nothing of it can be read any more. "
+                    "Its records, audit trail and files are being removed; the certificate "
+                    "appears here when that is done."
+                ),
+            )
+            return redirect("destruction:project", slug=target.slug)
+    target.refresh_from_db()
+    response = _project_page(request, target, viewer, destroy_form=form)
+    response.status_code = 400
     return response
 
 

@@ -137,3 +137,90 @@ def test_the_certificate_by_persona(
         assert "does not match its seal" not in text
     else:
         assert page.status_code == 404
+
+
+def destroy_data(slug: str, reason: str = "The response ended; nothing is owed") -> dict[str, str]:
+    return {"destroy-reason": reason, "destroy-confirm": slug}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("who", MEMBERS + ADMINS)
+def test_destroying_on_the_screen_by_persona(
+    who: str, closed_project: Project, users: dict[str, Any]
+) -> None:
+    from responsemap.projects.destruction.models import DestructionRun
+
+    client = client_for(users[who])
+    url = reverse("destruction:destroy", args=[closed_project.slug])
+    events = AuditEvent.objects.count()
+    if who in ADMINS:
+        form = client.get(reverse("destruction:project", args=[closed_project.slug]))
+        assert "Destroy the project" in form.content.decode()
+    page = client.post(url, destroy_data(closed_project.slug))
+    closed_project.refresh_from_db()
+    if who not in ADMINS:
+        assert page.status_code == 404
+        assert closed_project.status == Project.Status.CLOSED
+        assert not DestructionRun.objects.exists()
+        assert AuditEvent.objects.count() == events  # a denied attempt changes nothing
+        return
+    assert page.status_code == 302
+    assert closed_project.status == Project.Status.DESTROYED
+    run = DestructionRun.objects.get()
+    assert run.step == DestructionRun.Step.DONE  # the tests' backend runs the task at once
+    assert run.approval == Approval.OPERATOR
+    assert run.approved_by_id == users[who].pk
+    assert users[who].get_username() in run.approved_by
+    decided = AuditEvent.objects.get(chain="system", action="project.destroy")
+    assert decided.actor_id == users[who].pk
+    shown = client.get(reverse("destruction:project", args=[closed_project.slug]))
+    assert reverse("destruction:certificate", args=[closed_project.slug]) in shown.content.decode()
+    certificate = client.get(reverse("destruction:certificate", args=[closed_project.slug]))
+    text = certificate.content.decode()
+    assert str(closed_project.pk) in text
+    assert run.chain_final_hash in text
+    assert client.post(url, destroy_data(closed_project.slug)).status_code == 400  # done
+
+
+@pytest.mark.django_db(transaction=True)
+def test_destroying_needs_the_short_name_a_reason_and_no_hold(
+    closed_project: Project, users: dict[str, Any]
+) -> None:
+    from responsemap.projects.destruction.models import DestructionRun
+
+    client = client_for(users["orgadmin"])
+    url = reverse("destruction:destroy", args=[closed_project.slug])
+    for data in (
+        destroy_data("wrong-slug"),
+        destroy_data(closed_project.slug, reason=" "),
+        {"destroy-confirm": closed_project.slug},
+        {},
+    ):
+        assert client.post(url, data).status_code == 400
+    wrong = client.post(url, destroy_data("wrong-slug")).content.decode()
+    assert "This is not the project&#x27;s short name" in wrong
+    assert client.get(url).status_code == 405
+    client.post(
+        reverse("destruction:project", args=[closed_project.slug]), hold_data(users["manager"])
+    )
+    held = client.post(url, destroy_data(closed_project.slug))
+    assert held.status_code == 400
+    assert "A legal hold stands until" in held.content.decode()
+    closed_project.refresh_from_db()
+    assert closed_project.status == Project.Status.CLOSED
+    assert not DestructionRun.objects.exists()
+    assert not AuditEvent.objects.filter(action="project.destroy").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_active_project_is_not_destroyed_from_the_screen(
+    project: Project, users: dict[str, Any]
+) -> None:
+    client = client_for(users["sysadmin"])
+    page = client.post(
+        reverse("destruction:destroy", args=[project.slug]), destroy_data(project.slug)
+    )
+    assert page.status_code == 400
+    assert "Only a closed project can be destroyed." in page.content.decode()
+    project.refresh_from_db()
+    assert project.status == Project.Status.ACTIVE
