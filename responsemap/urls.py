@@ -28,6 +28,8 @@ urlpatterns = [
     path("p/<slug:slug>/lifecycle/", include("responsemap.projects.lifecycle.urls")),
     path("projects/new/", creation_views.new_project, name="new_project"),
     path("p/<slug:slug>/", include("responsemap.analytics.urls")),
+    path("p/<slug:slug>/", include("responsemap.analytics.public.urls")),
+    path("public/", include("responsemap.analytics.public.public_urls")),
     path("f/<slug:slug>/", include("responsemap.triage.public_urls")),
     path("destruction/", include("responsemap.projects.destruction.urls")),
 ]

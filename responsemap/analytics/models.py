@@ -139,3 +139,12 @@ class RollupState(models.Model):
 from responsemap.analytics.maps.models import MapCell, MapSettings  # noqa: E402
 
 __all__ = ["MapCell", "MapSettings", "Rollup", "RollupMargin", "RollupState"]
+
+# The public page's tables likewise (``analytics.public``, migration 0004).
+from responsemap.analytics.public.models import (  # noqa: E402
+    PublicPage,
+    Release,
+    ReleasedTable,
+)
+
+__all__ += ["PublicPage", "Release", "ReleasedTable"]

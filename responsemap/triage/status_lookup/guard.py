@@ -59,6 +59,14 @@ def claim_lookup(project_id: ProjectId, client: str) -> bool:
         return _claim(client, client_limit()) and _claim(f"project|{project_id}", project_limit())
 
 
+def claim_request(counted: str, limit: int) -> bool:
+    """Count one request of ``counted`` (a client, prefixed by what it asks for) in
+    the current window; False past ``limit``. The same counter, for other public pages
+    (the public figures: ``analytics.public``)."""
+    with transaction.atomic():
+        return _claim(counted, limit)
+
+
 def _claim(counted: str, limit: int) -> bool:
     length = window_seconds()
     start_epoch = int(clock.now().timestamp()) // length * length

@@ -1,0 +1,10 @@
+"""``/public/<slug>/``: included at the site's root, no sign-in."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from responsemap.analytics.public import views
+
+app_name = "public"
+urlpatterns = [path("<slug:slug>/", views.public_page, name="page")]
