@@ -43,6 +43,15 @@ import django  # noqa: E402
 django.setup()
 
 from responsemap.triage.rules.matching import normalise_for_rules  # noqa: E402
+from responsemap.triage.suggestions.bars import (  # noqa: E402
+    ALERT_PRECISION_GOAL,
+    PROTECTION_BAR,
+    PROTECTION_RECALL_GOAL,
+    URGENT_ALERT_BAR,
+    highest_bar_for_recall,
+    lowest_bar_for_precision,
+    recall_precision,
+)
 from responsemap.triage.suggestions.cues import find_cues  # noqa: E402
 from responsemap.triage.suggestions.dataset import Example, load_examples  # noqa: E402
 from responsemap.triage.suggestions.model import Suggester, train  # noqa: E402
@@ -112,6 +121,85 @@ def of_model(model: Suggester, cue_union: bool) -> Callable[[Sequence[str]], lis
     return predict
 
 
+def bars_on_held_aside(model: Suggester, test_set: Sequence[Example]) -> dict[str, Any]:
+    """The bars chosen on the held-aside set by the model trained without it, and the
+    recall and precision at each: showing urgent (the model's threshold), alerting
+    (``URGENT_ALERT_BAR``) and hiding as a protection case (``PROTECTION_BAR``), against
+    the rule before the protection bar (a cue, or protection the suggested type or
+    sector)."""
+    import numpy as np
+
+    said = model.suggest([e.text for e in test_set])
+    urgent_truth = np.array([e.urgent for e in test_set])
+    protection_truth = np.array(["protection" in (e.type_code, e.sector) for e in test_set])
+    urgent_score = np.array([s.urgent_score for s in said])
+    cued = np.array([bool(s.cues) for s in said])
+    protection_score = np.array([s.protection_score for s in said])
+    before = np.array(
+        [
+            find_cues(normalise_for_rules(e.text)).protection
+            or "protection" in (s.type_code, s.sector)
+            for e, s in zip(test_set, said, strict=True)
+        ]
+    )
+
+    def figures(flagged: Any, truth: Any) -> dict[str, Any]:
+        recall, precision = recall_precision(flagged, truth)
+        return {
+            "flagged": int(flagged.sum()),
+            "recall": round(recall, 3),
+            "precision": round(precision, 3),
+        }
+
+    shown = np.array([s.urgent for s in said])
+    alerted = np.array([s.alert for s in said])
+    hidden = np.array([s.protection for s in said])
+    return {
+        "urgent_cases": int(urgent_truth.sum()),
+        "protection_cases": int(protection_truth.sum()),
+        "show_bar": round(model.urgent_threshold, 3),
+        "alert_bar_chosen": lowest_bar_for_precision(
+            urgent_score, cued, urgent_truth, ALERT_PRECISION_GOAL
+        ),
+        "alert_bar_shipped": URGENT_ALERT_BAR,
+        "protection_bar_chosen": highest_bar_for_recall(
+            protection_score, before, protection_truth, PROTECTION_RECALL_GOAL
+        ),
+        "protection_bar_shipped": PROTECTION_BAR,
+        "shown_urgent": figures(shown, urgent_truth),
+        "alerted": figures(alerted, urgent_truth),
+        "hidden_as_protection": figures(hidden, protection_truth),
+        "hidden_before_the_bar": figures(before, protection_truth),
+    }
+
+
+def print_bars(bars: dict[str, Any]) -> None:
+    print()
+    print(
+        f"bars on the held-aside set ({bars['urgent_cases']} urgent, "
+        f"{bars['protection_cases']} protection cases; model trained on train only):"
+    )
+    print(
+        f"  alert bar: chosen {_f(bars['alert_bar_chosen'])} (lowest with precision >= "
+        f"{ALERT_PRECISION_GOAL}), shipped {bars['alert_bar_shipped']}"
+    )
+    print(
+        f"  protection bar: chosen {_f(bars['protection_bar_chosen'])} (highest with "
+        f"recall >= {PROTECTION_RECALL_GOAL}), shipped {bars['protection_bar_shipped']}"
+    )
+    for label, key in (
+        (f"shown urgent (bar {bars['show_bar']})", "shown_urgent"),
+        ("alerted (alert bar or a cue)", "alerted"),
+        ("hidden as protection (bar)", "hidden_as_protection"),
+        ("hidden, rule before the bar", "hidden_before_the_bar"),
+    ):
+        row = bars[key]
+        print(
+            f"  {label:<36} flagged {row['flagged']:>4}  recall {row['recall']:.3f}  "
+            f"precision {row['precision']:.3f}"
+        )
+
+
 def rate(model: Suggester, texts: Sequence[str], batch: int) -> float:
     """Messages per CPU second, median of 3 passes over at least 1,000 messages."""
     passes = []
@@ -169,6 +257,8 @@ def main() -> int:
                 f"{row['sector_accuracy']:>7.3f} {_f(row['urgent_recall']):>8} "
                 f"{_f(row['urgent_precision']):>9}"
             )
+    bars = bars_on_held_aside(model, test_set)
+    print_bars(bars)
     batched = rate(shipped, texts, 100)
     single = rate(shipped, texts[:200], 1)
     best = results["model+cues"]["all"]
@@ -229,6 +319,7 @@ def main() -> int:
         "test": len(test_set),
         "candidates": results,
         "urgent_threshold": round(model.urgent_threshold, 3),
+        "bars": bars,
         "messages_per_second_batched": round(batched),
         "messages_per_second_single": round(single),
         "load_seconds_cached": round(load_seconds, 3),

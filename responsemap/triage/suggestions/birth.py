@@ -3,15 +3,17 @@
 before the rules (so the response-time target follows a raised urgency).
 
 Nothing of the suggestion is applied to the record's codes: a person decides
-(``actions``). The one exception, as urgent recall comes first: a record suggested
-urgent or a protection case is raised at once —
+(``actions``). The exceptions, each at its own bar (``bars``):
 
-- urgency to at least "high" (the inbox's "most urgent first" puts it on top);
-- a protection case to protection-sensitive (hidden from all but protection roles,
-  "to confirm" by them, as a protection rule does);
-- one ``suggestion.raise`` event per record raised, naming the fields raised;
-- an alert after commit (``alerts.tasks.raise_alerts``, cause "suggest"; a record a
-  rule alerted on already is alerted once: alerts are unique per record).
+- urgent above the **alert bar** (``Suggested.alert``): urgency to at least "high" (the
+  inbox's "most urgent first" puts it on top) and an alert after commit
+  (``alerts.tasks.raise_alerts``, cause "suggest"; a record a rule alerted on already is
+  alerted once: alerts are unique per record). Urgent above the show bar only: shown to
+  staff as "possibly urgent", nothing raised, nobody alerted;
+- a **protection case** (``Suggested.protection``, at the protection bar): the record is
+  made protection-sensitive (hidden from all but protection roles, "to confirm" by them,
+  as a protection rule does); alerted only if also urgent above the alert bar;
+- one ``suggestion.raise`` event per record raised, naming the fields raised.
 
 Cost per batch: one query for the projects' model versions, one for each project's
 coding framework; the model scores the batch at once (thousands a second on one core).
@@ -82,10 +84,10 @@ def suggest_at_birth(records: Sequence[Feedback], texts: Sequence[str]) -> list[
     made: list[Suggestion] = []
     raised_fields: dict[str, list[str]] = {}
     for record, (suggested, name) in zip(records, suggest_for_records(records, texts), strict=True):
-        raised = suggested.urgent or suggested.protection
+        raised = suggested.alert or suggested.protection
         if raised:
             changed = []
-            if _ORDER.get(Urgency(record.urgency), 1) < _ORDER[RAISED_URGENCY]:
+            if suggested.alert and _ORDER.get(Urgency(record.urgency), 1) < _ORDER[RAISED_URGENCY]:
                 record.urgency = RAISED_URGENCY
                 changed.append("urgency")
             if suggested.protection and record.sensitivity != Sensitivity.SENSITIVE:
@@ -109,6 +111,7 @@ def suggest_at_birth(records: Sequence[Feedback], texts: Sequence[str]) -> list[
                 cues=list(suggested.cues),
                 model=name,
                 raised=raised,
+                alerted=suggested.alert,
                 created_at=now,
             )
         )
@@ -119,7 +122,7 @@ def suggest_at_birth(records: Sequence[Feedback], texts: Sequence[str]) -> list[
 
 def store_suggestions(suggestions: Sequence[Suggestion]) -> None:
     """Insert the suggestions (their records inserted already), audit the raises, and
-    alert on the raised records after commit."""
+    alert after commit on the records urgent above the alert bar."""
     if not suggestions:
         return
     Suggestion.objects.bulk_create(suggestions)
@@ -130,7 +133,7 @@ def store_suggestions(suggestions: Sequence[Suggestion]) -> None:
     ]
     if events:
         record_events(events)
-    urgent = [str(s.feedback_id) for s in suggestions if s.raised]
+    urgent = [str(s.feedback_id) for s in suggestions if s.alerted]
     if urgent:
         transaction.on_commit(lambda: _enqueue_alerts(urgent))
 

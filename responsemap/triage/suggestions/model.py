@@ -24,6 +24,7 @@ from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
 from responsemap.triage.rules.matching import normalise_for_rules
+from responsemap.triage.suggestions.bars import PROTECTION_BAR, URGENT_ALERT_BAR
 from responsemap.triage.suggestions.concepts import concepts_in
 from responsemap.triage.suggestions.cues import find_cues
 from responsemap.triage.suggestions.dataset import Example
@@ -115,6 +116,12 @@ class Suggested:
     protection: bool
     protection_confidence: float
     cues: tuple[str, ...] = ()
+    # Urgent above the stricter alert bar (``bars``): the record is raised and alerted
+    # on. ``urgent`` without ``alert`` is shown as "possibly urgent", nothing more.
+    alert: bool = False
+    # The model's probabilities before any bar (the benchmark chooses bars on them).
+    urgent_score: float = 0.0
+    protection_score: float = 0.0
 
     @property
     def confidence(self) -> float:
@@ -145,7 +152,11 @@ class Suggester:
     ) -> list[Suggested]:
         """A suggestion per text. ``allowed``: for "type_code" and "sector", the codes
         that may be suggested (a project's active codes); others are never offered.
-        ``cue_union`` False: urgent by the model's score alone (the benchmark compares)."""
+        ``cue_union`` False: urgent by the model's score alone (the benchmark compares).
+
+        Urgent (shown) at the model's threshold; alert at ``bars.URGENT_ALERT_BAR`` (never
+        below the shown one); either by a cue too. Protection by a cue, by the type or
+        sector suggested, or by a "protection" probability at ``bars.PROTECTION_BAR``."""
         if not texts:
             return []
         norm = normalised(texts)
@@ -156,12 +167,14 @@ class Suggester:
         urgent_p = self.urgent_head.probabilities(features)[:, 1]
         type_index = {code: n for n, code in enumerate(self.type_head.classes)}
         sector_index = {code: n for n, code in enumerate(self.sector_head.classes)}
+        alert_bar = max(URGENT_ALERT_BAR, self.urgent_threshold)
         found: list[Suggested] = []
         for n, text in enumerate(norm):
             cue = find_cues(text)
             t, s = int(types[n].argmax()), int(sectors[n].argmax())
             p_urgent = float(urgent_p[n])
             urgent = p_urgent >= self.urgent_threshold or (cue_union and cue.urgent)
+            alert = p_urgent >= alert_bar or (cue_union and cue.urgent)
             p_protection = max(
                 float(types[n][type_index["protection"]]) if "protection" in type_index else 0.0,
                 float(sectors[n][sector_index["protection"]])
@@ -169,7 +182,11 @@ class Suggester:
                 else 0.0,
             )
             type_code, sector = self.type_head.classes[t], self.sector_head.classes[s]
-            protection = cue.protection or "protection" in (type_code, sector)
+            protection = (
+                cue.protection
+                or "protection" in (type_code, sector)
+                or p_protection >= PROTECTION_BAR
+            )
             found.append(
                 Suggested(
                     type_code=type_code,
@@ -191,6 +208,9 @@ class Suggester:
                         3,
                     ),
                     cues=cue.kinds,
+                    alert=alert,
+                    urgent_score=round(p_urgent, 4),
+                    protection_score=round(p_protection, 4),
                 )
             )
         return found

@@ -43,8 +43,12 @@ class Suggestion(models.Model):
     cues = models.JSONField(default=list, blank=True)
     # "base", or "project:<version>" for a project's own model.
     model = models.CharField(max_length=32)
-    # The record was raised at birth (urgency, sensitivity) and alerted on.
+    # The record was raised at birth: urgency (urgent above the alert bar) and/or
+    # sensitivity (a protection case at the protection bar); see ``bars``.
     raised = models.BooleanField(default=False)
+    # Urgent above the alert bar: urgency raised and an alert sent. ``urgent`` without
+    # it is shown as "possibly urgent" only.
+    alerted = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     decision = models.CharField(max_length=8, choices=Decision.choices, default="", blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)

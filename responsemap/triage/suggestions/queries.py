@@ -47,7 +47,8 @@ class SuggestionCard:
     urgent_confidence: int
     protection_confidence: int
     cues: tuple[str, ...]  # in words
-    raised: bool
+    raised: bool  # urgency and/or sensitivity raised at birth
+    alerted: bool  # urgent above the alert bar: raised and alerted on
     decision: str
     decision_label: str
     # The record holds the suggested codes already (nothing to accept).
@@ -74,6 +75,7 @@ def _card(suggestion: Suggestion, record: Feedback) -> SuggestionCard:
         protection_confidence=_percent(suggestion.protection_confidence),
         cues=tuple(str(CUE_WORDS[c]) for c in suggestion.cues if c in CUE_WORDS),
         raised=suggestion.raised,
+        alerted=suggestion.alerted,
         decision=suggestion.decision,
         decision_label=str(Decision(suggestion.decision).label),
         matches_record=(record.type_code, record.sector)
@@ -106,8 +108,8 @@ class WeekRow:
     sector_agreed: int | None
     accepted: int
     changed: int
-    raised: int
-    raised_kept: int  # raised records whose suggestion a person decided, left urgent
+    raised: int  # alerted on: urgent above the alert bar
+    raised_kept: int  # of those, decided by a person and left urgent
 
 
 REPORT_WEEKS = 52
@@ -130,10 +132,10 @@ def agreement_by_week(project_id: uuid.UUID | str, *, now: datetime | None = Non
             n_sector_agreed=Count("pk", filter=coded & Q(feedback__sector=F("sector"))),
             n_accepted=Count("pk", filter=Q(decision=Decision.ACCEPTED)),
             n_changed=Count("pk", filter=Q(decision=Decision.CHANGED)),
-            n_raised=Count("pk", filter=Q(raised=True)),
+            n_raised=Count("pk", filter=Q(alerted=True)),
             n_raised_kept=Count(
                 "pk",
-                filter=Q(raised=True)
+                filter=Q(alerted=True)
                 & ~Q(decision=Decision.PENDING)
                 & Q(feedback__urgency__in=[Urgency.HIGH, Urgency.CRITICAL]),
             ),

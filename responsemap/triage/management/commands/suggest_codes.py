@@ -57,6 +57,7 @@ class Command(BaseCommand):
                         "type": one.type_code,
                         "sector": one.sector,
                         "urgent": one.urgent,
+                        "alert": one.alert,
                         "confidence": round(one.confidence, 3),
                         "protection": one.protection,
                         "type_confidence": one.type_confidence,
