@@ -29,7 +29,7 @@ EVERYONE = [
 
 def public_url(project: Any, **params: str) -> str:
     query = "&".join(f"{k}={v}" for k, v in params.items())
-    return reverse("public:page", args=[project.slug]) + (f"?{query}" if query else "")
+    return reverse("public_page:page", args=[project.slug]) + (f"?{query}" if query else "")
 
 
 def staff_url(project: Any, name: str, *args: Any) -> str:
@@ -148,7 +148,7 @@ def test_another_projects_release_is_not_found(
 
 
 def test_unknown_or_off_is_not_found(client: Client, project: Any, viewer_of: Any) -> None:
-    assert client.get(reverse("public:page", args=["no-such-project"])).status_code == 404
+    assert client.get(reverse("public_page:page", args=["no-such-project"])).status_code == 404
     assert client.get(public_url(project)).status_code == 404  # never set
     page_on(viewer_of("manager"), enabled=False)
     assert client.get(public_url(project)).status_code == 404
