@@ -9,11 +9,16 @@ lists (few, short values: ``recodes.choice_values``), never free text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from responsemap.imports import actions
@@ -21,7 +26,7 @@ from responsemap.imports.checking import job_file, job_table
 from responsemap.imports.feedback_rows import FeedbackRowSink
 from responsemap.imports.mapping import Mapping
 from responsemap.imports.queries import access_import_job
-from responsemap.imports.reader import UnreadableFile, read_tables
+from responsemap.imports.reader import Table, UnreadableFile, read_tables
 from responsemap.imports.recode_forms import RecodeForm, SheetsForm, XLSFormUpload
 from responsemap.imports.recodes import CODED, choice_values, suggest
 from responsemap.imports.rows import describe
@@ -29,6 +34,7 @@ from responsemap.imports.sheets import describe_sheets, shape_of
 from responsemap.imports.views import _headers, _importer
 from responsemap.imports.xlsform import MAX_FORM_BYTES, XLSForm, read_xlsform
 from responsemap.projects.layout import layout
+from responsemap.projects.models import Project
 from responsemap.protection.present import present
 
 
@@ -90,48 +96,13 @@ def recodes(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
         actions.do_set_recodes(job, {}, viewer, headers)
         return redirect("imports:job", slug=slug, job_id=job.pk)
 
-    form_problem = ""
-    xlsform = XLSForm()
-    data = request.FILES.get("xlsform") if request.method == "POST" else None
-    if data is not None:
-        if (data.size or 0) > MAX_FORM_BYTES:
-            form_problem = describe("too_large")
-        else:
-            try:
-                xlsform = read_xlsform(data.read())
-            except UnreadableFile as exc:
-                form_problem = describe(exc.code)
-
-    sink = FeedbackRowSink(project)
-    values: dict[str, list[str]] = {}
-    too_many: list[str] = []
-    suggested: dict[str, dict[str, str | None]] = {}
-    for target in CODED:
-        column = mapping.columns.get(target)
-        if column is None or column >= len(table.headers):
-            continue
-        header = table.headers[column]
-        found = choice_values(table, column, xlsform.is_multiple(header))
-        if found is None:
-            too_many.append(target)
-            continue
-        if not found:
-            continue
-        values[target] = found
-        known = mapping.recodes.get(target, {})
-        guesses = suggest(found, partial(sink.known, target), xlsform.labels(header))
-        # What was chosen before (this file, or the form's saved mapping) stands,
-        # unless a given XLSForm has a better word for it.
-        suggested[target] = {
-            v: guesses[v]
-            if (xlsform.questions and guesses[v] is not None) or v not in known
-            else known[v]
-            for v in found
-        }
-
+    offered = recode_choices(request, project, table, mapping.columns, mapping.recodes)
     saving = request.method == "POST" and "xlsform" not in request.FILES
     form = RecodeForm(
-        request.POST if saving else None, project=project, values=values, suggested=suggested
+        request.POST if saving else None,
+        project=project,
+        values=offered.values,
+        suggested=offered.suggested,
     )
     if saving and form.is_valid():
         actions.do_set_recodes(job, form.recodes(), viewer, headers)
@@ -142,14 +113,88 @@ def recodes(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
         {
             **layout(project, viewer),
             "job": shown,
+            **offered.context(form),
+            "mark": "imports/_mark.html",
+            "back_url": reverse("imports:mapping", args=[slug, job.pk]),
+            "back_label": _("Match the columns"),
+            "subject": shown["file_name"],
+            "submit_label": _("Check the file"),
+            "submit_help": _(
+                "The check reads every row and writes nothing. The recoding is kept for "
+                "this form's next file."
+            ),
+        },
+        status=400 if offered.form_problem or (saving and not form.is_valid()) else 200,
+    )
+
+
+@dataclass
+class Offered:
+    """What the recoding screen offers: each coded field's values and the code
+    suggested for each, from a file's rows or a pulled form's sampled values."""
+
+    values: dict[str, list[str]] = field(default_factory=dict)
+    suggested: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    too_many: list[str] = field(default_factory=list)
+    form_problem: str = ""
+    form_read: bool = False
+
+    def context(self, form: RecodeForm) -> dict[str, Any]:
+        return {
             "form": form,
             "upload": XLSFormUpload(),
-            "form_problem": form_problem,
-            "form_read": bool(xlsform.questions),
-            "too_many": [str(dict(_labels()).get(t, t)) for t in too_many],
-        },
-        status=400 if form_problem or (saving and not form.is_valid()) else 200,
-    )
+            "form_problem": self.form_problem,
+            "form_read": self.form_read,
+            "too_many": [str(dict(_labels()).get(t, t)) for t in self.too_many],
+        }
+
+
+def recode_choices(
+    request: HttpRequest,
+    project: Project,
+    table: Table,
+    columns: MappingABC[str, int],
+    known_recodes: MappingABC[str, MappingABC[str, str]],
+) -> Offered:
+    """The values of ``table``'s columns matched to coded fields (``columns``: target
+    → column), each with the code chosen before (``known_recodes``) or suggested from
+    the import's words and the XLSForm the person gave in this request."""
+    offered = Offered()
+    xlsform = XLSForm()
+    data = request.FILES.get("xlsform") if request.method == "POST" else None
+    if data is not None:
+        if (data.size or 0) > MAX_FORM_BYTES:
+            offered.form_problem = describe("too_large")
+        else:
+            try:
+                xlsform = read_xlsform(data.read())
+            except UnreadableFile as exc:
+                offered.form_problem = describe(exc.code)
+    offered.form_read = bool(xlsform.questions)
+    sink = FeedbackRowSink(project)
+    for target in CODED:
+        column = columns.get(target)
+        if column is None or column >= len(table.headers):
+            continue
+        header = table.headers[column]
+        found = choice_values(table, column, xlsform.is_multiple(header))
+        if found is None:
+            offered.too_many.append(target)
+            continue
+        if not found:
+            continue
+        offered.values[target] = found
+        known = known_recodes.get(target, {})
+        guesses = suggest(found, partial(sink.known, target), xlsform.labels(header))
+        # What was chosen before (this file, or the form's saved mapping) stands,
+        # unless a given XLSForm has a better word for it.
+        offered.suggested[target] = {
+            v: guesses[v]
+            if (xlsform.questions and guesses[v] is not None) or v not in known
+            else known[v]
+            for v in found
+        }
+    return offered
 
 
 def _labels() -> list[tuple[str, str]]:

@@ -10,11 +10,13 @@ own moves of a pull are in ``transitions.py``.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
 
 from responsemap.imports.pull.models import PullSource
+from responsemap.imports.pull.repeats import is_per_row
 from responsemap.imports.pull.running import pull_submissions
 from responsemap.imports.saved import NamedMapping, do_save_mapping, form_key
 from responsemap.lib import clock
@@ -101,10 +103,12 @@ def do_update_pull_source(
         )
 
 
-def do_set_pull_fields(source: PullSource, fields: list[str], actor: Viewer) -> None:
-    """Keep the field paths seen on the server (sealed: a field name may be anything)."""
+def do_set_pull_fields(source: PullSource, fields: dict[str, Any], actor: Viewer) -> None:
+    """Keep what a sample of submissions showed of the form (``running.sample_fields``:
+    field paths, repeat groups, the values of its choice lists), sealed: a field name
+    may be anything."""
     with transaction.atomic():
-        source.fields = json.dumps(fields)
+        source.fields = json.dumps(fields, ensure_ascii=False)
         source.save(update_fields=["fields", "updated_at"])
         _event(source, actor, action="import.pull_check", fields=["fields"])
 
@@ -117,13 +121,17 @@ def form_key_of(source: PullSource) -> str:
     return form_key(source.project_id, form_id=form_id)
 
 
-def do_set_pull_mapping(source: PullSource, mapping: dict[str, Any], actor: Viewer) -> None:
+def do_set_pull_mapping(
+    source: PullSource, mapping: dict[str, Any], actor: Viewer, *, start: bool = True
+) -> None:
     """Save which field feeds which target, and keep it as the form's mapping (offered
-    to the next upload of its export); the source is due at once."""
+    to the next upload of its export); with ``start``, the source is due at once (else
+    the recoding screen comes first, and starts it)."""
     with transaction.atomic():
-        PullSource.objects.filter(pk=source.pk).update(
-            mapping=mapping, next_run_at=clock.now(), updated_at=clock.now()
-        )
+        changes: dict[str, Any] = {"mapping": mapping, "updated_at": clock.now()}
+        if start:
+            changes["next_run_at"] = clock.now()
+        PullSource.objects.filter(pk=source.pk).update(**changes)
         source.refresh_from_db()
         _event(
             source,
@@ -132,14 +140,45 @@ def do_set_pull_mapping(source: PullSource, mapping: dict[str, Any], actor: View
             fields=sorted(mapping.get("columns", {})),
             purpose="phone numbers kept: consent confirmed" if mapping.get("keep_phone") else "",
         )
-        named = NamedMapping(
-            columns={str(k): str(v) for k, v in mapping.get("columns", {}).items()},
-            date_order=str(mapping.get("date_order") or "dmy"),
-        )  # kept without the phone consent: that is confirmed for each source or file
-        do_save_mapping(source.project, form_key_of(source), named, actor)
+        _save_for_form(source, mapping, actor)
         source_id = str(source.pk)
-        if source.is_active:
+        if start and source.is_active:
             transaction.on_commit(lambda: pull_submissions.enqueue(source_id))
+
+
+def do_set_pull_sheets(source: PullSource, sheets: dict[str, Any], actor: Viewer) -> None:
+    """How the form's repeat groups are read (``repeats.py``): joined into each
+    submission's record, or one record per repeat row. The fields matched before stay
+    where their names still exist; fetching waits for the fields to be matched again."""
+    with transaction.atomic():
+        mapping = {**(source.mapping or {}), "sheets": sheets}
+        PullSource.objects.filter(pk=source.pk).update(mapping=mapping, updated_at=clock.now())
+        source.refresh_from_db()
+        _event(source, actor, action="import.pull_sheets", fields=["mapping"])
+
+
+def do_set_pull_recodes(
+    source: PullSource, recodes: dict[str, dict[str, str]], actor: Viewer
+) -> None:
+    """The form's choice values → the project's codes, kept with the source's mapping
+    and the form's saved mapping (as a file's recoding)."""
+    with transaction.atomic():
+        mapping = {**(source.mapping or {}), "recodes": recodes}
+        PullSource.objects.filter(pk=source.pk).update(mapping=mapping, updated_at=clock.now())
+        source.refresh_from_db()
+        _event(source, actor, action="import.pull_recode", fields=sorted(recodes))
+        _save_for_form(source, mapping, actor)
+
+
+def _save_for_form(source: PullSource, mapping: dict[str, Any], actor: Viewer) -> None:
+    """Keep the matching as the form's saved mapping, for the next upload of its export:
+    without the phone consent (confirmed for each source or file) and only when each
+    record is a submission (a repeat row's fields are named apart from a file's)."""
+    named = NamedMapping.from_json(json.dumps(mapping))
+    if is_per_row(named.sheets):
+        return
+    named = replace(named, keep_phone=False, sheets={})
+    do_save_mapping(source.project, form_key_of(source), named, actor)
 
 
 def do_request_pull(source: PullSource, actor: Viewer) -> bool:

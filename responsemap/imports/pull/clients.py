@@ -15,6 +15,18 @@ server the manager named: a ``next`` link that points elsewhere is refused.
   @odata.count, @odata.nextLink}`` (getodk/central-backend, docs/api.yaml, "Data
   Document"). App User tokens cannot read the OData feed (same document, "App Users are
   only allowed to access the OpenRosa parts of the API"), so a web user signs in.
+
+Repeat groups come as ``Submission.repeats`` (repeat name → its rows, field paths
+relative to the repeat, in the submission's order), the same for both servers:
+
+- KoboToolbox nests them in the submission: ``"grp/comments": [{"grp/comments/text":
+  …}, …]`` (each key prefixed by the repeat's path).
+- ODK Central keeps each repeat in a table of its own, ``Submissions.<repeat>``; a
+  submission names it by ``<repeat>@odata.navigationLink`` (``Submissions('uuid:…')/
+  comments``, relative to the form's ``.svc`` root), and each row carries ``__id`` and
+  ``__Submissions-id`` (docs.getodk.org, "OData Endpoints": "every repeat in the Form
+  definition as its own relational table"). The link is followed for each submission
+  that has one, page by page.
 """
 
 from __future__ import annotations
@@ -52,6 +64,8 @@ class Submission:
     submitted_at: datetime | None
     server_id: str  # Kobo's _id, ODK's __id: what the manager looks up on the server
     fields: dict[str, str] = field(default_factory=dict)
+    # Repeat name (its path's last part, as Kobo names its export's sheet) → its rows.
+    repeats: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,6 +96,43 @@ def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
         else:
             flat[path] = _text(value)
     return flat
+
+
+def repeat_name(path: str) -> str:
+    """``grp/comments`` → ``comments``: the name Kobo gives the repeat's export sheet."""
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def kobo_repeats(data: dict[str, Any], prefix: str = "") -> dict[str, list[dict[str, str]]]:
+    """Kobo's repeat groups in a submission: lists of objects whose keys carry the
+    repeat's path (``grp/comments/text``); nested repeats are left out."""
+    found: dict[str, list[dict[str, str]]] = {}
+    for name, value in data.items():
+        path = f"{prefix}{name}"
+        if isinstance(value, dict):
+            found.update(kobo_repeats(value, path + "/"))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            rows = []
+            for item in value:
+                flat = flatten(item)
+                rows.append({k.removeprefix(path + "/"): v for k, v in flat.items()})
+            found[repeat_name(path)] = rows
+    return found
+
+
+def odk_links(data: dict[str, Any]) -> dict[str, str]:
+    """ODK's links to a submission's repeat tables: repeat name → relative link."""
+    found: dict[str, str] = {}
+    for name, value in data.items():
+        if name.endswith("@odata.navigationLink") and isinstance(value, str):
+            found[repeat_name(name.removesuffix("@odata.navigationLink"))] = value
+        elif isinstance(value, dict):
+            found.update(odk_links(value))
+    return found
+
+
+# The columns of ODK's repeat tables that link rows, not answers.
+ODK_LINK_FIELDS = ("__id", "__Submissions-id")
 
 
 def _is_scalar(value: object) -> bool:
@@ -133,7 +184,11 @@ class FormServer:
         self.http = session or requests.Session()
         self.http.headers["Accept"] = "application/json"
 
-    def pages(self, since: datetime | None, page_size: int | None = None) -> Iterator[Page]:
+    def pages(
+        self, since: datetime | None, page_size: int | None = None, repeats: bool = True
+    ) -> Iterator[Page]:
+        """Pages of submissions from ``since`` on; ``repeats``: with their repeat
+        groups' rows (ODK asks for them apart, one request per submission)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -195,7 +250,9 @@ class KoboServer(FormServer):
         self.asset_uid = asset_uid.strip()
         self.http.headers["Authorization"] = f"Token {token.strip()}"
 
-    def pages(self, since: datetime | None, page_size: int | None = None) -> Iterator[Page]:
+    def pages(
+        self, since: datetime | None, page_size: int | None = None, repeats: bool = True
+    ) -> Iterator[Page]:
         url: str | None = f"{self.base}/api/v2/assets/{quote(self.asset_uid, safe='')}/data/"
         limit = str(page_size or PAGE_SIZE)
         params: dict[str, str] | None = {"format": "json", "limit": limit, "start": "0"}
@@ -222,7 +279,7 @@ class KoboServer(FormServer):
         if moment is not None:
             # Kobo's time has no zone but is UTC: say so, so no reader takes it as local.
             fields["_submission_time"] = moment.isoformat()
-        return Submission(uuid, moment, fields.get("_id", ""), fields)
+        return Submission(uuid, moment, fields.get("_id", ""), fields, kobo_repeats(row))
 
 
 def _int(data: dict[str, Any], name: str = "count") -> int | None:
@@ -268,12 +325,18 @@ class OdkServer(FormServer):
             self.token = ""
         super().close()
 
-    def pages(self, since: datetime | None, page_size: int | None = None) -> Iterator[Page]:
-        if not self.token:
-            self.sign_in()
+    @property
+    def service_root(self) -> str:
         form = quote(self.form_id, safe="")
         project = quote(self.project_id, safe="")
-        url: str | None = f"{self.base}/v1/projects/{project}/forms/{form}.svc/Submissions"
+        return f"{self.base}/v1/projects/{project}/forms/{form}.svc/"
+
+    def pages(
+        self, since: datetime | None, page_size: int | None = None, repeats: bool = True
+    ) -> Iterator[Page]:
+        if not self.token:
+            self.sign_in()
+        url: str | None = self.service_root + "Submissions"
         params: dict[str, str] | None = {"$top": str(page_size or PAGE_SIZE), "$count": "true"}
         if since is not None and params is not None:
             params["$filter"] = f"__system/submissionDate ge {_server_time(since)}"
@@ -284,13 +347,37 @@ class OdkServer(FormServer):
             rows = data.get("value")
             if not isinstance(rows, list):
                 raise PullError("bad_response")
-            yield Page(
-                [self._submission(r) for r in rows if isinstance(r, dict)],
-                _int(data, "@odata.count"),
-            )
-            link = data.get("@odata.nextLink")
-            url = link if isinstance(link, str) and link else None
+            submissions = []
+            for row in rows:
+                if isinstance(row, dict):
+                    submission = self._submission(row)
+                    if repeats:
+                        for name, path in odk_links(row).items():
+                            submission.repeats[name] = self.repeat_rows(path)
+                    submissions.append(submission)
+            yield Page(submissions, _int(data, "@odata.count"))
+            next_link = data.get("@odata.nextLink")
+            url = next_link if isinstance(next_link, str) and next_link else None
             params = None
+
+    def repeat_rows(self, link: str) -> list[dict[str, str]]:
+        """One submission's rows of a repeat table, by its navigation link."""
+        url: str | None = link if "://" in link else self.service_root + link.lstrip("/")
+        found: list[dict[str, str]] = []
+        for _ in range(MAX_PAGES):
+            if url is None:
+                break
+            data = self._get(url)
+            rows = data.get("value")
+            if not isinstance(rows, list):
+                raise PullError("bad_response")
+            for row in rows:
+                if isinstance(row, dict):
+                    flat = flatten(row)
+                    found.append({k: v for k, v in flat.items() if k not in ODK_LINK_FIELDS})
+            next_link = data.get("@odata.nextLink")
+            url = next_link if isinstance(next_link, str) and next_link else None
+        return found
 
     @staticmethod
     def _submission(row: dict[str, Any]) -> Submission:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django import forms
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from responsemap.imports.mapping import TARGETS, suggest_mapping
 from responsemap.imports.pull.models import PullSource
+from responsemap.imports.timezones import zone_choices
 
 _FORM_ID = re.compile(r"^[\w.\-]{1,200}$")
 
@@ -163,6 +164,23 @@ class PullMappingForm(forms.Form):
         required=False,
         help_text=_("Without this, phone numbers are not imported."),
     )
+    time_zone = forms.ChoiceField(
+        label=_("Times without a time zone are in"),
+        required=False,
+        help_text=_(
+            "Kobo and ODK write the phone's local time for start and end. The project's "
+            "time zone is suggested."
+        ),
+    )
+    more_text = forms.MultipleChoiceField(
+        label=_("Also add to the message text"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Each ticked field is added after the message, with its name: a comment "
+            "asked in a repeat group, an “other, please specify”."
+        ),
+    )
 
     def __init__(
         self,
@@ -170,10 +188,13 @@ class PullMappingForm(forms.Form):
         source: PullSource,
         fields: Sequence[str],
         saved: dict[str, str] | None = None,
+        comments: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
-        """``saved``: the form's saved mapping (from an upload of its export), offered
-        when the source has none yet; else suggestions from the field names."""
+        """``fields``: the form's fields as the repeat groups are read; ``saved``: the
+        form's saved mapping (from an upload of its export), offered when the source has
+        none yet; else suggestions from the field names. ``comments``: repeat fields
+        that look like comments, ticked for the text when nothing was chosen yet."""
         super().__init__(*args, **kwargs)
         choices = [(NOT_MAPPED, _("— not in the form —"))] + [(f, f) for f in fields]
         current = dict((source.mapping or {}).get("columns") or {})
@@ -194,9 +215,18 @@ class PullMappingForm(forms.Form):
                 initial=current.get(target.name, NOT_MAPPED),
             )
             self.target_fields.append(name)
-        self.fields["date_order"].initial = (source.mapping or {}).get("date_order", "dmy")
-        self.fields["keep_phone"].initial = bool((source.mapping or {}).get("keep_phone"))
-        self.order_fields([*self.target_fields, "date_order", "keep_phone"])
+        mapping = source.mapping or {}
+        self.source_mapping = mapping
+        self.fields["date_order"].initial = mapping.get("date_order", "dmy")
+        self.fields["keep_phone"].initial = bool(mapping.get("keep_phone"))
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = zone_choices()
+        self.fields["time_zone"].initial = mapping.get("time_zone") or source.project.zone
+        cast(forms.MultipleChoiceField, self.fields["more_text"]).choices = [(f, f) for f in fields]
+        chosen = [f for f in mapping.get("more_text") or [] if f in fields]
+        self.fields["more_text"].initial = chosen if "more_text" in mapping else list(comments)
+        self.order_fields(
+            [*self.target_fields, "more_text", "date_order", "time_zone", "keep_phone"]
+        )
 
     def target_bound_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.target_fields]
@@ -219,7 +249,10 @@ class PullMappingForm(forms.Form):
             name.removeprefix("col_"): data[name] for name in self.target_fields if data.get(name)
         }
         return {
+            **self.source_mapping,  # the repeat groups' reading and the recodes stay
             "columns": columns,
+            "more_text": list(data.get("more_text") or []),
             "date_order": data["date_order"],
+            "time_zone": data.get("time_zone") or "",
             "keep_phone": bool(data["keep_phone"]),
         }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -22,6 +23,7 @@ from django_tasks import task
 
 from responsemap.accounts.queries import viewer_for
 from responsemap.imports.feedback_rows import FeedbackRowSink
+from responsemap.imports.mapping import parse_rows
 from responsemap.imports.pull.clients import (
     FormServer,
     KoboServer,
@@ -31,14 +33,25 @@ from responsemap.imports.pull.clients import (
 )
 from responsemap.imports.pull.models import PullSource
 from responsemap.imports.pull.queries import may_manage_pulls
+from responsemap.imports.pull.repeats import (
+    HIDDEN as LINKS,
+)
+from responsemap.imports.pull.repeats import (
+    KEY_COLUMN,
+    chosen_table,
+    key_column,
+    tables_of,
+)
 from responsemap.imports.pull.transitions import (
     PullResult,
     claim_due_pull,
     claim_pull_run,
     finish_pull,
 )
+from responsemap.imports.reader import Table
+from responsemap.imports.recodes import choice_values
 from responsemap.imports.rows import ParsedRow, Problem
-from responsemap.imports.saved import NamedMapping, apply_mapping
+from responsemap.imports.saved import NamedMapping
 from responsemap.lib import clock
 from responsemap.protection.present import open_for_system
 from responsemap.protection.system_opens import SystemPurpose
@@ -48,9 +61,9 @@ log = logging.getLogger(__name__)
 DUE_BATCH = 50
 # Rows stored per transaction (each row in its own savepoint).
 STORE_BATCH = 200
-KEY_COLUMN = "__uuid"
-# A sample of this many submissions tells the mapping screen the form's fields.
-SAMPLE_SIZE = 30
+# A sample of this many submissions tells the mapping screen the form's fields, its
+# repeat groups' and the values of its choice lists (for the recoding screen).
+SAMPLE_SIZE = 100
 
 
 def pull_due_sources() -> int:
@@ -93,18 +106,47 @@ def server_for(source: PullSource) -> FormServer:
     )
 
 
-def sample_fields(source: PullSource) -> list[str]:
-    """The field paths of the form's first submissions, in the server's order (empty
-    if it has none yet); raises PullError."""
+def sample_fields(source: PullSource) -> dict[str, Any]:
+    """What the form's first submissions show of it (empty if it has none yet):
+    ``fields`` (paths in the server's order), ``repeats`` (repeat name → its fields)
+    and ``values`` (table → field → the distinct values of fields that look like a
+    choice list, never free text: ``recodes.choice_values``); raises PullError."""
     server = server_for(source)
     try:
         page = next(iter(server.pages(None, page_size=SAMPLE_SIZE)), Page([]))
     finally:
         server.close()
-    seen: dict[str, None] = {}
-    for submission in page.submissions:
-        seen.update(dict.fromkeys(submission.fields))
-    return list(seen)
+    submissions = page.submissions
+    repeats: dict[str, dict[str, None]] = {}
+    for submission in submissions:
+        for name, rows in submission.repeats.items():
+            seen = repeats.setdefault(name, {})
+            for row in rows:
+                seen.update(dict.fromkeys(row))
+    values: dict[str, dict[str, list[str]]] = {}
+    for table in tables_of(submissions):
+        found = {h: _choices(table, i) for i, h in enumerate(table.headers) if h not in LINKS}
+        values[table.name] = {h: v for h, v in found.items() if v}
+    return {
+        "fields": list(dict.fromkeys(k for s in submissions for k in s.fields)),
+        "repeats": {name: list(seen) for name, seen in repeats.items()},
+        "values": values,
+    }
+
+
+# A choice's name in an XLSForm, or several (a select-multiple answer).
+CHOICE_NAMES = re.compile(r"[\w.\-]{1,40}(?: [\w.\-]{1,40})*")
+
+
+def _choices(table: Table, column: int) -> list[str] | None:
+    """A field's values when it is a choice list: few short values, each made of
+    choice names, and answers that repeat them — free text (a message, a name: each
+    answer its own) is never kept, however short."""
+    found = choice_values(table, column)
+    answers = sum(1 for _n, cells in table.rows if str(cells[column]).strip())
+    if not found or len(found) >= answers:
+        return None
+    return found if all(CHOICE_NAMES.fullmatch(v) for v in found) else None
 
 
 @task()
@@ -138,8 +180,9 @@ def pull(source: PullSource, result: PullResult) -> None:
         raise PullError("no_mapping")
     sink = FeedbackRowSink(source.project)
     server = server_for(source)
+    with_repeats = bool(source.mapping.get("repeats", False))
     try:
-        for page in server.pages(source.last_submission_at):
+        for page in server.pages(source.last_submission_at, repeats=with_repeats):
             store_page(source, page, columns, sink, actor, result)
     finally:
         server.close()
@@ -153,18 +196,23 @@ def store_page(
     actor: Viewer,
     result: PullResult,
 ) -> None:
-    """One page of submissions through the file import's mapping, recodes and checks
-    (``saved.apply_mapping``); the key is always the submission's uuid."""
+    """One page of submissions, read as an export's sheets (``repeats``: joined into
+    each submission's row, or one row per repeat row), through the file import's
+    mapping, recodes and checks; the key is the submission's uuid, or a repeat row's
+    (its submission's uuid, the repeat's name, its place)."""
     named = NamedMapping.from_json(json.dumps(source.mapping or {}))
-    named = replace(named, columns={**columns, "key": KEY_COLUMN})
+    named = replace(named, columns={**columns, "key": key_column(named.sheets)})
     first = result.fetched + 1
-    rows = apply_mapping(
-        source.project,
-        named,
-        [{**s.fields, KEY_COLUMN: s.uuid} for s in page.submissions],
-        first_number=first,
+    table = chosen_table(tables_of(page.submissions, first), named.sheets)
+    rows = parse_rows(source.project, table, named.for_headers(table.headers))
+    by_uuid = {s.uuid: s.server_id for s in page.submissions}
+    uuid_column = next(
+        (i for i, h in enumerate(table.headers) if h in ("_parent_key", KEY_COLUMN)), None
     )
-    server_ids = {first + i: s.server_id for i, s in enumerate(page.submissions)}
+    server_ids = {
+        number: by_uuid.get(str(cells[uuid_column]), "") if uuid_column is not None else ""
+        for number, cells in table.rows
+    }
     for s in page.submissions:
         if s.submitted_at is not None and (result.newest is None or s.submitted_at > result.newest):
             result.newest = s.submitted_at

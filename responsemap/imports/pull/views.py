@@ -17,11 +17,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from responsemap.imports.mapping import TARGETS
+from responsemap.imports.mapping import TARGETS, Mapping
 from responsemap.imports.pull import actions
 from responsemap.imports.pull.actions import form_key_of
 from responsemap.imports.pull.clients import PullError
@@ -32,10 +33,21 @@ from responsemap.imports.pull.queries import (
     may_manage_pulls,
     sources_visible_to,
 )
+from responsemap.imports.pull.repeats import (
+    SUBMISSION,
+    comment_fields,
+    headers_for,
+    is_per_row,
+    shape_of,
+    values_table,
+)
 from responsemap.imports.pull.running import sample_fields
 from responsemap.imports.pull.transitions import OVERLAP
+from responsemap.imports.recode_forms import RecodeForm
+from responsemap.imports.recode_views import recode_choices
+from responsemap.imports.recodes import CODED, needs_recoding
 from responsemap.imports.rows import describe
-from responsemap.imports.saved import open_saved, saved_mapping_for
+from responsemap.imports.saved import NamedMapping, open_saved, saved_mapping_for
 from responsemap.projects.layout import layout
 from responsemap.projects.models import Project
 from responsemap.projects.queries import access_project
@@ -205,12 +217,28 @@ def change(request: HttpRequest, slug: str, source_id: str) -> HttpResponse:
     )
 
 
-def _fields(shown: Presented) -> list[str]:
+def _shape(shown: Presented) -> dict[str, Any]:
+    """What a sample of the form showed (``running.sample_fields``), opened by present()."""
     value = shown["fields"]
     if value.masked or not isinstance(value.value, str):
-        return []
-    fields = json.loads(value.value or "[]")
-    return [str(f) for f in fields] if isinstance(fields, list) else []
+        return shape_of(None)
+    try:
+        return shape_of(json.loads(value.value or "[]"))
+    except ValueError:
+        return shape_of(None)
+
+
+def _sheets(source: PullSource) -> dict[str, Any]:
+    return dict((source.mapping or {}).get("sheets") or {})
+
+
+def _uses_repeats(shape: dict[str, Any], mapping: dict[str, Any]) -> bool:
+    """Does a fetch need the repeat groups' rows? (ODK asks for them apart.)"""
+    sheets = mapping.get("sheets") or {}
+    if is_per_row(sheets):
+        return True
+    used = [*(mapping.get("columns") or {}).values(), *(mapping.get("more_text") or [])]
+    return any(str(path).partition("/")[0] in shape["repeats"] for path in used)
 
 
 @login_required
@@ -219,23 +247,122 @@ def mapping(request: HttpRequest, slug: str, source_id: str) -> HttpResponse:
     project, viewer = _manager(request, slug)
     source = access_pull_source(viewer, source_id)
     shown = present(source, viewer, "pull_mapping")
-    fields = _fields(shown)
+    shape = _shape(shown)
+    sheets = _sheets(source)
+    fields = headers_for(shape, sheets) if shape["fields"] else []
     saved = None if source.mapping else open_saved(saved_mapping_for(project, form_key_of(source)))
     form = PullMappingForm(
         request.POST or None,
         source=source,
         fields=fields,
         saved=dict(saved.columns) if saved else None,
+        comments=comment_fields(shape, sheets),
     )
     if request.method == "POST" and form.is_valid():
-        actions.do_set_pull_mapping(source, form.mapping(), viewer)
+        chosen = form.mapping()
+        chosen["repeats"] = _uses_repeats(shape, chosen)
+        recode = needs_recoding(Mapping(columns={t: 0 for t in chosen["columns"]}))
+        actions.do_set_pull_mapping(source, chosen, viewer, start=not recode)
+        if recode:
+            return redirect("imports:pull_recodes", slug=slug, source_id=source.pk)
         messages.success(request, _("Saved: the first fetch has started."))
         return redirect("imports:pull_source", slug=slug, source_id=source.pk)
     return render(
         request,
         "imports/pull/mapping.html",
-        {**layout(project, viewer), "source": shown, "form": form, "fields": fields},
+        {
+            **layout(project, viewer),
+            "source": shown,
+            "form": form,
+            "fields": fields,
+            "repeats": _repeat_choices(shape, sheets),
+        },
         status=400 if form.is_bound else 200,
+    )
+
+
+def _repeat_choices(shape: dict[str, Any], sheets: dict[str, Any]) -> dict[str, Any] | None:
+    """The form's repeat groups and how they are read (None if it has none)."""
+    names = list(shape["repeats"])
+    if not names:
+        return None
+    return {"names": names, "base": str(sheets.get("base") or SUBMISSION)}
+
+
+@login_required
+@require_POST
+def repeats(request: HttpRequest, slug: str, source_id: str) -> HttpResponse:
+    """How the form's repeat groups are read: joined into each submission's record
+    (``base`` = submission), or one record per row of one repeat group."""
+    project, viewer = _manager(request, slug)
+    source = access_pull_source(viewer, source_id)
+    shape = _shape(present(source, viewer, "pull_mapping"))
+    base = request.POST.get("base", SUBMISSION)
+    if base != SUBMISSION and base not in shape["repeats"]:
+        messages.error(request, _("Choose one of the form's repeat groups."))
+        return redirect("imports:pull_mapping", slug=slug, source_id=source.pk)
+    sheets: dict[str, Any] = {"base": base}
+    if base != SUBMISSION:
+        sheets["with"] = [SUBMISSION]
+    actions.do_set_pull_sheets(source, sheets, viewer)
+    messages.success(request, _("Now match the fields again: they are named as read."))
+    return redirect("imports:pull_mapping", slug=slug, source_id=source.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recodes(request: HttpRequest, slug: str, source_id: str) -> HttpResponse:
+    """The form's choice values → the project's codes: the file import's recoding
+    screen (``recode_views.recode_choices``), with the values a sample of submissions
+    showed. Offered before the first fetch; the first save starts it."""
+    project, viewer = _manager(request, slug)
+    source = access_pull_source(viewer, source_id)
+    shown = present(source, viewer, "pull_mapping")
+    mapping = source.mapping or {}
+    columns = {str(t): str(p) for t, p in (mapping.get("columns") or {}).items()}
+    if "content" not in columns:
+        return redirect("imports:pull_mapping", slug=slug, source_id=source.pk)
+    shape = _shape(shown)
+    coded = [t for t in CODED if t in columns]
+    table = values_table(shape, _sheets(source), [columns[t] for t in coded])
+    offered = recode_choices(
+        request,
+        project,
+        table,
+        {t: i for i, t in enumerate(coded)},
+        NamedMapping.from_json(json.dumps(mapping)).recodes,
+    )
+    saving = request.method == "POST" and "xlsform" not in request.FILES
+    form = RecodeForm(
+        request.POST if saving else None,
+        project=project,
+        values=offered.values,
+        suggested=offered.suggested,
+    )
+    if saving and form.is_valid():
+        first = source.last_run_at is None and source.next_run_at is None
+        actions.do_set_pull_recodes(source, form.recodes(), viewer)
+        if first and actions.do_request_pull(source, viewer):
+            messages.success(request, _("Saved: the first fetch has started."))
+        else:
+            messages.success(request, _("Saved: the next fetch recodes the values so."))
+        return redirect("imports:pull_source", slug=slug, source_id=source.pk)
+    return render(
+        request,
+        "imports/recodes.html",
+        {
+            **layout(project, viewer),
+            **offered.context(form),
+            "mark": "imports/pull/_recode_mark.html",
+            "back_url": reverse("imports:pull_mapping", args=[slug, source.pk]),
+            "back_label": _("Match the form's fields"),
+            "subject": shown["name"],
+            "submit_label": _("Save"),
+            "submit_help": _(
+                "Kept with this form's matching, for every fetch and the next upload of its export."
+            ),
+        },
+        status=400 if offered.form_problem or (saving and not form.is_valid()) else 200,
     )
 
 

@@ -20,12 +20,21 @@ Shapes, from the public documentation:
   formVersion, deletedAt}, groups as nested objects, GPS as GeoJSON and a repeat as an
   ``…@odata.navigationLink`` (getodk/central-backend, docs/api.yaml "Logging in" and
   "Data Document"; lib/data/odata.js for ``__system``).
+- Repeat groups: Kobo nests them in the submission as a list of objects whose keys
+  carry the repeat's path (``"comments": [{"comments/comment": …}]``, as
+  kobotoolbox/kpi's ``SubmissionResponse`` and its exports read them); ODK Central
+  serves each repeat as its own table, ``Submissions.<repeat>``, reached from a
+  submission by ``Submissions('<id, URL-encoded>')/<repeat>`` (its navigation link),
+  each row with ``__id`` (a hash) and ``__Submissions-id`` (the submission's id)
+  (docs.getodk.org, "OData Endpoints"; central-backend lib/formats/odata.js).
 The submissions themselves are invented.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 KOBO_TOKEN = "kobo-token-0123456789abcdef"  # noqa: S105 (invented)
 ODK_EMAIL = "manager@example.org"
@@ -101,7 +110,7 @@ def odk_submission(n: int, when: datetime, **answers: Any) -> dict[str, Any]:
             "coordinates": [-72.335, 18.5392, 40.0],
             "properties": {"accuracy": 5.0},
         },
-        "items@odata.navigationLink": f"Submissions('{uuid}')/items",
+        "items@odata.navigationLink": f"Submissions('{quote(uuid, safe='')}')/items",
     }
     row.update(answers)
     return row
@@ -117,6 +126,8 @@ class StandIn:
     fail: dict[str, int] = field(default_factory=dict)
     # path prefix → never answer (the client times out)
     hang: set[str] = field(default_factory=set)
+    # ODK: submission id → repeat name → its rows' answers (the repeat's tables)
+    odk_repeats: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     requests: list[tuple[str, str]] = field(default_factory=list)
     sessions: set[str] = field(default_factory=set)
     base: str = ""
@@ -165,6 +176,8 @@ class Handler(BaseHTTPRequestHandler):
             self._answer(404, {"detail": "Not found."})
         elif url.path == "/v1/projects/7/forms/feedback.svc/Submissions":
             self._odk(query)
+        elif found := ODK_REPEAT.match(url.path):
+            self._odk_repeat(unquote(found["id"]), found["repeat"])
         elif url.path.startswith("/v1/projects/"):
             self._answer(404, {"code": "404.1", "message": "Could not find the resource."})
         else:
@@ -252,6 +265,34 @@ class Handler(BaseHTTPRequestHandler):
                 f"{self.state.base}/v1/projects/7/forms/feedback.svc/Submissions?{urlencode(rest)}"
             )
         self._answer(200, body)
+
+    def _odk_repeat(self, submission_id: str, repeat: str) -> None:
+        """A submission's rows of a repeat table (its navigation link)."""
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        if token not in self.state.sessions:
+            self._answer(401, {"code": "401.2", "message": "Could not authenticate."})
+            return
+        if not any(r["__id"] == submission_id for r in self.state.odk):
+            self._answer(404, {"code": "404.1", "message": "Could not find the resource."})
+            return
+        rows = [
+            {
+                **answers,
+                "__id": hashlib.sha1(f"{submission_id}/{repeat}[{i}]".encode()).hexdigest(),  # noqa: S324
+                "__Submissions-id": submission_id,
+            }
+            for i, answers in enumerate(
+                self.state.odk_repeats.get(submission_id, {}).get(repeat, []), start=1
+            )
+        ]
+        service = f"{self.state.base}/v1/projects/7/forms/feedback.svc"
+        context = f"{service}/$metadata#Submissions.{repeat}"
+        self._answer(200, {"@odata.context": context, "value": rows})
+
+
+ODK_REPEAT = re.compile(
+    r"^/v1/projects/7/forms/feedback\.svc/Submissions\('(?P<id>[^']+)'\)/(?P<repeat>[\w/]+)$"
+)
 
 
 @contextmanager

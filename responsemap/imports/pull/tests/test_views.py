@@ -77,6 +77,16 @@ def test_a_manager_connects_kobo_matches_fields_and_fetches(
                 "date_order": "dmy",
             },
         )
+    # A coded field is matched: its values are recoded before the first fetch.
+    recodes_url = reverse("imports:pull_recodes", args=[project.slug, source.pk])
+    assert response.status_code == 302 and response["Location"] == recodes_url
+    assert Feedback.objects.filter(project=project, source="import").count() == 0
+    page = client.get(recodes_url)
+    assert page.status_code == 200
+    rows = page.context["form"].rows
+    assert [(r.target, r.value) for r in rows] == [("type_code", "complaint")]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(recodes_url, {rows[0].field: "complaint"})
     assert response.status_code == 302
     assert Feedback.objects.filter(project=project, source="import").count() == 3
     page = client.get(reverse("imports:pull_source", args=[project.slug, source.pk]))
