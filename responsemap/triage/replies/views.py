@@ -39,7 +39,6 @@ from responsemap.triage.replies.forms import (
     ReplyTemplateForm,
     ResponseTimesForm,
 )
-from responsemap.triage.replies.models import ReplyTemplate
 from responsemap.triage.replies.queries import (
     attempts_on,
     callback_is_open,
@@ -150,7 +149,7 @@ def template_edit(
     languages = _languages(project, also)
     form = ReplyTemplateForm(request.POST or None, initial=initial, languages=languages)
     if request.method == "POST" and form.is_valid():
-        taken = ReplyTemplate.objects.filter(project_id=project.pk, code=form.cleaned_data["code"])
+        taken = templates_of(viewer).filter(code=form.cleaned_data["code"])
         if template is not None:
             taken = taken.exclude(pk=template.pk)
         if taken.exists():

@@ -76,3 +76,16 @@ def find_by_reference(viewer: Viewer, typed: str) -> tuple[Feedback | None, Cont
         return None, None
     contact = record.contact if record.contact and record.contact.erased_at is None else None
     return record, contact
+
+
+def records_of(subject: SubjectRequest) -> list[Feedback]:
+    """Every record held about a request's person (not erased), oldest first: the
+    request was loaded for its handler by ``access_subject_request``, and what is held
+    about the person is the whole answer, whoever else may see each record."""
+    if subject.contact_id is None:
+        return []
+    return list(
+        Feedback.objects.filter(
+            project_id=subject.project_id, contact_id=subject.contact_id, erased_at__isnull=True
+        ).order_by("received_at", "pk")
+    )

@@ -28,7 +28,7 @@ from responsemap.projects.queries import access_project
 from responsemap.protection.listing import record_listing
 from responsemap.protection.present import present, present_many
 from responsemap.protection.viewer import Viewer
-from responsemap.triage.models import Feedback, normalise_reference
+from responsemap.triage.models import normalise_reference
 from responsemap.triage.rights import actions
 from responsemap.triage.rights.export import as_json, subject_file
 from responsemap.triage.rights.forms import (
@@ -45,6 +45,7 @@ from responsemap.triage.rights.queries import (
     find_by_phone,
     find_by_reference,
     may_handle,
+    records_of,
     requests_visible_to,
 )
 
@@ -161,21 +162,11 @@ def open_request(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _records_of(subject: SubjectRequest) -> list[Feedback]:
-    if subject.contact_id is None:
-        return []
-    return list(
-        Feedback.objects.filter(
-            project_id=subject.project_id, contact_id=subject.contact_id, erased_at__isnull=True
-        ).order_by("received_at", "pk")
-    )
-
-
 def _detail_context(
     project: Project, viewer: Viewer, subject: SubjectRequest, **forms: Any
 ) -> dict[str, Any]:
     languages = project.languages or ["en"]
-    records = _records_of(subject)
+    records = records_of(subject)
     shown_records = present_many(records, viewer, "subject_request") if records else []
     contact = subject.contact if subject.contact and subject.contact.erased_at is None else None
     return {
@@ -221,7 +212,7 @@ def rectify(request: HttpRequest, slug: str, request_id: str) -> HttpResponse:
     languages = project.languages or ["en"]
     try:
         if request.POST.get("step") == "record":
-            records = [(str(r.pk), r.reference) for r in _records_of(subject)]
+            records = [(str(r.pk), r.reference) for r in records_of(subject)]
             record_form = RectifyRecordForm(request.POST, records=records)
             if not record_form.is_valid():
                 return _refused(

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from responsemap.geo.models import AdminArea
+from responsemap.geo.queries import areas_of
 from responsemap.projects.layout import layout
 from responsemap.projects.models import Project
 from responsemap.projects.queries import access_project
@@ -76,7 +76,7 @@ def _languages(project: Project) -> list[str]:
 
 
 def _areas(project: Project) -> list[tuple[str, str]]:
-    rows = AdminArea.objects.filter(project=project).order_by("name").values_list("pk", "name")
+    rows = areas_of(project.pk).order_by("name").values_list("pk", "name")
     return [(str(pk), name) for pk, name in rows]
 
 
