@@ -137,7 +137,7 @@ def do_rebuild_rollups(
     with transaction.atomic():
         state = state_for_update(project_id, skip_locked=False)
         assert state is not None
-        for model in (Rollup, RollupMargin, MapCell):
+        for model in (Rollup, RollupMargin, MapCell):  # type: ignore[assignment]
             outside = model.objects.filter(project_id=project_id)
             if first_day is not None and end_day is not None:
                 outside = outside.exclude(day__gte=first_day, day__lt=end_day)
