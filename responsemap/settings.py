@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "responsemap.lib.middleware.RequestContextMiddleware",
+    # Caches of projects destroyed by another process dropped (projects/destruction/caches.py).
+    "responsemap.projects.destruction.caches.ForgetDestroyedProjectsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -133,6 +135,7 @@ LEAN_PATHS: tuple[str, ...] = ("/channels/", "/healthz")
 LEAN_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "responsemap.lib.middleware.RequestContextMiddleware",
+    "responsemap.projects.destruction.caches.ForgetDestroyedProjectsMiddleware",
 ]
 
 ROOT_URLCONF = "responsemap.urls"

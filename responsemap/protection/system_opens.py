@@ -117,6 +117,14 @@ def count_open(project_id: object, purpose: SystemPurpose, field_name: str) -> N
         flush(pending=True, only_due=True)
 
 
+def forget_project(project_id: object) -> None:
+    """Drop this process's unwritten counts of a project's opens (it was destroyed:
+    its audit chain is gone; ``projects.destruction.caches``)."""
+    with _lock:
+        for key in [k for k in _tallies if str(k[0]) == str(project_id)]:
+            del _tallies[key]
+
+
 def _due(tally: _Tally, now: float) -> bool:
     return tally.count >= FLUSH_COUNT or now - tally.since >= FLUSH_SECONDS
 

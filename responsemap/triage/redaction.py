@@ -88,6 +88,14 @@ def redactors_for(projects: Iterable[Project]) -> dict[uuid.UUID, Redactor]:
     return redactors
 
 
+def forget_project(project_id: object) -> None:
+    """Drop this process's redactor of a project (it was destroyed:
+    ``projects.destruction.caches``)."""
+    with _lock:
+        for pk in [pk for pk in _redactors if str(pk) == str(project_id)]:
+            _redactors.pop(pk, None)
+
+
 def apply_redaction(feedback: Feedback, text: str, redactor: Redactor | None = None) -> list[str]:
     """Fill the redacted copy (and the area, if the text names one); returns the fields
     changed. A batch passes the project's ``redactor``, loaded once. The copy's search

@@ -129,6 +129,14 @@ def forget_channel(channel_id: object) -> None:
             _cache.pop(key, None)
 
 
+def forget_project(project_id: object) -> None:
+    """Drop what this process keeps about a project's channels (it was destroyed:
+    ``projects.destruction.caches``)."""
+    with _cache_lock:
+        for key in [k for k, v in _cache.items() if str(v.channel.project_id) == str(project_id)]:
+            _cache.pop(key, None)
+
+
 def forget_channels() -> None:
     with _cache_lock:
         _cache.clear()

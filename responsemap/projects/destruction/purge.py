@@ -24,13 +24,15 @@ from django.conf import settings
 from django.db import models, transaction
 
 from responsemap.lib import clock
+from responsemap.projects.destruction import caches
 from responsemap.projects.destruction.aggregates import count_project
 from responsemap.projects.destruction.certificate import record_certificate
 from responsemap.projects.destruction.models import DestructionRun, ProjectAggregate
+from responsemap.projects.destruction.task_rows import LABEL as TASK_ROWS
+from responsemap.projects.destruction.task_rows import purge_task_rows
 from responsemap.projects.models import Project
 from responsemap.protection.audit import purge_project_chain
-from responsemap.protection.keyring import crypto_shred_project, get_keyring
-from responsemap.protection.tokens import forms
+from responsemap.protection.keyring import crypto_shred_project
 from responsemap.protection.viewer import ProjectId
 from responsemap.protection.witness import write_checkpoint
 
@@ -38,15 +40,10 @@ log = logging.getLogger(__name__)
 Step = DestructionRun.Step
 BATCH = 2000
 KEPT: tuple[type[models.Model], ...] = (Project, DestructionRun, ProjectAggregate)
-# What other processes' code keeps in memory about a project, forgotten at the end of
-# a destruction in the process that runs it (an app registers its own in ``ready()``).
-_forget_hooks: list[Callable[[object], object]] = []
-
-
-def on_destruction(hook: Callable[[object], object]) -> None:
-    """Register ``hook(project_id)``: forget what this process caches about a project."""
-    if hook not in _forget_hooks:
-        _forget_hooks.append(hook)
+# What a process keeps in memory about a project is forgotten in the process that
+# destroys it at the files step, in every other one within ``caches.RECHECK_SECONDS``
+# (an app registers its own cache with ``on_destruction`` in ``ready()``).
+on_destruction = caches.on_destruction
 
 
 class Crash(BaseException):  # noqa: N818 (a test's stand-in for a killed process)
@@ -113,6 +110,7 @@ def _advance(run: DestructionRun, step: str, **changes: object) -> None:
 
 def shred_key(run: DestructionRun, _after: object = None) -> None:
     crypto_shred_project(run.project_id)  # again after a crash: idempotent
+    caches.note_destroyed(run.project_id)  # other processes forget their caches
     _advance(run, Step.AGGREGATES, key_destroyed_at=clock.now())
 
 
@@ -121,6 +119,7 @@ def shred_key_now(project_id: ProjectId) -> DestructionRun:
     worker may be already): the key is destroyed (idempotent) and the run moves on only
     if it is still at that step."""
     crypto_shred_project(project_id)
+    caches.note_destroyed(project_id)
     DestructionRun.objects.filter(project_id=project_id, step=Step.KEY).update(
         step=Step.AGGREGATES, key_destroyed_at=clock.now()
     )
@@ -141,7 +140,15 @@ def _batches(
 
 
 def purge_rows(run: DestructionRun, after_batch: Callable[[DestructionRun], None] | None) -> None:
-    for model, project_field in project_tables():
+    tables = project_tables()
+    # The task queue's rows naming the project's rows first, while those rows exist to
+    # say which ids are its own (again after a crash: finds what is left).
+    tasks = purge_task_rows(run.project_id, tables)
+    if tasks:
+        with transaction.atomic():
+            run.counts = {**run.counts, TASK_ROWS: run.counts.get(TASK_ROWS, 0) + tasks}
+            run.save(update_fields=["counts"])
+    for model, project_field in tables:
         for ids in _batches(model, project_field, run.project_id):
             with transaction.atomic():
                 _, removed = model._base_manager.filter(pk__in=ids).delete()
@@ -186,10 +193,7 @@ def purge_files(run: DestructionRun, _after: object = None) -> None:
                 _shred_file(path)
                 removed += 1
         shutil.rmtree(folder, ignore_errors=True)
-    get_keyring().forget(run.project_id)
-    forms.cache_clear()  # words of recent texts, as search stems
-    for hook in _forget_hooks:
-        hook(run.project_id)
+    caches.forget_project_caches(run.project_id)
     _advance(run, Step.CERTIFICATE, files=run.files + removed)
 
 

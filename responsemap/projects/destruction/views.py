@@ -47,6 +47,7 @@ from responsemap.projects.destruction.queries import (
     standing_hold,
     totals_left_by,
 )
+from responsemap.projects.destruction.task_rows import LABEL as TASK_ROWS
 from responsemap.projects.models import Project
 from responsemap.protection.present import PUBLIC, present_many
 from responsemap.protection.viewer import Viewer
@@ -245,6 +246,8 @@ def lift_hold(request: HttpRequest, slug: str, hold_id: str) -> HttpResponse:
 def kind_name(label: str) -> str:
     """A table's name in words (``triage.feedback`` -> "feedback records"): the model's
     plural name, or the label if the model is gone."""
+    if label == TASK_ROWS:
+        return _("task-queue rows")
     try:
         model = apps.get_model(label)
     except (LookupError, ValueError):
