@@ -144,6 +144,25 @@ def notified_at() -> dict[str, tuple[datetime, datetime]]:
     }
 
 
+def ordinary_raised(urgent_ids: set[str]) -> dict[str, int]:
+    """How the ordinary (not urgent) messages fared: alerted on (by a suggestion above
+    the alert bar), or shown "possibly urgent" only (above the show bar, below the alert
+    bar; ``triage.suggestions.bars``)."""
+    from responsemap.triage.alerts.models import Alert
+    from responsemap.triage.models import Feedback
+    from responsemap.triage.suggestions.models import Suggestion
+
+    ordinary = Feedback.objects.exclude(inbound_message__provider_message_id__in=urgent_ids)
+    ids = ordinary.values("pk")
+    return {
+        "ordinary": ordinary.count(),
+        "ordinary_alerted": Alert.objects.filter(feedback_id__in=ids).count(),
+        "ordinary_possibly_urgent": Suggestion.objects.filter(
+            feedback_id__in=ids, urgent=True, alerted=False
+        ).count(),
+    }
+
+
 def percentiles(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
     return {
@@ -225,7 +244,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "urgent": len(acknowledged),
         "missing": missing,
         "rate": round(rate, 1),
+        **ordinary_raised(set(acknowledged)),
     }
+    print(
+        f"  ordinary messages: {figures['ordinary']}, of which alerted "
+        f"{figures['ordinary_alerted']}, shown 'possibly urgent' only "
+        f"{figures['ordinary_possibly_urgent']}",
+        flush=True,
+    )
     if done:
         figures |= percentiles([(notified[r][1] - acknowledged[r]).total_seconds() for r in done])
         # Where the time goes: the sweep making the record, then the alert task.

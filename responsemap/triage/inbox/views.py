@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,7 +40,7 @@ from responsemap.triage.inbox.listing import (
     my_work_q,
     page_of,
 )
-from responsemap.triage.inbox.queries import saved_filters_of
+from responsemap.triage.inbox.queries import protected_cases_not_shown, saved_filters_of
 from responsemap.triage.queries import calls_entered_by, feedback_visible_to
 from responsemap.triage.suggestions.queries import cards_for
 
@@ -120,8 +121,12 @@ def inbox(request: HttpRequest, slug: str, scope: str = "") -> HttpResponse:
         request.GET or None, project=project, can_see_sensitive=viewer.can("view_sensitive")
     )
     rows = feedback_visible_to(viewer).select_related("area", "assignee", "team")
+    # The list's own condition, for the count of protected cases it leaves out.
+    hidden_scope = Q()
     if scope == "mine":
-        rows = rows.filter(my_work_q(viewer))
+        mine = my_work_q(viewer)
+        rows = rows.filter(mine)
+        hidden_scope &= mine
     used: list[str] = ["my_work"] if scope == "mine" else []
     sort = ""
     cap = listing.COUNT_CAP
@@ -133,7 +138,9 @@ def inbox(request: HttpRequest, slug: str, scope: str = "") -> HttpResponse:
         if data.get("words"):
             cap = min(cap, listing.WORDS_COUNT_CAP)
         if data.get("overdue"):
-            rows = rows.filter(overdue_q(timezone.now()))
+            overdue = overdue_q(timezone.now())
+            rows = rows.filter(overdue)
+            hidden_scope &= overdue
     page = page_of(rows, sort, request.GET.dict(), PAGE_SIZE, cap)
     items = present_many(page.rows, viewer, "inbox")
     # Each row's suggested codes (triage.suggestions), one query for the page.
@@ -162,6 +169,7 @@ def inbox(request: HttpRequest, slug: str, scope: str = "") -> HttpResponse:
             "list_url": url,
             "suggestions": suggestions,
             "back": request.get_full_path(),
+            "protected_not_shown": protected_cases_not_shown(viewer, hidden_scope),
         },
     )
 
