@@ -140,6 +140,7 @@ def map_page(request: HttpRequest, slug: str) -> HttpResponse:
                     "exactNote": _("Exact positions (stored to about 1 km)."),
                     "capped": _("Only the busiest squares are shown: zoom in for the rest."),
                     "areas": _("Areas"),
+                    "areaCounts": _("Numbers per area"),
                     "positions": _("Positions"),
                     "background": _("Background map"),
                 },

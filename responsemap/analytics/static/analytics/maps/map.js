@@ -29,8 +29,10 @@
     }).addTo(map);
   }
   const areas = L.featureGroup().addTo(map);
+  const areaLabels = L.layerGroup().addTo(map);
   const positions = L.layerGroup().addTo(map);
   overlays[words.areas] = areas;
+  overlays[words.areaCounts] = areaLabels;
   overlays[words.positions] = positions;
   L.control.layers(bases, overlays, { collapsed: true }).addTo(map);
 
@@ -62,8 +64,9 @@
       .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
       .then((collection) => {
         areas.clearLayers();
+        areaLabels.clearLayers();
         const few = collection.features.length <= 40;
-        L.geoJSON(collection, {
+        const drawn = L.geoJSON(collection, {
           style: (feature) => ({
             color: "#33414e",
             weight: 1,
@@ -73,14 +76,22 @@
           onEachFeature: (feature, layer) => {
             const found = countOf(feature.id);
             const text = feature.properties.name + ": " + label(found.records);
-            layer.bindTooltip(few ? number.format(found.records) : text, {
-              permanent: few,
-              direction: "center",
-              className: few ? "area-label" : "",
-            });
-            if (few) layer.bindPopup(text);
+            layer.bindTooltip(text, { sticky: true });
+            if (few) {
+              // The number on the map too: colour is never the only signal.
+              L.marker(layer.getBounds().getCenter(), {
+                icon: L.divIcon({
+                  className: "area-label",
+                  html: "<span>" + number.format(found.records) + "</span>",
+                  iconSize: null,
+                }),
+                keyboard: false,
+                interactive: false,
+              }).addTo(areaLabels);
+            }
           },
-        }).addTo(areas);
+        });
+        drawn.addTo(areas);
         if (!fitted && areas.getLayers().length) {
           fitted = true;
           map.fitBounds(areas.getBounds(), { padding: [8, 8] });
