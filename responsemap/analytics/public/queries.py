@@ -187,7 +187,6 @@ def _figures(project_id: uuid.UUID, language: str) -> dict[str, Any]:
             for m in months
             for family in (GENERAL, PROTECTION)
             for bar in by_month[m][family].get("area", [])
-            if bar.count
         }
     )
     return {

@@ -1,0 +1,162 @@
+"""The public page at scale: releasing a month, and serving the page cached and
+uncached (issue 12: < 100 ms cached, < 300 ms uncached).
+
+    python -m benchmarks.bench_public_page --database-url URL --var-dir DIR [--records N]
+        [--runs 30]
+
+Data: the dashboards benchmark's project and records (``bench_dashboards.make_records``,
+1,000,000 by default; reused if already there) and their rollups. The page is turned on
+and the last 12 complete months are released (each release timed: it reads the month's
+rollup margins and runs disclosure control with its attack). Then the page is fetched
+through the whole Django stack (test client, anonymous): "uncached" clears the cache
+before each request, "cached" does not. The rate limit is raised out of the way (its
+counter's one UPDATE is still made on every request).
+
+Prints a table, then a ``RESULT {json}`` line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from benchmarks._env import apply_bench_env
+
+TARGET_CACHED_MS = 100.0
+TARGET_UNCACHED_MS = 300.0
+MONTHS = 12
+
+
+def _p95(times: list[float]) -> float:
+    ordered = sorted(times)
+    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+
+
+def release_months(project: Any) -> dict[str, Any]:
+    """Turn the page on and release the last complete months (timed)."""
+    from benchmarks._inbox_data import END
+    from responsemap.accounts.models import User
+    from responsemap.accounts.queries import viewer_for
+    from responsemap.analytics.public.actions import (
+        PageSettings,
+        do_approve_protection,
+        do_release_month,
+        do_update_public_page,
+    )
+    from responsemap.analytics.public.models import Release
+    from responsemap.lib import clock
+
+    manager = viewer_for(User.objects.get(username="manager1"), project.pk)
+    assert manager is not None
+    do_update_public_page(
+        manager,
+        PageSettings(True, False, 5, 10, 2, "Benchmark project.", "Partner one\nPartner two"),
+    )
+    specialist = viewer_for(User.objects.get(username="protection1"), project.pk)
+    assert specialist is not None
+    end = END.date()
+    months: list[date] = []
+    month = date(end.year, end.month, 1)
+    while len(months) < MONTHS:
+        month = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+        months.append(month)
+    times = []
+    with clock.use(clock.FakeClock(END)):
+        for month in months:
+            if Release.objects.filter(project=project, month=month).exists():
+                continue
+            started = time.perf_counter()
+            release = do_release_month(manager, month)
+            times.append((time.perf_counter() - started) * 1000)
+            do_approve_protection(specialist, release)
+    return {
+        "months": len(times),
+        "release_p50_ms": round(statistics.median(times), 1) if times else None,
+        "release_max_ms": round(max(times), 1) if times else None,
+    }
+
+
+def measure_page(project: Any, runs: int) -> dict[str, Any]:
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    settings.RESPONSEMAP_PUBLIC_PAGE_RATE_LIMIT = 10**9
+    client = Client(HTTP_HOST="localhost")
+    url = f"/public/{project.slug}/"
+    assert client.get(url).status_code == 200  # warm-up
+    found: dict[str, Any] = {}
+    for kind, clear in (("uncached", True), ("cached", False)):
+        if clear:
+            cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        times = []
+        for _n in range(runs):
+            if clear:
+                cache.clear()
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200
+        target = TARGET_UNCACHED_MS if clear else TARGET_CACHED_MS
+        found[kind] = {
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(_p95(times), 1),
+            "queries": len(queries.captured_queries),
+            "target_ms": target,
+            "ratio": round(_p95(times) / target, 2),
+        }
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_public_page")
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--var-dir", type=Path, required=True)
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--no-rebuild", action="store_true", help="rollups already built")
+    args = parser.parse_args(argv)
+    args.var_dir.mkdir(parents=True, exist_ok=True)
+    apply_bench_env(args.var_dir, args.database_url)
+    from benchmarks._inbox_data import master_key
+
+    os.environ["RESPONSEMAP_MASTER_KEY"] = master_key(args.var_dir)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from benchmarks.bench_dashboards import make_records, measure_rebuild
+
+    call_command("migrate", verbosity=0, interactive=False)
+    project = make_records(args.records)
+    if not args.no_rebuild:
+        measure_rebuild(project)
+    releases = release_months(project)
+    page = measure_page(project, args.runs)
+    print(f"\n{connection.vendor}, {args.records:,} records")
+    print(f"releases: {json.dumps(releases)}")
+    for kind, row in page.items():
+        print(f"public page {kind:<9} p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
+              f"{row['queries']} queries (target < {row['target_ms']:.0f} ms)")  # fmt: skip
+    result = {"database": connection.vendor, "records": args.records, "releases": releases,
+              "page": page}  # fmt: skip
+    print("RESULT " + json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
