@@ -7,11 +7,16 @@ its submission's key; the submission's record is the import record with that key
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from responsemap.imports.form_models import SubmissionLink
+from responsemap.protection.present import present, present_many
+from responsemap.protection.viewer import Viewer
 from responsemap.triage.choices import Source
 from responsemap.triage.models import Feedback
+from responsemap.triage.queries import feedback_visible_to
 
 
 def link_to_submission(records: Feedback | list[Feedback], submission_key: str) -> None:
@@ -47,3 +52,27 @@ def repeat_rows_of(feedback: Feedback, visible: QuerySet[Feedback]) -> list[Feed
         project_id=feedback.project_id, submission_key=feedback.provider_message_id
     ).values("feedback_id")
     return list(visible.filter(pk__in=linked).order_by("received_at"))
+
+
+# A submission's repeat rows listed on its record page, at most.
+SHOWN_ROWS = 50
+
+
+def submission_links(record: Feedback, viewer: Viewer) -> dict[str, Any]:
+    """The record page's links between a repeat row's record and its submission's
+    (both ways), through ``feedback_visible_to`` and present(): a record the viewer
+    may not see is not linked, nor counted."""
+    if record.source != Source.IMPORT:
+        return {"submission_links": None}
+    visible = feedback_visible_to(viewer)
+    parent = submission_of(record, visible)
+    rows = repeat_rows_of(record, visible)
+    if parent is None and not rows:
+        return {"submission_links": None}
+    return {
+        "submission_links": {
+            "submission": present(parent, viewer, "feedback_detail") if parent else None,
+            "rows": present_many(rows[:SHOWN_ROWS], viewer, "feedback_detail"),
+            "more": max(0, len(rows) - SHOWN_ROWS),
+        }
+    }

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from responsemap.accounts.reauth import check_password, recently_authenticated
+from responsemap.imports.submissions import submission_links
 from responsemap.lib.pager import pager
 from responsemap.projects.layout import layout
 from responsemap.projects.queries import access_project
@@ -95,6 +96,8 @@ def _detail_context(
             **_work_context(record, viewer),
             # Duplicates, rumour group, spam and verification cards.
             **record_cards(record, viewer),
+            # A repeat row's record and its submission's (imports.submissions).
+            **submission_links(record, viewer),
         },
     )
 

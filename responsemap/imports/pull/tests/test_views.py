@@ -79,7 +79,8 @@ def test_a_manager_connects_kobo_matches_fields_and_fetches(
         )
     # A coded field is matched: its values are recoded before the first fetch.
     recodes_url = reverse("imports:pull_recodes", args=[project.slug, source.pk])
-    assert response.status_code == 302 and response["Location"] == recodes_url
+    assert response.status_code == 302
+    assert response["Location"] == recodes_url
     assert Feedback.objects.filter(project=project, source="import").count() == 0
     page = client.get(recodes_url)
     assert page.status_code == 200
@@ -201,9 +202,20 @@ def test_only_managers_see_the_pull_screens(
     client = client_as(persona)
     for name in ("imports:pull", "imports:pull_connect"):
         assert client.get(reverse(name, args=[project.slug])).status_code == 404
-    for name in ("imports:pull_source", "imports:pull_mapping", "imports:pull_change"):
+    for name in (
+        "imports:pull_source",
+        "imports:pull_mapping",
+        "imports:pull_change",
+        "imports:pull_recodes",
+    ):
         assert client.get(reverse(name, args=[project.slug, source.pk])).status_code == 404
-    for name in ("imports:pull_fetch", "imports:pull_delete", "imports:pull_rewind"):
+    for name in (
+        "imports:pull_fetch",
+        "imports:pull_delete",
+        "imports:pull_rewind",
+        "imports:pull_repeats",
+        "imports:pull_recodes",
+    ):
         assert client.post(reverse(name, args=[project.slug, source.pk])).status_code == 404
     assert PullSource.objects.filter(pk=source.pk).exists()
     assert not standin.requests
