@@ -9,6 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from responsemap.accounts.models import User
 from responsemap.geo.models import AdminArea
+from responsemap.intake.contacts.consent_answers import ConsentAnswers
+from responsemap.intake.contacts.consent_forms import (
+    PURPOSE_QUESTIONS,
+    ConsentFields,
+    yes_no_field,
+)
+from responsemap.intake.contacts.models import ConsentRecord
 from responsemap.intake.contacts.phones import InvalidPhone, normalise_phone
 from responsemap.triage.actions import CallInfo
 from responsemap.triage.choices import (
@@ -71,8 +78,10 @@ class AreaChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]  # gene
         return f"{prefix}{obj.name} ({obj.pcode})"
 
 
-class HotlineForm(forms.Form):
-    """A call, typed in as it happens: tab order follows the conversation."""
+class HotlineForm(ConsentFields):
+    """A call, typed in as it happens: tab order follows the conversation. Consent as
+    the guidance asks it (``ConsentFields``): the kind, the notice read out, and a yes or
+    no for each purpose — being answered is the first question, ``consent``."""
 
     CODING_FIELDS = (
         "area",
@@ -90,6 +99,9 @@ class HotlineForm(forms.Form):
         choices=CALL_CONSENT,
         widget=forms.RadioSelect,
     )
+    follow_up_surveys = yes_no_field(PURPOSE_QUESTIONS[ConsentRecord.Purpose.FOLLOW_UP])
+    share_with_partners = yes_no_field(PURPOSE_QUESTIONS[ConsentRecord.Purpose.SHARE])
+    publish_aggregates = yes_no_field(PURPOSE_QUESTIONS[ConsentRecord.Purpose.PUBLISH])
     phone = forms.CharField(
         label=_("Caller's phone number"),
         required=False,
@@ -147,6 +159,8 @@ class HotlineForm(forms.Form):
             (code, language_name(code)) for code in languages
         ]
         self.fields["language"].initial = languages[0]
+        # The notices the operator may read out, one per language (shown with the form).
+        self.notices = self.offer_notices(project)
 
     def clean_phone(self) -> str:
         raw = self.cleaned_data.get("phone", "").strip()
@@ -182,7 +196,21 @@ class HotlineForm(forms.Form):
                 )
         if data.get("consent") == "not_asked":
             data["phone"] = ""  # nobody asked, so nothing is kept
+        elif data.get("consent") in ("yes", "no"):
+            self.check_kind(self.call_consent())
         return data
+
+    def call_consent(self) -> ConsentAnswers:
+        """What the caller answered to each purpose (asked: ``consent`` is not "not_asked")."""
+        data = self.cleaned_data
+        said = {ConsentRecord.Purpose.RESPOND.value: data.get("consent") == "yes"}
+        for purpose in PURPOSE_QUESTIONS:
+            said[purpose.value] = data.get(purpose.value) == "yes"
+        return self.consent_answers(said)
+
+    @property
+    def purpose_fields(self) -> list[BoundField]:
+        return [self[purpose.value] for purpose in PURPOSE_QUESTIONS]
 
     @property
     def coding_fields(self) -> list[BoundField]:

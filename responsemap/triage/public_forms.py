@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from responsemap.geo.models import AdminArea
 from responsemap.geo.queries import areas_of
+from responsemap.intake.contacts.consent_answers import ConsentAnswers, answers_from
+from responsemap.intake.contacts.models import ConsentRecord
 from responsemap.intake.contacts.phones import InvalidPhone, normalise_phone
 from responsemap.projects.models import Project
 
@@ -43,6 +45,11 @@ def area_choices(areas: list[AdminArea], language: str) -> tuple[list[Any], dict
     return choices, {str(area.pk): area for area in areas}
 
 
+Purpose = ConsentRecord.Purpose
+# Purposes besides being answered that need the person's number kept.
+PHONE_PURPOSES = (Purpose.FOLLOW_UP.value, Purpose.SHARE.value)
+
+
 class PublicFeedbackForm(forms.Form):
     """Message first; where and how to answer are optional."""
 
@@ -57,14 +64,30 @@ class PublicFeedbackForm(forms.Form):
         label=_("Your phone number (optional)"),
         required=False,
         max_length=32,
-        help_text=_("Only if you want an answer. We keep it only if you tick the box below."),
+        help_text=_(
+            "Only if you want an answer. We keep it only if you tick a box below that needs it."
+        ),
         widget=forms.TextInput(
             # Phone numbers read left to right, on right-to-left pages too.
             attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel", "dir": "ltr"}
         ),
     )
+    # Consent, one box per purpose, none ticked until the person ticks it; the first is
+    # "being answered" (``respond``).
     keep_contact = forms.BooleanField(
         label=_("Keep my phone number so the team can answer me."),
+        required=False,
+    )
+    follow_up_surveys = forms.BooleanField(
+        label=_("You may contact me later with a short survey about how it went."),
+        required=False,
+    )
+    share_with_partners = forms.BooleanField(
+        label=_("You may pass my message to a partner organisation that can help me."),
+        required=False,
+    )
+    publish_aggregates = forms.BooleanField(
+        label=_("My message may be counted in published figures (never my name or words)."),
         required=False,
     )
 
@@ -89,11 +112,30 @@ class PublicFeedbackForm(forms.Form):
             ) from None
 
     @property
+    def needs_phone(self) -> bool:
+        """A box is ticked for a purpose that needs the number: being answered, a
+        survey, a referral."""
+        data = self.cleaned_data
+        return any(data[name] for name in ("keep_contact", *PHONE_PURPOSES))
+
+    @property
     def kept_phone(self) -> str:
-        """The number to keep: only with the box ticked."""
-        return self.cleaned_data["phone"] if self.cleaned_data["keep_contact"] else ""
+        """The number to keep: only with a box ticked that needs it."""
+        return self.cleaned_data["phone"] if self.needs_phone else ""
 
     @property
     def phone_dropped(self) -> bool:
-        """A number was given but the box was left unticked, so it is not kept."""
-        return bool(self.cleaned_data["phone"]) and not self.cleaned_data["keep_contact"]
+        """A number was given but no box that needs it was ticked, so it is not kept."""
+        return bool(self.cleaned_data["phone"]) and not self.needs_phone
+
+    def consent_answers(self, notice_version: str) -> ConsentAnswers:
+        """A yes or no per purpose (an unticked box is a no), from the web notice."""
+        data = self.cleaned_data
+        said = {Purpose.RESPOND.value: bool(data["keep_contact"])}
+        for purpose in (Purpose.FOLLOW_UP, Purpose.SHARE, Purpose.PUBLISH):
+            said[purpose.value] = bool(data[purpose.value])
+        return answers_from(ConsentRecord.Method.WEB_NOTICE, said, notice_version)
+
+    @property
+    def purpose_fields(self) -> list[Any]:
+        return [self[name] for name in (*PHONE_PURPOSES, Purpose.PUBLISH.value)]

@@ -182,8 +182,9 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
                     phone=form.kept_phone,
                     language=language,
                     area=data["area"],
-                    consent_given=data["keep_contact"],
-                    consent_notice_version=stamped_notice(request.POST),
+                    consent_given=form.needs_phone,
+                    # A yes or no per purpose, naming the notice shown (its stamp).
+                    consent_answers=form.consent_answers(stamped_notice(request.POST)),
                 ),
                 actor=None,
             )

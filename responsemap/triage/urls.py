@@ -33,4 +33,6 @@ urlpatterns = [
     path("", include("responsemap.triage.suggestions.urls")),
     # Data-subject requests: see, correct, erase, withdraw consent (issue 13).
     path("", include("responsemap.triage.rights.urls")),
+    # Consent for one purpose, recorded from a record's page (issue 13, point 5).
+    path("", include("responsemap.triage.consent.urls")),
 ]

@@ -34,6 +34,7 @@ from responsemap.triage.actions import (
 from responsemap.triage.choices import Sensitivity, Source
 from responsemap.triage.coding.history import recode_words
 from responsemap.triage.coding.views import coding_context
+from responsemap.triage.consent.views import consent_context
 from responsemap.triage.duplicates.cards import record_cards
 from responsemap.triage.forms import (
     HotlineForm,
@@ -123,6 +124,8 @@ def _work_context(record: Feedback, viewer: Viewer) -> dict[str, Any]:
     context |= suggestion_context(record, viewer)
     # Referrals to partners (issue 10, point 8): the record page's "Referrals" card.
     context |= referral_context(record, viewer)
+    # Consent per purpose (issue 13, point 5): the record page's "Consent" card.
+    context |= consent_context(record, viewer)
     return context
 
 
@@ -273,6 +276,8 @@ def hotline_entry(request: HttpRequest, slug: str) -> HttpResponse:
                 displacement=data["displacement"],
                 sensitivity=Sensitivity.SENSITIVE if data["sensitive"] else Sensitivity.NORMAL,
                 consent_given=form.consent_given,
+                # The kind, each purpose's answer and the notice read out (if asked).
+                consent_answers=None if form.consent_given is None else form.call_consent(),
                 call=form.call_info(),
             ),
             viewer,
@@ -283,7 +288,18 @@ def hotline_entry(request: HttpRequest, slug: str) -> HttpResponse:
             % {"reference": feedback.reference},
         )
         return redirect("triage:hotline", slug=slug)
-    return render(request, "triage/hotline.html", {**layout(project, viewer), "form": form})
+    # The notices the operator reads out, one per language (public text).
+    notices = [
+        {"label": notice.label, "language": language_name(notice.language), "shown": shown}
+        for notice, shown in zip(
+            form.notices, present_many(form.notices, viewer, "hotline_entry"), strict=True
+        )
+    ]
+    return render(
+        request,
+        "triage/hotline.html",
+        {**layout(project, viewer), "form": form, "notices": notices},
+    )
 
 
 def _work_on(request: HttpRequest, slug: str, feedback_id: str, act: Any) -> HttpResponse:

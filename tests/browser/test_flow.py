@@ -45,6 +45,7 @@ def test_call_to_inbox_to_reveal_to_audit(
     sign_in(operator, base, "operator")
     operator.wait_for_url(f"**/p/{project.slug}/hotline/")
     operator.check("input[name=consent][value=yes]")
+    operator.fill("input[name=witness_name]", "Marie, duty officer")  # verbal consent's witness
     operator.fill("input[name=phone]", "3798 1234")
     operator.fill("textarea[name=content]", MESSAGE)
     operator.select_option("select[name=area]", str(area.pk))

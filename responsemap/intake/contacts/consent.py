@@ -15,6 +15,7 @@ keep today's rule, the opt-out.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
 
@@ -54,3 +55,22 @@ def purpose_refusal(contact: Contact, purpose: str) -> str:
             "purpose": Purpose(purpose).label
         }
     return ""
+
+
+def refusing_contacts(contact_ids: Iterable[uuid.UUID | None], purpose: str) -> set[uuid.UUID]:
+    """Of ``contact_ids``, those whose latest consent record naming ``purpose`` says no
+    (refused or withdrawn): ``purpose_refusal``'s rule for a batch, in one query. (Who
+    withdrew on request or was erased is the caller's to check, on the contact row.)"""
+    wanted = {contact_id for contact_id in contact_ids if contact_id is not None}
+    if not wanted:
+        return set()
+    rows = (
+        ConsentRecord.objects.filter(contact_id__in=wanted)
+        .order_by("contact_id", "-recorded_at", "-pk")
+        .values_list("contact_id", "given", "withdrawn_at", "purposes")
+    )
+    decided: dict[uuid.UUID, bool] = {}
+    for contact_id, given, withdrawn_at, purposes in rows:
+        if contact_id not in decided and purpose in (purposes or []):
+            decided[contact_id] = bool(given) and withdrawn_at is None
+    return {contact_id for contact_id, yes in decided.items() if not yes}

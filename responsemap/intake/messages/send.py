@@ -61,18 +61,25 @@ from responsemap.protection.viewer import Viewer
 log = logging.getLogger(__name__)
 
 OPT_OUT_EXEMPT = {OutboundMessage.Purpose.OPT_OUT_CONFIRMATION}
+# The consent purpose a message needs (the notice and the opt-out/in confirmations are
+# the person's own information and controls, and need none).
+CONSENT_PURPOSE_OF: dict[str, str] = {
+    OutboundMessage.Purpose.REPLY.value: ConsentRecord.Purpose.RESPOND.value,
+    OutboundMessage.Purpose.ALERT.value: ConsentRecord.Purpose.RESPOND.value,
+    OutboundMessage.Purpose.CAMPAIGN.value: ConsentRecord.Purpose.FOLLOW_UP.value,
+}
 State = OutboundMessage.State
 
 
 def is_refused(contact: Contact, purpose: str) -> bool:
     """An opted-out contact is sent nothing but the confirmation of their opt-out; one
-    who withdrew consent on request (or was erased) nothing at all; a campaign goes
-    only to whom did not refuse follow-up surveys (``contacts.consent``)."""
+    who withdrew consent on request (or was erased) nothing at all; a message goes only
+    to whom did not refuse its consent purpose (``contacts.consent``): a reply (staff's,
+    a receipt, a status answer) being answered, a campaign follow-up surveys."""
     if has_withdrawn(contact):
         return True
-    if purpose == OutboundMessage.Purpose.CAMPAIGN and purpose_refusal(
-        contact, ConsentRecord.Purpose.FOLLOW_UP
-    ):
+    consent_purpose = CONSENT_PURPOSE_OF.get(purpose)
+    if consent_purpose and purpose_refusal(contact, consent_purpose):
         return True
     return contact.opted_out_at is not None and purpose not in OPT_OUT_EXEMPT
 

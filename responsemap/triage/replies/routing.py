@@ -5,7 +5,7 @@ A record that came in by SMS, WhatsApp or Telegram is answered on the channel it
 in on. A record from the web form, the hotline or an import, whose sender left a phone
 number, is answered by SMS through the project's default SMS channel. Nothing is sent
 to an opted-out contact, to a contact with no number or address, or to a person whose
-latest consent record says no (refused, withdrawn, or not for the purpose "respond"),
+latest consent record naming the purpose "respond" says no (refused or withdrawn),
 nor to one who withdrew consent on request or was erased (triage.rights).
 """
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from responsemap.intake.channels.models import Channel
-from responsemap.intake.contacts.consent import has_withdrawn
+from responsemap.intake.contacts.consent import has_withdrawn, purpose_refusal
 from responsemap.intake.contacts.models import ConsentRecord, Contact
 from responsemap.triage.choices import Source
 from responsemap.triage.models import Feedback
@@ -49,12 +49,9 @@ def check_may_contact(record: Feedback) -> Contact:
         raise ReplyRefused(_("This person withdrew their consent: nothing may be sent or shared."))
     if contact.opted_out_at is not None:
         raise ReplyRefused(_("This person opted out: nothing may be sent to them."))
-    latest = ConsentRecord.objects.filter(contact=contact).order_by("-recorded_at", "-pk").first()
-    if latest is not None and (
-        not latest.given
-        or latest.withdrawn_at is not None
-        or "respond" not in (latest.purposes or [])
-    ):
+    # The latest consent record naming "being answered" (other purposes' records say
+    # nothing about it: intake.contacts.consent).
+    if purpose_refusal(contact, ConsentRecord.Purpose.RESPOND):
         raise ReplyRefused(_("This person did not agree to be contacted back."))
     return contact
 

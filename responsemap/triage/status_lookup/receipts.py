@@ -35,6 +35,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from responsemap.intake.contacts.consent import refusing_contacts
 from responsemap.intake.contacts.keywords import normalise_keyword, reply_language
 from responsemap.intake.contacts.models import ConsentRecord
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
@@ -144,22 +145,10 @@ def _leave_out_refused(
 
 
 def _refusing_contacts(contact_ids: set[uuid.UUID | None]) -> set[uuid.UUID]:
-    """The contacts whose latest consent record says no to being answered (refused,
-    withdrawn, or not for "respond"): ``replies.routing.check_may_contact``'s rule, for
-    a whole batch in one query."""
-    latest: dict[uuid.UUID, tuple[bool, object, list[str]]] = {}
-    rows = (
-        ConsentRecord.objects.filter(contact_id__in=contact_ids)
-        .order_by("contact_id", "-recorded_at", "-pk")
-        .values_list("contact_id", "given", "withdrawn_at", "purposes")
-    )
-    for contact_id, given, withdrawn_at, purposes in rows:
-        latest.setdefault(contact_id, (given, withdrawn_at, purposes or []))
-    return {
-        contact_id
-        for contact_id, (given, withdrawn_at, purposes) in latest.items()
-        if not given or withdrawn_at is not None or "respond" not in purposes
-    }
+    """The contacts whose latest consent record naming "respond" says no (refused or
+    withdrawn): ``replies.routing.check_may_contact``'s rule, for a whole batch in one
+    query (``contacts.consent.refusing_contacts``)."""
+    return refusing_contacts(contact_ids, ConsentRecord.Purpose.RESPOND)
 
 
 def _receipt(record: Feedback, message: InboundMessage) -> OutboundMessage:

@@ -172,6 +172,8 @@ def test_operator_enters_a_call(client_as: ClientFor, project: Project, area: ob
         reverse("triage:hotline", args=[project.slug]),
         {
             "consent": "yes",
+            "consent_kind": "verbal",
+            "witness_name": "Marie, duty officer",
             "phone": "3712 3456",
             "language": "fr",
             "content": "Pa gen dlo nan kan an depi twa jou",
@@ -193,9 +195,11 @@ def test_operator_enters_a_call(client_as: ClientFor, project: Project, area: ob
     assert record.urgency == "high"
     assert record.contact is not None
     assert record.contact.phone_index
-    consent = ConsentRecord.objects.get(contact=record.contact)
-    assert consent.given
-    assert consent.method == "verbal"
+    # A yes to being answered; the purposes not agreed to, a no (intake.contacts).
+    agreed, refused = ConsentRecord.objects.filter(contact=record.contact).order_by("-given")
+    assert (agreed.given, agreed.purposes) == (True, ["respond"])
+    assert refused.given is False
+    assert agreed.method == refused.method == "verbal"
     assert AuditEvent.objects.filter(action="feedback.create", object_id=str(record.pk)).exists()
 
 
@@ -365,6 +369,7 @@ def test_unknown_or_malformed_ids_are_404(client_as: ClientFor, project: Project
 def call_form(**overrides: object) -> dict[str, object]:
     data: dict[str, object] = {
         "consent": "yes",
+        "witness_name": "Marie, duty officer",
         "phone": "3712 3456",
         "language": "fr",
         "content": "Call about the food distribution list",

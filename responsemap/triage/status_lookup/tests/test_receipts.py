@@ -128,7 +128,7 @@ def test_none_for_an_opted_out_contact(project: Project, channel: Channel) -> No
 
 @pytest.mark.parametrize(
     ("given", "withdrawn", "purposes"),
-    [(False, False, ["respond"]), (True, True, ["respond"]), (True, False, ["analysis"])],
+    [(False, False, ["respond"]), (True, True, ["respond"]), (False, False, ["respond", "x"])],
 )
 def test_none_for_a_contact_who_did_not_agree_to_be_answered(
     project: Project, channel: Channel, given: bool, withdrawn: bool, purposes: list[str]
@@ -158,6 +158,25 @@ def test_a_contact_who_agreed_gets_one(project: Project, channel: Channel) -> No
         purposes=["respond"],
         recorded_at=timezone.now(),
     )
+    sweep_batch()
+    assert len(receipts_of(project)) == 1
+
+
+def test_a_later_record_for_another_purpose_says_nothing_about_being_answered(
+    project: Project, channel: Channel
+) -> None:
+    """Consent is per purpose (intake.contacts.consent): the latest record naming
+    "respond" counts, not the latest record (here a later refusal to be referred)."""
+    message = text_in(channel, "the water point is broken")
+    for given, purposes in ((True, ["respond"]), (False, ["share_with_partners"])):
+        ConsentRecord.objects.create(
+            project=project,
+            contact_id=message.contact_id,
+            given=given,
+            method=ConsentRecord.Method.VERBAL,
+            purposes=purposes,
+            recorded_at=timezone.now(),
+        )
     sweep_batch()
     assert len(receipts_of(project)) == 1
 
