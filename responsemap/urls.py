@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
+from responsemap.analytics.roles import views as role_views
 from responsemap.projects import views as project_views
 from responsemap.projects.creation import views as creation_views
 
@@ -32,4 +33,5 @@ urlpatterns = [
     path("public/", include("responsemap.analytics.public.public_urls")),
     path("f/<slug:slug>/", include("responsemap.triage.public_urls")),
     path("destruction/", include("responsemap.projects.destruction.urls")),
+    path("dashboards/", role_views.organisation_dashboard, name="organisation_dashboard"),
 ]
