@@ -177,11 +177,40 @@ def timed(function: Any, *args: Any) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
+def backend_cpu_seconds() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (read from
+    /proc: the server runs on this machine), 0 on SQLite, whose work is in-process."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure_rebuild(project: Any) -> dict[str, Any]:
+    """Wall time, and CPU time (this process and its PostgreSQL backend): on a shared
+    machine the wall time counts the others' work too, the CPU time does not."""
     from responsemap.analytics.actions import do_rebuild_rollups
 
+    cpu, backend = time.process_time(), backend_cpu_seconds()
     seconds, cells = timed(do_rebuild_rollups, project.pk)
-    return {"seconds": round(seconds, 1), "cells": cells, "ratio": seconds / TARGET_REBUILD_S}
+    cpu = time.process_time() - cpu
+    backend = backend_cpu_seconds() - backend
+    return {
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu + backend, 1),
+        "cpu_python_s": round(cpu, 1),
+        "cpu_database_s": round(backend, 1),
+        "cells": cells,
+        "ratio": seconds / TARGET_REBUILD_S,
+    }
 
 
 def dashboard_kinds(project: Any) -> list[tuple[str, str, dict[str, str]]]:
@@ -327,6 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--no-rebuild", action="store_true", help="rollups already built")
+    parser.add_argument("--rebuild-only", action="store_true", help="measure the rebuild alone")
     args = parser.parse_args(argv)
     records = args.records or (20_000 if args.quick else 1_000_000)
     runs = 5 if args.quick else args.runs
@@ -352,7 +382,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\n{database}, {records:,} records")
     if not args.no_rebuild:
         print(f"rebuild: {rebuild['seconds']} s, {rebuild['cells']:,} cells "
-              f"(target < {TARGET_REBUILD_S:.0f} s, ratio {rebuild['ratio']:.2f})")  # fmt: skip
+              f"(target < {TARGET_REBUILD_S:.0f} s, ratio {rebuild['ratio']:.2f}); "
+              f"CPU {rebuild['cpu_seconds']} s")  # fmt: skip
+    if args.rebuild_only:
+        print("RESULT " + json.dumps({"database": database, "rebuild": rebuild}), flush=True)
+        return 0
     dashboard = measure_dashboard(project, runs)
     print(f"{'dashboard request':<22}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}{'ratio':>7}")
     for row in dashboard:

@@ -47,10 +47,9 @@ def write_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
     returns the number of cells written."""
     written = 0
     for day in sorted(set(days)):
-        cells = compute_cells(project_id, day, day + timedelta(days=1))
         Rollup.objects.filter(project_id=project_id, day=day).delete()
         RollupMargin.objects.filter(project_id=project_id, day=day).delete()
-        written += insert_cells(project_id, cells)
+        written += insert_days(project_id, day, day + timedelta(days=1))
         write_map_cells(project_id, day, day + timedelta(days=1))
     return written
 

@@ -1,0 +1,203 @@
+"""Rollup cells and margins computed by the database: one ``INSERT … SELECT … GROUP
+BY`` for the cells of a range of days, one for their margins (read from the cells
+just written). Nothing is read into Python, whatever the number of records: what a
+rebuild of a million records needs (``actions.do_rebuild_rollups``), and what the
+upkeep uses for the days it recomputes.
+
+The figures are those of ``rollups.compute_cells`` (the Python reference, which
+``analytics/tests/test_rollup_sql.py`` compares with these on both databases):
+
+- first response = the earlier of the record's first reply and its first move to
+  "answered", close = its first move to "closed" (moves from the audit trail);
+- minutes = ``max(0, floor(seconds / 60))`` counted exactly: PostgreSQL's
+  ``EXTRACT(EPOCH …)`` is a numeric; on SQLite, where times are UTC text
+  (``YYYY-MM-DD HH:MM:SS[.ffffff]``), whole seconds by ``strftime('%s')`` plus the
+  microseconds read from the text, in integers (no floating point day fractions).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from django.db import connection
+
+from responsemap.analytics.models import BUCKET_LIMITS, DIMENSIONS, Rollup, RollupMargin
+from responsemap.analytics.rollups import ALL, COUNTER_NAMES, MARGIN_NAMES, day_start
+from responsemap.protection.models import AuditEvent
+from responsemap.triage.models import Feedback
+from responsemap.triage.replies.models import Reply
+
+
+def _table(model: Any) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _minutes(moment: str, received: str) -> str:
+    """Whole minutes from ``received`` to ``moment`` (NULL when ``moment`` is), never
+    below 0, exactly as ``int(timedelta.total_seconds() // 60)``."""
+    if _postgres():
+        # GREATEST skips NULLs (GREATEST(0, NULL) is 0): the CASE keeps "no time" NULL.
+        return (
+            f"CASE WHEN {moment} IS NULL THEN NULL ELSE CAST(GREATEST(0, "
+            f"FLOOR(EXTRACT(EPOCH FROM ({moment} - {received})) / 60)) AS BIGINT) END"
+        )
+
+    def micro(text: str) -> str:
+        return (
+            f"(CAST(strftime('%%s', substr({text}, 1, 19)) AS INTEGER) * 1000000 "
+            f"+ CAST(substr({text} || '.000000', 21, 6) AS INTEGER))"
+        )
+
+    # Integer division truncates toward zero: a negative difference gives 0 or less,
+    # and max(0, …) makes it 0, as the Python does; max(0, NULL) is NULL.
+    return f"max(0, ({micro(moment)} - {micro(received)}) / 60000000)"
+
+
+def _earlier(a: str, b: str) -> str:
+    """The earlier of two times, either of which may be NULL."""
+    if _postgres():
+        return f"LEAST({a}, {b})"
+    return f"min(coalesce({a}, {b}), coalesce({b}, {a}))"
+
+
+def _feedback_key(column: str) -> str:
+    """A feedback id as the audit trail names it (``object_id``: the UUID's text with
+    dashes): PostgreSQL's uuid as text; SQLite keeps 32 hex digits, dashed here, so
+    that the audit trail is looked up through its index on ``object_id``."""
+    if _postgres():
+        return f"CAST({column} AS TEXT)"
+    parts = [(1, 8), (9, 4), (13, 4), (17, 4), (21, 12)]
+    return " || '-' || ".join(f"substr({column}, {start}, {n})" for start, n in parts)
+
+
+def _buckets(column: str, prefix: str) -> list[str]:
+    limits = (None, *BUCKET_LIMITS, None)
+    sums = []
+    for index in range(len(BUCKET_LIMITS) + 1):
+        low, high = limits[index], limits[index + 1]
+        parts = [f"{column} IS NOT NULL"]
+        if low is not None:
+            parts.append(f"{column} >= {low}")
+        if high is not None:
+            parts.append(f"{column} < {high}")
+        sums.append(f"SUM(CASE WHEN {' AND '.join(parts)} THEN 1 ELSE 0 END) AS {prefix}{index}")
+    return sums
+
+
+def _day_expr() -> str:
+    return "CAST(f.received_at AS DATE)" if _postgres() else "substr(f.received_at, 1, 10)"
+
+
+def cells_sql(project: Any, first_day: date, end_day: date) -> tuple[str, list[Any]]:
+    """The ``INSERT … SELECT`` of the cells of the records received from ``first_day``
+    up to (not including) ``end_day``."""
+    feedback, replies, audit = _table(Feedback), _table(Reply), _table(AuditEvent)
+    start = Feedback._meta.get_field("received_at").get_db_prep_value(
+        day_start(first_day), connection
+    )
+    end = Feedback._meta.get_field("received_at").get_db_prep_value(day_start(end_day), connection)
+    in_range = "f.project_id = %s AND f.received_at >= %s AND f.received_at < %s"
+    # Day of a UTC time: PostgreSQL's session is in UTC (Django sets it).
+    moves = (
+        f"SELECT object_id AS record, MIN(created_at) AS at FROM {audit} "  # noqa: S608
+        "WHERE project_id = %s AND object_type = 'feedback' "
+        "AND action = 'feedback.change_status' AND purpose LIKE %s "
+        f"AND object_id IN (SELECT {_feedback_key('f.id')} FROM {feedback} f "
+        f"WHERE {in_range}) GROUP BY object_id"
+    )
+    first_replies = (
+        f"SELECT r.feedback_id AS record, MIN(r.created_at) AS at FROM {replies} r "  # noqa: S608
+        f"JOIN {feedback} f ON f.id = r.feedback_id WHERE {in_range} GROUP BY r.feedback_id"
+    )
+    dims = ", ".join(f"f.{_q(d)}" for d in DIMENSIONS)
+    first = _earlier("rp.at", "an.at")
+    rows = (
+        f"SELECT {_day_expr()} AS day, {dims}, "  # noqa: S608 (our own names)
+        f"{_minutes(first, 'f.received_at')} AS rm, "
+        f"{_minutes('cl.at', 'f.received_at')} AS cm "
+        f"FROM {feedback} f "
+        f"LEFT JOIN ({first_replies}) rp ON rp.record = f.id "
+        f"LEFT JOIN ({moves}) an ON an.record = {_feedback_key('f.id')} "
+        f"LEFT JOIN ({moves}) cl ON cl.record = {_feedback_key('f.id')} "
+        f"WHERE {in_range}"
+    )
+    project_id = Feedback._meta.get_field("project").get_db_prep_value(project, connection)
+    range_params = [project_id, start, end]
+    params = [
+        project_id,
+        *range_params,  # first replies
+        project_id,
+        "%>answered",
+        *range_params,
+        project_id,
+        "%>closed",
+        *range_params,
+        *range_params,
+    ]
+    grouped = ", ".join(f"t.{_q(d)}" for d in DIMENSIONS)
+    counters = [
+        "COUNT(*)",
+        "COUNT(t.rm)",
+        "COALESCE(SUM(t.rm), 0)",
+        "COUNT(t.cm)",
+        "COALESCE(SUM(t.cm), 0)",
+        *_buckets("t.rm", "r"),
+        *_buckets("t.cm", "c"),
+    ]
+    columns = ", ".join(_q(c) for c in ("project_id", "day", *DIMENSIONS, *COUNTER_NAMES))
+    sql = (
+        f"INSERT INTO {_table(Rollup)} ({columns}) "  # noqa: S608 (our own names)
+        f"SELECT %s, t.day, {grouped}, {', '.join(counters)} "
+        f"FROM ({rows}) t GROUP BY t.day, {grouped}"
+    )
+    return sql, params
+
+
+def margins_sql(project: Any, first_day: date, end_day: date) -> tuple[str, list[Any]]:
+    """The ``INSERT … SELECT`` of the margins of the cells of ``first_day`` up to
+    ``end_day`` (``rollups.margins_of``, in SQL): one ``GROUP BY`` per dimension."""
+    project_id = Rollup._meta.get_field("project").get_db_prep_value(project, connection)
+    sums = ", ".join(f"SUM({_q(c)})" for c in COUNTER_NAMES)
+    where = "project_id = %s AND day >= %s AND day < %s"
+    parts = [
+        f"SELECT day, '{ALL}', '', sensitivity, {sums} FROM {_table(Rollup)} "  # noqa: S608
+        f"WHERE {where} GROUP BY day, sensitivity"
+    ]
+    for name, column in zip(MARGIN_NAMES, DIMENSIONS[:-1], strict=True):
+        value = f"COALESCE(CAST({_q(column)} AS TEXT), '')" if column == "area_id" else _q(column)
+        parts.append(
+            f"SELECT day, '{name}', {value}, sensitivity, {sums} "  # noqa: S608
+            f"FROM {_table(Rollup)} WHERE {where} GROUP BY day, {_q(column)}, sensitivity"
+        )
+    columns = ", ".join(
+        _q(c) for c in ("project_id", "day", "dimension", "value", "sensitivity", *COUNTER_NAMES)
+    )
+    sql = (
+        f"INSERT INTO {_table(RollupMargin)} ({columns}) "  # noqa: S608
+        f"SELECT %s, m.* FROM ({' UNION ALL '.join(parts)}) m"
+    )
+    days = [
+        Rollup._meta.get_field("day").get_db_prep_value(d, connection) for d in (first_day, end_day)
+    ]
+    return sql, [project_id, *([project_id, *days] * (len(parts)))]
+
+
+def insert_days(project: uuid.UUID, first_day: date, end_day: date) -> int:
+    """Compute and write the cells and margins of ``first_day`` up to ``end_day`` (the
+    caller has deleted those days' rows, in its transaction); returns the cells."""
+    with connection.cursor() as cursor:
+        cursor.execute(*cells_sql(project, first_day, end_day))
+        written = max(0, int(cursor.rowcount))
+        if written:
+            cursor.execute(*margins_sql(project, first_day, end_day))
+    return written
