@@ -39,6 +39,7 @@ BENCHMARKS = (
     "alerts",
     "destruction",
     "dashboards",
+    "maps",
     "imports",
 )
 DATABASES = ("sqlite", "postgres")
@@ -116,6 +117,11 @@ def per_database(
         print(f"{name} on {database}: failed (exit status {code})\n")
         return {"failed": code}
     return results[-1]
+
+
+def maps(database: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The map's grid rollup and aggregates at 1,000,000 records (bench_maps.py)."""
+    return per_database("maps", database, workdir, args)
 
 
 def imports(database: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -234,6 +240,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 }
             if args.only in (None, "dashboards"):
                 summary["dashboards"] = {db: dashboards(db, workdir, args) for db in args.databases}
+            if args.only in (None, "maps"):
+                summary["maps"] = {db: maps(db, workdir, args) for db in args.databases}
             if args.only in (None, "imports"):
                 summary["imports"] = {db: imports(db, workdir, args) for db in args.databases}
         except Exception as exc:  # report, never gate

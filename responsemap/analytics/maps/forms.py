@@ -15,7 +15,9 @@ from responsemap.analytics.maps.queries import MAX_ZOOM, Bounds
 
 
 class MapForm(DashboardForm):
-    level = forms.TypedChoiceField(label=_("Areas by"), choices=[], coerce=int, required=False)
+    level = forms.TypedChoiceField(
+        label=_("Areas by"), choices=[], coerce=int, required=False, empty_value=None
+    )
 
     def __init__(self, *args: Any, levels: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -101,6 +101,10 @@ def test_filters_and_level_on_the_page(client_as: Any, project: Any, mapped: Any
     assert page.status_code == 200
     rows = page.context["rows"]
     assert [(r["pcode"], r["records"]) for r in rows] == [("XT0101", 3)]
+    # Filters without a level: the first level.
+    page = client.get(url(project, "map"), {"type_code": "question"})
+    assert page.status_code == 200
+    assert [(r["pcode"], r["records"]) for r in page.context["rows"]] == [("XT01", 3)]
     grid = client.get(url(project, "map_grid"), {**VIEW, "zoom": 13, "type_code": "complaint"})
     assert sum(c["records"] for c in grid.json()["cells"]) == 1
 
