@@ -120,6 +120,7 @@ ACTION_LABELS = {
     "contact.create": _("Contact added"),
     "message.queue": _("Message queued"),
     "message.blocked_opted_out": _("Message not sent: the person opted out"),
+    "message.not_sent_project_closed": _("Message not sent: its project closed"),
     "message.send": _("Message sent"),
     "message.fail": _("Message could not be sent"),
     "message.deliver": _("Message delivered"),

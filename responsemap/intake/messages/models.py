@@ -82,6 +82,8 @@ class OutboundMessage(models.Model):
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
         BLOCKED = "blocked", _("Not sent: opted out")
+        # Still queued when its project closed: never sent (projects.lifecycle).
+        CLOSED = "closed", _("Not sent: project closed")
         # The worker sending it died before the provider answered; never sent again
         # (docs/adr/0009-delivery-after-a-worker-dies.md). A delivery report settles it.
         UNKNOWN = "unknown", _("Not known whether sent")

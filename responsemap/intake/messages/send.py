@@ -53,6 +53,7 @@ from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 from responsemap.lib import clock
 from responsemap.lib.tasks import enqueue_at, task_timeout
 from responsemap.projects.lifecycle.notices import closure_notice
+from responsemap.projects.models import Project
 from responsemap.protection.audit import EventSpec, record_event, record_events
 from responsemap.protection.present import open_for_system
 from responsemap.protection.system_opens import SystemPurpose
@@ -139,6 +140,7 @@ SENT = Move((State.QUEUED, State.SENDING, State.UNKNOWN), State.SENT, "message.s
 FAILED = Move((State.SENDING,), State.FAILED, "message.fail")
 BLOCKED = Move((State.QUEUED,), State.BLOCKED, "message.blocked_opted_out")
 UNKNOWN = Move((State.SENDING,), State.UNKNOWN, "message.unknown")
+CLOSED = Move((State.QUEUED,), State.CLOSED, "message.not_sent_project_closed")
 # What a provider's delivery report may do. States only move forward (queued → sending
 # → sent → delivered/failed), so a late "sent" report never undoes a "delivered"; a
 # report settles a message left "unknown".
@@ -296,8 +298,8 @@ def send_outbound(outbound_id: str) -> None:
 def _due(outbound_id: str) -> OutboundMessage | None:
     """The queued message if it is to be sent now; None if not (already sent, a retry
     not yet due, the contact opted out since: then blocked, its project closed: then
-    left queued, unsent, until the project is destroyed). A message left "sending"
-    by a worker that died is marked "unknown", never sent again."""
+    "Not sent: project closed", as closing marks those queued then). A message left
+    "sending" by a worker that died is marked "unknown", never sent again."""
     message = (
         OutboundMessage.objects.select_related("channel__project", "contact")
         .filter(pk=outbound_id)
@@ -311,7 +313,9 @@ def _due(outbound_id: str) -> OutboundMessage | None:
     if message.state != State.QUEUED:
         return None
     if message.channel.project.status not in TAKING_STATUSES:
-        return None  # closed: nothing more leaves (projects.lifecycle)
+        if message.channel.project.status == Project.Status.CLOSED:
+            _move(CLOSED, [_id(message)])  # queued as it closed (projects.lifecycle)
+        return None  # nothing more leaves
     if message.next_attempt_at and message.next_attempt_at > clock.now():
         return None  # an early duplicate of a scheduled retry
     if is_refused(message.contact, message.purpose):

@@ -11,13 +11,15 @@ public forms say the project is closed; nothing more is sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 
 from responsemap.lib import clock
 from responsemap.projects.checklists.queries import all_approved
 from responsemap.projects.models import Project
 from responsemap.protection.audit import record_event
-from responsemap.protection.viewer import Viewer
+from responsemap.protection.viewer import ProjectId, Viewer
 
 Status = Project.Status
 
@@ -43,7 +45,10 @@ def _move(
     approver: str,
     reason: str,
     stamp: str,
+    then: Callable[[], dict[str, object]] | None = None,
 ) -> bool:
+    """``then``: more of the same step, in its transaction; what it returns goes into
+    the audit event's details."""
     name = _approver_name(actor, approver)
     now = clock.now()
     with transaction.atomic():
@@ -52,6 +57,7 @@ def _move(
         )
         if not moved:
             return False
+        more = then() if then is not None else {}
         record_event(
             action,
             project_id=project.pk,
@@ -60,7 +66,7 @@ def _move(
             object_id=project.pk,
             fields=["status"],
             reason=reason.strip()[:1000],
-            details={"approved_by": name, "from": project.status, "to": target},
+            details={"approved_by": name, "from": project.status, "to": target, **more},
         )
     project.status = target
     setattr(project, stamp, now)
@@ -95,8 +101,14 @@ def do_close_project(
 ) -> bool:
     """Design or active -> closed: intake stops at once (channels answer with the
     closure notice, public forms say the project is closed, nothing more is sent); the
-    retention period before destruction starts now (``closed_at``). False if the project
-    was already closed (or destroyed): nothing changes then."""
+    retention period before destruction starts now (``closed_at``). Messages still
+    queued become "Not sent: project closed", in the same transaction (the send worker
+    does the same to one queued after). False if the project was already closed (or
+    destroyed): nothing changes then."""
+
+    def unsent() -> dict[str, object]:
+        return {"unsent": mark_unsent(project.pk)}
+
     return _move(
         project,
         (Status.DESIGN, Status.ACTIVE),
@@ -106,4 +118,16 @@ def do_close_project(
         approver=approver,
         reason=reason,
         stamp="closed_at",
+        then=unsent,
+    )
+
+
+def mark_unsent(project_id: ProjectId) -> int:
+    """A closed project's messages still queued (a retry waiting included) will never
+    be sent: they say so. Returns how many."""
+    from responsemap.intake.messages.models import OutboundMessage
+
+    State = OutboundMessage.State  # noqa: N806
+    return OutboundMessage.objects.filter(project_id=project_id, state=State.QUEUED).update(
+        state=State.CLOSED, next_attempt_at=None
     )

@@ -33,7 +33,12 @@ from responsemap.projects.lifecycle.actions import (
     do_activate_project,
     do_close_project,
 )
-from responsemap.projects.lifecycle.queries import access_lifecycle, administers, is_controller
+from responsemap.projects.lifecycle.queries import (
+    access_lifecycle,
+    administers,
+    is_controller,
+    unsent_at_closure,
+)
 from responsemap.projects.models import Project
 from responsemap.protection.viewer import Viewer
 
@@ -95,6 +100,9 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             "review_due_on": project.review_due_on,
             "activated_at": project.activated_at,
             "closed_at": project.closed_at,
+            "unsent": (
+                unsent_at_closure(project.pk) if project.status == Project.Status.CLOSED else 0
+            ),
             "may_decide": may_decide(request, project, viewer),
             "is_controller": is_controller(project, viewer),
         },
