@@ -16,9 +16,9 @@ import logging
 import os
 import threading
 from collections.abc import Iterable
+from importlib.metadata import version
 from pathlib import Path
 
-import sklearn
 from django.conf import settings
 
 from responsemap.protection.present import open_for_system
@@ -40,7 +40,7 @@ def cache_path(key: str) -> Path:
 
 
 def base_key() -> str:
-    return f"{fingerprint()}-f{FORMAT}-sk{sklearn.__version__}"
+    return f"{fingerprint()}-f{FORMAT}-sk{version('scikit-learn')}"
 
 
 def base_suggester() -> Suggester:

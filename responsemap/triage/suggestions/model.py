@@ -19,18 +19,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
-from sklearn.svm import LinearSVC
 
 from responsemap.triage.rules.matching import normalise_for_rules
 from responsemap.triage.suggestions.bars import PROTECTION_BAR, URGENT_ALERT_BAR
 from responsemap.triage.suggestions.concepts import concepts_in
 from responsemap.triage.suggestions.cues import find_cues
 from responsemap.triage.suggestions.dataset import Example
+from responsemap.triage.suggestions.features import N_FEATURES, unit_rows
+from responsemap.triage.suggestions.features import counts as hashed_counts
 
-N_FEATURES = 2**18
-FORMAT = 1
+FORMAT = 2  # 2: features hashed by ``features`` (CRC-32), not scikit-learn
 # The urgent threshold is set so that this share of the training set's urgent messages
 # (scored by cross-validation, never on themselves) reach it; then capped, so a model
 # trained on few examples still leans to "urgent" when unsure.
@@ -38,24 +36,6 @@ URGENT_RECALL_GOAL = 0.98
 URGENT_THRESHOLD_RANGE = (0.05, 0.5)
 # Confidence shown for a cue the model did not back.
 CUE_CONFIDENCE = 0.9
-
-_CHARS = HashingVectorizer(
-    analyzer="char_wb",
-    ngram_range=(2, 5),
-    n_features=N_FEATURES,
-    alternate_sign=False,
-    norm=None,
-    lowercase=False,
-)
-_WORDS = HashingVectorizer(
-    analyzer="word",
-    ngram_range=(1, 2),
-    n_features=N_FEATURES,
-    alternate_sign=False,
-    norm=None,
-    lowercase=False,
-    token_pattern=r"(?u)\b\w+\b",  # noqa: S106 (a regular expression, not a password)
-)
 
 
 def normalised(texts: Iterable[str]) -> list[str]:
@@ -81,8 +61,7 @@ def with_cues(norm_text: str) -> str:
 def counts(norm_texts: Sequence[str]) -> sp.csr_matrix:
     """The hashed n-gram counts of texts already normalised (characters and words share
     one space: a collision costs little)."""
-    matrix = _CHARS.transform(norm_texts) + _WORDS.transform([with_cues(t) for t in norm_texts])
-    return sp.csr_matrix(matrix, dtype=np.float32)
+    return hashed_counts(norm_texts, [with_cues(t) for t in norm_texts])
 
 
 @dataclass(frozen=True)
@@ -268,7 +247,7 @@ def _weighted(raw: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     """Sublinear term frequency × idf, each row scaled to unit length."""
     matrix = sp.csr_matrix(raw, dtype=np.float32, copy=True)
     matrix.data = (np.log1p(matrix.data) * idf[matrix.indices]).astype(np.float32)
-    return sp.csr_matrix(normalize(matrix, norm="l2", copy=False), dtype=np.float32)
+    return unit_rows(matrix)
 
 
 def _masked(head: Head, features: sp.csr_matrix, allowed: Iterable[str] | None) -> np.ndarray:
@@ -342,6 +321,10 @@ def _fit(
             sp.csr_matrix((rows, N_FEATURES), dtype=np.float32),
             intercept,
         )
+    # Imported here, not at the top: scikit-learn (with scipy.stats) costs a process
+    # ~75 MB and seconds to load, and only training needs it (``features``' header).
+    from sklearn.svm import LinearSVC
+
     model = LinearSVC(C=C_VALUE, class_weight="balanced" if balanced else None, random_state=0)
     model.fit(features, labels, sample_weight=weights)
     coef = sp.csr_matrix(model.coef_.astype(np.float32) * temperature)
