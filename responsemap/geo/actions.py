@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from responsemap.geo.area_list import ListedArea
 from responsemap.geo.boundaries import BoundaryReport
 from responsemap.geo.locate import bounds_of
 from responsemap.geo.models import AdminArea
@@ -50,6 +51,27 @@ def do_create_area(
             reason=pcode,
         )
     return area
+
+
+def do_create_listed_areas(
+    *, project_id: ProjectId, areas: list[ListedArea], actor: Viewer | None = None
+) -> list[AdminArea]:
+    """Add the areas of a typed list (``geo.area_list``), without outlines, each after
+    its parent, in one transaction; each audited as an added area."""
+    made: list[AdminArea] = []
+    with transaction.atomic():
+        for listed in areas:
+            made.append(
+                do_create_area(
+                    project_id=project_id,
+                    pcode=listed.pcode,
+                    name=listed.name,
+                    level=listed.level,
+                    parent=made[listed.parent] if listed.parent is not None else None,
+                    actor=actor,
+                )
+            )
+    return made
 
 
 def do_import_boundaries(

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from responsemap.geo.area_list import AreaListError, ListedArea, parse_area_list
 from responsemap.projects.models import Project
 
 COUNTRY = re.compile(r"[A-Za-z]{2}")
@@ -94,6 +95,17 @@ class ProjectCreationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Regular expressions of the country's ID numbers, one a line, e.g. \\d{10}."),
     )
+    areas = forms.CharField(
+        label=_("Areas"),
+        required=False,
+        max_length=100_000,
+        widget=forms.Textarea(attrs={"rows": 5, "dir": "auto"}),
+        help_text=_(
+            "Optional: one area a line, its P-code after a bar, a part of an area "
+            "indented under it or written Parent > Child, e.g. “Ouest | HT01”, then "
+            "“  Léogâne”. Or import boundary files later."
+        ),
+    )
     review_interval_days = forms.IntegerField(
         label=_("Review the checklists every (days)"), min_value=7, max_value=730, initial=180
     )
@@ -149,6 +161,12 @@ class ProjectCreationForm(forms.Form):
                     _("Not a regular expression: {pattern}").format(pattern=pattern)
                 ) from None
         return patterns
+
+    def clean_areas(self) -> list[ListedArea]:
+        try:
+            return parse_area_list(self.cleaned_data.get("areas") or "")
+        except AreaListError as exc:
+            raise forms.ValidationError(exc.problems) from None
 
     def creation_arguments(self) -> dict[str, Any]:
         """What ``do_create_project`` takes, from the cleaned form."""

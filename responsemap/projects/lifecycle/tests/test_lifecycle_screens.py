@@ -469,3 +469,49 @@ def test_an_organisation_administrator_is_granted_in_the_admin(
     assert response.status_code == 302, response.content.decode()[:2000]
     assert AuditEvent.objects.filter(action="organisation.add_admin").count() == 1
     assert client_as("officer").get(reverse("new_project")).status_code == 200
+
+
+AREAS = "Ouest | HT01\n  Port-au-Prince | HT0111\n  Léogâne\n\nSud > Les Cayes"
+
+
+@pytest.mark.parametrize("persona", EVERYONE)
+def test_areas_typed_as_a_list_at_creation(
+    project: Project, client_as: Callable[[str], Client], persona: str
+) -> None:
+    from responsemap.geo.models import AdminArea
+
+    form = NEW | {"organisation": str(project.organisation_id), "areas": AREAS}
+    areas = AdminArea.objects.count()
+    response = client_as(persona).post(reverse("new_project"), form)
+    if persona != "sysadmin":
+        assert response.status_code == 404
+        assert AdminArea.objects.count() == areas
+        return
+    assert response.status_code == 302, response.content.decode()
+    created = Project.objects.get(slug="cyclone")
+    made = {
+        (a.name, a.pcode, a.level, a.parent.name if a.parent else None, a.geometry)
+        for a in AdminArea.objects.filter(project=created).select_related("parent")
+    }
+    assert made == {
+        ("Ouest", "HT01", 1, None, None),
+        ("Port-au-Prince", "HT0111", 2, "Ouest", None),
+        ("Léogâne", "LIST-001", 2, "Ouest", None),
+        ("Sud", "LIST-002", 1, None, None),
+        ("Les Cayes", "LIST-003", 2, "Sud", None),
+    }
+    added = AuditEvent.objects.filter(project_id=created.pk, action="area.create").count()
+    assert added == len(made)
+
+
+def test_a_wrong_area_list_is_named_and_nothing_is_created(
+    project: Project, client_as: Callable[[str], Client]
+) -> None:
+    from responsemap.geo.models import AdminArea
+
+    form = NEW | {"organisation": str(project.organisation_id), "areas": "Ouest\n  Sud\nOuest"}
+    projects, areas = Project.objects.count(), AdminArea.objects.count()
+    response = client_as("sysadmin").post(reverse("new_project"), form)
+    assert response.status_code == 400
+    assert "Line 3: Ouest is listed twice under the same parent." in response.content.decode()
+    assert (Project.objects.count(), AdminArea.objects.count()) == (projects, areas)
