@@ -112,6 +112,17 @@
         link.click();
       });
       figure.querySelector("figcaption").appendChild(button);
+      // The same chart as SVG, drawn on the server from the same figures and filters
+      // (analytics/reports/svg.py: the printed report's code).
+      if (panels.dataset.svgUrl) {
+        var svg = document.createElement("a");
+        svg.className = "chart-download-svg";
+        svg.textContent = panels.dataset.svgLabel;
+        svg.href = panels.dataset.svgUrl.replace("CHART", canvas.dataset.chart) +
+          window.location.search;
+        svg.setAttribute("download", canvas.dataset.chart + ".svg");
+        figure.querySelector("figcaption").appendChild(svg);
+      }
     }
   }
 
