@@ -45,14 +45,14 @@ class BulkResult:
     refused: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _check(viewer: Viewer, feedback_ids: Sequence[object]) -> list[object]:
+def _check(viewer: Viewer, feedback_ids: Sequence[object], limit: int) -> list[object]:
     if not viewer.can("edit_feedback"):
         raise Http404
     ids = list(dict.fromkeys(feedback_ids))
     if not ids:
         raise BulkRefused(_("Select at least one record."))
-    if len(ids) > BULK_MAX:
-        raise BulkRefused(_("Select at most %(n)d records at a time.") % {"n": BULK_MAX})
+    if len(ids) > limit:
+        raise BulkRefused(_("Select at most %(n)d records at a time.") % {"n": limit})
     return ids
 
 
@@ -76,19 +76,25 @@ def _reference_of(viewer: Viewer, feedback_id: object) -> str:
 
 
 def do_bulk_change_status(
-    viewer: Viewer, feedback_ids: Sequence[object], to_status: str
+    viewer: Viewer, feedback_ids: Sequence[object], to_status: str, *, limit: int = BULK_MAX
 ) -> BulkResult:
     """Move each selected record to ``to_status`` through ``do_change_status`` (its own
-    transaction, race check and audit event): some may move and others be refused."""
-    ids = _check(viewer, feedback_ids)
+    transaction, race check and audit event): some may move and others be refused.
+    ``limit``: ticked records, a page's worth; all matching the filters, confirmed
+    (``select_all``), more."""
+    ids = _check(viewer, feedback_ids, limit)
     return _each(viewer, ids, lambda pk: do_change_status(viewer, pk, to_status))
 
 
 def do_bulk_assign(
-    viewer: Viewer, feedback_ids: Sequence[object], assignee_user_id: int | None
+    viewer: Viewer,
+    feedback_ids: Sequence[object],
+    assignee_user_id: int | None,
+    *,
+    limit: int = BULK_MAX,
 ) -> BulkResult:
     """Assign each selected record through ``do_assign`` (None: unassign)."""
-    ids = _check(viewer, feedback_ids)
+    ids = _check(viewer, feedback_ids, limit)
     return _each(viewer, ids, lambda pk: do_assign(viewer, pk, assignee_user_id))
 
 

@@ -61,6 +61,11 @@ class BulkForm(forms.Form):
     ids = forms.Field(required=False, widget=forms.MultipleHiddenInput)
     # The inbox's filters, to go back to the same list.
     back = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Every record matching ``back``, on every page, instead of the ticked ones
+    # (``select_all``); ``confirm``: the fingerprint of the records whose count the
+    # person confirmed.
+    everything = forms.BooleanField(required=False)
+    confirm = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, members: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

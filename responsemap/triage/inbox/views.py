@@ -12,17 +12,20 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from responsemap.projects.layout import layout
+from responsemap.projects.models import Project
 from responsemap.projects.queries import access_project
 from responsemap.protection.listing import record_listing
 from responsemap.protection.present import present_many
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.actions import WorkflowRefused, assignable_members
 from responsemap.triage.alerts.queries import overdue_q
+from responsemap.triage.choices import Status
 from responsemap.triage.inbox import listing
 from responsemap.triage.inbox.actions import (
     BulkRefused,
@@ -41,6 +44,12 @@ from responsemap.triage.inbox.listing import (
     page_of,
 )
 from responsemap.triage.inbox.queries import protected_cases_not_shown, saved_filters_of
+from responsemap.triage.inbox.select_all import (
+    SELECT_ALL_MAX,
+    FiltersRefused,
+    fingerprint,
+    matching_ids,
+)
 from responsemap.triage.queries import calls_entered_by, feedback_visible_to
 from responsemap.triage.suggestions.queries import cards_for
 
@@ -170,6 +179,16 @@ def inbox(request: HttpRequest, slug: str, scope: str = "") -> HttpResponse:
             "suggestions": suggestions,
             "back": request.get_full_path(),
             "protected_not_shown": protected_cases_not_shown(viewer, hidden_scope),
+            # "All N matching these filters", when there are more than this page and
+            # few enough to act on at once (the inbox only: "my work" is another list).
+            "select_all_count": (
+                page.count
+                if can_edit
+                and scope != "mine"
+                and not page.capped
+                and len(items) < page.count <= SELECT_ALL_MAX
+                else 0
+            ),
         },
     )
 
@@ -206,6 +225,8 @@ def bulk(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(back)
     data = form.cleaned_data
     back += "?" + filter_query(QueryDict(data["back"] or ""))
+    if data["everything"]:
+        return _bulk_everything(request, project, viewer, form, back)
     try:
         if data["action"] == "status":
             result = do_bulk_change_status(viewer, data["ids"], data["to_status"])
@@ -214,6 +235,65 @@ def bulk(request: HttpRequest, slug: str) -> HttpResponse:
     except BulkRefused as refused:
         messages.error(request, str(refused))
         return redirect(back)
+    _said(request, result)
+    return redirect(back)
+
+
+def _bulk_everything(
+    request: HttpRequest, project: Project, viewer: Viewer, form: BulkForm, back: str
+) -> HttpResponse:
+    """Every record matching the filters: their count confirmed first, then each through
+    its own audited action, only if they are still the records counted
+    (``select_all``)."""
+    data = form.cleaned_data
+    try:
+        ids = matching_ids(viewer, project, data["back"] or "")
+    except FiltersRefused:
+        messages.error(request, _("These filters could not be read. Filter the inbox again."))
+        return redirect(back)
+    if not ids:
+        messages.error(request, _("No record matches these filters."))
+        return redirect(back)
+    if len(ids) > SELECT_ALL_MAX:
+        messages.error(
+            request,
+            _("More than %(n)s records match these filters: narrow them to act on all at once.")
+            % {"n": number_format(SELECT_ALL_MAX)},
+        )
+        return redirect(back)
+    mark = fingerprint(ids)
+    if data["confirm"] != mark:
+        if data["confirm"]:
+            messages.warning(
+                request,
+                _(
+                    "The records matching these filters changed since you counted them. "
+                    "Nothing was done: check the new number."
+                ),
+            )
+        members = dict(assignable_members(project.pk))
+        if data["action"] == "status":
+            doing = _("Move them to “%(status)s”.") % {"status": Status(data["to_status"]).label}
+        elif data["assignee"] is None:
+            doing = _("Unassign them.")
+        else:
+            doing = _("Assign them to %(name)s.") % {"name": members.get(data["assignee"], "?")}
+        return render(
+            request,
+            "triage/inbox/bulk_confirm.html",
+            {
+                **layout(project, viewer),
+                "count": len(ids),
+                "doing": doing,
+                "data": data,
+                "confirm": mark,
+                "back_url": back,
+            },
+        )
+    if data["action"] == "status":
+        result = do_bulk_change_status(viewer, ids, data["to_status"], limit=SELECT_ALL_MAX)
+    else:
+        result = do_bulk_assign(viewer, ids, data["assignee"], limit=SELECT_ALL_MAX)
     _said(request, result)
     return redirect(back)
 
