@@ -126,7 +126,7 @@ def do_release_month(actor: Viewer, month: date) -> Release:
                 dimension=table.dimension,
                 threshold=table.threshold,
                 cells=[list(cell) for cell in table.cells],
-                values_hash=table.values_hash,
+                values_hash=table.fingerprint(actor.project_id, month),  # type: ignore[arg-type]
                 recorded_at=now,
                 published_at=None if table.family == PROTECTION else now,
             )

@@ -67,9 +67,12 @@ class PlannedTable:
     threshold: int
     cells: tuple[tuple[str, int | None], ...]
 
-    @property
-    def values_hash(self) -> str:
-        text = json.dumps([self.family, self.name, list(self.cells)], separators=(",", ":"))
+    def fingerprint(self, project_id: uuid.UUID, month: date) -> str:
+        """SHA-256 of what was published: project, month, table and its values."""
+        text = json.dumps(
+            [str(project_id), month.isoformat(), self.family, self.name, list(self.cells)],
+            separators=(",", ":"),
+        )
         return hashlib.sha256(text.encode()).hexdigest()
 
 

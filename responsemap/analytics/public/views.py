@@ -38,6 +38,8 @@ from responsemap.triage.public_views import chosen_language
 from responsemap.triage.status_lookup.guard import claim_request
 
 THROTTLE_PREFIX = "public-page"
+# The ledger's tables in the page's order.
+LEDGER_ORDER = ["total", "type", "sector", "area", "gender", "age_band"]
 
 
 def _month_asked(request: HttpRequest, months: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -168,6 +170,7 @@ def ledger(request: HttpRequest, slug: str) -> HttpResponse:
         }
         for table in queries.ledger_of(viewer)
     ]
+    rows.sort(key=lambda row: (row["month"], row["family"], LEDGER_ORDER.index(str(row["name"]))))
     return render(
         request, "analytics/public/ledger.html", {**layout(project, viewer), "rows": rows}
     )

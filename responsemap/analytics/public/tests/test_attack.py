@@ -92,8 +92,8 @@ def test_nothing_published_gives_a_small_count_away(
     do_rebuild_rollups(project.pk)
     manager, specialist = viewer_of("manager"), viewer_of("protection")
     page_on(manager, area_level=level)
-    for month in months_to_release(manager, now.date()):
-        do_approve_protection(specialist, do_release_month(manager, month))
+    for released in months_to_release(manager, now.date()):
+        do_approve_protection(specialist, do_release_month(manager, released))
     assert Release.objects.filter(project=project).count() >= 4
 
     everything = published_tables(project.pk)
