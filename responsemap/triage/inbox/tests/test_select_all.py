@@ -46,7 +46,7 @@ def statuses() -> dict[str, int]:
 
 
 def confirm_of(response: Any) -> str:
-    html = response.content.decode()
+    html: str = response.content.decode()
     start = html.index('name="confirm" value="') + len('name="confirm" value="')
     return html[start : html.index('"', start)]
 
