@@ -33,7 +33,7 @@ class NewProjectForm(ProjectCreationForm):
     def __init__(
         self, *args: object, organisations: list[tuple[int, str]], **kwargs: object
     ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["organisation"].choices = organisations  # type: ignore[attr-defined]
         self.order_fields(["organisation"])
 
