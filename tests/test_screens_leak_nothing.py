@@ -256,6 +256,12 @@ def world(
         reverse("triage:rumour_groups", args=[slug]),
         reverse("triage:rumour_groups", args=[slug]) + "?words=pump&since=2020-01-01",
         reverse("triage:rumour_group", args=[slug, group.pk]),
+        # The map (aggregates only) and its settings.
+        reverse("analytics:map", args=[slug]),
+        reverse("analytics:map", args=[slug]) + "?level=1&type_code=question",
+        reverse("analytics:map_grid", args=[slug]) + "?bbox=-180,-85,180,85&zoom=13",
+        reverse("analytics:map_boundaries", args=[slug]) + "?level=1&zoom=5",
+        reverse("analytics:map_settings", args=[slug]),
     ]
     return World(project, feedback, sensitive, jobs[0], markers, screens)
 
