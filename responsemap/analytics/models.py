@@ -32,6 +32,16 @@ DIMENSIONS = (
 )
 
 
+# The filters a dashboard shares with the inbox: (short name, cell column), indexed.
+FILTER_COLUMNS = (
+    ("area", "area_id"),
+    ("type", "type_code"),
+    ("sector", "sector"),
+    ("source", "source"),
+    ("status", "status"),
+)
+
+
 class Rollup(models.Model):
     """One cell: how many records of a project received on ``day`` share these codes,
     and how long their first response and their closing took."""
@@ -72,7 +82,15 @@ class Rollup(models.Model):
     c6 = models.IntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["project", "day"], name="rollup_project_day")]
+        indexes = [
+            models.Index(fields=["project", "day"], name="rollup_project_day"),
+            # A dashboard filtered by one of the inbox's filters reads only the matching
+            # cells (``queries.summarise``), not every cell of its dates.
+            *(
+                models.Index(fields=["project", column, "day"], name=f"rollup_{name}_day")
+                for name, column in FILTER_COLUMNS
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"rollup {self.day} ({self.records})"

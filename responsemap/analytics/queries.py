@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -313,24 +314,7 @@ def summarise(viewer: Viewer, filters: Filters, labels: Labels | None = None) ->
     if not may_see_dashboard(viewer):
         return tally.summary(filters, labels)
     if filters.narrowed:
-        # Summed in SQL over the matching cells: one query for the day series and
-        # totals, one per breakdown (a broad filter matches many cells: never in Python).
-        cells = cells_for(viewer, filters)
-        for day, *counters in (
-            cells.values("day")
-            .annotate(**{name: Sum(name) for name in COUNTERS})
-            .order_by()
-            .values_list("day", *COUNTERS)
-        ):
-            tally.whole(day, tuple(int(n or 0) for n in counters))
-        for name, (column, _title) in BREAKDOWNS.items():
-            for value, sensitivity, records in (
-                cells.values(column, "sensitivity")
-                .annotate(n=Sum("records"))
-                .order_by()
-                .values_list(column, "sensitivity", "n")
-            ):
-                tally.bar(name, value, sensitivity, int(records or 0))
+        _sum_cells(cells_for(viewer, filters), tally)
         return tally.summary(filters, labels)
     margins = RollupMargin.objects.filter(
         project_id=viewer.project_id, day__gte=filters.since, day__lte=filters.until
@@ -353,6 +337,40 @@ def summarise(viewer: Viewer, filters: Filters, labels: Labels | None = None) ->
         if name in tally.bars:
             tally.bar(name, value or None, sensitivity, int(records or 0))
     return tally.summary(filters, labels)
+
+
+DAY = "__day__"  # the kind of the rows of ``_sum_cells`` that carry a day's counters
+
+
+def _sum_cells(cells: QuerySet[Rollup], tally: _Tally) -> None:
+    """Sum the matching cells in SQL, in one statement that reads them once (a
+    materialised common table expression): a row per day with every counter, and a
+    row per (breakdown, value, sensitivity) with its records. A broad filter matches
+    many cells: they are never read into Python."""
+    columns = ("day", *(column for column, _title in BREAKDOWNS.values()), "sensitivity")
+    inner, params = cells.values_list(*columns, *COUNTERS).query.sql_with_params()
+    quote = connection.ops.quote_name
+    day_sums = ", ".join(f"SUM({quote(name)})" for name in COUNTERS)
+    zeros = ", ".join(["0"] * (len(COUNTERS) - 1))
+    parts = [
+        f"SELECT '{DAY}', CAST({quote('day')} AS TEXT), '', {day_sums} "  # noqa: S608
+        f"FROM m GROUP BY {quote('day')}"
+    ]
+    for name, (column, _title) in BREAKDOWNS.items():
+        parts.append(
+            f"SELECT '{name}', CAST({quote(column)} AS TEXT), {quote('sensitivity')}, "  # noqa: S608
+            f"SUM({quote('records')}), {zeros} FROM m "
+            f"GROUP BY {quote(column)}, {quote('sensitivity')}"
+        )
+    sql = f"WITH m AS MATERIALIZED ({inner}) {' UNION ALL '.join(parts)}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for kind, value, sensitivity, *counters in rows:
+        if kind == DAY:
+            tally.whole(date.fromisoformat(value), tuple(int(n or 0) for n in counters))
+        else:
+            tally.bar(kind, value, sensitivity, int(counters[0] or 0))
 
 
 def totals(viewer: Viewer, filters: Filters) -> Totals:
