@@ -77,3 +77,40 @@ def test_the_inbox_counts_protected_cases_and_says_possibly_urgent(
         page.locator("#suggestion").screenshot(
             path=str(SHOTS / f"suggestion-possibly-urgent-{width}-{locale}.png")
         )
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_select_all_matching_confirms_the_count_on_a_phone_and_wide(
+    browser: Any,
+    live_server: Any,
+    project: Project,
+    personas: dict[str, User],
+    make_feedback: Callable[..., Feedback],
+    locale: str,
+) -> None:
+    for n in range(30):
+        make_feedback(f"No rice at the distribution in block {n}", sector="food")
+    base = str(live_server.url)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for width, height in ((390, 844), (1280, 800)):
+        page = browser.new_context(
+            viewport={"width": width, "height": height}, locale=locale
+        ).new_page()
+        sign_in(page, base, "officer")
+        page.goto(f"{base}/p/{project.slug}/inbox/?sector=food")
+        page.check("#bulk-everything")
+        page.select_option('select[name="action"]', "status")
+        page.select_option('select[name="to_status"]', "triaged" if width == 390 else "in_progress")
+        no_sideways_scroll(page, width)
+        page.locator("#bulk").screenshot(path=str(SHOTS / f"select-all-{width}-{locale}.png"))
+        page.locator("#bulk button[type=submit]").click()
+        count = page.locator("#bulk-count")
+        assert count.is_visible()
+        no_sideways_scroll(page, width)
+        page.screenshot(
+            path=str(SHOTS / f"select-all-confirm-{width}-{locale}.png"), full_page=True
+        )
+        page.locator("#bulk-confirm button[type=submit]").click()
+        page.wait_for_url("**/inbox/?sector=food")
+    assert Feedback.objects.filter(status="in_progress").count() == 30
