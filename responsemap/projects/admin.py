@@ -19,6 +19,7 @@ from responsemap.projects.actions import (
     PROJECT_SETTINGS,
     InvalidSetting,
     check_languages,
+    check_time_zone,
     do_add_organisation_admin,
     do_create_organisation,
     do_update_project_settings,
@@ -67,6 +68,13 @@ class ProjectForm(forms.ModelForm[Project]):
             return check_languages(self.cleaned_data.get("languages"))
         except InvalidSetting as exc:
             message = _('A list of language codes, the default first, e.g. ["fr", "en"].')
+            raise forms.ValidationError(message) from exc
+
+    def clean_time_zone(self) -> str:
+        try:
+            return check_time_zone(self.cleaned_data.get("time_zone"))
+        except InvalidSetting as exc:
+            message = _("A time zone such as Africa/Mogadishu, or empty for the country's.")
             raise forms.ValidationError(message) from exc
 
 

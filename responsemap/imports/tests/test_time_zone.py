@@ -83,3 +83,20 @@ def test_a_files_times_default_to_the_projects_zone(client_as: ClientFor, projec
     job = upload(client, project, b"message;date\nHello;14/03/2024 09:36\n", "plain.csv")
     page = client.get(reverse("imports:mapping", args=[project.slug, job.pk])).content.decode()
     assert 'value="America/New_York" selected' in page
+
+
+def test_the_admin_settings_form_refuses_a_wrong_zone(project: Project) -> None:
+    from responsemap.projects.admin import ProjectForm
+
+    data = {
+        "name": project.name,
+        "country": project.country,
+        "languages": '["fr", "en"]',
+        "purpose": project.purpose,
+        "retention_days": project.retention_days,
+    }
+    form = ProjectForm(data={**data, "time_zone": "Nowhere/Land"}, instance=project)
+    assert not form.is_valid()
+    assert "time_zone" in form.errors
+    form = ProjectForm(data={**data, "time_zone": "Africa/Mogadishu"}, instance=project)
+    assert form.is_valid(), form.errors
