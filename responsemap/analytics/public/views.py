@@ -89,7 +89,9 @@ def public_page(request: HttpRequest, slug: str) -> HttpResponse:
             "lang": language,
         }
         response = render(request, "analytics/public/page.html", context)
-    response["Cache-Control"] = "public, max-age=300"
+    # No copy kept by browsers or proxies: conflict mode must take effect at once (the
+    # server's cache keeps the page fast).
+    response["Cache-Control"] = "no-cache"
     return response
 
 

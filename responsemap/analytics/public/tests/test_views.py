@@ -198,6 +198,7 @@ def test_protection_figures_only_after_approval(
 def test_conflict_mode_publishes_nothing(
     client: Client, project: Any, released: Release, viewer_of: Any
 ) -> None:
+    assert client.get(public_url(project))["Cache-Control"] == "no-cache"
     page_on(viewer_of("manager"), conflict_mode=True)
     response = client.get(public_url(project))
     assert response.status_code == 200
