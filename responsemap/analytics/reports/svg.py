@@ -22,6 +22,8 @@ from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
 WIDTH = 640
+# A breakdown is narrower: it sits in half a page, and its words stay readable.
+BARS_WIDTH = 440
 COLOURS = ("#1f5f99", "#b35900")
 FONT = "font-family:system-ui,sans-serif;font-size:12px;fill:#1b1b1b"
 LABEL_CHARS = 30
@@ -70,10 +72,13 @@ class Words:
 
 
 def _open(width: int, height: int, title: str, rtl: bool) -> list[str]:
-    direction = ' direction="rtl"' if rtl else ""
+    # Right to left by position (labels anchored at the right); the drawing itself is
+    # always left to right (``direction="ltr"``: inline in a right-to-left page it
+    # would inherit "rtl", which flips every ``text-anchor``); each text's own letters
+    # are ordered by the bidi algorithm whatever the direction.
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img"{direction}>',
+        f'width="{width}" height="{height}" role="img" direction="ltr">',
         f"<title>{escape(title)}</title>",
         "<defs>"
         + "".join(
@@ -125,20 +130,20 @@ def horizontal_bars(
     """A breakdown: one bar a label, longest first as given."""
     labels = [str(label) for label in spec["labels"]]
     values: list[int | None] = list(spec["series"][0]["values"]) if spec["series"] else []
-    row, top, label_width, figure_width = 22, 32, 200, 70
+    row, top, label_width, figure_width = 22, 32, 150, 64
     height = top + max(1, len(labels)) * row + 12
     most = max((v for v in values if v is not None), default=0) or 1
-    span = WIDTH - label_width - figure_width - 24
-    out = _open(WIDTH, height, str(spec["title"]), rtl)
+    span = BARS_WIDTH - label_width - figure_width - 24
+    out = _open(BARS_WIDTH, height, str(spec["title"]), rtl)
     if not labels:
-        out.append(_text(WIDTH / 2, top + 14, words.no_data, anchor="middle"))
+        out.append(_text(BARS_WIDTH / 2, top + 14, words.no_data, anchor="middle"))
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = top + i * row
         length = 0.0 if value is None else span * value / most
         shown = words.suppressed if value is None else number(value)
         if rtl:
-            out.append(_text(WIDTH - 8, y + 15, _cut(label), anchor="end"))
-            x0 = WIDTH - 8 - label_width
+            out.append(_text(BARS_WIDTH - 8, y + 15, _cut(label, 22), anchor="end"))
+            x0 = BARS_WIDTH - 8 - label_width
             out.append(
                 f'<rect x="{x0 - length:.1f}" y="{y + 3}" width="{length:.1f}" '
                 f'height="{row - 6}" fill="{COLOURS[0]}"><title>{escape(label)}: '
@@ -146,7 +151,7 @@ def horizontal_bars(
             )
             out.append(_text(x0 - length - 6, y + 15, shown, anchor="end"))
         else:
-            out.append(_text(8, y + 15, _cut(label)))
+            out.append(_text(8, y + 15, _cut(label, 22)))
             x0 = 8 + label_width
             out.append(
                 f'<rect x="{x0:.1f}" y="{y + 3}" width="{length:.1f}" height="{row - 6}" '
@@ -193,10 +198,21 @@ def columns(
         # Right to left in Arabic: the first label at the right.
         return right - (i + 0.5) * slot if rtl else left + (i + 0.5) * slot
 
-    every = max(1, math.ceil(n / 12))
+    # At most about twelve labels, and never so close that they run into each other.
+    longest = max((len(_cut(label, 14)) for label in labels), default=1)
+    every = max(1, math.ceil(n / 12), math.ceil((7 * longest + 10) / slot))
     for i, label in enumerate(labels):
         if i % every == 0:
-            out.append(_text(x_of(i), height - bottom + 16, _cut(label, 14), anchor="middle"))
+            # Centred, so a right-to-left label (a date with its marks) may run its way.
+            out.append(
+                _text(
+                    x_of(i),
+                    height - bottom + 16,
+                    _cut(label, 14),
+                    anchor="middle",
+                    extra=' direction="rtl"' if rtl else "",
+                )
+            )
     for s, serie in enumerate(series):
         points = [(x_of(i), v) for i, v in enumerate(serie["values"])]
         if spec.get("kind") == "line":
