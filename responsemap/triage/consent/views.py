@@ -72,7 +72,7 @@ def consent_context(record: Feedback, viewer: Viewer) -> dict[str, Any]:
         form = PurposeConsentForm(
             project=record.project, initial={"answer": "agree"}, auto_id="consent_%s"
         )
-        context |= {"consent_form": form, "consent_notices": form.notices}
+        context |= {"consent_form": form, "consent_has_notices": bool(form.notices)}
     return context
 
 

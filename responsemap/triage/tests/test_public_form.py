@@ -115,8 +115,10 @@ def test_anonymous_sender_with_consent_gets_a_reference(project: Project, area: 
     assert record.area == area
     assert record.created_by is None
     assert record.contact is not None
-    consent = ConsentRecord.objects.get(project=project)
-    assert consent.given is True
+    # Being answered ticked; the other purposes' boxes left unticked, recorded as a no.
+    consent = ConsentRecord.objects.get(project=project, given=True)
+    assert consent.purposes == ["respond"]
+    assert ConsentRecord.objects.get(project=project, given=False).notice_version == "fr-v2"
     assert consent.method == "web_notice"
     assert consent.notice_version == "fr-v2"
     assert consent.contact == record.contact
