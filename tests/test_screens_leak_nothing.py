@@ -9,6 +9,8 @@ each marker found in a response must be allowed by the field catalogue for that 
 the field's view permission, the record's visibility to them (the ``visible_to``
 loaders), and, for an encrypted field, a reveal of that very field by a role holding its
 reveal permission. A marker in a field the catalogue does not name is never allowed.
+A partner user may see, besides, the fields an agreement in force shares of a record
+referred to their organisation (their queue, the referral's page), and nothing else.
 
 The same sweep checks that no template was handed a model instance, a queryset or a
 paginator page: only ``present()``'s results, forms and plain values.
@@ -16,6 +18,7 @@ paginator page: only ``present()``'s results, forms and plain values.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -43,18 +46,31 @@ from responsemap.intake.contacts.actions import (
 )
 from responsemap.intake.contacts.models import ConsentNotice, Contact
 from responsemap.projects.models import Project
+from responsemap.projects.sharing.actions import (
+    NewAgreement,
+    do_create_agreement,
+    do_create_partner,
+    do_link_partner_user,
+)
 from responsemap.protection.catalogue import Classification, policies_for
 from responsemap.protection.fields import EncryptedTextField
 from responsemap.protection.models import AuditEvent
 from responsemap.protection.present import present
 from responsemap.protection.viewer import Viewer
 from responsemap.testing import PASSWORD
-from responsemap.triage.actions import CallInfo, NewFeedback, do_create_feedback
+from responsemap.triage.actions import (
+    CallInfo,
+    NewFeedback,
+    do_change_status,
+    do_create_feedback,
+)
 from responsemap.triage.alerts.actions import do_raise_alert
 from responsemap.triage.duplicates.actions import do_add_to_group
 from responsemap.triage.duplicates.models import RumourMember
 from responsemap.triage.models import CallDetails, Feedback
 from responsemap.triage.queries import feedback_visible_to
+from responsemap.triage.referrals.actions import do_refer_feedback
+from responsemap.triage.referrals.queries import referral_visible_to, shared_fields, today
 from responsemap.triage.replies.actions import do_record_callback_outcome, do_reply_to_feedback
 from responsemap.triage.replies.models import CallbackAttempt, Reply
 from responsemap.triage.verification.actions import do_verify_feedback
@@ -124,7 +140,9 @@ def world(
     manager = viewer_for(personas["manager"], project.pk)
     assert officer is not None
     assert manager is not None
-    feedback = _feedback(project, "A", "+50937994321", officer, area=area)
+    feedback = _feedback(
+        project, "A", "+50937994321", officer, area=area, type_code="complaint", sector="wash"
+    )
     sensitive = _feedback(project, "B", "+50937998765", officer, sensitivity="sensitive")
     elsewhere = _feedback(other_project, "C", "+50937991111", None)
     # A reveal, so the audit trail holds a reason.
@@ -169,6 +187,27 @@ def world(
         grouped.group if grouped else do_add_to_group(protection, sensitive.pk, feedback.reference)
     )
     verification = do_verify_feedback(officer, feedback.pk, "verified", 2, "ZQXVERIFYA")
+
+    # A referral of A to the partner user's organisation, under an agreement sharing its
+    # codes and its redacted copy (triage.referrals): the partner's screens are swept too.
+    clinic = do_create_partner(manager, "Clinique Espoir")
+    do_link_partner_user(manager, clinic.pk, personas["partner"].pk)
+    agreement = do_create_agreement(
+        manager,
+        NewAgreement(
+            partner_id=clinic.pk,
+            purpose="Water follow-up",
+            document_reference="DSA-2026-001",
+            valid_from=today() - datetime.timedelta(days=30),
+            valid_to=today() + datetime.timedelta(days=30),
+            fields_allowed=["type_code", "sector", "redacted_content"],
+            types_allowed=["complaint"],
+            sectors_allowed=["wash"],
+        ),
+    )
+    do_change_status(officer, feedback.pk, "triaged")
+    do_change_status(officer, feedback.pk, "in_progress")
+    referral = do_refer_feedback(officer, feedback.pk, agreement.pk, "", consent_confirmed=True)
 
     contact = contact_of(feedback)
     markers = {
@@ -228,6 +267,9 @@ def world(
         reverse("triage:coding:framework", args=[slug]) + "?show=active",
         reverse("triage:sharing", args=[slug]),  # partners and agreements
         reverse("triage:partner_queue", args=[slug]),  # a partner user's queue
+        reverse("triage:partner_referral", args=[slug, referral.pk]),  # and one referral
+        reverse("triage:disclosure_log", args=[slug, agreement.pk]),
+        reverse("triage:refer", args=[slug, feedback.pk]),
         # Members, teams and roles (projects.members_views): managers only.
         reverse("members:list", args=[slug]),
         reverse("members:list", args=[slug]) + "?q=officer&role=officer&state=all",
@@ -294,6 +336,19 @@ def record_visible(record: models.Model, viewer: Viewer) -> bool:
     return str(getattr(record, "project_id", "")) == str(viewer.project_id)
 
 
+def referred_field(marked: Marked, viewer: Viewer) -> bool:
+    """A field of a record referred to the partner user's organisation, under an
+    agreement in force that shares it (the partner's lens, ``triage.referrals``)."""
+    if not isinstance(marked.record, Feedback):
+        return False
+    return any(
+        marked.field in shared_fields(referral.agreement)
+        for referral in referral_visible_to(viewer)
+        .filter(feedback_id=marked.record.pk)
+        .select_related("agreement")
+    )
+
+
 def allowed(marked: Marked, viewer: Viewer | None, revealed: frozenset[Marked]) -> bool:
     """May ``viewer`` see this field's value, given what they asked to reveal?"""
     policy = policies_for(marked.record).get(marked.field)
@@ -305,6 +360,8 @@ def allowed(marked: Marked, viewer: Viewer | None, revealed: frozenset[Marked]) 
             and policy.view_permission is None
             and policy.classification == Classification.PUBLIC
         )
+    if referred_field(marked, viewer):
+        return True
     if not record_visible(marked.record, viewer) or not viewer.can(policy.view_permission):
         return False
     field = marked.record._meta.get_field(marked.field)
@@ -409,3 +466,17 @@ def test_a_reveal_shows_only_the_field_revealed_to_roles_that_may(
             for marker, marked in world.markers.items():
                 if marked in revealed and allowed(marked, viewer, revealed):
                     assert marker in body, f"{where}: {marker} was not shown"
+
+
+def test_the_partner_screens_swept_show_what_the_agreement_shares(
+    world: World, client_as: Callable[[str], Client]
+) -> None:
+    """The sweep is not empty for the partner: their referral's page shows the shared
+    redacted copy (allowed by the agreement) and nothing else of the record."""
+    client = client_as("partner")
+    referral_pages = [url for url in world.screens if "/referrals/" in url]
+    assert len(referral_pages) == 2
+    body = client.get(referral_pages[1]).content.decode()
+    assert "ZQXREDACTEDA" in body
+    for marker in ("ZQXCONTENTA", "ZQXNAMEA", "37994321", "ZQXREDACTEDB", "ZQXREDACTEDC"):
+        assert marker not in body
