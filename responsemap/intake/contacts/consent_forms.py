@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from responsemap.intake.contacts.consent_answers import (
@@ -35,6 +37,21 @@ PURPOSE_QUESTIONS = {
     ),
 }
 DETAIL_MAX_LENGTH = 200
+
+
+def notice_words(label: str) -> str:
+    """A notice's version in words ("English, version 2"), from its label ("en-v2")."""
+    language, _sep, version = label.rpartition("-v")
+    if not language or not version.isdigit():
+        return label
+    try:
+        name = str(get_language_info(language)["name_local"])
+    except KeyError:
+        name = language
+    return gettext_now("%(language)s, version %(version)s") % {
+        "language": name,
+        "version": version,
+    }
 
 
 def notices_to_read(project: Project) -> list[ConsentNotice]:
@@ -100,7 +117,7 @@ class ConsentFields(forms.Form):
         notices = notices_to_read(project)
         field = self.fields["notice_version"]
         assert isinstance(field, NoticeField)
-        field.choices = [(notice.label, notice.label) for notice in notices]
+        field.choices = [(notice.label, notice_words(notice.label)) for notice in notices]
         field.known = {notice.label for notice in consent_notices_of(project.pk)}
         if notices:
             field.initial = notices[0].label

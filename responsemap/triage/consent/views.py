@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from responsemap.intake.contacts.consent import has_withdrawn, latest_consent, says_yes
 from responsemap.intake.contacts.consent_answers import DETAIL_OF_KIND
+from responsemap.intake.contacts.consent_forms import notice_words
 from responsemap.intake.contacts.models import ConsentRecord
 from responsemap.projects.queries import access_project
 from responsemap.protection.listing import record_listing
@@ -62,6 +63,7 @@ def consent_context(record: Feedback, viewer: Viewer) -> dict[str, Any]:
                 # The purposes in words, and the one sealed detail its kind has.
                 "purposes": [labels.get(str(code), str(code)) for code in _codes(consent)],
                 "detail": consent.get(DETAIL_OF_KIND.get(consent["method"].code or "", "")),
+                "notice": notice_words(str(consent["notice_version"].value or "")),
             }
             for consent in shown
         ],
