@@ -457,7 +457,8 @@ def test_nothing_more_is_sent_once_closed(project: Project) -> None:
     do_close_project(project, actor=None, approver="Operator")
     send.send_outbound.call(str(queued.pk))
     assert not responses.calls
-    assert OutboundMessage.objects.get(pk=queued.pk).state == OutboundMessage.State.QUEUED
+    # Not left "queued" for ever: it says why it was not sent.
+    assert OutboundMessage.objects.get(pk=queued.pk).state == OutboundMessage.State.CLOSED
 
 
 def test_an_organisation_administrator_is_granted_in_the_admin(
