@@ -9,9 +9,8 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from responsemap.analytics.maps.grid import COLUMNS, compute_map_cells
+from responsemap.analytics.maps.grid import map_cells_sql
 from responsemap.analytics.maps.models import MapCell, MapSettings
-from responsemap.analytics.rollups import _write
 from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import Viewer
 
@@ -19,12 +18,10 @@ from responsemap.protection.viewer import Viewer
 def write_map_cells(project_id: uuid.UUID, first_day: date, end_day: date) -> int:
     """Replace the grid cells of the days from ``first_day`` up to (not including)
     ``end_day`` (inside the caller's transaction); returns the cells written."""
-    cells = compute_map_cells(project_id, first_day, end_day)
     MapCell.objects.filter(project_id=project_id, day__gte=first_day, day__lt=end_day).delete()
-    if cells:
-        project = MapCell._meta.get_field("project").get_db_prep_value(project_id, connection)
-        _write(MapCell, COLUMNS, [(project, *cell) for cell in cells])  # type: ignore[arg-type]
-    return len(cells)
+    with connection.cursor() as cursor:
+        cursor.execute(*map_cells_sql(project_id, first_day, end_day))
+        return max(0, int(cursor.rowcount))
 
 
 def do_update_map_settings(

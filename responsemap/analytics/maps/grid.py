@@ -3,8 +3,9 @@ rollup, written with the other rollups (``maps.actions.write_map_cells``, called
 where ``analytics.actions`` writes the upkeep's days and the rebuild's steps) and, like
 them, recomputed from scratch for a day at any time.
 
-One aggregate query a step: the records' positions are grouped in SQL into cells of a
-hundredth of a degree (the stored precision), so no position leaves the database.
+One ``INSERT … SELECT … GROUP BY`` a step: the records' positions are grouped by the
+database into squares of a hundredth of a degree (the stored precision); no position,
+no record is read into Python.
 """
 
 from __future__ import annotations
@@ -13,42 +14,51 @@ import uuid
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, F, FloatField, Value
-from django.db.models.functions import Floor
+from django.db import connection
 
-from responsemap.analytics.maps.models import STEPS_PER_DEGREE
-from responsemap.analytics.rollups import _day_of, _iso_day, day_start
+from responsemap.analytics.maps.models import STEPS_PER_DEGREE, MapCell
+from responsemap.analytics.rollups import day_start
 from responsemap.triage.models import Feedback
 
 CODES = ("type_code", "sector", "source", "status", "sensitivity")
 COLUMNS = ("project_id", "day", "gx", "gy", *CODES, "records")
 # A position stored as 18.53 may be 18.529999… in binary: a millionth of a step up
-# puts it in its own cell.
+# puts it in its own square.
 NUDGE = 1e-6
 
 
-def _step(column: str, offset: int) -> Any:
-    shifted = (F(column) + Value(float(offset))) * Value(float(STEPS_PER_DEGREE)) + Value(NUDGE)
-    return Floor(shifted, output_field=FloatField())
+def _step(column: str, offset: int) -> str:
+    """The square's number along one axis: ⌊(value + offset) × 100⌋, never negative,
+    so SQLite's CAST (which truncates) is the floor there too."""
+    shifted = f"((f.{column} + {offset}) * {STEPS_PER_DEGREE} + {NUDGE})"
+    if connection.vendor == "postgresql":
+        return f"CAST(FLOOR{shifted} AS INTEGER)"
+    return f"CAST({shifted} AS INTEGER)"
 
 
-def compute_map_cells(
-    project_id: uuid.UUID, first_day: date, end_day: date
-) -> list[tuple[Any, ...]]:
-    """The grid cells of the records with a position received from ``first_day`` up
-    to (not including) ``end_day``: (day, gx, gy, codes…, records)."""
-    rows = (
-        Feedback.objects.filter(
-            project_id=project_id,
-            received_at__gte=day_start(first_day),
-            received_at__lt=day_start(end_day),
-            lat__isnull=False,
-            lon__isnull=False,
-        )
-        .annotate(received_day=_day_of("received_at"), cx=_step("lon", 180), cy=_step("lat", 90))
-        .values("received_day", "cx", "cy", *CODES)
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("received_day", "cx", "cy", *CODES, "n")
+def _day() -> str:
+    # PostgreSQL's session is in UTC (Django sets it); SQLite keeps UTC text.
+    if connection.vendor == "postgresql":
+        return "CAST(f.received_at AS DATE)"
+    return "substr(f.received_at, 1, 10)"
+
+
+def map_cells_sql(project_id: uuid.UUID, first_day: date, end_day: date) -> tuple[str, list[Any]]:
+    """The ``INSERT … SELECT`` of the grid cells of the records with a position
+    received from ``first_day`` up to (not including) ``end_day``."""
+    quote = connection.ops.quote_name
+    received = Feedback._meta.get_field("received_at")
+    start = received.get_db_prep_value(day_start(first_day), connection)
+    end = received.get_db_prep_value(day_start(end_day), connection)
+    project = Feedback._meta.get_field("project").get_db_prep_value(project_id, connection)
+    keys = [_day(), _step("lon", 180), _step("lat", 90), *(f"f.{quote(c)}" for c in CODES)]
+    sql = (
+        f"INSERT INTO {quote(MapCell._meta.db_table)} "  # noqa: S608 (our own names)
+        f"({', '.join(quote(c) for c in COLUMNS)}) "
+        f"SELECT f.project_id, {', '.join(keys)}, COUNT(*) "
+        f"FROM {quote(Feedback._meta.db_table)} f "
+        "WHERE f.project_id = %s AND f.received_at >= %s AND f.received_at < %s "
+        "AND f.lat IS NOT NULL AND f.lon IS NOT NULL "
+        f"GROUP BY f.project_id, {', '.join(keys)}"
     )
-    return [(_iso_day(day), int(gx), int(gy), *codes, int(n)) for day, gx, gy, *codes, n in rows]
+    return sql, [project, start, end]

@@ -177,6 +177,20 @@ def test_exact_positions_only_for_protection_zoomed_in_and_capped(
     assert queries.exact_positions(protection, DAYS, VIEW, 18) is None  # too many: the grid
 
 
+@pytest.mark.parametrize(
+    ("lat", "lon", "gx", "gy"),
+    [(18.53, -72.29, 10771, 10853), (-0.01, -179.99, 1, 8999), (0.07, 0.29, 18029, 9007)],
+)
+def test_a_stored_position_is_in_its_own_square(
+    project: Any, make_feedback: Any, lat: float, lon: float, gx: int, gy: int
+) -> None:
+    """Two-decimal positions are often a hair below in binary: each lands in the
+    square it names, on both databases, west and south of 0 too."""
+    make_feedback(received_at=NOW, lat=lat, lon=lon)
+    do_recompute_days(project.pk, [NOW.date()])
+    assert list(MapCell.objects.values_list("gx", "gy", "records")) == [(gx, gy, 1)]
+
+
 def test_the_upkeep_keeps_grid_cells_current(
     project: Any, viewer_of: Any, mapped: Any, make_feedback: Any
 ) -> None:
