@@ -156,7 +156,7 @@ def check_pdf(pdf: Path, locale: str) -> None:
     ).stdout
     pages = [p for p in text.split("\f") if p.strip()]
     assert len(pages) >= 2
-    mark = "Internal" if locale == "en" else ""
+    mark = {"en": "Internal", "ar": "داخلي"}[locale]
     for number, words in enumerate(pages, start=1):
         assert words.count(mark) >= 2, f"page {number} lacks the mark at its top and foot"
     subprocess.run(  # noqa: S603
