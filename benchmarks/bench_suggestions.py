@@ -25,6 +25,7 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")  # one core
 
 import json  # noqa: E402
+import math  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -158,12 +159,14 @@ def bars_on_held_aside(model: Suggester, test_set: Sequence[Example]) -> dict[st
         "urgent_cases": int(urgent_truth.sum()),
         "protection_cases": int(protection_truth.sum()),
         "show_bar": round(model.urgent_threshold, 3),
-        "alert_bar_chosen": lowest_bar_for_precision(
-            urgent_score, cued, urgent_truth, ALERT_PRECISION_GOAL
+        "alert_bar_chosen": _floor4(
+            lowest_bar_for_precision(urgent_score, cued, urgent_truth, ALERT_PRECISION_GOAL)
         ),
         "alert_bar_shipped": URGENT_ALERT_BAR,
-        "protection_bar_chosen": highest_bar_for_recall(
-            protection_score, before, protection_truth, PROTECTION_RECALL_GOAL
+        "protection_bar_chosen": _floor4(
+            highest_bar_for_recall(
+                protection_score, before, protection_truth, PROTECTION_RECALL_GOAL
+            )
         ),
         "protection_bar_shipped": PROTECTION_BAR,
         "shown_urgent": figures(shown, urgent_truth),
@@ -173,6 +176,12 @@ def bars_on_held_aside(model: Suggester, test_set: Sequence[Example]) -> dict[st
     }
 
 
+def _floor4(bar: float | None) -> float | None:
+    """A bar as a constant would hold it: rounded down, so the score it was chosen at
+    still reaches it."""
+    return None if bar is None else math.floor(bar * 10_000) / 10_000
+
+
 def print_bars(bars: dict[str, Any]) -> None:
     print()
     print(
@@ -180,11 +189,11 @@ def print_bars(bars: dict[str, Any]) -> None:
         f"{bars['protection_cases']} protection cases; model trained on train only):"
     )
     print(
-        f"  alert bar: chosen {_f(bars['alert_bar_chosen'])} (lowest with precision >= "
+        f"  alert bar: chosen {bars['alert_bar_chosen']} (lowest with precision >= "
         f"{ALERT_PRECISION_GOAL}), shipped {bars['alert_bar_shipped']}"
     )
     print(
-        f"  protection bar: chosen {_f(bars['protection_bar_chosen'])} (highest with "
+        f"  protection bar: chosen {bars['protection_bar_chosen']} (highest with "
         f"recall >= {PROTECTION_RECALL_GOAL}), shipped {bars['protection_bar_shipped']}"
     )
     for label, key in (

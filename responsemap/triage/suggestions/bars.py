@@ -33,10 +33,11 @@ ALERT_PRECISION_GOAL = 0.60
 PROTECTION_RECALL_GOAL = 0.95
 
 # Chosen on the held-aside set by ``lowest_bar_for_precision`` and
-# ``highest_bar_for_recall`` below (benchmarks/bench_suggestions.py: 0.326 and 0.156),
-# then rounded within the step where the held-aside figures stay the same.
-URGENT_ALERT_BAR = 0.33
-PROTECTION_BAR = 0.155
+# ``highest_bar_for_recall`` below (benchmarks/bench_suggestions.py prints them, with
+# the model of format 2), rounded down to 4 places so the score each was chosen at
+# still reaches it.
+URGENT_ALERT_BAR = 0.3199
+PROTECTION_BAR = 0.1688
 
 
 def recall_precision(flagged: np.ndarray, truth: np.ndarray) -> tuple[float, float]:

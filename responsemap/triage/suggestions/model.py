@@ -188,8 +188,8 @@ class Suggester:
                     ),
                     cues=cue.kinds,
                     alert=alert,
-                    urgent_score=round(p_urgent, 4),
-                    protection_score=round(p_protection, 4),
+                    urgent_score=p_urgent,
+                    protection_score=p_protection,
                 )
             )
         return found
