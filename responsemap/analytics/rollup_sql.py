@@ -169,6 +169,11 @@ def margins_sql(project: Any, first_day: date, end_day: date) -> tuple[str, list
     project_id = Rollup._meta.get_field("project").get_db_prep_value(project, connection)
     sums = ", ".join(f"SUM({_q(c)})" for c in COUNTER_NAMES)
     where = "project_id = %s AND day >= %s AND day < %s"
+    days = [
+        Rollup._meta.get_field("day").get_db_prep_value(d, connection) for d in (first_day, end_day)
+    ]
+    if _postgres():
+        return _margins_by_grouping_sets(project_id, days, sums, where)
     parts = [
         f"SELECT day, '{ALL}', '', sensitivity, {sums} FROM {_table(Rollup)} "  # noqa: S608
         f"WHERE {where} GROUP BY day, sensitivity"
@@ -186,10 +191,32 @@ def margins_sql(project: Any, first_day: date, end_day: date) -> tuple[str, list
         f"INSERT INTO {_table(RollupMargin)} ({columns}) "  # noqa: S608
         f"SELECT %s, m.* FROM ({' UNION ALL '.join(parts)}) m"
     )
-    days = [
-        Rollup._meta.get_field("day").get_db_prep_value(d, connection) for d in (first_day, end_day)
-    ]
     return sql, [project_id, *([project_id, *days] * (len(parts)))]
+
+
+def _margins_by_grouping_sets(
+    project_id: Any, days: list[Any], sums: str, where: str
+) -> tuple[str, list[Any]]:
+    """PostgreSQL: every margin in one scan of the cells (``GROUPING SETS``) rather than
+    one scan per dimension (four times the CPU on the benchmark's cells)."""
+    pairs = list(zip(MARGIN_NAMES, DIMENSIONS[:-1], strict=True))
+    name = " ".join(f"WHEN GROUPING({_q(c)}) = 0 THEN '{n}'" for n, c in pairs)
+    value = " ".join(
+        f"WHEN GROUPING({_q(c)}) = 0 THEN "
+        + (f"COALESCE(CAST({_q(c)} AS TEXT), '')" if c == "area_id" else _q(c))
+        for _n, c in pairs
+    )
+    sets = ", ".join(["(day, sensitivity)", *(f"(day, {_q(c)}, sensitivity)" for _n, c in pairs)])
+    columns = ", ".join(
+        _q(c) for c in ("project_id", "day", "dimension", "value", "sensitivity", *COUNTER_NAMES)
+    )
+    sql = (
+        f"INSERT INTO {_table(RollupMargin)} ({columns}) "  # noqa: S608 (our own names)
+        f"SELECT %s, day, CASE {name} ELSE '{ALL}' END, CASE {value} ELSE '' END, "
+        f"sensitivity, {sums} FROM {_table(Rollup)} WHERE {where} "
+        f"GROUP BY GROUPING SETS ({sets})"
+    )
+    return sql, [project_id, project_id, *days]
 
 
 def insert_days(project: uuid.UUID, first_day: date, end_day: date) -> int:
