@@ -41,7 +41,7 @@ def public_page(slug: str) -> PublicPage:
     """The page of an active project whose manager turned it on; anything else is a
     404 (an unknown project and a page that is off look the same)."""
     page = (
-        PublicPage.objects.select_related("project")
+        PublicPage.objects.select_related("project__organisation")  # shown by present()
         .filter(project__slug=slug, project__status=Project.Status.ACTIVE, enabled=True)
         .first()
     )

@@ -56,13 +56,14 @@ def _month_asked(request: HttpRequest, months: list[dict[str, Any]]) -> dict[str
 def public_page(request: HttpRequest, slug: str) -> HttpResponse:
     """``/public/<slug>/``: the published figures, nothing else (no text a person wrote,
     no position, no contact). 404 unless the manager turned the page on."""
-    page = queries.public_page(slug)
-    project = page.project
+    # Counted before the project is looked up: guessing addresses is throttled too.
     client = f"{THROTTLE_PREFIX}|{client_network(request.META.get('REMOTE_ADDR'))}"
     if not claim_request(client, int(settings.RESPONSEMAP_PUBLIC_PAGE_RATE_LIMIT)):
         response = render(request, "analytics/public/throttled.html", status=429)
         response["Retry-After"] = str(settings.RESPONSEMAP_STATUS_RATE_WINDOW_SECONDS)
         return response
+    page = queries.public_page(slug)
+    project = page.project
     language = chosen_language(project, request)
     kept = {k: v for k, v in request.GET.items() if k == "month"}
     languages = [

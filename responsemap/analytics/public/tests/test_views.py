@@ -226,6 +226,8 @@ def test_scraping_is_throttled(
     response = client.get(public_url(project))
     assert response.status_code == 429
     assert "Retry-After" in response
+    # Guessing other projects' addresses counts too.
+    assert client.get(reverse("public_page:page", args=["guess"])).status_code == 429
 
 
 def test_reading_the_public_page_writes_no_audit_event(
@@ -234,3 +236,12 @@ def test_reading_the_public_page_writes_no_audit_event(
     before = AuditEvent.objects.count()
     client.get(public_url(project))
     assert AuditEvent.objects.count() == before
+
+
+def test_the_page_takes_few_queries(
+    client: Client, project: Any, released: Release, django_assert_max_num_queries: Any
+) -> None:
+    client.get(public_url(project))  # fills the cache
+    # The throttle (one UPDATE in a savepoint), the page and its project; no figures.
+    with django_assert_max_num_queries(4):
+        assert client.get(public_url(project)).status_code == 200
