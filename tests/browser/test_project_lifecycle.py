@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from responsemap.accounts.models import User
+from responsemap.geo.models import AdminArea
 from responsemap.intake.channels.kannel.adapter import post_url
 from responsemap.intake.channels.models import Channel
 from responsemap.intake.channels.screens import inbound_url
@@ -112,10 +113,13 @@ def _walk(
     page.select_option("#id_sensitivity", "high")
     page.fill("#id_controller", "manager")
     page.fill("#id_processors", "SMS operator")
+    page.fill("#id_areas", "Ouest | HT01\n  Léogâne | HT0114\nSud > Les Cayes")
     page.click("form.card button[type=submit]")
     page.wait_for_url(f"{base}/p/flood/lifecycle/")
     project = Project.objects.get(slug="flood")
     assert project.status == Project.Status.DESIGN
+    areas = AdminArea.objects.filter(project=project)
+    assert sorted(areas.values_list("name", flat=True)) == ["Les Cayes", "Léogâne", "Ouest", "Sud"]
     look(page, "lifecycle_design", locale, width)
 
     # 2. Its checklists answered (the administrator is one of its managers now).
@@ -248,6 +252,7 @@ def _walk(
     removed = page.locator("main table.list").first.locator("tbody tr")
     assert removed.count() == len(run.counts) > 0  # rows removed, per kind
     assert not Channel.objects.filter(project=project).exists()
+    assert not AdminArea.objects.filter(project=project).exists()
     look(page, "certificate", locale, width)
     admin.close()
     controller.close()
