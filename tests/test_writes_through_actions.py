@@ -169,6 +169,14 @@ ALLOWED: dict[tuple[str, str], str] = {
         "the destruction run's step (so a killed run resumes): bookkeeping of "
         "do_destroy_project (ADR 0006)"
     ),
+    ("responsemap/projects/destruction/purge.py", "shred_key_now"): (
+        "the destruction run moved past its key step once the key is gone (a conditional "
+        "update: a worker may be taking it further): part of do_destroy_project"
+    ),
+    ("responsemap/projects/destruction/task_rows.py", "purge_task_rows"): (
+        "the task queue's rows naming a destroyed project or its rows, removed with its "
+        "rows step: part of do_destroy_project, counted on its certificate"
+    ),
     ("responsemap/projects/destruction/aggregates.py", "count_project"): (
         "a destroyed project's counts per month, written again if a run resumes: part "
         "of do_destroy_project, listed in its certificate"
