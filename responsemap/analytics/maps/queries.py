@@ -17,16 +17,18 @@ Row rules (on top of ``analytics.queries``'):
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from shapely.geometry import mapping, shape
 
 from responsemap.analytics.maps.models import STEPS_PER_DEGREE, MapCell, MapSettings
-from responsemap.analytics.models import RollupMargin
+from responsemap.analytics.models import RollupMargin, RollupState
 from responsemap.analytics.queries import Filters, Labels, cells_for, may_see_dashboard
 from responsemap.analytics.rollups import day_start
 from responsemap.geo.models import AdminArea
@@ -279,14 +281,55 @@ def _step_of(degrees: float, offset: int) -> int:
     return math.floor((degrees + offset) * STEPS_PER_DEGREE)
 
 
+# Views are widened to multiples of this many squares, so that a map moved a little
+# asks the same question again, and the answer is cached until the rollups change.
+SNAP_SQUARES = 8
+GRID_CACHE_SECONDS = 600
+
+
+def rollups_stamp(project_id: ProjectId) -> str:
+    """Changes whenever the project's rollups (the grid cells with them) are written:
+    the upkeep's mark, its count check, a rebuild."""
+    found = (
+        RollupState.objects.filter(project_id=project_id)
+        .values_list("checked_until", "verified_at", "rebuilt_at")
+        .first()
+    )
+    return "|".join(str(v) for v in found) if found else "none"
+
+
 def grid(
     viewer: Viewer, filters: Filters, bounds: Bounds, zoom: int, settings: MapSettings
 ) -> Grid:
     """Records per grid cell in view at ``zoom``: the cells of ``MapCell`` merged by
-    integer division (``gx / k``, never negative), filtered to the view's bounds."""
+    integer division (``gx / k``, never negative), filtered to the view's bounds
+    (widened to ``SNAP_SQUARES`` squares). Cached per question until the rollups
+    change (the answer depends on the viewer only through ``sees_sensitive_positions``)."""
+    if not may_see_map(viewer):
+        return Grid(0, [], False)
     k = steps_at(zoom, settings)
-    x0, x1 = _step_of(bounds.west, 180) // k * k, _step_of(bounds.east, 180)
-    y0, y1 = _step_of(bounds.south, 90) // k * k, _step_of(bounds.north, 90)
+    snap = k * SNAP_SQUARES
+    x0, x1 = _step_of(bounds.west, 180) // snap * snap, _step_of(bounds.east, 180) // snap * snap
+    y0, y1 = _step_of(bounds.south, 90) // snap * snap, _step_of(bounds.north, 90) // snap * snap
+    x1, y1 = x1 + snap - 1, y1 + snap - 1
+    question = (
+        viewer.project_id,
+        sees_sensitive_positions(viewer),
+        filters,
+        k,
+        (x0, x1, y0, y1),
+        rollups_stamp(viewer.project_id),
+    )
+    key = "map-grid:" + hashlib.sha256(repr(question).encode()).hexdigest()
+    found: Grid | None = cache.get(key)
+    if found is None:
+        found = _grid(viewer, filters, k, (x0, x1, y0, y1))
+        cache.set(key, found, GRID_CACHE_SECONDS)
+    return found
+
+
+def _grid(viewer: Viewer, filters: Filters, k: int, box: tuple[int, int, int, int]) -> Grid:
+    x0, x1, y0, y1 = box
     rows = (
         _map_cells(viewer, filters)
         .filter(gx__gte=x0, gx__lte=x1, gy__gte=y0, gy__lte=y1)
