@@ -115,12 +115,17 @@
       // The same chart as SVG, drawn on the server from the same figures and filters
       // (analytics/reports/svg.py: the printed report's code).
       if (panels.dataset.svgUrl) {
-        var svg = document.createElement("a");
-        svg.className = "chart-download-svg";
+        var svg = document.createElement("button");
+        svg.type = "button";
+        svg.className = "link chart-download-svg";
         svg.textContent = panels.dataset.svgLabel;
-        svg.href = panels.dataset.svgUrl.replace("CHART", canvas.dataset.chart) +
-          window.location.search;
-        svg.setAttribute("download", canvas.dataset.chart + ".svg");
+        svg.addEventListener("click", function () {
+          var link = document.createElement("a");
+          link.download = canvas.dataset.chart + ".svg";
+          link.href = panels.dataset.svgUrl.replace("CHART", canvas.dataset.chart) +
+            window.location.search;
+          link.click();
+        });
         figure.querySelector("figcaption").appendChild(svg);
       }
     }
