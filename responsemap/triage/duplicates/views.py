@@ -5,6 +5,7 @@ present(), changes through ``actions``."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime, time
 from typing import Any
@@ -136,10 +137,19 @@ def _work_on(request: HttpRequest, slug: str, feedback_id: str, act: Act) -> Htt
         messages.error(request, error)
     else:
         messages.success(request, _("Saved."))
-    back = request.POST.get("next", "")
-    if back == "group" and request.POST.get("group"):
-        return redirect("triage:rumour_group", slug=project.slug, group_id=request.POST["group"])
+    group = _group_id(request.POST.get("group", ""))
+    if request.POST.get("next", "") == "group" and group:
+        return redirect("triage:rumour_group", slug=project.slug, group_id=group)
     return redirect(reverse("triage:detail", args=[project.slug, record.pk]) + "#duplicates")
+
+
+def _group_id(typed: str) -> str:
+    """The group page to go back to: a group's id, or "" for anything else (a tampered
+    value with a slash cannot be put in the URL: a server error)."""
+    try:
+        return str(uuid.UUID(typed))
+    except ValueError:
+        return ""
 
 
 def _with_reference(do: Callable[[Viewer, object, str], object]) -> Callable[..., HttpResponse]:
