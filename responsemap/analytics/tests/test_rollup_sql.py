@@ -124,3 +124,14 @@ def test_the_upkeeps_day_by_day_recompute_gives_the_rebuilds_cells(
     do_recompute_days(project.pk, [first_day + timedelta(days=n) for n in range(3)])
     assert (stored_cells(project), stored_margins(project)) == rebuilt
     assert end_day == first_day + timedelta(days=3)
+
+
+def test_open_cases_ask_in_the_words_of_the_partial_indexes() -> None:
+    """The database uses a partial index only for a query that states its condition:
+    ``queries.OPEN_SQL`` must stay what migration 0006 indexed."""
+    import importlib
+
+    from responsemap.analytics.queries import OPEN_SQL
+
+    migration = importlib.import_module("responsemap.analytics.migrations.0006_speed")
+    assert migration.OPEN_RECORDS == OPEN_SQL
