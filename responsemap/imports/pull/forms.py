@@ -76,7 +76,7 @@ class PullSourceForm(forms.Form):
                     **{k: str(v) for k, v in config.items() if k in self.fields},
                 }
             )
-            keep = _("Leave empty to keep the one saved.")
+            keep = _("Leave empty to keep the one saved (not with a new server address).")
             self.fields["token"].help_text = keep
             self.fields["email"].help_text = _("With the password, or both empty to keep them.")
             self.fields["password"].help_text = keep
@@ -91,7 +91,10 @@ class PullSourceForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         kind = data.get("kind") or (self.source.kind if self.source else "")
-        new = self.source is None
+        # A saved token or password is only ever sent to the server it was given for:
+        # a new address needs them typed again (else whoever edits the address could
+        # have the saved secret sent to a server of their choosing).
+        new = self.source is None or self._moves_server(data)
         if kind == PullSource.Kind.KOBO:
             self._require(data, "asset_uid", _("Give the form's id."))
             if new:
@@ -110,6 +113,11 @@ class PullSourceForm(forms.Form):
             if data.get("form_id") and not _FORM_ID.match(data["form_id"].strip()):
                 self.add_error("form_id", _("Letters, digits, dots, dashes and underscores only."))
         return data
+
+    def _moves_server(self, data: dict[str, Any]) -> bool:
+        saved = str((self.source.config or {}).get("server_url") or "") if self.source else ""
+        typed = data.get("server_url")
+        return typed is not None and typed != saved.strip().rstrip("/")
 
     def _require(self, data: dict[str, Any], name: str, message: Any) -> None:
         if not str(data.get(name) or "").strip():
