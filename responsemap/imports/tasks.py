@@ -135,12 +135,16 @@ def _finish(job: ImportJob, actor: Viewer) -> None:
 
 
 def _fail(job: ImportJob, reason: str, state: str = ImportJob.State.RUNNING) -> None:
+    """Stopped for good (a failed job is never read again, only deleted): its sealed
+    file goes now, as on finishing, rather than staying until someone deletes the job."""
     move_job(
         job,
         [state],
         State.FAILED,
         action="import.fail",
+        fields=["content"],
         reason=reason,
         failure_reason=reason,
         finished_at=timezone.now(),
+        content=None,
     )
