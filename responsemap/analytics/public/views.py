@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -65,6 +66,16 @@ def public_page(request: HttpRequest, slug: str) -> HttpResponse:
     page = queries.public_page(slug)
     project = page.project
     language = chosen_language(project, request)
+    # The whole page is kept once rendered, under the page's version (moved by every
+    # change): the same key as its figures' plus the month asked.
+    html_key = (
+        f"public-page-html:{page.project_id}:{page.version}:{language}:"
+        f"{request.GET.get('month', '')}"
+    )
+    if not page.conflict_mode and (html := cache.get(html_key)) is not None:
+        response = HttpResponse(html)
+        response["Cache-Control"] = "no-cache"
+        return response
     kept = {k: v for k, v in request.GET.items() if k == "month"}
     languages = [
         (code, language_name(code), code == language, urlencode({**kept, "lang": code}))
@@ -90,6 +101,7 @@ def public_page(request: HttpRequest, slug: str) -> HttpResponse:
             "lang": language,
         }
         response = render(request, "analytics/public/page.html", context)
+    cache.set(html_key, response.content, queries.CACHE_SECONDS)
     # No copy kept by browsers or proxies: conflict mode must take effect at once (the
     # server's cache keeps the page fast).
     response["Cache-Control"] = "no-cache"
