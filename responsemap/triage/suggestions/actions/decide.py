@@ -108,12 +108,15 @@ def _decide(
 
 
 def _due_for_training(project_id: uuid.UUID | str) -> bool:
-    """``RETRAIN_EVERY`` decisions since the project's model was last trained."""
+    """Another ``RETRAIN_EVERY`` decisions since the project's model was last trained
+    (at 50, and again at 100 if the training at 50 made no model: a failed or declined
+    training is not waited for forever)."""
     last = ProjectModel.objects.filter(project_id=project_id).aggregate(t=Max("trained_at"))["t"]
     decided = Suggestion.objects.filter(project_id=project_id).exclude(decision="")
     if last is not None:
         decided = decided.filter(decided_at__gt=last)
-    return decided.count() == RETRAIN_EVERY  # once, on reaching it
+    count = decided.count()
+    return count > 0 and count % RETRAIN_EVERY == 0  # once each time a multiple is reached
 
 
 def _enqueue_training(project_id: str) -> None:
