@@ -39,6 +39,7 @@ BENCHMARKS = (
     "alerts",
     "destruction",
     "dashboards",
+    "public_page",
     "maps",
     "imports",
 )
@@ -117,6 +118,11 @@ def per_database(
         print(f"{name} on {database}: failed (exit status {code})\n")
         return {"failed": code}
     return results[-1]
+
+
+def public_page(database: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The public page cached and uncached, and a month's release (bench_public_page.py)."""
+    return per_database("public_page", database, workdir, args)
 
 
 def maps(database: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -240,6 +246,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 }
             if args.only in (None, "dashboards"):
                 summary["dashboards"] = {db: dashboards(db, workdir, args) for db in args.databases}
+            if args.only in (None, "public_page"):
+                summary["public_page"] = {
+                    db: public_page(db, workdir, args) for db in args.databases
+                }
             if args.only in (None, "maps"):
                 summary["maps"] = {db: maps(db, workdir, args) for db in args.databases}
             if args.only in (None, "imports"):

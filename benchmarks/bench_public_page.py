@@ -2,7 +2,7 @@
 uncached (issue 12: < 100 ms cached, < 300 ms uncached).
 
     python -m benchmarks.bench_public_page --database-url URL --var-dir DIR [--records N]
-        [--runs 30]
+        [--runs 30] [--quick]
 
 Data: the dashboards benchmark's project and records (``bench_dashboards.make_records``,
 1,000,000 by default; reused if already there) and their rollups. The page is turned on
@@ -117,10 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_public_page")
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--var-dir", type=Path, required=True)
-    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--records", type=int)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="20,000 records, 10 runs")
     parser.add_argument("--no-rebuild", action="store_true", help="rollups already built")
     args = parser.parse_args(argv)
+    args.records = args.records or (20_000 if args.quick else 1_000_000)
+    if args.quick:
+        args.runs = 10
     args.var_dir.mkdir(parents=True, exist_ok=True)
     apply_bench_env(args.var_dir, args.database_url)
     from benchmarks._inbox_data import master_key
