@@ -40,7 +40,9 @@ class BoundaryUploadForm(forms.Form):
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)}
-            )
+            raise forms.ValidationError(too_large_message())
         return upload
+
+
+def too_large_message() -> str:
+    return str(_("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)})

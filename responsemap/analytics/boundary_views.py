@@ -10,29 +10,48 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from responsemap.analytics.boundary_forms import BoundaryUploadForm
+from responsemap.analytics.boundary_forms import MAX_BYTES, BoundaryUploadForm, too_large_message
 from responsemap.analytics.tasks import rederive_areas
 from responsemap.geo.actions import do_import_boundaries
 from responsemap.geo.boundaries import BoundaryFileRefused, load_geojson, read_boundaries
 from responsemap.geo.queries import areas_of
+from responsemap.imports.upload import BoundedMemoryUpload
 from responsemap.projects.layout import layout
+from responsemap.projects.models import Project
 from responsemap.projects.queries import access_project
+from responsemap.protection.viewer import Viewer
 
 
+@csrf_exempt  # the upload handler must be set before the body is read; checked below
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_boundaries(request: HttpRequest, slug: str) -> HttpResponse:
     project, viewer = access_project(request.user, slug)
     if not viewer.can("manage_project"):
         raise Http404
+    # A file over the limit is dropped as it streams in, never spooled to a temporary
+    # file on disk first (Django's default handlers write any size there).
+    handler = BoundedMemoryUpload(request, MAX_BYTES)
+    request.upload_handlers = [handler]
+    return _import_boundaries(request, project, viewer, handler)
+
+
+@csrf_protect
+def _import_boundaries(
+    request: HttpRequest, project: Project, viewer: Viewer, handler: BoundedMemoryUpload
+) -> HttpResponse:
+    slug = project.slug
     form = BoundaryUploadForm(request.POST or None, request.FILES or None)
     report_lines: list[str] = []
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid():
+        if handler.too_large:
+            form.add_error("file", too_large_message())
+        elif form.is_valid():
             data = form.cleaned_data
             level = data["level"]
             try:
