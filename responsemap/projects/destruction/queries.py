@@ -96,6 +96,24 @@ def standing_hold(project_id: ProjectId, now: datetime | None = None) -> LegalHo
     )
 
 
+def standing_holds(
+    project_ids: list[ProjectId], now: datetime | None = None
+) -> dict[ProjectId, LegalHold]:
+    """``standing_hold`` for a page of projects, in one query: each project's hold that
+    stops destruction now (the latest to end), for those that have one."""
+    today = (now or clock.now()).date()
+    found: dict[ProjectId, LegalHold] = {}
+    for hold in (
+        LegalHold.objects.filter(
+            project_id__in=project_ids, lifted_at__isnull=True, expires_on__gte=today
+        )
+        .order_by("project_id", "-expires_on")
+        .only("pk", "project_id", "expires_on")
+    ):
+        found.setdefault(hold.project_id, hold)
+    return found
+
+
 def retention_ends(project: Project) -> datetime | None:
     """When the project's retention period after closure ends (None: not closed)."""
     if project.closed_at is None:

@@ -45,6 +45,7 @@ from responsemap.projects.destruction.queries import (
     retention_ends,
     run_of,
     standing_hold,
+    standing_holds,
     totals_left_by,
 )
 from responsemap.projects.destruction.task_rows import LABEL as TASK_ROWS
@@ -79,7 +80,7 @@ def projects(request: HttpRequest) -> HttpResponse:
     page = Paginator(_filtered(request, form), PAGE_SIZE).get_page(request.GET.get("page"))
     listed = list(page.object_list)
     shown = present_many(listed, PUBLIC, "destruction")
-    holds = {p.pk: standing_hold(p.pk) for p in listed}
+    holds = standing_holds([p.pk for p in listed])
     rows = [
         {
             "project": s,
@@ -87,7 +88,7 @@ def projects(request: HttpRequest) -> HttpResponse:
             "status_label": p.get_status_display(),
             "closed_at": p.closed_at,
             "retention_ends": retention_ends(p),
-            "hold_until": hold.expires_on if (hold := holds[p.pk]) else None,
+            "hold_until": hold.expires_on if (hold := holds.get(p.pk)) else None,
         }
         for p, s in zip(listed, shown, strict=True)
     ]
