@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from responsemap.intake.contacts.actions import do_record_consents
 from responsemap.intake.contacts.consent import has_withdrawn
 from responsemap.intake.contacts.consent_answers import ConsentAnswers, detail_missing_message
-from responsemap.intake.contacts.models import ConsentRecord
+from responsemap.intake.contacts.models import ConsentRecord, Contact
 from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.actions import WorkflowRefused
@@ -39,20 +39,23 @@ def do_record_consent_on_record(
         raise ConsentRefused(
             _("No contact details were kept for this person: there is no one to record it for.")
         )
-    if has_withdrawn(contact):
-        raise ConsentRefused(
-            _(
-                "This person withdrew their consent on request, or was erased: nothing may "
-                "be recorded for them here."
-            )
-        )
     missing = answers.missing_detail()
     if missing:
         raise ConsentRefused(detail_missing_message(missing))
     if not answers.agreed and not answers.refused:
         raise ConsentRefused(_("Say for what."))
     with transaction.atomic():
-        made = do_record_consents(record.project_id, answers.records(contact), actor=viewer)
+        # Checked again on the locked row: an erasure or a withdrawal on request at the
+        # same moment wins, and nothing is recorded for a person who is gone.
+        locked = Contact.objects.select_for_update().filter(pk=contact.pk).first()
+        if locked is None or has_withdrawn(locked):
+            raise ConsentRefused(
+                _(
+                    "This person withdrew their consent on request, or was erased: nothing "
+                    "may be recorded for them here."
+                )
+            )
+        made = do_record_consents(record.project_id, answers.records(locked), actor=viewer)
         for consent in made:
             record_event(
                 "feedback.consent_given" if consent.given else "feedback.consent_refused",
