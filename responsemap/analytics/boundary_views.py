@@ -18,7 +18,7 @@ from responsemap.analytics.tasks import rederive_areas
 from responsemap.geo.actions import do_import_boundaries
 from responsemap.geo.boundaries import BoundaryFileRefused, load_geojson, read_boundaries
 from responsemap.geo.queries import areas_of
-from responsemap.imports.upload import BoundedMemoryUpload
+from responsemap.lib.uploads import BoundedMemoryUpload
 from responsemap.projects.layout import layout
 from responsemap.projects.models import Project
 from responsemap.projects.queries import access_project

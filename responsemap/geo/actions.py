@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
 
-from responsemap.geo.area_list import ListedArea
 from responsemap.geo.boundaries import BoundaryReport
 from responsemap.geo.locate import bounds_of
 from responsemap.geo.models import AdminArea
+from responsemap.projects.creation.area_list import ListedArea
+from responsemap.projects.models import Project
 from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import ProjectId, Viewer
 
@@ -56,7 +58,7 @@ def do_create_area(
 def do_create_listed_areas(
     *, project_id: ProjectId, areas: list[ListedArea], actor: Viewer | None = None
 ) -> list[AdminArea]:
-    """Add the areas of a typed list (``geo.area_list``), without outlines, each after
+    """Add the areas of a typed list (``projects.creation.area_list``), without outlines, each after
     its parent, in one transaction; each audited as an added area."""
     made: list[AdminArea] = []
     with transaction.atomic():
@@ -126,3 +128,10 @@ def do_import_boundaries(
             details={"level": report.level, "created": created, "updated": updated},
         )
     return created, updated
+
+
+def create_typed_areas(project: Project, data: Mapping[str, Any], actor: Viewer | None) -> None:
+    """The areas typed on the create-project screen (its ``areas`` field, parsed), made
+    as the project is (``projects.hooks.on_project_created``)."""
+    if data.get("areas"):
+        do_create_listed_areas(project_id=project.pk, areas=data["areas"], actor=actor)

@@ -12,7 +12,11 @@ class ImportsConfig(AppConfig):
         from responsemap.imports import catalogue  # noqa: F401  (declares the fields)
         from responsemap.imports.pull import catalogue as pull_catalogue  # noqa: F401
         from responsemap.imports.pull.running import pull_due_sources
+        from responsemap.imports.submissions import submission_links
         from responsemap.lib.tasks import register_upkeep
+        from responsemap.triage.record_extras import register_record_card
 
         # Every worker's upkeep: a pull queued for each form server source that is due.
         register_upkeep(pull_due_sources)
+        # The record page: a repeat row's record and its submission's, linked both ways.
+        register_record_card(submission_links)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from responsemap.imports.mapping import TARGETS, Mapping
 from responsemap.imports.models import ImportJob
-from responsemap.imports.timezones import zone_choices
+from responsemap.lib.timezones import zone_choices
 
 
 class UploadForm(forms.Form):

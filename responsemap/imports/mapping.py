@@ -36,8 +36,8 @@ from responsemap.imports.gps import BadPosition, read_pair, read_point
 from responsemap.imports.reader import Cell, Table
 from responsemap.imports.recodes import CODED, language_word, recode
 from responsemap.imports.rows import ParsedRow, Problem, Reason
-from responsemap.imports.timezones import is_zone
 from responsemap.intake.contacts.phones import InvalidPhone, normalise_phone
+from responsemap.lib.timezones import is_zone
 from responsemap.projects.models import Project
 from responsemap.protection.keyring import blind_index
 

@@ -7,8 +7,6 @@ its submission's key; the submission's record is the import record with that key
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
 from responsemap.imports.form_models import SubmissionLink
@@ -17,6 +15,7 @@ from responsemap.protection.viewer import Viewer
 from responsemap.triage.choices import Source
 from responsemap.triage.models import Feedback
 from responsemap.triage.queries import feedback_visible_to
+from responsemap.triage.record_extras import Card
 
 
 def link_to_submission(records: Feedback | list[Feedback], submission_key: str) -> None:
@@ -58,21 +57,21 @@ def repeat_rows_of(feedback: Feedback, visible: QuerySet[Feedback]) -> list[Feed
 SHOWN_ROWS = 50
 
 
-def submission_links(record: Feedback, viewer: Viewer) -> dict[str, Any]:
-    """The record page's links between a repeat row's record and its submission's
-    (both ways), through ``feedback_visible_to`` and present(): a record the viewer
-    may not see is not linked, nor counted."""
+def submission_links(record: Feedback, viewer: Viewer) -> Card | None:
+    """The record page's card of links between a repeat row's record and its
+    submission's (both ways), through ``feedback_visible_to`` and present(): a record
+    the viewer may not see is not linked, nor counted. Registered with
+    ``triage.record_extras`` (``ImportsConfig.ready``)."""
     if record.source != Source.IMPORT:
-        return {"submission_links": None}
+        return None
     visible = feedback_visible_to(viewer)
     parent = submission_of(record, visible)
     rows = repeat_rows_of(record, visible)
     if parent is None and not rows:
-        return {"submission_links": None}
-    return {
-        "submission_links": {
-            "submission": present(parent, viewer, "feedback_detail") if parent else None,
-            "rows": present_many(rows[:SHOWN_ROWS], viewer, "feedback_detail"),
-            "more": max(0, len(rows) - SHOWN_ROWS),
-        }
+        return None
+    links = {
+        "submission": present(parent, viewer, "feedback_detail") if parent else None,
+        "rows": present_many(rows[:SHOWN_ROWS], viewer, "feedback_detail"),
+        "more": max(0, len(rows) - SHOWN_ROWS),
     }
+    return "imports/_submission_links.html", links

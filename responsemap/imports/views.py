@@ -32,7 +32,7 @@ from responsemap.imports.queries import access_import_job, jobs_visible_to, may_
 from responsemap.imports.reader import MAX_FILE_BYTES, UnreadableFile
 from responsemap.imports.recodes import needs_recoding
 from responsemap.imports.rows import FILE_PROBLEMS, describe
-from responsemap.imports.upload import BoundedMemoryUpload
+from responsemap.lib.uploads import BoundedMemoryUpload
 from responsemap.projects.layout import layout
 from responsemap.projects.lifecycle.marks import mark_export
 from responsemap.projects.models import Project

@@ -10,10 +10,13 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         from responsemap.intake import catalogue  # noqa: F401  (declares the fields)
+        from responsemap.intake.messages.actions import mark_unsent
+        from responsemap.intake.messages.queries import unsent_at_closure
         from responsemap.intake.messages.receive import send_consent_notices
         from responsemap.intake.messages.steps import register_sweep_step
         from responsemap.intake.messages.sweep import sweep_if_waiting
         from responsemap.lib.tasks import register_upkeep
+        from responsemap.projects.hooks import on_closing_figures, on_project_closed
 
         # First of the worker's sweep_steps (intake's AppConfig is ready before those of
         # the apps to its right): the notice to a new number. No signal clears the
@@ -22,6 +25,9 @@ class IntakeConfig(AppConfig):
         # Every worker's upkeep: messages left waiting by a sweep that died get one.
         register_upkeep(sweep_if_waiting)
         expect_inbound_events()
+        # A project closing: its queued messages "Not sent: project closed", counted.
+        on_project_closed(mark_unsent)
+        on_closing_figures(unsent_at_closure)
 
 
 def expect_inbound_events() -> None:

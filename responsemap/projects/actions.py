@@ -14,6 +14,7 @@ from django.db import transaction
 
 from responsemap.accounts.models import Role
 from responsemap.accounts.permissions import DEFAULT_ROLES
+from responsemap.lib.timezones import is_zone
 from responsemap.projects.models import Organisation, OrganisationAdmin, Project
 from responsemap.protection.audit import record_event, start_project_chain
 from responsemap.protection.keyring import get_keyring
@@ -126,8 +127,6 @@ def check_languages(value: object) -> list[str]:
 
 def check_time_zone(value: object) -> str:
     """A time zone's name (``Africa/Mogadishu``), or "" for the country's."""
-    from responsemap.imports.timezones import is_zone
-
     name = str(value or "").strip()
     if name and not is_zone(name):
         raise InvalidSetting(f"not a time zone: {name}")

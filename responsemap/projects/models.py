@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from responsemap.lib.timezones import is_zone, zone_for_country
+
 
 class Organisation(models.Model):
     name = models.CharField(max_length=200)
@@ -83,8 +85,6 @@ class Project(models.Model):
     @property
     def zone(self) -> str:
         """The project's time zone: the one set, else its country's (the capital's)."""
-        from responsemap.imports.timezones import is_zone, zone_for_country
-
         return self.time_zone if is_zone(self.time_zone) else zone_for_country(self.country)
 
     @property

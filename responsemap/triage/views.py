@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from responsemap.accounts.reauth import check_password, recently_authenticated
-from responsemap.imports.submissions import submission_links
 from responsemap.lib.pager import pager
 from responsemap.projects.layout import layout
 from responsemap.projects.queries import access_project
@@ -47,6 +46,7 @@ from responsemap.triage.forms import (
 from responsemap.triage.inbox.views import FILTER_NAMES, INBOX_FILTERS  # noqa: F401
 from responsemap.triage.models import Feedback
 from responsemap.triage.queries import access_feedback, notes_on
+from responsemap.triage.record_extras import record_extras
 from responsemap.triage.referrals.views import referral_context
 from responsemap.triage.replies.context import reply_context
 from responsemap.triage.suggestions.views import suggestion_context
@@ -97,8 +97,8 @@ def _detail_context(
             **_work_context(record, viewer),
             # Duplicates, rumour group, spam and verification cards.
             **record_cards(record, viewer),
-            # A repeat row's record and its submission's (imports.submissions).
-            **submission_links(record, viewer),
+            # Cards of apps to the right of triage (imports: a repeat row's submission).
+            "extra_cards": record_extras(record, viewer),
         },
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from responsemap.geo.area_list import AreaListError, parse_area_list
+from responsemap.projects.creation.area_list import AreaListError, parse_area_list
 
 LIST = """Ouest | HT01
   Port-au-Prince | HT0111

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from responsemap.imports.mapping import TARGETS, suggest_mapping
 from responsemap.imports.pull.models import PullSource
-from responsemap.imports.timezones import zone_choices
+from responsemap.lib.timezones import zone_choices
 
 _FORM_ID = re.compile(r"^[\w.\-]{1,200}$")
 

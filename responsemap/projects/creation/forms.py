@@ -12,7 +12,8 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from responsemap.geo.area_list import AreaListError, ListedArea, parse_area_list
+from responsemap.lib.timezones import zone_choices
+from responsemap.projects.creation.area_list import AreaListError, ListedArea, parse_area_list
 from responsemap.projects.models import Project
 
 COUNTRY = re.compile(r"[A-Za-z]{2}")
@@ -112,8 +113,6 @@ class ProjectCreationForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from responsemap.imports.timezones import zone_choices
-
         zones = cast(forms.ChoiceField, self.fields["time_zone"])
         zones.choices = [("", _("The country's")), *zone_choices()]
 

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_http_methods
 from responsemap.accounts.actions import do_add_member
 from responsemap.accounts.models import User
 from responsemap.accounts.queries import viewer_for
-from responsemap.geo.actions import do_create_listed_areas
 from responsemap.projects.actions import do_create_project
 from responsemap.projects.creation.forms import ProjectCreationForm, language_choices
+from responsemap.projects.hooks import project_created
 from responsemap.projects.lifecycle.queries import organisations_administered
 
 
@@ -58,12 +58,8 @@ def new_project(request: HttpRequest) -> HttpResponse:
             do_add_member(project_id=project.pk, user=creator, role_code="manager")
             if controller.pk != creator.pk:
                 do_add_member(project_id=project.pk, user=controller, role_code="manager")
-            if form.cleaned_data["areas"]:
-                do_create_listed_areas(
-                    project_id=project.pk,
-                    areas=form.cleaned_data["areas"],
-                    actor=viewer_for(creator, project.pk),
-                )
+            # Geo makes the areas typed as a list (projects.hooks).
+            project_created(project, form.cleaned_data, viewer_for(creator, project.pk))
         messages.success(
             request,
             _(

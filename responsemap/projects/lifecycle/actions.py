@@ -17,9 +17,10 @@ from django.db import transaction
 
 from responsemap.lib import clock
 from responsemap.projects.checklists.queries import all_approved
+from responsemap.projects.hooks import project_closed
 from responsemap.projects.models import Project
 from responsemap.protection.audit import record_event
-from responsemap.protection.viewer import ProjectId, Viewer
+from responsemap.protection.viewer import Viewer
 
 Status = Project.Status
 
@@ -106,8 +107,8 @@ def do_close_project(
     does the same to one queued after). False if the project was already closed (or
     destroyed): nothing changes then."""
 
-    def unsent() -> dict[str, object]:
-        return {"unsent": mark_unsent(project.pk)}
+    def closing() -> dict[str, object]:
+        return project_closed(project.pk)  # intake: queued messages "not sent" (hooks)
 
     return _move(
         project,
@@ -118,16 +119,5 @@ def do_close_project(
         approver=approver,
         reason=reason,
         stamp="closed_at",
-        then=unsent,
-    )
-
-
-def mark_unsent(project_id: ProjectId) -> int:
-    """A closed project's messages still queued (a retry waiting included) will never
-    be sent: they say so. Returns how many."""
-    from responsemap.intake.messages.models import OutboundMessage
-
-    State = OutboundMessage.State  # noqa: N806
-    return OutboundMessage.objects.filter(project_id=project_id, state=State.QUEUED).update(
-        state=State.CLOSED, next_attempt_at=None
+        then=closing,
     )

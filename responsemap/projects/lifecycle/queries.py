@@ -10,19 +10,9 @@ from django.http import Http404
 
 from responsemap.accounts.queries import viewer_for
 from responsemap.projects.models import Organisation, OrganisationAdmin, Project
-from responsemap.protection.viewer import ProjectId, Viewer
+from responsemap.protection.viewer import Viewer
 
 SHOWN_STATUSES = (Project.Status.DESIGN, Project.Status.ACTIVE, Project.Status.CLOSED)
-
-
-def unsent_at_closure(project_id: ProjectId) -> int:
-    """How many of a closed project's messages were still queued when it closed (or
-    queued as it closed): "Not sent: project closed"."""
-    from responsemap.intake.messages.models import OutboundMessage
-
-    return OutboundMessage.objects.filter(
-        project_id=project_id, state=OutboundMessage.State.CLOSED
-    ).count()
 
 
 def is_controller(project: Project, viewer: Viewer) -> bool:

@@ -27,6 +27,7 @@ from responsemap.projects.checklists.actions import (
 from responsemap.projects.checklists.queries import checklist_states, latest_versions
 from responsemap.projects.checklists.questions import ANSWERS, CHECKLISTS, checklist
 from responsemap.projects.creation.forms import language_name
+from responsemap.projects.hooks import closing_figures
 from responsemap.projects.layout import layout
 from responsemap.projects.lifecycle.actions import (
     LifecycleRefused,
@@ -37,7 +38,6 @@ from responsemap.projects.lifecycle.queries import (
     access_lifecycle,
     administers,
     is_controller,
-    unsent_at_closure,
 )
 from responsemap.projects.models import Project
 from responsemap.protection.viewer import Viewer
@@ -101,7 +101,9 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
             "activated_at": project.activated_at,
             "closed_at": project.closed_at,
             "unsent": (
-                unsent_at_closure(project.pk) if project.status == Project.Status.CLOSED else 0
+                closing_figures(project.pk).get("unsent", 0)
+                if project.status == Project.Status.CLOSED
+                else 0
             ),
             "may_decide": may_decide(request, project, viewer),
             "is_controller": is_controller(project, viewer),

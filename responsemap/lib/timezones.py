@@ -1,9 +1,9 @@
-"""The time zone an import reads times without a zone in.
+"""Time zones by country, and checking a zone's name.
 
-Kobo and ODK write ``start``/``end`` (and an XLSX's date cells) in the collecting
-phone's local time, without a zone. A project has a country but no zone of its own,
-so the zone is the country's (its capital's where a country has several), and the
-person importing may pick another on the mapping screen; a saved mapping keeps it.
+A project's time zone is the one its manager sets, else its country's (its capital's
+where a country has several: ``projects.models.Project.zone``). Imports read times
+written without a zone (Kobo's and ODK's ``start``/``end``, an XLSX's date cells, in
+the collecting phone's local time) in it unless the person importing picks another.
 """
 
 from __future__ import annotations
