@@ -217,6 +217,14 @@ def may_see_dashboard(viewer: Viewer) -> bool:
     return viewer.can("view_dashboards")
 
 
+def may_see_staff_figures(viewer: Viewer) -> bool:
+    """The staff dashboard, its charts and the map: figures by day and by square, fine
+    breakdowns and small counts, for staff who may read the records themselves
+    (``view_feedback``). A donor or government viewer (``view_dashboards`` alone) gets the
+    summary, under disclosure control (``roles.outside``)."""
+    return may_see_dashboard(viewer) and viewer.can("view_feedback")
+
+
 def cells_for(viewer: Viewer, filters: Filters) -> QuerySet[Rollup]:
     """The cells the viewer's figures come from: the project's, in the dates, filtered
     (sensitive ones left out of a filtered view for a viewer who may not see them)."""

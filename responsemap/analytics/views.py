@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -147,6 +147,8 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     project, viewer = access_project(request.user, slug)
     if not queries.may_see_dashboard(viewer):
         raise Http404
+    if not queries.may_see_staff_figures(viewer):
+        return redirect("analytics:outside", slug=project.slug)  # a donor: the summary
     today = clock.now().date()
     form = DashboardForm(request.GET or None, project_id=project.pk, today=today)
     if request.GET and not form.is_valid():

@@ -29,7 +29,7 @@ from shapely.geometry import mapping, shape
 
 from responsemap.analytics.maps.models import STEPS_PER_DEGREE, MapCell, MapSettings
 from responsemap.analytics.models import RollupMargin, RollupState
-from responsemap.analytics.queries import Filters, Labels, cells_for, may_see_dashboard
+from responsemap.analytics.queries import Filters, Labels, cells_for, may_see_staff_figures
 from responsemap.analytics.rollups import day_start
 from responsemap.geo.models import AdminArea
 from responsemap.protection.viewer import ProjectId, Viewer
@@ -51,7 +51,9 @@ _ONE_DAY = timedelta(days=1)
 
 
 def may_see_map(viewer: Viewer) -> bool:
-    return may_see_dashboard(viewer)
+    """Staff who see the dashboard's own figures (a donor's view is the summary's
+    level-2 map, under disclosure control)."""
+    return may_see_staff_figures(viewer)
 
 
 def sees_sensitive_positions(viewer: Viewer) -> bool:

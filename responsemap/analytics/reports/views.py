@@ -120,7 +120,7 @@ def chart_svg(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     from responsemap.analytics.views import dashboard_context
 
     project, viewer = access_project(request.user, slug)
-    if not queries.may_see_dashboard(viewer):
+    if not queries.may_see_staff_figures(viewer):
         raise Http404
     today = clock.now().date()
     params = request.GET.copy()

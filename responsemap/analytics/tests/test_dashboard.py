@@ -40,8 +40,9 @@ def url(project: Any, **params: str) -> str:
     return reverse("analytics:dashboard", args=[project.slug]) + (f"?{query}" if query else "")
 
 
-# Who may see the dashboard: every role with view_dashboards, nobody else (404: an
-# outsider learns nothing, not even that the page exists).
+# Who may see the dashboard: staff with view_dashboards; a donor is sent to the summary
+# (disclosure-controlled); nobody else (404: an outsider learns nothing, not even that
+# the page exists).
 @pytest.mark.parametrize(
     ("persona", "status"),
     [
@@ -50,7 +51,7 @@ def url(project: Any, **params: str) -> str:
         ("protection", 200),
         ("manager", 200),
         ("partner", 404),
-        ("donor", 200),
+        ("donor", 302),
         ("outsider", 404),
         ("sysadmin", 404),
     ],
@@ -137,12 +138,12 @@ def test_labels_are_words_and_bars_lead_to_the_inbox(
     assert "sector=wash" in page
 
 
-def test_a_donor_drills_down_in_the_dashboard_not_the_inbox(
-    client_as: Any, project: Any, figures: Any
-) -> None:
-    page = client_as("donor").get(url(project)).content.decode()
-    assert reverse("triage:inbox", args=[project.slug]) not in page
-    assert "dashboard/?since=" in page
+def test_a_donor_is_sent_to_the_summary(client_as: Any, project: Any, figures: Any) -> None:
+    """Day-by-day figures, filters and small counts are staff's; a donor or government
+    viewer gets the summary under disclosure control (roles.outside)."""
+    response = client_as("donor").get(url(project, sector="wash"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("analytics:outside", args=[project.slug])
 
 
 def test_filters_narrow_the_figures(client_as: Any, project: Any, figures: Any) -> None:

@@ -39,7 +39,7 @@ def test_only_protection_roles_get_exact_positions_by_default() -> None:
 
 @pytest.mark.parametrize(
     ("persona", "level1", "hidden"),
-    [("officer", 4, 2), ("manager", 4, 2), ("donor", 4, 2), ("protection", 6, 0)],
+    [("officer", 4, 2), ("manager", 4, 2), ("protection", 6, 0)],
 )
 def test_records_per_area_at_each_level(
     viewer_of: Any, project: Any, mapped: Any, persona: str, level1: int, hidden: int
@@ -58,7 +58,7 @@ def test_records_per_area_at_each_level(
     assert deeper.unplaced == 2
 
 
-@pytest.mark.parametrize("persona", ["officer", "donor"])
+@pytest.mark.parametrize("persona", ["officer", "manager"])
 def test_a_filtered_choropleth_leaves_sensitive_records_out(
     viewer_of: Any, project: Any, mapped: Any, persona: str
 ) -> None:
@@ -101,7 +101,7 @@ def test_grid_cells_are_the_stored_precision_and_nest_by_zoom(mapped: Any) -> No
 
 @pytest.mark.parametrize(
     ("persona", "records"),
-    [("officer", 4), ("manager", 4), ("donor", 4), ("protection", 6)],
+    [("officer", 4), ("manager", 4), ("protection", 6)],
 )
 def test_grid_counts_per_zoom_and_sensitive_records(
     viewer_of: Any, mapped: Any, persona: str, records: int
@@ -171,7 +171,7 @@ def test_exact_positions_only_for_protection_zoomed_in_and_capped(
         (0.757, 0.757, 1),
     ]
     assert queries.exact_positions(protection, DAYS, VIEW, queries.EXACT_FROM_ZOOM - 1) is None
-    for persona in ("officer", "manager", "donor"):
+    for persona in ("officer", "manager"):
         assert queries.exact_positions(viewer_of(persona), DAYS, VIEW, 18) is None
     monkeypatch.setattr(queries, "EXACT_CAP", 2)
     assert queries.exact_positions(protection, DAYS, VIEW, 18) is None  # too many: the grid
@@ -215,7 +215,7 @@ def test_boundaries_are_simplified_for_the_zoom(viewer_of: Any, project: Any, ar
         level=1,
         geometry={"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
     )
-    viewer = viewer_of("donor")
+    viewer = viewer_of("officer")
     far = queries.boundaries(viewer, 1, 4, Labels(project.pk))
     close = queries.boundaries(viewer, 1, 14, Labels(project.pk))
     assert [f["properties"]["pcode"] for f in far["features"]] == ["XT01", "XT02"]

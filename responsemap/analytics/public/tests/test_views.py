@@ -28,6 +28,8 @@ EVERYONE = [
 
 
 def public_url(project: Any, **params: str) -> str:
+    """The page in English (the test project's first language is French)."""
+    params = {"lang": "en", **params}
     query = "&".join(f"{k}={v}" for k, v in params.items())
     return reverse("public_page:page", args=[project.slug]) + (f"?{query}" if query else "")
 

@@ -184,7 +184,7 @@ def chart_url(project: Any, name: str, query: str = "") -> str:
         ("protection", 200),
         ("manager", 200),
         ("partner", 404),
-        ("donor", 200),
+        ("donor", 404),  # the staff dashboard's charts; a donor has the summary
         ("outsider", 404),
         ("sysadmin", 404),
     ],
