@@ -4,6 +4,7 @@ no suppressed count can be recovered (by hand-made tricky tables and by random o
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 
 import pytest
 from hypothesis import given, settings
@@ -29,7 +30,7 @@ def _one_way(counts: dict[str, int], sensitive: bool = False) -> Problem:
     )
 
 
-def test_a_row_total_minus_known_cells_is_not_left_to_recover_one_small_cell():
+def test_a_row_total_minus_known_cells_is_not_left_to_recover_one_small_cell() -> None:
     problem = _one_way({"food": 40, "water": 3, "shelter": 20})
     result = protect(problem)
     shown = result.published()
@@ -42,9 +43,9 @@ def test_a_row_total_minus_known_cells_is_not_left_to_recover_one_small_cell():
     assert attack(problem.sums, shown, result.status, problem.sensitive, Rules()) == []
 
 
-def test_the_naive_publication_is_caught_by_the_attack():
+def test_the_naive_publication_is_caught_by_the_attack() -> None:
     problem = _one_way({"food": 40, "water": 3, "shelter": 20})
-    shown = dict(problem.values)
+    shown: dict[Hashable, int | None] = dict(problem.values)
     shown[("by_type", "water")] = None  # primary suppression only
     status = {k: Status.PUBLISHED for k in shown}
     status[("by_type", "water")] = Status.PRIMARY
@@ -52,7 +53,7 @@ def test_the_naive_publication_is_caught_by_the_attack():
     assert (exposure.low, exposure.high) == (3, 3)
 
 
-def test_two_small_cells_that_add_up_below_the_threshold_take_a_third():
+def test_two_small_cells_that_add_up_below_the_threshold_take_a_third() -> None:
     problem = _one_way({"a": 1, "b": 2, "c": 30, "d": 50})
     result = protect(problem)
     assert result.suppressed() == {("by_type", "a"), ("by_type", "b"), ("by_type", "c")}
@@ -61,7 +62,7 @@ def test_two_small_cells_that_add_up_below_the_threshold_take_a_third():
     assert high == 33
 
 
-def test_a_small_total_hides_the_whole_table_and_stays_unbounded():
+def test_a_small_total_hides_the_whole_table_and_stays_unbounded() -> None:
     problem = tables_to_problem(
         [
             Table("by_type", {"a": 2, "b": 1}, total="total"),
@@ -79,14 +80,14 @@ def test_a_small_total_hides_the_whole_table_and_stays_unbounded():
     assert bounds["total"][1] == math.inf
 
 
-def test_zeros_are_published_unless_sensitive():
+def test_zeros_are_published_unless_sensitive() -> None:
     assert protect(_one_way({"a": 0, "b": 50, "c": 60})).published()[("by_type", "a")] == 0
     sensitive = protect(_one_way({"a": 0, "b": 50, "c": 60}, sensitive=True))
     assert sensitive.published()[("by_type", "a")] is None
     assert sensitive.status[("by_type", "a")] is Status.PRIMARY
 
 
-def test_sensitive_cells_use_the_stricter_threshold():
+def test_sensitive_cells_use_the_stricter_threshold() -> None:
     result = protect(_one_way({"a": 7, "b": 50, "c": 60}, sensitive=True))
     assert result.status[("by_type", "a")] is Status.PRIMARY
     assert (
@@ -94,10 +95,10 @@ def test_sensitive_cells_use_the_stricter_threshold():
     )
 
 
-def test_differencing_across_tables_through_a_hierarchy():
+def test_differencing_across_tables_through_a_hierarchy() -> None:
     # Regions are published as one table and districts as another; the region "north"
     # is the sum of its districts. Hiding district n1 (2) needs more than its table.
-    values = {
+    values: dict[Hashable, int] = {
         "total": 100,
         "north": 42,
         "south": 58,
@@ -121,7 +122,7 @@ def test_differencing_across_tables_through_a_hierarchy():
     assert high - low >= 5
 
 
-def test_differencing_across_periods():
+def test_differencing_across_periods() -> None:
     # A two-month total published next to each month: month 1's small count would be
     # the total minus month 2.
     problem = Problem(
@@ -132,7 +133,7 @@ def test_differencing_across_periods():
     assert result.published()["m2"] is None
 
 
-def test_inconsistent_counts_are_refused():
+def test_inconsistent_counts_are_refused() -> None:
     with pytest.raises(ValueError, match="add up"):
         Problem({"t": 5, "a": 1}, [Sum("t", ("a",))]).check()
     with pytest.raises(ValueError, match="thresholds"):
@@ -140,7 +141,7 @@ def test_inconsistent_counts_are_refused():
 
 
 @st.composite
-def _month_tables(draw):
+def _month_tables(draw: st.DrawFn) -> tuple[int, list[int], list[int], bool]:
     small = st.integers(min_value=0, max_value=12)
     dims = {
         "type": draw(st.lists(small, min_size=1, max_size=6)),
@@ -157,9 +158,11 @@ def _month_tables(draw):
 
 @settings(max_examples=60, deadline=None)
 @given(months=st.lists(_month_tables(), min_size=1, max_size=4), two_month_total=st.booleans())
-def test_random_publications_never_give_a_suppressed_cell_away(months, two_month_total):
+def test_random_publications_never_give_a_suppressed_cell_away(
+    months: list[tuple[int, list[int], list[int], bool]], two_month_total: bool
+) -> None:
     tables = []
-    totals = {}
+    totals: dict[Hashable, int] = {}
     sums_extra = []
     for m, (total, types, areas, sensitive) in enumerate(months):
         totals[("total", m)] = total
