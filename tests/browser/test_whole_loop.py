@@ -149,8 +149,17 @@ def test_an_urgent_sms_is_alerted_worked_answered_and_its_stage_told(  # noqa: P
     officer.force_login(personas["officer"])
     record_page = reverse("triage:detail", args=[project.slug, record.pk])
     assert officer.get(record_page).status_code == 404
-    wait_until(lambda: outbox.exists() and any(outbox.iterdir()), START_SECONDS, "the e-mail")
-    mails = [email.message_from_bytes(p.read_bytes()) for p in outbox.iterdir()]
+
+    def written() -> list[email.message.Message]:
+        """The mails in the outbox, once each is whole (the worker may still be writing
+        the file when it appears)."""
+        if not outbox.exists():
+            return []
+        found = [email.message_from_bytes(p.read_bytes()) for p in outbox.iterdir()]
+        return found if found and all(m["To"] for m in found) else []
+
+    wait_until(lambda: bool(written()), START_SECONDS, "the e-mail")
+    mails = written()
     assert [m["To"] for m in mails] == [EMAIL]
     payload = mails[0].get_payload(decode=True)
     assert isinstance(payload, bytes)

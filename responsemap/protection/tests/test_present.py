@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from responsemap.accounts.models import Membership, Role, Team, User
 from responsemap.accounts.queries import viewer_for
+from responsemap.analytics.reports.models import ReportNarrative
 from responsemap.geo.models import AdminArea
 from responsemap.imports.models import ImportJob, SavedMapping, SubmissionLink
 from responsemap.imports.pull.models import PullSource
@@ -169,6 +170,9 @@ def _samples(project: Project, area: AdminArea, officer: User) -> dict[str, mode
         "imports.importjob": job,
         "imports.savedmapping": _saved_mapping_sample(project, officer),
         "imports.pullsource": _pull_source_sample(project, officer),
+        "analytics.reportnarrative": ReportNarrative(
+            project=project, text=f"{SHOWN}-text", updated_at=now, updated_by=officer
+        ),
         "imports.submissionlink": SubmissionLink(
             feedback_id=feedback.pk, project=project, submission_key="k:submission"
         ),
