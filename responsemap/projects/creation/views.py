@@ -11,7 +11,7 @@ from typing import cast
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -51,15 +51,25 @@ def new_project(request: HttpRequest) -> HttpResponse:
         arguments = form.creation_arguments()
         controller = arguments["protection"]["data_controller"]
         creator = cast(User, request.user)  # signed in: login_required
-        with transaction.atomic():
-            project = do_create_project(
-                organisation=organisation, created_by=request.user, **arguments
+        try:
+            with transaction.atomic():
+                project = do_create_project(
+                    organisation=organisation, created_by=request.user, **arguments
+                )
+                do_add_member(project_id=project.pk, user=creator, role_code="manager")
+                if controller.pk != creator.pk:
+                    do_add_member(project_id=project.pk, user=controller, role_code="manager")
+                # Geo makes the areas typed as a list (projects.hooks).
+                project_created(project, form.cleaned_data, viewer_for(creator, project.pk))
+        except IntegrityError:
+            # Another admin took the short name a moment ago (the form checked it first).
+            form.add_error("slug", _("Another project already has this short name."))
+            return render(
+                request,
+                "projects/creation/new.html",
+                {"form": form, "languages": language_choices()},
+                status=400,
             )
-            do_add_member(project_id=project.pk, user=creator, role_code="manager")
-            if controller.pk != creator.pk:
-                do_add_member(project_id=project.pk, user=controller, role_code="manager")
-            # Geo makes the areas typed as a list (projects.hooks).
-            project_created(project, form.cleaned_data, viewer_for(creator, project.pk))
         messages.success(
             request,
             _(

@@ -295,6 +295,22 @@ def test_an_organisation_admin_creates_for_their_organisation_only(
     assert made.status_code == 302
 
 
+def test_a_short_name_taken_in_the_same_moment_is_a_form_error(
+    project: Project, client_as: Callable[[str], Client]
+) -> None:
+    """Two admins creating "cyclone" at once: the form's check passes for both, the
+    database refuses the second, who gets the form back with a reason, not a 500."""
+    form = NEW | {"organisation": str(project.organisation_id)}
+    with patch(
+        "responsemap.projects.creation.forms.ProjectCreationForm.clean_slug",
+        lambda self: project.slug,  # the check saw it free
+    ):
+        response = client_as("sysadmin").post(reverse("new_project"), form)
+    assert response.status_code == 400
+    assert "Another project already has this short name." in response.content.decode()
+    assert Project.objects.filter(slug=project.slug).count() == 1
+
+
 @pytest.mark.parametrize(
     ("field", "value", "words"),
     [
