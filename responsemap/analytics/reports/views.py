@@ -37,6 +37,7 @@ from responsemap.analytics.roles.outside import outside_figures
 from responsemap.analytics.roles.partner import ANSWER_DAYS, figures_context, partner_figures
 from responsemap.lib import clock
 from responsemap.projects.layout import layout
+from responsemap.projects.lifecycle.marks import mark_export
 from responsemap.projects.queries import access_project
 from responsemap.projects.sharing.queries import partner_of
 from responsemap.protection.present import present
@@ -155,4 +156,4 @@ def chart_svg(request: HttpRequest, slug: str, name: str) -> HttpResponse:
     response = HttpResponse(charts.draw(spec), content_type="image/svg+xml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.svg"'
     response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return mark_export(response, project)  # classification and purpose

@@ -23,6 +23,7 @@ from responsemap.intake.contacts.models import Contact
 from responsemap.intake.contacts.phones import InvalidPhone
 from responsemap.lib.pager import pager
 from responsemap.projects.layout import layout
+from responsemap.projects.lifecycle.marks import mark_export
 from responsemap.projects.models import Project
 from responsemap.projects.queries import access_project
 from responsemap.protection.listing import record_listing
@@ -328,6 +329,7 @@ def export(request: HttpRequest, slug: str, request_id: str) -> HttpResponse:
         response["Content-Disposition"] = (
             f'attachment; filename="subject-{str(subject.pk)[:8]}.json"'
         )
+        mark_export(response, project)  # classification and purpose
     else:
         response = render(
             request,

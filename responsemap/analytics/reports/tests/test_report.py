@@ -197,6 +197,8 @@ def test_who_downloads_a_chart(
     if status == 200:
         assert response["Content-Type"].startswith("image/svg+xml")
         assert 'filename="chart-type_code.svg"' in response["Content-Disposition"]
+        assert response["Data-Classification"] == project.sensitivity  # and the purpose
+        assert response["Data-Purpose"]
         body = response.content.decode()
         assert body.startswith("<svg")
         # The same figures as the page: the sensitive records broken down only for

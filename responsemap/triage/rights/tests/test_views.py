@@ -115,6 +115,8 @@ def test_export_page_and_json(
     assert NAME in body
     download = client.get(url(project, "rights_export", request_id=request.pk) + "?format=json")
     assert download["Content-Disposition"].startswith("attachment")
+    assert download["Data-Classification"] == project.sensitivity  # and the purpose
+    assert download["Data-Purpose"]
     data = json.loads(download.content)
     assert PHONE in json.dumps(data, ensure_ascii=False)
     assert {s["key"] for s in data["sections"]} >= {"contact", "records", "audit", "referrals"}
