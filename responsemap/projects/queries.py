@@ -5,8 +5,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
+from responsemap.accounts.models import Membership
 from responsemap.accounts.queries import viewer_for
-from responsemap.projects.models import Project
+from responsemap.projects.models import OrganisationAdmin, Project
 from responsemap.protection.viewer import Viewer
 
 
@@ -32,3 +33,15 @@ def access_project(user: Any, slug: str) -> tuple[Project, Viewer]:
     if project is None or viewer is None:
         raise Http404
     return project, viewer
+
+
+def works_for(user: Any, organisation_id: int) -> bool:
+    """The person administers the organisation or is a member of one of its projects:
+    who may be named its project's data controller (never someone of another
+    organisation, whose user name the form would otherwise confirm exists)."""
+    return (
+        OrganisationAdmin.objects.filter(user=user, organisation_id=organisation_id).exists()
+        or Membership.objects.filter(
+            user=user, project__organisation_id=organisation_id, is_active=True
+        ).exists()
+    )

@@ -6,7 +6,7 @@ data-protection checklists are approved and it is made active (``projects.lifecy
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -25,6 +25,7 @@ from responsemap.projects.actions import do_create_project
 from responsemap.projects.creation.forms import ProjectCreationForm, language_choices
 from responsemap.projects.hooks import project_created
 from responsemap.projects.lifecycle.queries import organisations_administered
+from responsemap.projects.queries import works_for
 
 
 class NewProjectForm(ProjectCreationForm):
@@ -36,6 +37,19 @@ class NewProjectForm(ProjectCreationForm):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].choices = organisations  # type: ignore[attr-defined]
         self.order_fields(["organisation"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        controller, organisation = data.get("controller"), data.get("organisation")
+        outside = (
+            controller is not None
+            and organisation is not None
+            and not (controller.is_superuser or works_for(controller, organisation))
+        )
+        if outside:
+            # The words of an unknown name: nothing says the account exists elsewhere.
+            self.add_error("controller", _("No active staff account has this user name."))
+        return data
 
 
 @login_required

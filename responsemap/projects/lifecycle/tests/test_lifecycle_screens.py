@@ -532,3 +532,20 @@ def test_a_wrong_area_list_is_named_and_nothing_is_created(
     assert response.status_code == 400
     assert "Line 3: Ouest is listed twice under the same parent." in response.content.decode()
     assert (Project.objects.count(), AdminArea.objects.count()) == (projects, areas)
+
+
+def test_the_data_controller_is_someone_of_the_organisation(
+    project: Project, personas: dict[str, User], client_as: Callable[[str], Client]
+) -> None:
+    """A person of another organisation can't be named (and the answer is the one an
+    unknown name gets, so the form confirms no account elsewhere)."""
+    elsewhere = Organisation.objects.create(name="Elsewhere", slug="elsewhere")
+    do_add_organisation_admin(organisation=elsewhere, user=personas["officer"])
+    client = client_as("officer")
+    form = NEW | {"organisation": str(elsewhere.pk), "controller": "protection"}
+    refused = client.post(reverse("new_project"), form)
+    assert refused.status_code == 400
+    assert "No active staff account has this user name." in refused.content.decode()
+    assert not Project.objects.filter(slug="cyclone").exists()
+    made = client.post(reverse("new_project"), form | {"controller": "officer"})
+    assert made.status_code == 302  # an admin of the organisation may be its controller
