@@ -26,6 +26,7 @@ from responsemap.protection.present import Presented, present_many
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.consent.actions import ConsentRefused, do_record_consent_on_record
 from responsemap.triage.consent.forms import PurposeConsentForm
+from responsemap.triage.consent.queries import latest_consents
 from responsemap.triage.models import Feedback
 from responsemap.triage.queries import access_feedback
 
@@ -40,11 +41,7 @@ def consent_context(record: Feedback, viewer: Viewer) -> dict[str, Any]:
     contact = record.contact
     if contact is None or not viewer.can("view_feedback"):
         return {}
-    records = list(
-        ConsentRecord.objects.filter(contact=contact).order_by("-recorded_at", "-pk")[
-            :SHOWN_CONSENTS
-        ]
-    )
+    records = latest_consents(contact, SHOWN_CONSENTS)
     shown = present_many(records, viewer, "feedback_detail")
     record_listing(viewer, "consentrecord", shown, purpose="feedback_detail")
     labels = dict(ConsentRecord.Purpose.choices)
