@@ -47,6 +47,29 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# Ports for listeners that start long after they are chosen (Kannel's are written into a
+# channel's settings and kannel.conf first) come from below Linux's ephemeral range: an
+# outgoing connection made meanwhile (the browser, a database client) never takes them.
+_LISTEN_PORTS = range(20000, 32000)
+_taken: set[int] = set()
+
+
+def listen_port() -> int:
+    """A port nobody listens on, outside the ephemeral range, not handed out before."""
+    for _ in range(1000):
+        port = secrets.choice(_LISTEN_PORTS)
+        if port in _taken:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("0.0.0.0", port))  # noqa: S104 (a probe, closed at once)
+            except OSError:
+                continue
+        _taken.add(port)
+        return port
+    raise RuntimeError("no free port between 20000 and 32000")
+
+
 def settle(condition: Callable[[], bool], timeout: float, interval: float = 0.25) -> bool:
     """Poll until ``condition`` holds or ``timeout`` seconds pass; say which."""
     deadline = time.monotonic() + timeout
@@ -119,10 +142,10 @@ class Processes:
 
 @dataclass(frozen=True)
 class KannelPorts:
-    admin: int = field(default_factory=free_port)
-    smsbox: int = field(default_factory=free_port)
-    smsc: int = field(default_factory=free_port)
-    sendsms: int = field(default_factory=free_port)
+    admin: int = field(default_factory=listen_port)
+    smsbox: int = field(default_factory=listen_port)
+    smsc: int = field(default_factory=listen_port)
+    sendsms: int = field(default_factory=listen_port)
     admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
     @property
@@ -179,8 +202,13 @@ def render_config(
 
 
 def start_kannel(processes: Processes, config: Path, ports: KannelPorts) -> None:
-    processes.start("bearerbox", [str(BEARERBOX), "-v", KANNEL_VERBOSITY, str(config)])
-    wait_until(lambda: port_open(ports.smsbox), START_SECONDS, "bearerbox")
+    bearerbox = processes.start("bearerbox", [str(BEARERBOX), "-v", KANNEL_VERBOSITY, str(config)])
+    # A bearerbox that exits (a port taken, a bad configuration) fails now, with its log.
+    settle(lambda: port_open(ports.smsbox) or bearerbox.poll() is not None, START_SECONDS)
+    if bearerbox.poll() is not None:
+        log = (processes.log_dir / "bearerbox.log").read_text(errors="replace")
+        raise RuntimeError(f"bearerbox exited ({bearerbox.returncode}):\n{log[-2000:]}")
+    wait_until(lambda: port_open(ports.smsbox), 1, "bearerbox")
     processes.start("smsbox", [str(SMSBOX), "-v", KANNEL_VERBOSITY, str(config)])
     # smsbox opens sendsms before it reaches bearerbox; until then bearerbox holds MOs
     # ("smsbox_list empty!"). Start the traffic once the box is listed.
