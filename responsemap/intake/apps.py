@@ -10,12 +10,14 @@ class IntakeConfig(AppConfig):
 
     def ready(self) -> None:
         from responsemap.intake import catalogue  # noqa: F401  (declares the fields)
+        from responsemap.intake.channels.queries import forget_project
         from responsemap.intake.messages.actions import mark_unsent
         from responsemap.intake.messages.queries import unsent_at_closure
         from responsemap.intake.messages.receive import send_consent_notices
         from responsemap.intake.messages.steps import register_sweep_step
         from responsemap.intake.messages.sweep import sweep_if_waiting
         from responsemap.lib.tasks import register_upkeep
+        from responsemap.projects.destruction.caches import on_destruction
         from responsemap.projects.hooks import on_closing_figures, on_project_closed
 
         # First of the worker's sweep_steps (intake's AppConfig is ready before those of
@@ -28,6 +30,8 @@ class IntakeConfig(AppConfig):
         # A project closing: its queued messages "Not sent: project closed", counted.
         on_project_closed(mark_unsent)
         on_closing_figures(unsent_at_closure)
+        # A destroyed project's channel secrets and settings leave this process's cache.
+        on_destruction(forget_project)
 
 
 def expect_inbound_events() -> None:

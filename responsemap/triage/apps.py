@@ -11,9 +11,12 @@ class TriageConfig(AppConfig):
     def ready(self) -> None:
         from responsemap.intake.messages.steps import register_sweep_step
         from responsemap.lib.tasks import register_upkeep
+        from responsemap.projects.destruction.caches import on_destruction
         from responsemap.triage import catalogue  # noqa: F401  (declares the fields)
         from responsemap.triage.alerts.escalation import escalate_overdue_alerts
         from responsemap.triage.from_messages import make_feedback_from_messages
+        from responsemap.triage.redaction import forget_project as forget_redaction
+        from responsemap.triage.suggestions.loading import forget_project as forget_model
         from responsemap.triage.suggestions.loading import warm_base_model
 
         register_sweep_step(make_feedback_from_messages)
@@ -21,3 +24,6 @@ class TriageConfig(AppConfig):
         register_upkeep(escalate_overdue_alerts)
         # The shipped suggestion model trained (or read from var/) outside any batch.
         register_upkeep(warm_base_model)
+        # A destroyed project's redaction policy and model leave this process's memory.
+        on_destruction(forget_redaction)
+        on_destruction(forget_model)

@@ -20,8 +20,9 @@ drops a destroyed project's secrets within ``RECHECK_SECONDS`` of its next reque
 upkeep round. The var directory is shared by the processes of one installation (the
 keys and the projects' files are there too).
 
-A cache added later registers its own ``forget(project_id)`` with ``on_destruction``
-(``purge.on_destruction``) or is named in ``KNOWN_CACHES``.
+Each app registers its own ``forget_project(project_id)`` with ``on_destruction`` in its
+``AppConfig.ready`` (intake: channels; triage: redaction policy, suggestions model), so
+this module, left of them, imports none of them.
 """
 
 from __future__ import annotations
@@ -30,47 +31,33 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from responsemap.lib import clock
+from responsemap.protection import system_opens
 from responsemap.protection.keyring import get_keyring
 from responsemap.protection.tokens import forms
 
 log = logging.getLogger(__name__)
 RECHECK_SECONDS = 1.0
-# Each a ``forget_project(project_id)``: drops what that module keeps about a project.
-KNOWN_CACHES = (
-    "responsemap.intake.channels.queries.forget_project",
-    "responsemap.triage.redaction.forget_project",
-    "responsemap.triage.suggestions.loading.forget_project",
-    "responsemap.protection.system_opens.forget_project",
-)
-_hooks: list[Callable[[object], object]] = []
+_hooks: list[Callable[[Any], object]] = [system_opens.forget_project]
 
 
-def on_destruction(hook: Callable[[object], object]) -> None:
+def on_destruction(hook: Callable[[Any], object]) -> None:
     """Register ``hook(project_id)``: forget what this process caches about a project."""
     if hook not in _hooks:
         _hooks.append(hook)
-
-
-def _known() -> list[Callable[[object], object]]:
-    found = []
-    for path in KNOWN_CACHES:
-        module, _, name = path.rpartition(".")
-        found.append(getattr(import_module(module), name))
-    return found
 
 
 def forget_project_caches(project_id: object) -> None:
     """Forget everything this process keeps about one project."""
     get_keyring().forget(project_id)
     forms.cache_clear()  # words of recent texts, as search stems
-    for hook in [*_known(), *_hooks]:
+    for hook in list(_hooks):
         hook(project_id)
 
 
