@@ -168,7 +168,9 @@ def public_form(request: HttpRequest, slug: str) -> HttpResponse:
             )
         return _form_page(request, project, language, form, status=400)
     if not form.is_valid():
-        return _form_page(request, project, language, form)
+        # A malformed submission is a client error with its reasons on the page, in the
+        # person's language: the form comes back with what they wrote and each error.
+        return _form_page(request, project, language, form, status=400)
 
     data = form.cleaned_data
     with _without_client_address(), transaction.atomic():

@@ -38,7 +38,10 @@ def status_page(request: HttpRequest, slug: str) -> HttpResponse:
         return _respond(request, project, language, {"form": form, "asked": False})
     form = StatusLookupForm(request.POST)
     if not form.is_valid():
-        return _respond(request, project, language, {"form": form, "asked": False})
+        # A code that can't be one (wrong length or letters): a client error, with the
+        # reason on the page. Nothing is counted or looked up.
+        context = {"form": form, "asked": False}
+        return _respond(request, project, language, context, status=400)
     with transaction.atomic():
         allowed = claim_lookup(project.pk, web_client(request.META.get("REMOTE_ADDR")))
         code = form.cleaned_data["code"]

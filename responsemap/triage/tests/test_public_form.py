@@ -241,14 +241,14 @@ def test_invalid_phone_is_a_form_error(project: Project) -> None:
     response = Client().post(
         form_url(project), form_data(project, phone="call me maybe", keep_contact="on")
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "ne pouvons pas lire ce numéro" in response.content.decode()
     assert nothing_stored(project)
 
 
 def test_empty_message_is_a_form_error(project: Project) -> None:
     response = Client().post(form_url(project), form_data(project, content="   "))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'aria-invalid="true"' in response.content.decode()
     assert nothing_stored(project)
 
@@ -356,7 +356,7 @@ def test_area_picker_groups_by_parent_in_the_page_language(project: Project) -> 
     Client().post(form_url(project), form_data(project, area=child.pk))
     assert Feedback.objects.get().area == child
     bad = Client().post(form_url(project), form_data(project, area="999999"))
-    assert bad.status_code == 200
+    assert bad.status_code == 400
     assert Feedback.objects.count() == 1
 
 
