@@ -332,6 +332,18 @@ RESPONSEMAP_PUBLIC_URL = env_str("RESPONSEMAP_PUBLIC_URL", "http://127.0.0.1:800
 # again (lib/tasks.py, ADR 0009); longer than any task runs.
 RESPONSEMAP_TASK_TIMEOUT_SECONDS = env_int("RESPONSEMAP_TASK_TIMEOUT_SECONDS", 300)
 
+# Pulls from form servers (imports/pull/hosts.py, docs/imports-pull.md): never loopback,
+# link-local or metadata addresses; private ranges only when allowed; the networks listed
+# are allowed whatever they are. Each answer is read up to the cap (bytes).
+RESPONSEMAP_PULL_ALLOW_PRIVATE_HOSTS = env_bool("RESPONSEMAP_PULL_ALLOW_PRIVATE_HOSTS", False)
+RESPONSEMAP_PULL_ALLOWED_NETWORKS = env_list("RESPONSEMAP_PULL_ALLOWED_NETWORKS", [])
+RESPONSEMAP_PULL_MAX_RESPONSE_BYTES = env_int(
+    "RESPONSEMAP_PULL_MAX_RESPONSE_BYTES", 50 * 1024 * 1024
+)
+# An import job uploaded and never started is expired (its sealed file deleted) after
+# this many hours (imports/expiry.py).
+RESPONSEMAP_IMPORT_EXPIRE_HOURS = env_int("RESPONSEMAP_IMPORT_EXPIRE_HOURS", 72)
+
 # The public web form's bot and abuse guards (triage/public_guard.py).
 RESPONSEMAP_FORM_MIN_SECONDS = env_int("RESPONSEMAP_FORM_MIN_SECONDS", 3)
 # Triage suggestions made at every record's birth (docs/suggestions.md).

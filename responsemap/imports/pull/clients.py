@@ -3,7 +3,12 @@ OData feed, page by page, as plain submissions (a uuid, a time, flat field paths
 
 Both are read-only GETs with a timeout; every failure becomes a ``PullError`` whose
 code the manager reads in words (``describe_outcome``). The token goes only to the
-server the manager named: a ``next`` link that points elsewhere is refused.
+server the manager named: a ``next`` link that points elsewhere is refused, and so is a
+redirect. The server's address is checked before each request and on each connection
+(``hosts``: never this machine, its link-local or metadata addresses; private ranges
+only where the installation allows them), and each answer is read as it streams, at
+most ``RESPONSEMAP_PULL_MAX_RESPONSE_BYTES`` (``too_large`` past that: the page is not
+stored, so nothing of it is imported).
 
 - KoboToolbox: ``GET {server}/api/v2/assets/{uid}/data/?format=json&limit=&start=`` with
   ``Authorization: Token …``; the answer is ``{count, next, previous, results}`` and
@@ -40,12 +45,22 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
+from django.conf import settings
+
+from responsemap.imports.pull import hosts
 
 # Seconds to connect, and to wait for each answer.
 TIMEOUT = (10, 60)
 PAGE_SIZE = 1000
 # A pull stops after this many pages (the rest comes at the next pull).
 MAX_PAGES = 200
+# An answer is read in pieces of this size, and stops at the setting's cap.
+CHUNK_BYTES = 64 * 1024
+DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024
+
+
+def max_response_bytes() -> int:
+    return int(getattr(settings, "RESPONSEMAP_PULL_MAX_RESPONSE_BYTES", DEFAULT_MAX_RESPONSE_BYTES))
 
 
 class PullError(Exception):
@@ -181,7 +196,7 @@ class FormServer:
 
     def __init__(self, server_url: str, session: requests.Session | None = None) -> None:
         self.base = server_url.strip().rstrip("/")
-        self.http = session or requests.Session()
+        self.http = hosts.guard(session or requests.Session())
         self.http.headers["Accept"] = "application/json"
 
     def pages(
@@ -198,17 +213,24 @@ class FormServer:
         self._same_server(url)
         return _json(self._call("GET", url, params=params))
 
-    def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def _call(self, method: str, url: str, **kwargs: Any) -> bytes:
+        """The answer's body, its status checked, read up to the cap."""
         try:
+            hosts.check_url(url)
             response = self.http.request(
-                method, url, timeout=TIMEOUT, allow_redirects=False, **kwargs
+                method, url, timeout=TIMEOUT, allow_redirects=False, stream=True, **kwargs
             )
+        except hosts.ForbiddenHost:
+            raise PullError(hosts.FORBIDDEN) from None
         except requests.Timeout:
             raise PullError("timeout") from None
-        except requests.RequestException:
+        except (requests.RequestException, OSError):
             raise PullError("unreachable") from None
-        _check_status(response)
-        return response
+        try:
+            _check_status(response)
+            return _read_capped(response, max_response_bytes())
+        finally:
+            response.close()
 
     def _same_server(self, url: str) -> None:
         ours, theirs = urlsplit(self.base), urlsplit(url)
@@ -232,9 +254,28 @@ def _check_status(response: requests.Response) -> None:
         raise PullError("refused", status)
 
 
-def _json(response: requests.Response) -> dict[str, Any]:
+def _read_capped(response: requests.Response, limit: int) -> bytes:
+    """The body, read as it streams; ``PullError("too_large")`` past ``limit`` bytes
+    (as decoded: a compressed answer is measured as it unpacks)."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PullError("too_large")
+    body = bytearray()
     try:
-        data = response.json()
+        for chunk in response.iter_content(CHUNK_BYTES):
+            body += chunk
+            if len(body) > limit:
+                raise PullError("too_large")
+    except requests.Timeout:
+        raise PullError("timeout") from None
+    except requests.RequestException:
+        raise PullError("unreachable") from None
+    return bytes(body)
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body)
     except (ValueError, json.JSONDecodeError):
         raise PullError("bad_response") from None
     if not isinstance(data, dict):
@@ -306,8 +347,7 @@ class OdkServer(FormServer):
 
     def sign_in(self) -> None:
         credentials = {"email": self.email, "password": self.password}
-        response = self._call("POST", f"{self.base}/v1/sessions", json=credentials)
-        token = _json(response).get("token")
+        token = _json(self._call("POST", f"{self.base}/v1/sessions", json=credentials)).get("token")
         if not isinstance(token, str) or not token:
             raise PullError("bad_response")
         self.token = token
@@ -316,12 +356,8 @@ class OdkServer(FormServer):
     def close(self) -> None:
         """Sign out (the session would otherwise live on the server for a day)."""
         if self.token:
-            with contextlib.suppress(requests.RequestException):
-                self.http.request(
-                    "DELETE",
-                    f"{self.base}/v1/sessions/{quote(self.token, safe='')}",
-                    timeout=TIMEOUT,
-                )
+            with contextlib.suppress(PullError):
+                self._call("DELETE", f"{self.base}/v1/sessions/{quote(self.token, safe='')}")
             self.token = ""
         super().close()
 

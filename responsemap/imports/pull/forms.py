@@ -11,10 +11,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from responsemap.imports.mapping import TARGETS, suggest_mapping
+from responsemap.imports.pull import hosts
 from responsemap.imports.pull.models import PullSource
 from responsemap.lib.timezones import zone_choices
 
 _FORM_ID = re.compile(r"^[\w.\-]{1,200}$")
+FORBIDDEN_HOST = _(
+    "This address can't be fetched from: it is this server itself, a local or cloud "
+    "service address, or a private network address this installation does not allow."
+)
 
 
 class PullSourceForm(forms.Form):
@@ -86,6 +91,12 @@ class PullSourceForm(forms.Form):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or parts.query or parts.fragment:
             raise forms.ValidationError(_("Give the server's address only, such as https://…"))
+        try:
+            hosts.check_url(url)
+        except hosts.ForbiddenHost:
+            raise forms.ValidationError(FORBIDDEN_HOST) from None
+        except OSError:
+            pass  # a name that does not resolve now: the first fetch says "unreachable"
         return url
 
     def clean(self) -> dict[str, Any]:

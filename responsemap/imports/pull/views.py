@@ -78,6 +78,15 @@ OUTCOMES = {
         "feedback: connect it again."
     ),
     "failed": gettext_lazy("The fetch stopped on an error. The next fetch tries again."),
+    "forbidden_host": gettext_lazy(
+        "The server's address can't be fetched from: it is this server itself, a local or "
+        "cloud service address, or a private network address this installation does not "
+        "allow. Nothing was fetched."
+    ),
+    "too_large": gettext_lazy(
+        "An answer from the server was larger than this installation accepts, so nothing "
+        "of it was imported. If it goes on, ask the administrator to raise the limit."
+    ),
 }
 
 
