@@ -9,16 +9,19 @@ lists (few, short values: ``recodes.choice_values``), never free text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
-from functools import partial
+from functools import partial, wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from responsemap.imports import actions
@@ -33,9 +36,41 @@ from responsemap.imports.rows import describe
 from responsemap.imports.sheets import describe_sheets, shape_of
 from responsemap.imports.views import _headers, _importer
 from responsemap.imports.xlsform import MAX_FORM_BYTES, XLSForm, read_xlsform
+from responsemap.lib.uploads import BoundedMemoryUpload
 from responsemap.projects.layout import layout
 from responsemap.projects.models import Project
 from responsemap.protection.present import present
+
+
+def bounded_xlsform(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A recoding screen's view whose XLSForm upload streams into memory and is dropped
+    once past ``MAX_FORM_BYTES`` (``lib.uploads``), never spooled to a temporary file
+    on disk first (Django's default handlers write any large file there). The handler
+    must be set before the body is read, so the CSRF check runs after it."""
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST":
+            request.upload_handlers = [BoundedMemoryUpload(request, MAX_FORM_BYTES)]
+        return protected(request, *args, **kwargs)
+
+    return wrapper
+
+
+def upload_too_large(request: HttpRequest) -> bool:
+    """Was a file of this request dropped for its size (``bounded_xlsform``)?"""
+    return any(isinstance(h, BoundedMemoryUpload) and h.too_large for h in request.upload_handlers)
+
+
+def saving_recodes(request: HttpRequest) -> bool:
+    """A POST of the recoding form itself (not of an XLSForm, given or dropped)."""
+    return (
+        request.method == "POST"
+        and "xlsform" not in request.FILES
+        and not upload_too_large(request)
+    )
 
 
 @login_required
@@ -81,6 +116,7 @@ def redirect_with_problem(
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@bounded_xlsform
 def recodes(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
     project, viewer = _importer(request, slug)
     job = access_import_job(viewer, job_id)
@@ -97,7 +133,7 @@ def recodes(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
         return redirect("imports:job", slug=slug, job_id=job.pk)
 
     offered = recode_choices(request, project, table, mapping.columns, mapping.recodes)
-    saving = request.method == "POST" and "xlsform" not in request.FILES
+    saving = saving_recodes(request)
     form = RecodeForm(
         request.POST if saving else None,
         project=project,
@@ -162,14 +198,15 @@ def recode_choices(
     offered = Offered()
     xlsform = XLSForm()
     data = request.FILES.get("xlsform") if request.method == "POST" else None
-    if data is not None:
-        if (data.size or 0) > MAX_FORM_BYTES:
-            offered.form_problem = describe("too_large")
-        else:
-            try:
-                xlsform = read_xlsform(data.read())
-            except UnreadableFile as exc:
-                offered.form_problem = describe(exc.code)
+    if upload_too_large(request) or (data is not None and (data.size or 0) > MAX_FORM_BYTES):
+        offered.form_problem = _("The form's file (XLSForm) is larger than %(size)s MB.") % {
+            "size": formats.number_format(MAX_FORM_BYTES / (1024 * 1024), 0)
+        }
+    elif data is not None:
+        try:
+            xlsform = read_xlsform(data.read())
+        except UnreadableFile as exc:
+            offered.form_problem = describe(exc.code)
     offered.form_read = bool(xlsform.questions)
     sink = FeedbackRowSink(project)
     for target in CODED:

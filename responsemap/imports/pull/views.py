@@ -44,7 +44,7 @@ from responsemap.imports.pull.repeats import (
 from responsemap.imports.pull.running import sample_fields
 from responsemap.imports.pull.transitions import OVERLAP
 from responsemap.imports.recode_forms import RecodeForm
-from responsemap.imports.recode_views import recode_choices
+from responsemap.imports.recode_views import bounded_xlsform, recode_choices, saving_recodes
 from responsemap.imports.recodes import CODED, needs_recoding
 from responsemap.imports.rows import describe
 from responsemap.imports.saved import NamedMapping, open_saved, saved_mapping_for
@@ -320,6 +320,7 @@ def repeats(request: HttpRequest, slug: str, source_id: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@bounded_xlsform
 def recodes(request: HttpRequest, slug: str, source_id: str) -> HttpResponse:
     """The form's choice values → the project's codes: the file import's recoding
     screen (``recode_views.recode_choices``), with the values a sample of submissions
@@ -341,7 +342,7 @@ def recodes(request: HttpRequest, slug: str, source_id: str) -> HttpResponse:
         {t: i for i, t in enumerate(coded)},
         NamedMapping.from_json(json.dumps(mapping)).recodes,
     )
-    saving = request.method == "POST" and "xlsform" not in request.FILES
+    saving = saving_recodes(request)
     form = RecodeForm(
         request.POST if saving else None,
         project=project,
