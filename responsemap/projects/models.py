@@ -119,12 +119,14 @@ from responsemap.projects.destruction.models import (  # noqa: E402
     ProjectAggregate,
 )
 from responsemap.projects.sharing.models import (  # noqa: E402
+    AgreementVersion,
     DataSharingAgreement,
     Partner,
     PartnerUser,
 )
 
 __all__ = [
+    "AgreementVersion",
     "ChecklistVersion",
     "DataSharingAgreement",
     "DestructionRun",

@@ -5,9 +5,10 @@ The referrals are those ``triage.referrals.queries.referral_visible_to`` gives t
 user (their partner's, under agreements active today): the same rule as their list,
 so a record not referred to them, or referred under an agreement that ended, counts
 nowhere. A breakdown by a record's field (type, sector, area) counts only the
-referrals whose agreement shares that field (``fields_allowed``); the others are one
-group "not shared under the agreement". Status, dates and time to answer are the
-referral's own.
+referrals whose agreement shares that field (``fields_allowed`` as in force now, and in
+the version the referral was made under: a narrowing holds at once, a widening only for
+later referrals); the others are one group "not shared under the agreement". Status,
+dates and time to answer are the referral's own.
 
 Overdue: a referral neither done nor declined ``ANSWER_DAYS`` after it was sent (the
 agreements set no deadline of their own).
@@ -23,7 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from responsemap.analytics.queries import Labels
-from responsemap.projects.sharing.queries import partner_of
+from responsemap.projects.sharing.models import version_at
+from responsemap.projects.sharing.queries import partner_of, versions_by_agreement
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.referrals.models import ReferralStatus
 from responsemap.triage.referrals.queries import referral_visible_to
@@ -94,6 +96,8 @@ def partner_figures(
             "status",
             "referred_at",
             "answered_at",
+            "agreement_id",
+            "agreement__version",
             "agreement__fields_allowed",
             "feedback__type_code",
             "feedback__sector",
@@ -104,7 +108,23 @@ def partner_figures(
     counts: dict[str, dict[str, int]] = {"status": {}, **{name: {} for name in FIELD_BREAKDOWNS}}
     answer_hours: list[float] = []
     open_count = overdue = 0
-    for status, referred_at, answered_at, allowed, type_code, sector, area_id in rows:
+    # Versions matter only for an agreement edited since (no query while none is).
+    versions = versions_by_agreement({row[3] for row in rows if row[4] > 1})
+    for (
+        status,
+        referred_at,
+        answered_at,
+        agreement_id,
+        _version,
+        now_allowed,
+        type_code,
+        sector,
+        area_id,
+    ) in rows:
+        allowed = set(now_allowed or [])
+        under = version_at(versions.get(agreement_id, []), referred_at)
+        if under is not None:
+            allowed &= set(under.fields_allowed)
         counts["status"][status] = counts["status"].get(status, 0) + 1
         if status in OPEN_STATUSES:
             open_count += 1
@@ -115,7 +135,7 @@ def partner_figures(
         record = {"type_code": type_code, "sector": sector, "area": area_id}
         for name in FIELD_BREAKDOWNS:
             value = record[name]
-            key = NOT_SHARED if name not in (allowed or []) else str(value or "")
+            key = NOT_SHARED if name not in allowed else str(value or "")
             counts[name][key] = counts[name].get(key, 0) + 1
 
     def words(name: str, value: str) -> str:

@@ -1,5 +1,9 @@
-"""Partners, their users and data-sharing agreements: created, linked and revoked by a
-manager (``manage_project``), each in one transaction with its audit event.
+"""Partners, their users and data-sharing agreements: created, linked, edited and
+revoked by a manager (``manage_project``), each in one transaction with its audit event.
+
+An edit makes a new version of the agreement (``models.AgreementVersion``): the agreement's
+row takes the new terms at once, so whatever is no longer allowed leaves every partner
+output on the next request; the old terms stay readable on the agreement's page.
 
 Which fields and categories an agreement may name is checked by the screen's form
 (``triage.referrals.forms``: the fields are ``triage``'s, to the right of this app);
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -18,7 +23,9 @@ from django.utils.translation import gettext as _
 
 from responsemap.accounts.models import Membership
 from responsemap.projects.sharing.models import (
+    AGREEMENT_TERMS,
     PARTNER_ROLE,
+    AgreementVersion,
     DataSharingAgreement,
     Partner,
     PartnerUser,
@@ -110,13 +117,21 @@ AGREEMENT_FIELDS = [
 ]
 
 
-def do_create_agreement(viewer: Viewer, data: NewAgreement) -> DataSharingAgreement:
-    _check_manager(viewer)
-    partner = Partner.objects.filter(
-        project_id=viewer.project_id, pk=key_or_404(data.partner_id)
-    ).first()
-    if partner is None:
-        raise Http404
+@dataclass(frozen=True)
+class AgreementTerms:
+    """What an edit may change: everything but the partner (another partner is another
+    agreement)."""
+
+    purpose: str
+    document_reference: str
+    valid_from: datetime.date
+    valid_to: datetime.date
+    fields_allowed: list[str] = field(default_factory=list)
+    types_allowed: list[str] = field(default_factory=list)
+    sectors_allowed: list[str] = field(default_factory=list)
+
+
+def _checked_terms(data: NewAgreement | AgreementTerms) -> dict[str, Any]:
     if data.valid_to < data.valid_from:
         raise SharingRefused(_("An agreement can't end before it starts."))
     if not (data.fields_allowed and data.types_allowed and data.sectors_allowed):
@@ -127,19 +142,56 @@ def do_create_agreement(viewer: Viewer, data: NewAgreement) -> DataSharingAgreem
         raise SharingRefused(
             _("An agreement needs its purpose and the reference of the signed document.")
         )
+    return {
+        "purpose": data.purpose.strip(),
+        "document_reference": data.document_reference.strip(),
+        "valid_from": data.valid_from,
+        "valid_to": data.valid_to,
+        "fields_allowed": sorted(set(data.fields_allowed)),
+        "types_allowed": sorted(set(data.types_allowed)),
+        "sectors_allowed": sorted(set(data.sectors_allowed)),
+    }
+
+
+def _add_version(
+    viewer: Viewer,
+    agreement: DataSharingAgreement,
+    number: int,
+    terms: dict[str, Any],
+    at: datetime.datetime,
+    reason: str | None,
+) -> AgreementVersion:
+    version = AgreementVersion(
+        project_id=agreement.project_id,
+        agreement=agreement,
+        number=number,
+        changed_at=at,
+        changed_by_id=viewer.user_id,
+        changed_by_label=viewer.label[:150],
+        **terms,
+    )
+    if reason is not None:
+        version.reason = reason
+    version.save(force_insert=True)
+    return version
+
+
+def do_create_agreement(viewer: Viewer, data: NewAgreement) -> DataSharingAgreement:
+    _check_manager(viewer)
+    partner = Partner.objects.filter(
+        project_id=viewer.project_id, pk=key_or_404(data.partner_id)
+    ).first()
+    if partner is None:
+        raise Http404
+    terms = _checked_terms(data)
     with transaction.atomic():
         agreement = DataSharingAgreement.objects.create(
             project_id=viewer.project_id,
             partner=partner,
-            purpose=data.purpose.strip(),
-            document_reference=data.document_reference.strip(),
-            valid_from=data.valid_from,
-            valid_to=data.valid_to,
-            fields_allowed=sorted(set(data.fields_allowed)),
-            types_allowed=sorted(set(data.types_allowed)),
-            sectors_allowed=sorted(set(data.sectors_allowed)),
             created_by_id=viewer.user_id,
+            **terms,
         )
+        _add_version(viewer, agreement, 1, terms, agreement.created_at, reason=None)
         record_event(
             "agreement.create",
             project_id=viewer.project_id,
@@ -149,6 +201,62 @@ def do_create_agreement(viewer: Viewer, data: NewAgreement) -> DataSharingAgreem
             fields=AGREEMENT_FIELDS,
         )
     return agreement
+
+
+def do_edit_agreement(
+    viewer: Viewer,
+    agreement_id: object,
+    data: AgreementTerms,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> AgreementVersion:
+    """Change an agreement's terms: a new version, in force from now on.
+
+    Narrowing (a field, type or sector taken out, dates shortened) holds at once: partner
+    outputs read the agreement's row. Widening holds only from now on: a record referred
+    before shows a partner no more than the version it was referred under allowed
+    (``triage.referrals.queries.shared_fields``). Race-safe: ``UPDATE … WHERE version =
+    <the one the manager saw>``, the row locked so a referral made meanwhile is made under
+    one version or the other, never half of each. The reason is sealed (the version and
+    the audit event)."""
+    _check_manager(viewer)
+    agreement = DataSharingAgreement.objects.filter(
+        project_id=viewer.project_id, pk=key_or_404(agreement_id)
+    ).first()
+    if agreement is None:
+        raise Http404
+    reason = reason.strip()
+    if not reason:
+        raise SharingRefused(_("Say why the agreement is changed."))
+    terms = _checked_terms(data)
+    with transaction.atomic():
+        locked = DataSharingAgreement.objects.select_for_update().get(pk=agreement.pk)
+        if locked.revoked_at is not None:
+            raise SharingRefused(_("A revoked agreement can't be changed."))
+        seen = locked.version if expected_version is None else expected_version
+        changed = [name for name in AGREEMENT_TERMS if getattr(locked, name) != terms[name]]
+        if not changed:
+            raise SharingRefused(_("Nothing was changed."))
+        now = timezone.now()
+        moved = DataSharingAgreement.objects.filter(
+            pk=locked.pk, version=seen, revoked_at__isnull=True
+        ).update(version=seen + 1, **terms)
+        if not moved:
+            raise SharingRefused(
+                _("Someone else changed this agreement meanwhile. Look again and retry.")
+            )
+        version = _add_version(viewer, locked, seen + 1, terms, now, reason)
+        record_event(
+            "agreement.edit",
+            project_id=viewer.project_id,
+            actor=viewer,
+            object_type="datasharingagreement",
+            object_id=agreement.pk,
+            fields=changed,
+            reason=reason,
+        )
+    return version
 
 
 def do_revoke_agreement(viewer: Viewer, agreement_id: object, reason: str) -> DataSharingAgreement:

@@ -4,6 +4,7 @@ its managers; a partner user's own partner."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -11,6 +12,7 @@ from django.http import Http404
 from responsemap.accounts.models import Membership
 from responsemap.projects.sharing.models import (
     PARTNER_ROLE,
+    AgreementVersion,
     DataSharingAgreement,
     Partner,
     PartnerUser,
@@ -37,6 +39,26 @@ def access_agreement(viewer: Viewer, agreement_id: object) -> DataSharingAgreeme
     if agreement is None:
         raise Http404
     return agreement
+
+
+def versions_of(agreement: DataSharingAgreement) -> list[AgreementVersion]:
+    """The versions of an agreement already loaded for its manager (``access_agreement``),
+    newest first."""
+    return list(AgreementVersion.objects.filter(agreement=agreement).order_by("-number"))
+
+
+def versions_by_agreement(agreement_ids: Iterable[object]) -> dict[object, list[AgreementVersion]]:
+    """The versions of agreements whose rows a loader already gave (a partner's
+    referrals, a log page), in one query: to tell under which version something was
+    shared. For code, never for a screen as such (the reasons stay sealed)."""
+    found: dict[object, list[AgreementVersion]] = {}
+    ids = {str(key) for key in agreement_ids}
+    if not ids:
+        return found
+    rows = AgreementVersion.objects.filter(agreement_id__in=ids).order_by("number")
+    for version in rows.defer("reason"):
+        found.setdefault(version.agreement_id, []).append(version)
+    return found
 
 
 def partner_of(viewer: Viewer) -> Partner | None:

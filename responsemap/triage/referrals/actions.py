@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from responsemap.intake.contacts.actions import do_record_consent
 from responsemap.intake.contacts.consent import has_withdrawn
 from responsemap.intake.contacts.models import ConsentRecord
-from responsemap.projects.sharing.models import DataSharingAgreement, active_on
+from responsemap.projects.sharing.models import AgreementVersion, DataSharingAgreement, active_on
 from responsemap.projects.sharing.queries import key_or_404
 from responsemap.protection.audit import EventSpec, record_events
 from responsemap.protection.viewer import Viewer
@@ -27,7 +27,12 @@ from responsemap.triage.choices import Status
 from responsemap.triage.models import Feedback
 from responsemap.triage.queries import access_feedback
 from responsemap.triage.referrals.models import Disclosure, DisclosureKind, Referral, ReferralStatus
-from responsemap.triage.referrals.queries import access_referral, shared_fields, today
+from responsemap.triage.referrals.queries import (
+    access_referral,
+    referred_under,
+    shared_fields,
+    today,
+)
 
 SHARE_PURPOSE = "share_with_partners"
 TEXT_MAX_LENGTH = 4000
@@ -141,16 +146,29 @@ def do_refer_feedback(
                 "and tick the box if they agree."
             )
         )
-    now = timezone.now()
     try:
         with transaction.atomic():
-            # Locks the agreement row: a revocation committed meanwhile is seen here.
-            if (
-                not DataSharingAgreement.objects.select_for_update()
+            # Locks the agreement row: a revocation or an edit committed meanwhile is
+            # seen here, and an edit waits for this referral (``do_edit_agreement``), so
+            # it is made, timed and logged under one version.
+            locked = (
+                DataSharingAgreement.objects.select_for_update()
                 .filter(active_on(today()), pk=agreement.pk)
-                .exists()
-            ):
+                .first()
+            )
+            if locked is None:
                 raise ReferralRefused(_("There is no agreement in force for this referral."))
+            if not locked.covers(record.type_code, record.sector):
+                raise ReferralRefused(
+                    _(
+                        "The agreement with %(partner)s does not cover this record's type "
+                        "and sector."
+                    )
+                    % {"partner": agreement.partner.name}
+                )
+            locked.partner = agreement.partner
+            agreement = locked
+            now = timezone.now()
             if consent is None:
                 consent = do_record_consent(
                     project_id=record.project_id,
@@ -192,11 +210,21 @@ def do_refer_feedback(
     return referral
 
 
-def do_list_referrals(viewer: Viewer, referrals: list[Referral]) -> None:
-    """Log a page of a partner's queue: what each line showed them."""
+def do_list_referrals(
+    viewer: Viewer,
+    referrals: list[Referral],
+    versions: dict[object, AgreementVersion | None] | None = None,
+) -> None:
+    """Log a page of a partner's queue: what each line showed them (``versions``: each
+    referral's ``referred_under``, if the caller has them already)."""
+    versions = referred_under(referrals) if versions is None else versions
     lines = [
         _disclosure(
-            r, r.feedback.reference, DisclosureKind.LISTED, shared_fields(r.agreement), viewer
+            r,
+            r.feedback.reference,
+            DisclosureKind.LISTED,
+            shared_fields(r.agreement, versions.get(r.pk)),
+            viewer,
         )
         for r in referrals
     ]
@@ -214,7 +242,7 @@ def do_view_referral(viewer: Viewer, referral: Referral) -> None:
                     referral,
                     referral.feedback.reference,
                     DisclosureKind.VIEWED,
-                    shared_fields(referral.agreement),
+                    shared_fields(referral.agreement, referred_under([referral])[referral.pk]),
                     viewer,
                 )
             ]

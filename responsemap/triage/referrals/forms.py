@@ -78,6 +78,34 @@ class AgreementForm(forms.Form):
         return data
 
 
+class AgreementEditForm(AgreementForm):
+    """The terms of an agreement in force, changed with a reason: a new version. The
+    partner is not among them (another partner is another agreement)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(
+        label=_("Why is it changed?"),
+        max_length=300,
+        help_text=_(
+            "Kept with the new version. Fields taken out are hidden from the partner at once; "
+            "fields added are shared only for records referred from now on."
+        ),
+    )
+
+    def __init__(
+        self, *args: Any, project_id: object, current: dict[str, list[str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, partners=[], project_id=project_id, **kwargs)
+        del self.fields["partner"]
+        # A code retired since the agreement was signed stays on offer while it names it.
+        framework = framework_for(str(project_id))
+        for name, kind in (("types_allowed", Kind.TYPE), ("sectors_allowed", Kind.SECTOR)):
+            offered = self.fields[name].choices  # type: ignore[attr-defined]
+            known = {code for code, _label in offered}
+            extra = [(c, framework.label(kind, c)) for c in current.get(name, []) if c not in known]
+            self.fields[name].choices = [*offered, *extra]  # type: ignore[attr-defined]
+
+
 class RevokeForm(forms.Form):
     reason = forms.CharField(label=_("Why is it revoked?"), max_length=300)
 

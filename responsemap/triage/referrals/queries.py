@@ -7,7 +7,9 @@ after ``valid_to``, or the moment it is revoked, every such referral is a 404.
 
 What of the record they see is the agreement's field list and nothing else
 (``partner_lens``): ``present()`` with ``only=`` those fields, as a viewer holding just
-the permissions those fields need.
+the permissions those fields need. An agreement edited since the referral was made
+shares the fields both versions allow: a narrowing holds at once for everything, a
+widening only for what is referred from then on (``shared_fields``).
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ from django.utils import timezone
 from responsemap.lib import clock
 from responsemap.projects.sharing.models import (
     PARTNER_ROLE,
+    AgreementVersion,
     DataSharingAgreement,
     PartnerUser,
     active_on,
+    version_at,
 )
+from responsemap.projects.sharing.queries import versions_by_agreement
 from responsemap.protection.catalogue import policies_for
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.models import Feedback
@@ -108,13 +113,31 @@ class PartnerLens:
     reason: str
 
 
-def shared_fields(agreement: DataSharingAgreement) -> list[str]:
-    allowed = set(agreement.fields_allowed) | set(ALWAYS_SHARED)
+def shared_fields(
+    agreement: DataSharingAgreement, referred_under: AgreementVersion | None = None
+) -> list[str]:
+    """The record's fields a partner sees under ``agreement`` as it stands now; for a
+    referral made under an earlier version (``referred_under``), only those that
+    version allowed too."""
+    allowed = set(agreement.fields_allowed)
+    if referred_under is not None:
+        allowed &= set(referred_under.fields_allowed)
+    allowed |= set(ALWAYS_SHARED)
     return [name for name in SHAREABLE_FIELDS if name in allowed]
 
 
-def partner_lens(viewer: Viewer, agreement: DataSharingAgreement) -> PartnerLens:
-    fields = shared_fields(agreement)
+def referred_under(referrals: list[Referral]) -> dict[object, AgreementVersion | None]:
+    """The version of its agreement each referral was made under (referral id →
+    version), in one query for the lot; none to make while every agreement is still at
+    its first version (None: the terms in force are the ones it was referred under)."""
+    versions = versions_by_agreement(r.agreement_id for r in referrals if r.agreement.version > 1)
+    return {r.pk: version_at(versions.get(r.agreement_id, []), r.referred_at) for r in referrals}
+
+
+def partner_lens(
+    viewer: Viewer, agreement: DataSharingAgreement, version: AgreementVersion | None = None
+) -> PartnerLens:
+    fields = shared_fields(agreement, version)
     policies = policies_for(Feedback)
     needed = {
         permission

@@ -11,6 +11,12 @@ urlpatterns = [
     path("sharing/partners/", views.partner_create, name="partner_create"),
     path("sharing/partners/link/", views.partner_link, name="partner_link"),
     path("sharing/agreements/", views.agreement_create, name="agreement_create"),
+    path("sharing/agreements/<str:agreement_id>/", views.agreement_detail, name="agreement"),
+    path(
+        "sharing/agreements/<str:agreement_id>/edit/",
+        views.agreement_edit,
+        name="agreement_edit",
+    ),
     path(
         "sharing/agreements/<str:agreement_id>/revoke/",
         views.agreement_revoke,

@@ -18,24 +18,36 @@ from responsemap.lib.pager import pager
 from responsemap.projects.layout import layout
 from responsemap.projects.queries import access_project
 from responsemap.projects.sharing.actions import (
+    AgreementTerms,
     NewAgreement,
     SharingRefused,
     do_create_agreement,
     do_create_partner,
+    do_edit_agreement,
     do_link_partner_user,
     do_revoke_agreement,
 )
-from responsemap.projects.sharing.models import Partner
+from responsemap.projects.sharing.models import (
+    AGREEMENT_TERMS,
+    AgreementVersion,
+    DataSharingAgreement,
+    Partner,
+    version_at,
+)
 from responsemap.projects.sharing.queries import (
     access_agreement,
     agreements_visible_to,
     partner_members,
     partner_of,
     partners_visible_to,
+    versions_by_agreement,
+    versions_of,
 )
 from responsemap.protection.listing import record_listing
 from responsemap.protection.present import Presented, present, present_many
 from responsemap.protection.viewer import Viewer
+from responsemap.triage.coding.framework import framework_for
+from responsemap.triage.coding.models import Kind
 from responsemap.triage.models import Feedback, normalise_reference
 from responsemap.triage.queries import access_feedback
 from responsemap.triage.referrals.actions import (
@@ -48,6 +60,7 @@ from responsemap.triage.referrals.actions import (
 )
 from responsemap.triage.referrals.catalogue import field_words
 from responsemap.triage.referrals.forms import (
+    AgreementEditForm,
     AgreementForm,
     AnswerForm,
     LinkUserForm,
@@ -66,6 +79,7 @@ from responsemap.triage.referrals.queries import (
     partner_lens,
     referral_visible_to,
     referrals_of,
+    referred_under,
     today,
 )
 
@@ -213,6 +227,94 @@ def agreement_revoke(request: HttpRequest, slug: str, agreement_id: str) -> Http
     return redirect("triage:sharing", slug=project.slug)
 
 
+def _edit_form(agreement: DataSharingAgreement, data: Any = None) -> AgreementEditForm:
+    current = {name: getattr(agreement, name) for name in AGREEMENT_TERMS}
+    return AgreementEditForm(
+        data,
+        project_id=agreement.project_id,
+        current=current,
+        initial={**current, "version": agreement.version},
+    )
+
+
+def _agreement_page(
+    request: HttpRequest,
+    project: Any,
+    viewer: Viewer,
+    agreement: DataSharingAgreement,
+    form: AgreementEditForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """An agreement's page: its terms in force, the form to change them, and every
+    version with who changed it, when and why (the reasons shown are listed, audited)."""
+    versions = versions_of(agreement)
+    shown = present_many(versions, viewer, "sharing")
+    record_listing(viewer, "agreementversion", shown, purpose="sharing")
+    framework = framework_for(str(project.pk))
+
+    def words(kind: str, codes: object) -> str:
+        if not isinstance(codes, list | tuple):
+            return ""
+        return ", ".join(framework.label(kind, str(code)) for code in codes)
+
+    return render(
+        request,
+        "triage/referrals/agreement.html",
+        {
+            **layout(project, viewer),
+            "agreement": present(agreement, viewer, "sharing"),
+            "active": agreement.is_active_on(today()),
+            "count": len(versions),
+            "versions": [
+                {
+                    "shown": item,
+                    "fields": field_words(version.fields_allowed),
+                    "types": words(Kind.TYPE, version.types_allowed),
+                    "sectors": words(Kind.SECTOR, version.sectors_allowed),
+                    "current": version.number == agreement.version,
+                }
+                for version, item in zip(versions, shown, strict=True)
+            ],
+            "form": None if agreement.revoked_at is not None else form or _edit_form(agreement),
+        },
+        status=status,
+    )
+
+
+@login_required
+def agreement_detail(request: HttpRequest, slug: str, agreement_id: str) -> HttpResponse:
+    project, viewer = _manager(request, slug)
+    agreement = access_agreement(viewer, agreement_id)
+    return _agreement_page(request, project, viewer, agreement)
+
+
+@login_required
+@require_POST
+def agreement_edit(request: HttpRequest, slug: str, agreement_id: str) -> HttpResponse:
+    project, viewer = _manager(request, slug)
+    agreement = access_agreement(viewer, agreement_id)
+    form = _edit_form(agreement, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            version = do_edit_agreement(
+                viewer,
+                agreement.pk,
+                AgreementTerms(**{name: data[name] for name in AGREEMENT_TERMS}),
+                data["reason"],
+                expected_version=data["version"],
+            )
+        except SharingRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("Saved as version %(n)d: in force from now on.") % {"n": version.number},
+            )
+            return redirect("triage:agreement", slug=project.slug, agreement_id=agreement.pk)
+    return _agreement_page(request, project, viewer, agreement, form, status=400)
+
+
 @login_required
 def disclosure_log(request: HttpRequest, slug: str, agreement_id: str) -> HttpResponse:
     project, viewer = _manager(request, slug)
@@ -227,6 +329,10 @@ def disclosure_log(request: HttpRequest, slug: str, agreement_id: str) -> HttpRe
     page = Paginator(rows, LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     lines = list(page.object_list)
     shown = present_many(lines, viewer, "disclosure_log")
+    # Under which version each line was shared: the one in force at its moment (a
+    # referral and an edit lock the agreement's row, so they never overlap).
+    edited = agreement.version > 1
+    versions = versions_by_agreement([agreement.pk]).get(agreement.pk, []) if edited else []
     # Reading the log is itself logged, like an audit trail.
     used = [name for name in ("q", "kind") if form.is_valid() and form.cleaned_data[name]]
     record_listing(viewer, "disclosure", shown, purpose="disclosure_log", filters=used)
@@ -237,7 +343,11 @@ def disclosure_log(request: HttpRequest, slug: str, agreement_id: str) -> HttpRe
             **layout(project, viewer),
             "agreement": present(agreement, viewer, "disclosure_log"),
             "lines": [
-                {"shown": item, "fields": field_words(line.fields)}
+                {
+                    "shown": item,
+                    "fields": field_words(line.fields),
+                    "version": getattr(version_at(versions, line.at), "number", 1),
+                }
                 for line, item in zip(lines, shown, strict=True)
             ],
             "form": form,
@@ -304,16 +414,24 @@ def _partner(request: HttpRequest, slug: str) -> tuple[Any, Viewer, Partner]:
     return project, viewer, partner
 
 
-def _shown_records(viewer: Viewer, referrals: list[Referral], purpose: str) -> list[Presented]:
-    """Each referral's record as its agreement lets the partner see it: one
-    ``present_many`` per agreement on the page (the original message's reveals, where
+def _shown_records(
+    viewer: Viewer,
+    referrals: list[Referral],
+    purpose: str,
+    versions: dict[object, AgreementVersion | None],
+) -> list[Presented]:
+    """Each referral's record as its agreement lets the partner see it (the version in
+    force now, within the one it was referred under, ``versions``): one ``present_many``
+    per agreement and version on the page (the original message's reveals, where
     allowed, audited together)."""
     shown: dict[object, Presented] = {}
-    by_agreement: dict[object, list[Referral]] = {}
+    groups: dict[tuple[object, int | None], list[Referral]] = {}
     for referral in referrals:
-        by_agreement.setdefault(referral.agreement_id, []).append(referral)
-    for group in by_agreement.values():
-        lens = partner_lens(viewer, group[0].agreement)
+        version = versions.get(referral.pk)
+        key = (referral.agreement_id, version.number if version else None)
+        groups.setdefault(key, []).append(referral)
+    for group in groups.values():
+        lens = partner_lens(viewer, group[0].agreement, versions.get(group[0].pk))
         records = present_many(
             [r.feedback for r in group],
             lens.viewer,
@@ -342,15 +460,16 @@ def partner_queue(request: HttpRequest, slug: str) -> HttpResponse:
         request.GET.get("page")
     )
     referrals = list(page.object_list)
+    versions = referred_under(referrals)
     items = [
         {"referral": shown, "record": record}
         for shown, record in zip(
             present_many(referrals, viewer, "partner_queue"),
-            _shown_records(viewer, referrals, "partner_queue"),
+            _shown_records(viewer, referrals, "partner_queue", versions),
             strict=True,
         )
     ]
-    do_list_referrals(viewer, referrals)
+    do_list_referrals(viewer, referrals, versions)
     return render(
         request,
         "triage/referrals/queue.html",
@@ -374,7 +493,9 @@ def _referral_page(
         {
             **layout(project, viewer),
             "referral": present(referral, viewer, "partner_referral"),
-            "record": _shown_records(viewer, [referral], "partner_referral")[0],
+            "record": _shown_records(
+                viewer, [referral], "partner_referral", referred_under([referral])
+            )[0],
             "status_form": ReferralStatusForm(
                 status=referral.status, initial={"from_status": referral.status}
             ),
