@@ -20,6 +20,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", project_views.switcher, name="home"),
     path("accounts/", include("allauth.urls")),
+    path("me/", include("responsemap.accounts.phones.urls")),
     path("admin/", admin.site.urls),
     path("p/<slug:slug>/", project_views.project_home, name="project_home"),
     path("p/<slug:slug>/", include("responsemap.triage.urls")),

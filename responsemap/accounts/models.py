@@ -77,3 +77,29 @@ class TeamMember(models.Model):
 
     def __str__(self) -> str:
         return f"member {self.membership_id} of team {self.team_id}"
+
+
+class StaffPhone(models.Model):
+    """A staff member's own mobile number for SMS alerts (accounts.phones), sealed under
+    the staff key (``protection.staff_data``), shown only as ``masked``. Used for
+    alerts only once ``verified_at`` is set: the person typed back the code texted to it.
+    A new number replaces the old one and is unverified until its code comes back."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="staff_phone"
+    )
+    number = models.BinaryField()  # sealed: protection.staff_data, kind "staffphone.number"
+    # What a screen shows: the country code and the last two digits ("+509 •••• ••56").
+    masked = models.CharField(max_length=32)
+    # The language of the texts sent to it (the alert and the code), chosen by its owner.
+    language = models.CharField(max_length=10)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # The one-time code waiting to come back: a keyed HMAC, when it was sent, tries left.
+    code_digest = models.CharField(max_length=64, blank=True)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    code_tries = models.PositiveSmallIntegerField(default=0)
+    codes_sent = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"phone of {self.user_id}"

@@ -38,16 +38,33 @@ class PolicyForm(forms.Form):
         ),
         required=False,
     )
+    # SMS to staff phones (alerts.sms): off by default, through one of the project's
+    # channels that text.
+    sms_enabled = forms.BooleanField(
+        label=_("Also text alerts and escalations to staff phones (SMS)"),
+        help_text=_(
+            "Only to people who confirmed their number on their account page. The text "
+            "names the record's reference and the project, never the message or who sent it."
+        ),
+        required=False,
+    )
+    sms_channel = forms.ChoiceField(label=_("Send them through"), required=False, choices=())
 
     def __init__(
         self,
         *args: Any,
         roles: list[tuple[str, str]],
         types: list[tuple[str, str]],
+        sms_channels: list[tuple[str, str]] | None = None,
         **kwargs: Any,
     ) -> None:
-        """``types``: the project's active types (its coding framework), in words."""
+        """``types``: the project's active types (its coding framework), in words;
+        ``sms_channels``: its channels that can text staff phones."""
         super().__init__(*args, **kwargs)
+        self.fields["sms_channel"].choices = [  # type: ignore[attr-defined]
+            ("", _("Choose a channel")),
+            *(sms_channels or []),
+        ]
         self.fields["alert_roles"].choices = roles  # type: ignore[attr-defined]
         self.fields["escalation_roles"].choices = roles  # type: ignore[attr-defined]
         for code, label in types:
@@ -55,6 +72,15 @@ class PolicyForm(forms.Form):
                 self.fields[f"target_{code}"] = forms.IntegerField(
                     label=label, min_value=1, max_value=8760, required=False
                 )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("sms_enabled") and not cleaned.get("sms_channel"):
+            self.add_error(
+                "sms_channel",
+                _("Choose the channel that sends them (a Kannel, Twilio or Africa's Talking one)."),
+            )
+        return cleaned
 
     def target_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if name.startswith("target_")]

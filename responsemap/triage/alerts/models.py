@@ -34,6 +34,12 @@ class AlertPolicy(models.Model):
     default_target_hours = models.PositiveIntegerField(default=DEFAULT_TARGET_HOURS)
     # A receipt with the reference code to whoever texts in (triage.status_lookup.receipts).
     send_receipts = models.BooleanField(default=True, db_default=True)
+    # Also by SMS to the staff phones people verified (accounts.phones), through one of
+    # the project's channels that send SMS (``alerts.sms.SMS_KINDS``). Off by default.
+    sms_enabled = models.BooleanField(default=False, db_default=False)
+    sms_channel = models.ForeignKey(
+        "intake.Channel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -104,3 +110,48 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"notification to {self.user_id}"
+
+
+class StaffSms(models.Model):
+    """An alert (or its escalation) texted to one person's verified staff phone: one per
+    alert, person and kind (a task run twice sends once). Holds no number and no text:
+    the number is opened from the person's ``StaffPhone`` and the words made in their
+    language as it is sent (``alerts.sms``). States as the outbound messages' (intake)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Not sent: the gateway refused it")
+        CLOSED = "closed", _("Not sent: project closed")
+        NO_PHONE = "no_phone", _("Not sent: no verified number")
+        NO_CHANNEL = "no_channel", _("Not sent: no channel to send it")
+        UNKNOWN = "unknown", _("Not known whether sent")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="sms")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Notification.Kind.choices)
+    channel = models.ForeignKey(
+        "intake.Channel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    provider_message_id = models.CharField(max_length=128, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    attempt_id = models.UUIDField(null=True, blank=True)
+    attempt_started_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "staff SMS"
+        verbose_name_plural = "staff SMS"
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "user", "kind"], name="staff_sms_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"staff SMS {self.pk} ({self.state})"

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.alerts.models import (
@@ -18,6 +18,7 @@ from responsemap.triage.alerts.models import (
     DEFAULT_TARGET_HOURS,
     AlertPolicy,
     Notification,
+    StaffSms,
 )
 from responsemap.triage.choices import Status
 from responsemap.triage.queries import feedback_visible_to
@@ -37,6 +38,8 @@ class Policy:
     target_hours: dict[str, int] = field(default_factory=dict)
     default_target_hours: int = DEFAULT_TARGET_HOURS
     send_receipts: bool = True  # status_lookup.receipts
+    sms_enabled: bool = False  # also by SMS to staff phones (alerts.sms)
+    sms_channel_id: uuid.UUID | None = None
 
     @classmethod
     def of(cls, row: AlertPolicy | None) -> Policy:
@@ -50,6 +53,8 @@ class Policy:
             target_hours={k: int(v) for k, v in (row.target_hours or {}).items()},
             default_target_hours=row.default_target_hours,
             send_receipts=row.send_receipts,
+            sms_enabled=row.sms_enabled,
+            sms_channel_id=row.sms_channel_id,
         )
 
 
@@ -86,3 +91,21 @@ def notifications_for(viewer: Viewer) -> QuerySet[Notification]:
 
 def unread_count(viewer: Viewer) -> int:
     return notifications_for(viewer).filter(read_at__isnull=True).count()
+
+
+def sms_status_of(alert_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[tuple[str, int]]]:
+    """How the staff SMS of each alert fared, in words: [(state's label, how many)], one
+    query for a page of alerts. No names, no numbers."""
+    ids = list(alert_ids)
+    if not ids:
+        return {}
+    counts: dict[uuid.UUID, list[tuple[str, int]]] = {}
+    rows = (
+        StaffSms.objects.filter(alert_id__in=ids)
+        .values_list("alert_id", "state")
+        .annotate(n=Count("pk"))
+        .order_by("alert_id", "state")
+    )
+    for alert_id, state, n in rows:
+        counts.setdefault(alert_id, []).append((str(StaffSms.State(state).label), n))
+    return counts

@@ -11,7 +11,7 @@ from typing import Any
 
 from django_tasks import task
 
-from responsemap.triage.alerts.actions import do_raise_alert
+from responsemap.triage.alerts.actions import do_raise_alert, do_send_staff_sms
 from responsemap.triage.alerts.escalation import escalate_overdue_alerts
 
 ALERT_PRIORITY = 50
@@ -33,3 +33,10 @@ def raise_alerts(items: list[list[Any]]) -> None:
 @task()
 def escalate_alerts() -> None:
     escalate_overdue_alerts()
+
+
+@task(priority=ALERT_PRIORITY, queue_name="outbound")
+def send_staff_sms(sms_id: str) -> None:
+    """Text one alert to one staff phone, at its channel's rate (once, however often
+    this runs): on the ``outbound`` queue with the other sends, ahead of receipts."""
+    do_send_staff_sms(sms_id)

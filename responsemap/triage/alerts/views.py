@@ -25,7 +25,8 @@ from responsemap.triage.alerts.actions import (
 )
 from responsemap.triage.alerts.forms import PolicyForm
 from responsemap.triage.alerts.models import Notification
-from responsemap.triage.alerts.queries import notifications_for, policy_for
+from responsemap.triage.alerts.queries import notifications_for, policy_for, sms_status_of
+from responsemap.triage.alerts.sms import sms_channel_choices
 from responsemap.triage.coding.framework import framework_for
 from responsemap.triage.coding.models import Kind
 from responsemap.triage.models import normalise_reference
@@ -66,7 +67,8 @@ def notification_list(request: HttpRequest, slug: str) -> HttpResponse:
             strict=True,
         )
     )
-    items = [_item(n, shown[n.alert.feedback_id]) for n in notifications]
+    texts = sms_status_of({n.alert_id for n in notifications})
+    items = [_item(n, shown[n.alert.feedback_id], texts.get(n.alert_id, [])) for n in notifications]
     query = f"show={show}" + (f"&ref={reference}" if reference else "")
     return render(
         request,
@@ -82,7 +84,7 @@ def notification_list(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _item(notification: Notification, record: Any) -> dict[str, Any]:
+def _item(notification: Notification, record: Any, texts: list[tuple[str, int]]) -> dict[str, Any]:
     """A notification as the screen shows it: words and the presented record."""
     return {
         "id": str(notification.pk),
@@ -92,6 +94,8 @@ def _item(notification: Notification, record: Any) -> dict[str, Any]:
         "read": notification.read_at is not None,
         "acknowledged": notification.alert.acknowledged_at is not None,
         "record": record,
+        # The alert's SMS to staff phones: (state in words, how many), none if not texted.
+        "texts": texts,
     }
 
 
@@ -122,8 +126,9 @@ def policy_edit(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     roles = role_choices(project.pk)
     types = framework_for(project.pk).choices(Kind.TYPE)
+    channels = sms_channel_choices(project.pk)
     if request.method == "POST":
-        form = PolicyForm(request.POST, roles=roles, types=types)
+        form = PolicyForm(request.POST, roles=roles, types=types, sms_channels=channels)
         if form.is_valid():
             d = form.cleaned_data
             do_save_alert_policy(
@@ -135,6 +140,8 @@ def policy_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 default_target_hours=d["default_target_hours"],
                 target_hours=form.targets(),
                 send_receipts=d["send_receipts"],
+                sms_enabled=d["sms_enabled"],
+                sms_channel_id=d["sms_channel"] or None,
             )
             messages.success(request, _("Alert settings saved."))
             return redirect("triage:alerts:policy", slug=slug)
@@ -149,7 +156,9 @@ def policy_edit(request: HttpRequest, slug: str) -> HttpResponse:
         }
         initial |= {f"target_{code}": hours for code, hours in policy.target_hours.items()}
         initial["send_receipts"] = policy.send_receipts
-        form = PolicyForm(roles=roles, types=types, initial=initial)
+        initial["sms_enabled"] = policy.sms_enabled
+        initial["sms_channel"] = str(policy.sms_channel_id or "")
+        form = PolicyForm(roles=roles, types=types, sms_channels=channels, initial=initial)
     return render(
         request,
         "triage/alerts/policy.html",
