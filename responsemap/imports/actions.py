@@ -192,10 +192,11 @@ def do_resume_import(job: ImportJob, actor: Viewer) -> bool:
 
 
 def do_discard_import_job(job: ImportJob, actor: Viewer) -> bool:
-    """Delete a job that has not started (or failed), and with it the sealed file."""
+    """Delete a job that has not started (or failed, or expired), and with it the
+    sealed file (if it still has one)."""
     with transaction.atomic():
         deleted, _ = ImportJob.objects.filter(
-            pk=job.pk, state__in=[*EDITABLE, ImportJob.State.FAILED]
+            pk=job.pk, state__in=[*EDITABLE, ImportJob.State.FAILED, ImportJob.State.EXPIRED]
         ).delete()
         if not deleted:
             return False

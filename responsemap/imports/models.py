@@ -34,6 +34,8 @@ class ImportJob(models.Model):
         RUNNING = "running", _("Importing")
         DONE = "done", _("Finished")
         FAILED = "failed", _("Failed")
+        # Uploaded and never started: its file deleted after a while (tasks.py).
+        EXPIRED = "expired", _("Expired, file deleted")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")

@@ -11,7 +11,9 @@ lock and never count a row twice. Row keys make a row stored twice impossible an
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
@@ -25,11 +27,18 @@ from responsemap.imports.queries import may_import
 from responsemap.imports.reader import UnreadableFile
 from responsemap.imports.rows import ParsedRow
 from responsemap.imports.transitions import move_job
+from responsemap.lib import clock
 from responsemap.protection.viewer import Viewer
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 200
 State = ImportJob.State
+# Jobs a person left before starting them: uploaded, or mapped and checked.
+ABANDONABLE = [State.UPLOADED, State.MAPPED]
+# The upkeep looks for abandoned jobs at most this often (per worker), this many a round.
+EXPIRE_CHECK_SECONDS = 300
+EXPIRE_BATCH = 100
+_last_expiry_check: list[float] = []
 
 
 @task()
@@ -148,3 +157,38 @@ def _fail(job: ImportJob, reason: str, state: str = ImportJob.State.RUNNING) -> 
         finished_at=timezone.now(),
         content=None,
     )
+
+
+def expire_abandoned_jobs() -> int:
+    """The upkeep (every worker, every few seconds; looks every ``EXPIRE_CHECK_SECONDS``):
+    a job uploaded and never started, untouched for ``RESPONSEMAP_IMPORT_EXPIRE_HOURS``,
+    is expired and its sealed file deleted — the file holds personal data and nobody is
+    going to import it. Each is a state change a person may ask about ("where did my
+    import go?"), so it goes through ``move_job`` with its audit event
+    (``import.expire``), as finishing and failing do; only progress counters are
+    bookkeeping (ADR 0006). Returns how many were expired."""
+    now = clock.monotonic()
+    if _last_expiry_check and now - _last_expiry_check[0] < EXPIRE_CHECK_SECONDS:
+        return 0
+    _last_expiry_check[:] = [now]
+    hours = int(getattr(settings, "RESPONSEMAP_IMPORT_EXPIRE_HOURS", 72))
+    cutoff = clock.now() - timedelta(hours=hours)
+    due = list(
+        ImportJob.objects.filter(state__in=ABANDONABLE, updated_at__lt=cutoff)
+        .only("pk", "project_id", "state")
+        .order_by("updated_at")[:EXPIRE_BATCH]
+    )
+    expired = 0
+    for job in due:
+        # Conditional on the state: a job started meanwhile is not expired.
+        expired += move_job(
+            job,
+            ABANDONABLE,
+            State.EXPIRED,
+            action="import.expire",
+            fields=["content"],
+            reason=f"not started within {hours} hours",
+            finished_at=clock.now(),
+            content=None,
+        )
+    return expired

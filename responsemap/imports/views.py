@@ -15,6 +15,7 @@ import json
 from collections import abc
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -269,6 +270,7 @@ def job_status(request: HttpRequest, slug: str, job_id: str) -> HttpResponse:
             "stale": actions.is_stale(job),
             "errors": _shown_errors(shown),
             "failure": describe(job.failure_reason) if job.failure_reason else "",
+            "expire_hours": getattr(settings, "RESPONSEMAP_IMPORT_EXPIRE_HOURS", 72),
         },
     )
 
