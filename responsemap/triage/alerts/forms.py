@@ -43,7 +43,8 @@ class PolicyForm(forms.Form):
     sms_enabled = forms.BooleanField(
         label=_("Also text alerts and escalations to staff phones (SMS)"),
         help_text=_(
-            "Only to people who confirmed their number on their account page. The text "
+            "Only to people who confirmed their number on their page 'Your phone for alerts' "
+            "(behind their user name, at the top). The text "
             "names the record's reference and the project, never the message or who sent it."
         ),
         required=False,
