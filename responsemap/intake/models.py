@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from responsemap.intake.channels.models import Channel
-from responsemap.intake.contacts.models import ConsentNotice, ConsentRecord, Contact, IntakePolicy
+from responsemap.intake.contacts.models import (
+    ConsentNotice,
+    ConsentRecord,
+    Contact,
+    IdPatternTimeout,
+    IntakePolicy,
+)
 from responsemap.intake.messages.models import InboundMessage, OutboundMessage
 
 __all__ = [
@@ -11,6 +17,7 @@ __all__ = [
     "ConsentNotice",
     "ConsentRecord",
     "Contact",
+    "IdPatternTimeout",
     "InboundMessage",
     "IntakePolicy",
     "OutboundMessage",

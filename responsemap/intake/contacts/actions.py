@@ -24,14 +24,21 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from responsemap.intake.contacts.models import ConsentNotice, ConsentRecord, Contact, IntakePolicy
+from responsemap.intake.contacts.models import (
+    ConsentNotice,
+    ConsentRecord,
+    Contact,
+    IdPatternTimeout,
+    IntakePolicy,
+)
 from responsemap.intake.contacts.phones import normalise_phone, phone_index
 from responsemap.lib import rawsql
+from responsemap.projects.models import Project
 from responsemap.protection.audit import (
     PENDING_COLUMNS,
     EventSpec,
@@ -502,6 +509,10 @@ def do_set_redaction_settings(
         for name, value in wanted.items():
             setattr(policy, name, value)
         policy.save()
+        # A pattern no longer in use takes its warning with it.
+        on_project = Project.objects.filter(pk=project_id).values_list("id_patterns", flat=True)
+        in_use = [*id_patterns, *(on_project.first() or [])]
+        IdPatternTimeout.objects.filter(project_id=project_id).exclude(pattern__in=in_use).delete()
         record_event(
             "redaction_settings.save",
             project_id=project_id,
@@ -511,3 +522,27 @@ def do_set_redaction_settings(
             fields=changed,
         )
     return policy
+
+
+def do_count_id_pattern_timeout(*, project_id: ProjectId, pattern: str) -> None:
+    """One more message on which ``pattern`` ran out of its time and was left out of
+    the redaction (``protection.redaction.patterns``), for the manager's warning. Called
+    by the worker, in its transaction; the event is the count's, never the message's."""
+    now = timezone.now()
+    rows = IdPatternTimeout.objects.filter(project_id=project_id, pattern=pattern)
+    with transaction.atomic():
+        if not rows.update(count=models.F("count") + 1, last_at=now):
+            try:
+                with transaction.atomic():  # a savepoint: another worker may insert first
+                    IdPatternTimeout.objects.create(
+                        project_id=project_id, pattern=pattern, count=1, first_at=now, last_at=now
+                    )
+            except IntegrityError:
+                rows.update(count=models.F("count") + 1, last_at=now)
+        record_event(
+            "redaction.id_pattern_timeout",
+            project_id=project_id,
+            object_type="idpatterntimeout",
+            object_id=rows.values_list("pk", flat=True).first() or "",
+            fields=["count"],
+        )

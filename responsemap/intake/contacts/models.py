@@ -122,6 +122,26 @@ class IntakePolicy(models.Model):
         return f"intake policy of {self.project_id}"
 
 
+class IdPatternTimeout(models.Model):
+    """How often one of the project's ID patterns ran out of its time on a message, which
+    was then redacted without it (``protection.redaction.patterns``): a count and when,
+    for the manager's warning; never the message."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    pattern = models.TextField()
+    count = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "pattern"], name="id_pattern_timeout_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"ID pattern timeouts of {self.project_id}"
+
+
 class ConsentNotice(models.Model):
     """The purpose-and-consent notice sent to a new number, one per language; each edit is
     a new version so a consent record names exactly what the person was told."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Case, Value, When
 
-from responsemap.intake.contacts.models import ConsentNotice, IntakePolicy
+from responsemap.intake.contacts.models import ConsentNotice, IdPatternTimeout, IntakePolicy
 from responsemap.projects.models import Project
 from responsemap.protection.viewer import ProjectId
 
@@ -37,3 +37,12 @@ def current_consent_notice(project: Project, language: str) -> ConsentNotice | N
 def intake_policy_of(project_id: ProjectId) -> IntakePolicy | None:
     """The project's intake policy (ID patterns, redaction words), if it has one."""
     return IntakePolicy.objects.filter(project_id=project_id).first()
+
+
+def id_pattern_timeouts(project_id: ProjectId, patterns: list[str]) -> list[IdPatternTimeout]:
+    """How often each of ``patterns`` (those in use) ran out of time on a message."""
+    return list(
+        IdPatternTimeout.objects.filter(project_id=project_id, pattern__in=patterns).order_by(
+            "-last_at"
+        )
+    )

@@ -5,10 +5,16 @@ remove (place and organisation names the rules take for people).
 "Try" redacts a sample with the settings as typed, before saving. The sample is neither
 stored nor logged: it is typed by the manager to test the rules, but it may well be a
 real message pasted in. The project's area names are kept as they are in the worker.
+
+ID patterns are checked before they are saved (``protection.redaction.patterns``): one
+that could run away on a message is refused with the reason. One that still runs out of
+its time on a message (saved before the checks, or on an unusual text) is left out of
+that message's redaction and counted; the screen warns with the count, never the text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -23,12 +29,13 @@ from django.views.decorators.http import require_http_methods
 from responsemap.geo.locate import AreaNames
 from responsemap.intake.contacts.actions import do_set_redaction_settings
 from responsemap.intake.contacts.models import IntakePolicy
-from responsemap.intake.contacts.queries import intake_policy_of
+from responsemap.intake.contacts.queries import id_pattern_timeouts, intake_policy_of
 from responsemap.intake.contacts.redaction import build_redaction_policy
 from responsemap.projects.layout import layout
 from responsemap.projects.models import Project
 from responsemap.projects.queries import access_project
 from responsemap.protection.redaction import PLACEHOLDERS, RedactionPolicy, find_pii
+from responsemap.protection.redaction.patterns import PatternRefused, check_id_pattern
 from responsemap.protection.viewer import Viewer
 
 MAX_LINES = 200
@@ -94,15 +101,7 @@ class RedactionSettingsForm(forms.Form):
 
     def clean_id_patterns(self) -> list[str]:
         patterns = _lines(self.cleaned_data.get("id_patterns") or "", _("ID-number patterns"))
-        for pattern in patterns:
-            try:
-                RedactionPolicy(country="ZZ", id_patterns=(pattern,))
-            except ValueError as exc:
-                raise forms.ValidationError(
-                    _("“%(pattern)s” is not a valid pattern: %(reason)s")
-                    % {"pattern": pattern, "reason": str(exc).split(": ", 1)[-1]}
-                ) from exc
-        return patterns
+        return check_id_patterns(patterns)
 
     def clean_cue_words(self) -> list[str]:
         return _lines(self.cleaned_data.get("cue_words") or "", _("extra words before a name"))
@@ -110,8 +109,9 @@ class RedactionSettingsForm(forms.Form):
     def clean_keep_words(self) -> list[str]:
         return _lines(self.cleaned_data.get("keep_words") or "", _("words never to remove"))
 
-    def policy(self) -> RedactionPolicy:
-        """The settings as typed, as the worker would use them."""
+    def policy(self, on_timeout: Callable[[str], None]) -> RedactionPolicy:
+        """The settings as typed, as the worker would use them; an ID pattern that runs
+        out of time on the sample goes to ``on_timeout``, not to the project's count."""
         data = self.cleaned_data
         unsaved = IntakePolicy(
             project_id=self.project.pk,
@@ -119,7 +119,35 @@ class RedactionSettingsForm(forms.Form):
             redaction_cue_words=data["cue_words"],
             redaction_keep_words=data["keep_words"],
         )
-        return build_redaction_policy(self.project, unsaved, AreaNames(self.project.pk))
+        areas = AreaNames(self.project.pk)
+        return build_redaction_policy(self.project, unsaved, areas, on_timeout=on_timeout)
+
+
+MAX_ID_PATTERNS = 20
+
+
+def check_id_patterns(patterns: list[str]) -> list[str]:
+    """``patterns`` if each may run on every message (``patterns.check_id_pattern``),
+    else a ValidationError naming each refused one and why."""
+    if len(patterns) > MAX_ID_PATTERNS:
+        raise forms.ValidationError(
+            _("At most %(count)d ID-number patterns: each one runs on every message.")
+            % {"count": MAX_ID_PATTERNS}
+        )
+    problems = []
+    for pattern in patterns:
+        try:
+            check_id_pattern(pattern)
+        except PatternRefused as refused:
+            problems.append(
+                forms.ValidationError(
+                    _("“%(pattern)s” can't be used: %(reason)s")
+                    % {"pattern": pattern, "reason": refused.words}
+                )
+            )
+    if problems:
+        raise forms.ValidationError(problems)
+    return patterns
 
 
 def _initial(project: Project) -> dict[str, str]:
@@ -141,9 +169,11 @@ KIND_WORDS = {
 }
 
 
-def preview_of(sample: str, policy: RedactionPolicy) -> dict[str, Any]:
-    """The sample redacted, and what was taken out, in words."""
-    spans = find_pii(sample, policy)
+def preview_of(sample: str, form: RedactionSettingsForm) -> dict[str, Any]:
+    """The sample redacted, what was taken out, in words, and the ID patterns that ran
+    out of time on it (left out, as the worker would)."""
+    skipped: list[str] = []
+    spans = find_pii(sample, form.policy(skipped.append))
     out, pos = [], 0
     for span in spans:
         out.append(sample[pos : span.start])
@@ -152,7 +182,24 @@ def preview_of(sample: str, policy: RedactionPolicy) -> dict[str, Any]:
     out.append(sample[pos:])
     counts = {kind: sum(s.kind == kind for s in spans) for kind in KIND_WORDS}
     found = [KIND_WORDS[kind](n) % {"count": n} for kind, n in counts.items() if n]
-    return {"redacted": "".join(out), "found": found}
+    return {"redacted": "".join(out), "found": found, "skipped": list(dict.fromkeys(skipped))}
+
+
+def timeout_warnings(project: Project) -> list[dict[str, Any]]:
+    """The ID patterns in use that ran out of time on messages: the pattern, on how many
+    messages and when last (counts only; the messages are not named)."""
+    policy = intake_policy_of(project.pk)
+    in_use = [*project.id_patterns, *(policy.id_patterns if policy else ())]
+    return [
+        {
+            "pattern": row.pattern,
+            "count": row.count,
+            "first_at": row.first_at,
+            "last_at": row.last_at,
+            "on_project": row.pattern in project.id_patterns,
+        }
+        for row in id_pattern_timeouts(project.pk, in_use)
+    ]
 
 
 def _manager(request: HttpRequest, slug: str) -> tuple[Project, Viewer]:
@@ -181,8 +228,13 @@ def redaction_settings(request: HttpRequest, slug: str) -> HttpResponse:
                 request, _("Saved. The next messages are redacted with these settings.")
             )
             return redirect("intake_admin:redaction", slug=slug)
-        preview = preview_of(form.cleaned_data["sample"], form.policy())
-    context = {**layout(project, viewer), "form": form, "preview": preview}
+        preview = preview_of(form.cleaned_data["sample"], form)
+    context = {
+        **layout(project, viewer),
+        "form": form,
+        "preview": preview,
+        "timeouts": timeout_warnings(project),
+    }
     status = 400 if form.is_bound and not form.is_valid() else 200
     # The page's script asks for the preview alone; without it the whole page comes back.
     template = "intake/_redaction_preview.html" if request.headers.get("X-Preview") else None

@@ -81,7 +81,7 @@ def test_a_bad_pattern_is_refused_with_a_reason(
     client = client_as("manager")
     response = client.post(_url(project), {**SETTINGS, "id_patterns": "[A-Z"})
     assert response.status_code == 400
-    assert "not a valid pattern" in response.content.decode()
+    assert "not a valid regular expression" in response.content.decode()
     preview = client.post(
         _url(project),
         {**SETTINGS, "id_patterns": "(", "sample": "x", "preview": "1"},

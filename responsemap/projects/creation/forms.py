@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from responsemap.lib.timezones import zone_choices
 from responsemap.projects.creation.area_list import AreaListError, ListedArea, parse_area_list
 from responsemap.projects.models import Project
+from responsemap.protection.redaction.patterns import PatternRefused, check_id_pattern
 
 COUNTRY = re.compile(r"[A-Za-z]{2}")
 LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")
@@ -152,12 +153,15 @@ class ProjectCreationForm(forms.Form):
 
     def clean_id_patterns(self) -> list[str]:
         patterns = _lines(self.cleaned_data.get("id_patterns") or "")
+        # Each runs on every message: the same checks as on the redaction settings screen.
         for pattern in patterns:
             try:
-                re.compile(pattern)
-            except re.error:
+                check_id_pattern(pattern)
+            except PatternRefused as refused:
                 raise forms.ValidationError(
-                    _("Not a regular expression: {pattern}").format(pattern=pattern)
+                    _("“{pattern}” can't be used: {reason}").format(
+                        pattern=pattern, reason=refused.words
+                    )
                 ) from None
         return patterns
 

@@ -13,7 +13,10 @@ Names, phone numbers, e-mail addresses and ID numbers become ``[NAME]``, ``[PHON
   Pidgin, Dari and Pashto in Latin letters); all are active for every message.
 
 A project adds its ID patterns, cue words and words never to remove (``RedactionPolicy``;
-the triage app adds the project's area names to the words kept).
+the triage app adds the project's area names to the words kept). ``patterns.py`` checks
+an ID pattern before it is saved and runs each under a time limit per message: one that
+runs out is skipped for that message and reported, so a runaway pattern can't stall the
+worker.
 
 Library code never logs or prints message text.
 """
@@ -21,11 +24,13 @@ Library code never logs or prints message text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from responsemap.protection.redaction.lexicon import key
 from responsemap.protection.redaction.names import find_names
-from responsemap.protection.redaction.numbers import compile_ids, emails, numbers
+from responsemap.protection.redaction.numbers import Limits, compile_ids, emails, numbers
+from responsemap.protection.redaction.patterns import RUN_TIMEOUT
 from responsemap.protection.redaction.spans import Span, merge
 
 __all__ = ["PLACEHOLDERS", "RedactionPolicy", "Span", "find_pii", "redact"]
@@ -50,6 +55,12 @@ class RedactionPolicy:
     id_patterns: tuple[str, ...] = ()
     cue_words: tuple[str, ...] = ()
     keep_words: tuple[str, ...] = ()
+    # Seconds each ID pattern may run on one message, and who is told (the pattern,
+    # never the text) when one runs out: the message is redacted without it.
+    id_pattern_timeout: float = RUN_TIMEOUT
+    on_id_pattern_timeout: Callable[[str], None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z]{2}", self.country or ""):
@@ -85,7 +96,8 @@ def find_pii(text: str, policy: RedactionPolicy) -> list[Span]:
     if not text:
         return []
     found = emails(text)
-    taken = sorted(found + numbers(text, policy.country, policy.id_patterns, found))
+    limits = Limits(policy.id_pattern_timeout, policy.on_id_pattern_timeout)
+    taken = sorted(found + numbers(text, policy.country, policy.id_patterns, found, limits))
     names = find_names(text, taken, policy.kept_keys, policy.cue_words)
     return merge(taken + names)
 

@@ -1,7 +1,8 @@
 """Phone numbers, e-mail addresses and ID numbers.
 
 * E-mail: one regex.
-* ID numbers: the project's patterns, word-bounded; letter-and-digit codes; and any
+* ID numbers: the project's patterns, word-bounded, each under a time limit per message
+  (``patterns.py``); letter-and-digit codes; and any
   number-like token after an identity cue in any supported language ("ration card",
   "carte de ration", "tarjeta de alimentación", "kadi ya mgao", "kaarka raashinka",
   "katin abinci", "بطاقة الإعاشة"...), up to three words after the cue.
@@ -21,15 +22,17 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from functools import cache
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberMatcher, PhoneNumberType
 
 from responsemap.protection.redaction.lexicon import alternation, lexicon
+from responsemap.protection.redaction.patterns import RUN_TIMEOUT, compile_id_patterns, find_ids
 from responsemap.protection.redaction.spans import Span, merge, overlaps
 
-__all__ = ["compile_ids", "emails", "numbers"]
+__all__ = ["Limits", "compile_ids", "emails", "numbers"]
 
 _WORDS = lexicon()
 ID_CUES = _WORDS.id_cues
@@ -73,16 +76,9 @@ SPACE_RE = re.compile(r"\s*")
 SEVEN_DIGITS_RE = re.compile(r"\d(?:\D{0,3}\d){6}")
 
 
-@cache
-def compile_ids(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    compiled = []
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-            compiled.append(re.compile(rf"(?<!\w)(?<!\d[-.])(?:{pattern})(?!\w)(?![-.]\d)"))
-        except re.error as exc:
-            raise ValueError(f"invalid ID pattern {pattern!r}: {exc}") from exc
-    return tuple(compiled)
+def compile_ids(patterns: tuple[str, ...]) -> tuple[object, ...]:
+    """The project's ID patterns compiled (ValueError if one does not): ``patterns``."""
+    return compile_id_patterns(patterns)
 
 
 def _digit_count(text: str) -> int:
@@ -93,12 +89,12 @@ def _emails(text: str) -> list[Span]:
     return [Span(m.start(), m.end(), "EMAIL") for m in EMAIL_RE.finditer(text)]
 
 
-def _ids(text: str, id_patterns: tuple[str, ...], taken: list[Span]) -> list[Span]:
+def _ids(text: str, id_patterns: tuple[str, ...], taken: list[Span], limits: Limits) -> list[Span]:
     found = [
-        Span(m.start(), m.end(), "ID_NUMBER")
-        for regex in compile_ids(id_patterns)
-        for m in regex.finditer(text)
-        if m.end() > m.start()
+        Span(start, end, "ID_NUMBER")
+        for start, end in find_ids(
+            text, id_patterns, timeout=limits.timeout, on_timeout=limits.on_timeout
+        )
     ]
     for m in CODE_RE.finditer(text):  # letters then digits: passports, case numbers
         found.append(Span(m.start(), m.end(), "ID_NUMBER"))
@@ -214,8 +210,23 @@ def emails(text: str) -> list[Span]:
     return _emails(text)
 
 
-def numbers(text: str, country: str, id_patterns: tuple[str, ...], found: list[Span]) -> list[Span]:
+@dataclass(frozen=True)
+class Limits:
+    """How long each of the project's ID patterns may run on one message, and who is
+    told when one runs out (``patterns.find_ids``)."""
+
+    timeout: float = RUN_TIMEOUT
+    on_timeout: Callable[[str], None] | None = None
+
+
+def numbers(
+    text: str,
+    country: str,
+    id_patterns: tuple[str, ...],
+    found: list[Span],
+    limits: Limits | None = None,
+) -> list[Span]:
     """ID numbers and phones outside the ``found`` spans (the e-mail addresses)."""
-    ids = _ids(text, id_patterns, found)
+    ids = _ids(text, id_patterns, found, limits or Limits())
     phones = _phones(text, country, found)
     return _resolve(text, country, ids, phones, found)

@@ -318,7 +318,8 @@ def test_a_short_name_taken_in_the_same_moment_is_a_form_error(
         ("country", "H1", "Two letters"),
         ("languages", "fr, english!", "Not a language code"),
         ("controller", "nobody", "No active staff account"),
-        ("id_patterns", "([0-9]", "Not a regular expression"),
+        ("id_patterns", "([0-9]", "not a valid regular expression"),
+        ("id_patterns", "(\\d+)+$", "a repeated group repeats inside"),
         ("retention_days", "-1", ""),
     ],
 )
