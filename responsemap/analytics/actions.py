@@ -18,17 +18,26 @@ from django.db.models import Max, Min
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
-from responsemap.analytics.maps.actions import write_map_cells
-from responsemap.analytics.models import MapCell, Rollup, RollupMargin, RollupState
-from responsemap.analytics.rollup_sql import insert_days
+from responsemap.analytics.maps.actions import write_coarse_map_cells, write_map_cells
+from responsemap.analytics.models import (
+    MapCell,
+    MapCoarseCell,
+    Rollup,
+    RollupMargin,
+    RollupPair,
+    RollupState,
+)
+from responsemap.analytics.rollup_sql import insert_days, insert_pairs
+from responsemap.analytics.rollups import day_range
 from responsemap.geo.models import AdminArea
 from responsemap.lib import clock
 from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import Viewer
 from responsemap.triage.models import Feedback
 
-# Days per step of a rebuild: one read of the records, one insert of the cells.
-REBUILD_STEP_DAYS = 30
+# Days per step of a rebuild (whole weeks): one read of the records, one insert of
+# the cells, one of each week's coarse rollups.
+REBUILD_STEP_DAYS = 28
 
 
 def state_for_update(project_id: uuid.UUID, *, skip_locked: bool) -> RollupState | None:
@@ -42,15 +51,31 @@ def state_for_update(project_id: uuid.UUID, *, skip_locked: bool) -> RollupState
     )
 
 
+def week_of(day: date) -> date:
+    """The Monday of ``day``'s week: what the coarse rollups are keyed by (ADR 0012)."""
+    return day - timedelta(days=day.weekday())
+
+
+def write_weeks(project_id: uuid.UUID, weeks: Iterable[date]) -> None:
+    """Recompute the coarse rollups of ``weeks`` (Mondays) from their cells, which the
+    caller has written (inside its transaction, state locked)."""
+    for week in sorted(set(weeks)):
+        RollupPair.objects.filter(project_id=project_id, week=week).delete()
+        insert_pairs(project_id, week)
+        write_coarse_map_cells(project_id, week)
+
+
 def write_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
-    """Recompute the cells of ``days`` (inside the caller's transaction, state locked);
-    returns the number of cells written."""
+    """Recompute the cells of ``days`` and the coarse rollups of their weeks (inside
+    the caller's transaction, state locked); returns the number of cells written."""
     written = 0
-    for day in sorted(set(days)):
+    chosen = sorted(set(days))
+    for day in chosen:
         Rollup.objects.filter(project_id=project_id, day=day).delete()
         RollupMargin.objects.filter(project_id=project_id, day=day).delete()
         written += insert_days(project_id, day, day + timedelta(days=1))
         write_map_cells(project_id, day, day + timedelta(days=1))
+    write_weeks(project_id, (week_of(day) for day in chosen))
     return written
 
 
@@ -114,8 +139,12 @@ def do_rebuild_rollups(
         first=Min("received_at"), last=Max("received_at")
     )
     written = 0
-    first_day: date | None = span["first"].date() if span["first"] else None
-    end_day: date | None = span["last"].date() + timedelta(days=1) if span["last"] else None
+    # Whole weeks (Monday to Sunday), so that each step writes its weeks' coarse
+    # rollups from cells all written (ADR 0012).
+    first_day: date | None = week_of(span["first"].date()) if span["first"] else None
+    end_day: date | None = (
+        week_of(span["last"].date()) + timedelta(days=7) if span["last"] else None
+    )
     if first_day is not None and end_day is not None:
         total = (end_day - first_day).days
         day = first_day
@@ -130,6 +159,7 @@ def do_rebuild_rollups(
                 # Counted by the database (``rollup_sql``): no record read into Python.
                 written += insert_days(project_id, day, step_end)
                 write_map_cells(project_id, day, step_end)
+                write_weeks(project_id, day_range(day, step_end, step=7))
             day = step_end
             if progress is not None:
                 progress((day - first_day).days, total)
@@ -141,6 +171,11 @@ def do_rebuild_rollups(
             if first_day is not None and end_day is not None:
                 outside = outside.exclude(day__gte=first_day, day__lt=end_day)
             outside.delete()
+        for weekly in (RollupPair, MapCoarseCell):
+            beyond = weekly.objects.filter(project_id=project_id)
+            if first_day is not None and end_day is not None:
+                beyond = beyond.exclude(week__gte=first_day, week__lt=end_day)
+            beyond.delete()
         state.checked_until = started
         state.recent = {}
         state.verified_at = state.rebuilt_at = clock.now()

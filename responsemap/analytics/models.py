@@ -128,10 +128,44 @@ class RollupMargin(models.Model):
     c6 = models.IntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["project", "day", "dimension"], name="rollup_margin_day")]
+        indexes = [
+            models.Index(fields=["project", "day", "dimension"], name="rollup_margin_day"),
+            # One filter's day series (a filtered dashboard, ADR 0012).
+            models.Index(
+                fields=["project", "dimension", "value", "day"], name="rollup_margin_value"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"margin {self.day} {self.dimension}={self.value} ({self.records})"
+
+
+class RollupPair(models.Model):
+    """A coarser level for filtered dashboards (ADR 0012): the records of a week
+    (``week``: its Monday) with one filter's value (``dimension`` = ``value``, a filter
+    the dashboard shares with the inbox), by one breakdown's value (``breakdown`` =
+    ``bar``). A filtered dashboard over many weeks sums these instead of every matching
+    cell; written from the cells, with them (``rollup_sql.pairs_sql``)."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()
+    dimension = models.CharField(max_length=16)
+    value = models.CharField(max_length=32)  # an area's id as text; "" for none
+    breakdown = models.CharField(max_length=16)
+    bar = models.CharField(max_length=32)
+    sensitivity = models.CharField(max_length=10)
+    records = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["project", "dimension", "value", "week"], name="rollup_pair_value"
+            ),
+            models.Index(fields=["project", "week"], name="rollup_pair_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"pair {self.week} {self.dimension}={self.value} {self.breakdown}={self.bar}"
 
 
 class RollupState(models.Model):
@@ -154,9 +188,17 @@ class RollupState(models.Model):
 
 # The maps' tables live with their code (``analytics.maps``); imported here so that
 # they are this app's models (migration 0003).
-from responsemap.analytics.maps.models import MapCell, MapSettings  # noqa: E402
+from responsemap.analytics.maps.models import MapCell, MapCoarseCell, MapSettings  # noqa: E402
 
-__all__ = ["MapCell", "MapSettings", "Rollup", "RollupMargin", "RollupState"]
+__all__ = [
+    "MapCell",
+    "MapCoarseCell",
+    "MapSettings",
+    "Rollup",
+    "RollupMargin",
+    "RollupPair",
+    "RollupState",
+]
 
 # The public page's tables likewise (``analytics.public``, migration 0004).
 from responsemap.analytics.public.models import (  # noqa: E402

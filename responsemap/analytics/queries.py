@@ -27,7 +27,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from responsemap.analytics.models import BUCKETS, Rollup, RollupMargin
+from responsemap.analytics.models import BUCKETS, Rollup, RollupMargin, RollupPair, RollupState
 from responsemap.analytics.rollups import ALL
 from responsemap.geo.models import AdminArea
 from responsemap.protection.viewer import Viewer
@@ -324,7 +324,12 @@ def summarise(viewer: Viewer, filters: Filters, labels: Labels | None = None) ->
     if not may_see_dashboard(viewer):
         return tally.summary(filters, labels)
     if filters.narrowed:
-        _sum_cells(cells_for(viewer, filters), tally)
+        weeks = coarse_weeks(viewer.project_id, filters)
+        single = single_filter(filters)
+        if weeks is None or single is None:
+            _sum_cells(cells_for(viewer, filters), tally)
+        else:
+            _sum_coarse(viewer, filters, single, weeks, tally)
         return tally.summary(filters, labels)
     margins = RollupMargin.objects.filter(
         project_id=viewer.project_id, day__gte=filters.since, day__lte=filters.until
@@ -352,21 +357,100 @@ def summarise(viewer: Viewer, filters: Filters, labels: Labels | None = None) ->
 DAY = "__day__"  # the kind of the rows of ``_sum_cells`` that carry a day's counters
 
 
-def _sum_cells(cells: QuerySet[Rollup], tally: _Tally) -> None:
+def single_filter(filters: Filters) -> tuple[str, str] | None:
+    """The one filter set other than the dates, as the margins and pairs name it and
+    its value as text (an area by its id); None for none or several."""
+    found = [
+        ("area" if name == "area" else name, str(value))
+        for name in SHARED_FILTERS
+        if (value := getattr(filters, name)) not in ("", None)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def coarse_weeks(project_id: Any, filters: Filters) -> tuple[date, date] | None:
+    """The whole weeks (Monday to Sunday) within the dates, as (first Monday, the
+    Monday after the last), if there is at least one and the project's coarse rollups
+    are built (ADR 0012: ``RollupPair``, ``MapCoarseCell``); else None."""
+    first = filters.since + timedelta(days=(7 - filters.since.weekday()) % 7)
+    end = filters.until + timedelta(days=1)
+    end -= timedelta(days=end.weekday())
+    if end <= first:
+        return None
+    built = RollupState.objects.filter(project_id=project_id, rebuilt_at__isnull=False).exists()
+    return (first, end) if built else None
+
+
+def _sum_coarse(
+    viewer: Viewer,
+    filters: Filters,
+    single: tuple[str, str],
+    weeks: tuple[date, date],
+    tally: _Tally,
+) -> None:
+    """One filter over whole weeks (ADR 0012): the day series, the counters and the
+    filter's own bar from that filter's margins (a row per day and sensitivity); the
+    other breakdowns from the weeks' pairs, and from the matching cells of the days
+    before the first whole week and after the last."""
+    name, value = single
+    sensitive = viewer.can("view_sensitive")
+    margins = RollupMargin.objects.filter(
+        project_id=viewer.project_id,
+        dimension=name,
+        value=value,
+        day__gte=filters.since,
+        day__lte=filters.until,
+    )
+    pairs = RollupPair.objects.filter(
+        project_id=viewer.project_id,
+        dimension=name,
+        value=value,
+        week__gte=weeks[0],
+        week__lt=weeks[1],
+    )
+    if not sensitive:
+        margins = margins.filter(sensitivity=Sensitivity.NORMAL)
+        pairs = pairs.filter(sensitivity=Sensitivity.NORMAL)
+    for day, sensitivity, *counters in margins.order_by().values_list(
+        "day", "sensitivity", *COUNTERS
+    ):
+        numbers = tuple(int(n or 0) for n in counters)
+        tally.whole(day, numbers)
+        tally.bar(name, value or None, sensitivity, numbers[0])
+    for breakdown, bar, sensitivity, records in (
+        pairs.values("breakdown", "bar", "sensitivity")
+        .annotate(n=Sum("records"))
+        .order_by()
+        .values_list("breakdown", "bar", "sensitivity", "n")
+    ):
+        if breakdown in tally.bars:
+            tally.bar(breakdown, bar or None, sensitivity, int(records or 0))
+    edges = cells_for(viewer, filters).exclude(day__gte=weeks[0], day__lt=weeks[1])
+    _sum_cells(edges, tally, days=False, skip=name)
+
+
+def _sum_cells(
+    cells: QuerySet[Rollup], tally: _Tally, *, days: bool = True, skip: str = ""
+) -> None:
     """Sum the matching cells in SQL, in one statement that reads them once (a
-    materialised common table expression): a row per day with every counter, and a
-    row per (breakdown, value, sensitivity) with its records. A broad filter matches
-    many cells: they are never read into Python."""
+    materialised common table expression): a row per day with every counter (unless
+    not ``days``), and a row per (breakdown, value, sensitivity) with its records
+    (but the breakdown ``skip``). A broad filter matches many cells: they are never
+    read into Python."""
     columns = ("day", *(column for column, _title in BREAKDOWNS.values()), "sensitivity")
     inner, params = cells.values_list(*columns, *COUNTERS).query.sql_with_params()
     quote = connection.ops.quote_name
     day_sums = ", ".join(f"SUM({quote(name)})" for name in COUNTERS)
     zeros = ", ".join(["0"] * (len(COUNTERS) - 1))
-    parts = [
-        f"SELECT '{DAY}', CAST({quote('day')} AS TEXT), '', {day_sums} "  # noqa: S608
-        f"FROM m GROUP BY {quote('day')}"
-    ]
+    parts = []
+    if days:
+        parts.append(
+            f"SELECT '{DAY}', CAST({quote('day')} AS TEXT), '', {day_sums} "  # noqa: S608
+            f"FROM m GROUP BY {quote('day')}"
+        )
     for name, (column, _title) in BREAKDOWNS.items():
+        if name == skip:
+            continue
         parts.append(
             f"SELECT '{name}', CAST({quote(column)} AS TEXT), {quote('sensitivity')}, "  # noqa: S608
             f"SUM({quote('records')}), {zeros} FROM m "

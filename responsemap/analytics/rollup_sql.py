@@ -18,12 +18,18 @@ The figures are those of ``rollups.compute_cells`` (the Python reference, which
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
 
-from responsemap.analytics.models import BUCKET_LIMITS, DIMENSIONS, Rollup, RollupMargin
+from responsemap.analytics.models import (
+    BUCKET_LIMITS,
+    DIMENSIONS,
+    Rollup,
+    RollupMargin,
+    RollupPair,
+)
 from responsemap.analytics.rollups import ALL, COUNTER_NAMES, MARGIN_NAMES, day_start
 from responsemap.protection.models import AuditEvent
 from responsemap.triage.models import Feedback
@@ -228,3 +234,93 @@ def insert_days(project: uuid.UUID, first_day: date, end_day: date) -> int:
         if written:
             cursor.execute(*margins_sql(project, first_day, end_day))
     return written
+
+
+# ------------------------------------------------------------- per-week pairs (ADR 0012)
+
+# The filters a dashboard shares with the inbox, as the margins name them: the first
+# five of ``MARGIN_NAMES`` (area, type, sector, channel, status).
+PAIR_FILTERS = MARGIN_NAMES[:5]
+PAIR_COLUMNS = dict(zip(MARGIN_NAMES, DIMENSIONS[:-1], strict=True))
+
+
+def _as_text(column: str) -> str:
+    if column == "area_id":
+        return f"COALESCE(CAST({_q(column)} AS TEXT), '')"
+    return _q(column)
+
+
+def pairs_sql(project: Any, week: date) -> tuple[str, list[Any]]:
+    """The ``INSERT … SELECT`` of the week's pairs (``RollupPair``) from its cells:
+    every unordered pair of dimensions of which at least one is a filter, grouped
+    once (``GROUPING SETS`` on PostgreSQL, a ``GROUP BY`` each on SQLite), written in
+    both directions when both are filters (a filter's rows name it first)."""
+    project_id = Rollup._meta.get_field("project").get_db_prep_value(project, connection)
+    day = Rollup._meta.get_field("day")
+    bounds = [day.get_db_prep_value(d, connection) for d in (week, week + timedelta(days=7))]
+    names = list(MARGIN_NAMES)
+    pairs = [
+        (names[i], names[j]) for i in range(len(PAIR_FILTERS)) for j in range(i + 1, len(names))
+    ]
+    where = "project_id = %s AND day >= %s AND day < %s"
+    cells = _table(Rollup)
+    params: list[Any]
+    ctes = ""
+    if _postgres():
+        grouping = [PAIR_COLUMNS[n] for n in names]
+        first = " ".join(
+            f"WHEN GROUPING({_q(c)}) = 0 THEN '{n}'" for n, c in zip(names, grouping, strict=True)
+        )
+        first_value = " ".join(f"WHEN GROUPING({_q(c)}) = 0 THEN {_as_text(c)}" for c in grouping)
+        last = " ".join(
+            f"WHEN GROUPING({_q(c)}) = 0 THEN '{n}'"
+            for n, c in reversed(list(zip(names, grouping, strict=True)))
+        )
+        last_value = " ".join(
+            f"WHEN GROUPING({_q(c)}) = 0 THEN {_as_text(c)}" for c in reversed(grouping)
+        )
+        sets = ", ".join(
+            f"({_q(PAIR_COLUMNS[a])}, {_q(PAIR_COLUMNS[b])}, sensitivity)" for a, b in pairs
+        )
+        grouped = (
+            f"SELECT CASE {first} END AS d1, CASE {first_value} END AS v1, "  # noqa: S608
+            f"CASE {last} END AS d2, CASE {last_value} END AS v2, sensitivity AS s, "
+            f"SUM(records) AS n FROM {cells} WHERE {where} GROUP BY GROUPING SETS ({sets})"
+        )
+        params = [project_id, *bounds]
+    else:
+        parts = [
+            f"SELECT '{a}' AS d1, {_as_text(PAIR_COLUMNS[a])} AS v1, "  # noqa: S608
+            f"'{b}' AS d2, {_as_text(PAIR_COLUMNS[b])} AS v2, sensitivity AS s, "
+            f"SUM(records) AS n FROM c "
+            f"GROUP BY {_q(PAIR_COLUMNS[a])}, {_q(PAIR_COLUMNS[b])}, sensitivity"
+            for a, b in pairs
+        ]
+        # The week's cells once, narrowed to the columns the pairs read.
+        narrow = ", ".join(
+            _q(c) for c in (*(PAIR_COLUMNS[n] for n in names), "sensitivity", "records")
+        )
+        grouped = " UNION ALL ".join(parts)
+        ctes = f"c AS MATERIALIZED (SELECT {narrow} FROM {cells} WHERE {where}), "  # noqa: S608
+        params = [project_id, *bounds]
+    filters = ", ".join(f"'{n}'" for n in PAIR_FILTERS)
+    columns = ", ".join(
+        _q(c)
+        for c in ("project_id", "week", "dimension", "value", "breakdown", "bar", "sensitivity")
+    )
+    week_value = day.get_db_prep_value(week, connection)
+    sql = (
+        f"WITH {ctes}g AS ({grouped}) "  # noqa: S608 (our own names)
+        f"INSERT INTO {_table(RollupPair)} ({columns}, {_q('records')}) "
+        "SELECT %s, %s, d1, v1, d2, v2, s, n FROM g "
+        f"UNION ALL SELECT %s, %s, d2, v2, d1, v1, s, n FROM g WHERE d2 IN ({filters})"
+    )
+    return sql, [*params, project_id, week_value, project_id, week_value]
+
+
+def insert_pairs(project: uuid.UUID, week: date) -> int:
+    """Compute and write the week's pairs (the caller has deleted the week's rows, in
+    its transaction, and written its cells); returns the rows written."""
+    with connection.cursor() as cursor:
+        cursor.execute(*pairs_sql(project, week))
+        return max(0, int(cursor.rowcount))

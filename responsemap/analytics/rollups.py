@@ -289,8 +289,8 @@ def insert_cells(project_id: uuid.UUID, cells: dict[CellKey, list[int]]) -> int:
     return len(cells)
 
 
-def day_range(first_day: date, end_day: date) -> Iterator[date]:
+def day_range(first_day: date, end_day: date, step: int = 1) -> Iterator[date]:
     day = first_day
     while day < end_day:
         yield day
-        day += timedelta(days=1)
+        day += timedelta(days=step)

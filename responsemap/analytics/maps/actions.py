@@ -9,8 +9,8 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from responsemap.analytics.maps.grid import map_cells_sql
-from responsemap.analytics.maps.models import MapCell, MapSettings
+from responsemap.analytics.maps.grid import coarse_sql, map_cells_sql
+from responsemap.analytics.maps.models import MapCell, MapCoarseCell, MapSettings
 from responsemap.protection.audit import record_event
 from responsemap.protection.viewer import Viewer
 
@@ -22,6 +22,18 @@ def write_map_cells(project_id: uuid.UUID, first_day: date, end_day: date) -> in
     with connection.cursor() as cursor:
         cursor.execute(*map_cells_sql(project_id, first_day, end_day))
         return max(0, int(cursor.rowcount))
+
+
+def write_coarse_map_cells(project_id: uuid.UUID, week: date) -> int:
+    """Replace a week's coarse squares (``MapCoarseCell``) from its grid cells, which
+    the caller has written (same transaction); returns the rows written."""
+    MapCoarseCell.objects.filter(project_id=project_id, week=week).delete()
+    written = 0
+    with connection.cursor() as cursor:
+        for statement in coarse_sql(project_id, week):
+            cursor.execute(*statement)
+            written += max(0, int(cursor.rowcount))
+    return written
 
 
 def do_update_map_settings(

@@ -39,6 +39,43 @@ class MapCell(models.Model):
         return f"map cell {self.day} {self.gx},{self.gy} ({self.records})"
 
 
+# Coarser grids kept per week (ADR 0012), in grid steps: about 18, 70 and 280 km.
+# A map zoomed out reads the coarsest of these that divides its cells' size.
+COARSE_LEVELS = (16, 64, 256)
+# The map's filters a coarse cell may carry (one at a time; "" for none).
+MAP_FILTERS = ("type_code", "sector", "source", "status")
+
+
+class MapCoarseCell(models.Model):
+    """How many records of a project received in one week (``week``: its Monday) lie in
+    one square of ``level`` grid steps, with one filter's value (``dimension`` =
+    ``value``; both "" for every record). Written from the ``MapCell`` rows of the
+    week (``maps.grid``), so a map zoomed out over a year reads a few thousand of
+    these rather than every day's cells."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()
+    level = models.IntegerField()
+    gx = models.IntegerField()
+    gy = models.IntegerField()
+    dimension = models.CharField(max_length=16)
+    value = models.CharField(max_length=16)
+    sensitivity = models.CharField(max_length=10)
+    records = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["project", "level", "dimension", "value", "week"],
+                name="mapcoarse_level",
+            ),
+            models.Index(fields=["project", "week"], name="mapcoarse_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"coarse map cell {self.week} {self.level}:{self.gx},{self.gy} ({self.records})"
+
+
 class MapSettings(models.Model):
     """A project's map: how coarse its grid is at the finest, and a tile layer (none
     by default: the map draws the project's boundaries alone, offline)."""

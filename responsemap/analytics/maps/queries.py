@@ -20,16 +20,32 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from shapely.geometry import mapping, shape
 
-from responsemap.analytics.maps.models import STEPS_PER_DEGREE, MapCell, MapSettings
+from responsemap.analytics.maps.models import (
+    COARSE_LEVELS,
+    MAP_FILTERS,
+    STEPS_PER_DEGREE,
+    MapCell,
+    MapCoarseCell,
+    MapSettings,
+)
 from responsemap.analytics.models import RollupMargin, RollupState
-from responsemap.analytics.queries import Filters, Labels, cells_for, may_see_staff_figures
+from responsemap.analytics.queries import (
+    SENSITIVE,
+    Filters,
+    Labels,
+    cells_for,
+    coarse_weeks,
+    may_see_staff_figures,
+    single_filter,
+    summarise,
+)
 from responsemap.analytics.rollups import day_start
 from responsemap.geo.models import AdminArea
 from responsemap.protection.viewer import ProjectId, Viewer
@@ -130,7 +146,16 @@ def area_counts(viewer: Viewer, filters: Filters, level: int, labels: Labels) ->
         return AreaCounts(level, [], 0, 0, False)
     split = not viewer.can("view_sensitive")
     rows: list[tuple[Any, str, int]]
-    if filters.narrowed:
+    if filters.narrowed and single_filter(filters) is not None:
+        # One filter: the dashboard's sums (weekly pairs where the dates hold whole
+        # weeks, ADR 0012). Sensitive records are out of a filtered view for a viewer
+        # who may not see them broken down, so every bar is of records shown by area.
+        rows = [
+            (int(bar.value) if bar.value else None, Sensitivity.NORMAL, bar.records)
+            for bar in summarise(viewer, filters, labels).breakdowns["area"].bars
+            if bar.value != SENSITIVE
+        ]
+    elif filters.narrowed:
         rows = [
             (area_id, sensitivity, int(n or 0))
             for area_id, sensitivity, n in cells_for(viewer, filters)
@@ -330,18 +355,91 @@ def grid(
     return found
 
 
-def _grid(viewer: Viewer, filters: Filters, k: int, box: tuple[int, int, int, int]) -> Grid:
+def coarse_level(k: int) -> int | None:
+    """The coarsest kept level (``COARSE_LEVELS``) that a cell of ``k`` steps is made
+    of whole, or None."""
+    fitting = [level for level in COARSE_LEVELS if level <= k and k % level == 0]
+    return fitting[-1] if fitting else None
+
+
+def _map_filter(filters: Filters) -> tuple[str, str] | None:
+    """The map's one filter (name, value), ("", "") for none; None for several."""
+    found = [(name, str(getattr(filters, name))) for name in MAP_FILTERS if getattr(filters, name)]
+    if len(found) > 1:
+        return None
+    return found[0] if found else ("", "")
+
+
+def _coarse_counts(
+    viewer: Viewer,
+    filters: Filters,
+    k: int,
+    box: tuple[int, int, int, int],
+    level: int,
+    weeks: tuple[date, date],
+    chosen: tuple[str, str],
+) -> dict[tuple[int, int], int]:
+    """Records per cell of ``k`` steps from the kept coarse squares of the whole weeks
+    (ADR 0012) and the daily cells of the days around them."""
     x0, x1, y0, y1 = box
-    rows = (
+    ratio = k // level
+    rows = MapCoarseCell.objects.filter(
+        project_id=viewer.project_id,
+        level=level,
+        dimension=chosen[0],
+        value=chosen[1],
+        week__gte=weeks[0],
+        week__lt=weeks[1],
+        gx__gte=x0 // level,
+        gx__lte=x1 // level,
+        gy__gte=y0 // level,
+        gy__lte=y1 // level,
+    )
+    if not sees_sensitive_positions(viewer):
+        rows = rows.filter(sensitivity=Sensitivity.NORMAL)
+    counts: dict[tuple[int, int], int] = {}
+    grouped = (
+        rows.annotate(cx=F("gx") / ratio, cy=F("gy") / ratio)
+        .values("cx", "cy")
+        .annotate(n=Sum("records"))
+        .order_by()
+        .values_list("cx", "cy", "n")
+    )
+    edges = (
         _map_cells(viewer, filters)
+        .exclude(day__gte=weeks[0], day__lt=weeks[1])
         .filter(gx__gte=x0, gx__lte=x1, gy__gte=y0, gy__lte=y1)
         .annotate(cx=F("gx") / k, cy=F("gy") / k)
         .values("cx", "cy")
         .annotate(n=Sum("records"))
-        .order_by("-n")
+        .order_by()
         .values_list("cx", "cy", "n")
     )
-    found = list(rows[: GRID_CAP + 1])
+    for cx, cy, n in [*grouped, *edges]:
+        counts[(cx, cy)] = counts.get((cx, cy), 0) + int(n or 0)
+    return counts
+
+
+def _grid(viewer: Viewer, filters: Filters, k: int, box: tuple[int, int, int, int]) -> Grid:
+    x0, x1, y0, y1 = box
+    level, chosen = coarse_level(k), _map_filter(filters)
+    weeks = coarse_weeks(viewer.project_id, filters) if level and chosen else None
+    found: list[tuple[int, int, int]]
+    if level is not None and chosen is not None and weeks is not None:
+        counts = _coarse_counts(viewer, filters, k, box, level, weeks, chosen)
+        found = sorted(((cx, cy, n) for (cx, cy), n in counts.items()), key=lambda c: -c[2])
+        found = found[: GRID_CAP + 1]
+    else:
+        rows = (
+            _map_cells(viewer, filters)
+            .filter(gx__gte=x0, gx__lte=x1, gy__gte=y0, gy__lte=y1)
+            .annotate(cx=F("gx") / k, cy=F("gy") / k)
+            .values("cx", "cy")
+            .annotate(n=Sum("records"))
+            .order_by("-n")
+            .values_list("cx", "cy", "n")
+        )
+        found = list(rows[: GRID_CAP + 1])
     size = k / STEPS_PER_DEGREE
     cells = [
         GridCell(
