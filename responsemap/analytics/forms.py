@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from responsemap.analytics.queries import Filters
 from responsemap.geo.models import AdminArea
 from responsemap.triage.choices import Source, Status
 from responsemap.triage.coding.framework import offer_codes
@@ -56,3 +57,21 @@ class DashboardForm(forms.Form):
             )
         data["since"], data["until"] = since, until
         return data
+
+
+def filters_of(data: dict[str, Any], today: date) -> Filters:
+    """The figures' filters from a valid ``DashboardForm``'s cleaned data (``{}``: no
+    parameters, the last ``DEFAULT_DAYS`` days): the one parsing of the dashboard, its
+    chart downloads and the map."""
+    until = data.get("until") or today
+    since = data.get("since") or until - timedelta(days=DEFAULT_DAYS - 1)
+    area = data.get("area")
+    return Filters(
+        since=since,
+        until=until,
+        source=data.get("source") or "",
+        type_code=data.get("type_code") or "",
+        sector=data.get("sector") or "",
+        area=area.pk if area is not None else None,
+        status=data.get("status") or "",
+    )

@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from responsemap.analytics import queries
-from responsemap.analytics.forms import DEFAULT_DAYS, DashboardForm
+from responsemap.analytics.forms import DashboardForm, filters_of
 from responsemap.analytics.queries import SHARED_FILTERS, Filters, Labels
 from responsemap.lib import clock
 from responsemap.projects.layout import layout
@@ -154,19 +154,8 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     if request.GET and not form.is_valid():
         context = {**layout(project, viewer), "form": form}
         return render(request, "analytics/dashboard.html", context, status=400)
-    data = form.cleaned_data if request.GET else {}
-    until = data.get("until") or today
-    since = data.get("since") or until - timedelta(days=DEFAULT_DAYS - 1)
-    area = data.get("area")
-    filters = Filters(
-        since=since,
-        until=until,
-        source=data.get("source") or "",
-        type_code=data.get("type_code") or "",
-        sector=data.get("sector") or "",
-        area=area.pk if area is not None else None,
-        status=data.get("status") or "",
-    )
+    filters = filters_of(form.cleaned_data if request.GET else {}, today)
+    since, until = filters.since, filters.until
     context = {
         **layout(project, viewer),
         "form": form

@@ -5,7 +5,7 @@ two JSON endpoints give (``maps.queries``: aggregates only, never a record)."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date, timedelta
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from responsemap.analytics.forms import DEFAULT_DAYS
+from responsemap.analytics.forms import filters_of
 from responsemap.analytics.maps import queries
 from responsemap.analytics.maps.actions import do_update_map_settings
 from responsemap.analytics.maps.forms import BoundariesForm, MapForm, MapSettingsForm, ViewForm
@@ -49,16 +49,9 @@ def _filters(
     if request.GET and not form.is_valid():
         return form, None, None
     data: dict[str, Any] = form.cleaned_data if request.GET else {}
-    until: date = data.get("until") or today
-    since: date = data.get("since") or until - timedelta(days=DEFAULT_DAYS - 1)
-    filters = Filters(
-        since=since,
-        until=until,
-        source=data.get("source") or "",
-        type_code=data.get("type_code") or "",
-        sector=data.get("sector") or "",
-        status=data.get("status") or "",
-    )
+    # The dashboard's parsing; the map shows every area (its choropleth), so no area.
+    filters = replace(filters_of(data, today), area=None)
+    since, until = filters.since, filters.until
     level = data.get("level")
     if level is None and levels:
         level = levels[0]

@@ -11,7 +11,6 @@ donor's summary (small counts held back), which is what a manager hands a donor.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -21,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from responsemap.analytics import queries
-from responsemap.analytics.forms import DEFAULT_DAYS, DashboardForm
+from responsemap.analytics.forms import DashboardForm, filters_of
 from responsemap.analytics.queries import Filters, Labels
 from responsemap.analytics.reports.actions import (
     NARRATIVE_MAX_LENGTH,
@@ -131,19 +130,7 @@ def chart_svg(request: HttpRequest, slug: str, name: str) -> HttpResponse:
         return HttpResponse(
             _("These filters are not valid."), status=400, content_type="text/plain"
         )
-    data = form.cleaned_data if params else {}
-    until = data.get("until") or today
-    since = data.get("since") or until - timedelta(days=DEFAULT_DAYS - 1)
-    area = data.get("area")
-    filters = Filters(
-        since=since,
-        until=until,
-        source=data.get("source") or "",
-        type_code=data.get("type_code") or "",
-        sector=data.get("sector") or "",
-        area=area.pk if area is not None else None,
-        status=data.get("status") or "",
-    )
+    filters = filters_of(form.cleaned_data if params else {}, today)
     context = dashboard_context(project.slug, viewer, filters)
     specs = {
         "chart-volume": context["volume_chart"],
