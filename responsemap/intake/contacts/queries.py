@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, Value, When
+import re
+
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from responsemap.intake.contacts.models import ConsentNotice, IdPatternTimeout, IntakePolicy
 from responsemap.projects.models import Project
@@ -14,6 +16,40 @@ def consent_notices_of(project_id: ProjectId) -> list[ConsentNotice]:
     return list(
         ConsentNotice.objects.filter(project_id=project_id).order_by("language", "-version")
     )
+
+
+NOTICE_LABEL = re.compile(r"(?P<language>[a-z]{2,3}(?:-[a-z0-9]{2,8})?)-v(?P<version>\d{1,6})")
+
+
+def consent_notice_versions(
+    project_id: ProjectId, *, language: str = "", search: str = "", current_only: bool = False
+) -> QuerySet[ConsentNotice]:
+    """The project's notice versions for the manager's list, newest first per language:
+    of one ``language``; whose text, sharing or rights words hold ``search`` (or whose
+    label it is, "fr-v2"); only the version now in force per language."""
+    notices = ConsentNotice.objects.filter(project_id=project_id)
+    if language:
+        notices = notices.filter(language=language)
+    search = " ".join(search.split())
+    if search:
+        words = Q(text__icontains=search) | Q(sharing__icontains=search)
+        words |= Q(rights__icontains=search)
+        label = NOTICE_LABEL.fullmatch(search.lower())
+        if label:
+            words |= Q(language=label["language"], version=int(label["version"]))
+        notices = notices.filter(words)
+    if current_only:
+        newest = ConsentNotice.objects.filter(
+            project_id=project_id, language=OuterRef("language")
+        ).order_by("-version")
+        notices = notices.filter(version=Subquery(newest.values("version")[:1]))
+    return notices.order_by("language", "-version")
+
+
+def notice_languages(project_id: ProjectId) -> list[str]:
+    """The languages the project has notices in."""
+    found = ConsentNotice.objects.filter(project_id=project_id).values_list("language", flat=True)
+    return sorted(set(found))
 
 
 def current_consent_notice(project: Project, language: str) -> ConsentNotice | None:
