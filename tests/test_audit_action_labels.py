@@ -11,6 +11,7 @@ from responsemap.protection.audit_catalogue import ACTION_LABELS, action_label
 PACKAGE = Path(__file__).resolve().parent.parent / "responsemap"
 MODULES = [
     "accounts/actions.py",
+    "accounts/phones/actions.py",
     "projects/actions.py",
     "projects/sharing/actions.py",
     "projects/checklists/actions.py",
