@@ -139,10 +139,12 @@ def check_id_patterns(patterns: list[str]) -> list[str]:
         try:
             check_id_pattern(pattern)
         except PatternRefused as refused:
+            # The pattern isolated left to right (LRI...PDI): it reads the same on an
+            # Arabic page.
             problems.append(
                 forms.ValidationError(
                     _("“%(pattern)s” can't be used: %(reason)s")
-                    % {"pattern": pattern, "reason": refused.words}
+                    % {"pattern": f"\u2066{pattern}\u2069", "reason": refused.words}
                 )
             )
     if problems:

@@ -158,9 +158,10 @@ class ProjectCreationForm(forms.Form):
             try:
                 check_id_pattern(pattern)
             except PatternRefused as refused:
+                # Isolated left to right (LRI...PDI): it reads the same on an Arabic page.
                 raise forms.ValidationError(
                     _("“{pattern}” can't be used: {reason}").format(
-                        pattern=pattern, reason=refused.words
+                        pattern=f"\u2066{pattern}\u2069", reason=refused.words
                     )
                 ) from None
         return patterns
