@@ -28,7 +28,7 @@ from responsemap.triage.suggestions.dataset import Example
 from responsemap.triage.suggestions.features import N_FEATURES, unit_rows
 from responsemap.triage.suggestions.features import counts as hashed_counts
 
-FORMAT = 2  # 2: features hashed by ``features`` (CRC-32), not scikit-learn
+FORMAT = 3  # 2: features hashed by ``features`` (CRC-32), not scikit-learn; 3: digits folded
 # The urgent threshold is set so that this share of the training set's urgent messages
 # (scored by cross-validation, never on themselves) reach it; then capped, so a model
 # trained on few examples still leans to "urgent" when unsure.
@@ -267,7 +267,12 @@ def _masked(head: Head, features: sp.csr_matrix, allowed: Iterable[str] | None) 
 # -- training ----------------------------------------------------------------------
 
 C_VALUE = 1.0
+# Folds of the cross-validation that sets the urgent threshold (a tail of the urgent
+# examples' scores: it needs models trained on most of the data) and of the one that
+# fits the type's and sector's temperature (one number: 3 folds set it as well as 5 on
+# the held-aside set, and save 40% of the training time of 2,353 messages).
 FOLDS = 5
+CALIBRATION_FOLDS = 3
 TEMPERATURES = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 14.0)
 
 
@@ -280,7 +285,10 @@ def train(examples: Sequence[Example]) -> Suggester:
     idf = _idf(raw)
     features = _weighted(raw, idf)
     weights = np.array([e.weight for e in examples], dtype=np.float64)
-    type_head = _fit_calibrated(features, [e.type_code for e in examples], weights)
+    # Types weighted by class (rumours, suggestions and thanks are few): it raised type
+    # accuracy on the held-aside set (0.720 → 0.746); for sectors it did not (0.751 →
+    # 0.748), so they are left as they are.
+    type_head = _fit_calibrated(features, [e.type_code for e in examples], weights, balanced=True)
     sector_head = _fit_calibrated(features, [e.sector for e in examples], weights)
     urgent_labels = ["yes" if e.urgent else "no" for e in examples]
     cued = np.array([find_cues(text).urgent for text in norm])
@@ -337,18 +345,23 @@ def _fit(
 
 
 def _cross_scores(
-    features: sp.csr_matrix, labels: Sequence[str], weights: np.ndarray, *, balanced: bool = False
+    features: sp.csr_matrix,
+    labels: Sequence[str],
+    weights: np.ndarray,
+    *,
+    balanced: bool = False,
+    folds: int = FOLDS,
 ) -> tuple[tuple[str, ...], np.ndarray] | None:
-    """Each example's raw scores from a model that did not see it (``FOLDS`` folds, in
+    """Each example's raw scores from a model that did not see it (``folds`` folds, in
     a fixed order), or None when there are too few examples to fold."""
     classes = tuple(sorted(set(labels)))
-    if len(labels) < FOLDS * 2 or len(classes) < 2:
+    if len(labels) < folds * 2 or len(classes) < 2:
         return None
     order = np.arange(len(labels))
     rows = 1 if len(classes) == 2 else len(classes)
     scores = np.zeros((len(labels), rows))
-    for fold in range(FOLDS):
-        test = order % FOLDS == fold
+    for fold in range(folds):
+        test = order % folds == fold
         kept = [label for label, t in zip(labels, test, strict=True) if not t]
         head = _fit(features[~test], kept, weights[~test], balanced=balanced)
         if head.classes != classes:
@@ -357,10 +370,17 @@ def _cross_scores(
     return classes, scores
 
 
-def _fit_calibrated(features: sp.csr_matrix, labels: Sequence[str], weights: np.ndarray) -> Head:
+def _fit_calibrated(
+    features: sp.csr_matrix,
+    labels: Sequence[str],
+    weights: np.ndarray,
+    *,
+    balanced: bool = False,
+) -> Head:
     """A head whose probabilities are calibrated: the temperature that gives the
-    cross-validated scores the lowest log-loss."""
-    folded = _cross_scores(features, labels, weights)
+    cross-validated scores the lowest log-loss. ``balanced``: classes weighted so that
+    each counts as much, however few its examples."""
+    folded = _cross_scores(features, labels, weights, balanced=balanced, folds=CALIBRATION_FOLDS)
     temperature = 3.0
     if folded is not None:
         classes, scores = folded
@@ -373,7 +393,7 @@ def _fit_calibrated(features: sp.csr_matrix, labels: Sequence[str], weights: np.
             loss = -np.mean(np.log(probabilities[np.arange(len(truth)), truth] + 1e-9))
             if loss < best:
                 best, temperature = loss, t
-    return _fit(features, labels, weights, temperature=temperature)
+    return _fit(features, labels, weights, balanced=balanced, temperature=temperature)
 
 
 def _from_scores(head: Head, scores: np.ndarray) -> np.ndarray:

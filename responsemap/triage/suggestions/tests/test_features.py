@@ -11,6 +11,7 @@ from responsemap.triage.suggestions.features import (
     N_FEATURES,
     char_ngrams,
     counts,
+    fold_digits,
     unit_rows,
     word_ngrams,
 )
@@ -74,3 +75,17 @@ def test_scoring_a_model_needs_no_scikit_learn() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "False"
+
+
+def test_every_run_of_digits_counts_as_one_zero() -> None:
+    """A number is a feature, which number is not: block 14 and block 3 (and ١٤, in
+    Arabic-Indic digits) are the same n-grams, so no number can come to mean urgent."""
+    assert fold_digits("bloc 14, tente 3 le 12/04 ١٤") == "bloc 0, tente 0 le 0/0 0"
+    fourteen = counts(["bloc 14"], ["bloc 14"])
+    assert sorted(fourteen.indices.tolist()) == sorted(
+        counts(["bloc 3"], ["bloc 3"]).indices.tolist()
+    )
+    assert sorted(fourteen.indices.tolist()) == sorted(
+        counts(["bloc ١٤"], ["bloc ١٤"]).indices.tolist()
+    )
+    assert sorted(fourteen.indices.tolist()) != sorted(counts(["bloc"], ["bloc"]).indices.tolist())
