@@ -157,6 +157,9 @@ _PLAIN_TYPES: dict[type[models.Field[Any, Any]], type] = {
 }
 
 
+# Cached: a record's time is written with each of its rows (its duplicate bands, 8 a
+# record), and converting costs more than looking up.
+@lru_cache(maxsize=4096)
 def _sqlite_datetime(value: datetime) -> str:
     """An aware datetime as Django's SQLite backend writes it: naive UTC, ``str()``."""
     if value.utcoffset() is None:

@@ -39,7 +39,7 @@ from responsemap.triage.choices import FeedbackType, Sector, Sensitivity, Source
 from responsemap.triage.duplicates.actions.birth import do_link_at_birth
 from responsemap.triage.models import CallDetails, Feedback, Note
 from responsemap.triage.queries import access_feedback
-from responsemap.triage.redaction import apply_redaction, redactors_for, write_search_tokens
+from responsemap.triage.redaction import redact_at_birth, redactors_for, write_search_tokens
 from responsemap.triage.rules.birth import apply_birth_rules
 from responsemap.triage.status_lookup.references import (
     fresh_reference,
@@ -145,10 +145,16 @@ def do_create_feedback_batch(
         _record_consents(batch, contacts, actor)
         redactors = redactors_for(projects) if redact_now else {}
         made: list[Feedback] = []
+        # Each text's keyed word tokens, where redaction made them already (a redacted
+        # copy that is the text itself): the duplicate signatures take them.
+        text_tokens: list[list[int] | None] = []
         for n, (owner, data) in enumerate(batch):
             feedback = _record(owner, data, contacts[n], actor)
             if redact_now:
-                apply_redaction(feedback, data.content, redactors[owner.pk])
+                tokens = redact_at_birth(feedback, data.content, redactors[owner.pk])
+                text_tokens.append(tokens)
+            else:
+                text_tokens.append(None)
             made.append(feedback)
         # Suggested codes (triage.suggestions.birth): an urgent or protection
         # suggestion raises the record before the rules set its response-time target.
@@ -164,7 +170,7 @@ def do_create_feedback_batch(
             write_search_tokens(made)  # the redacted copies' word index (ADR 0008)
         # Duplicates, rumour groups and spam flags (triage.duplicates): keyed
         # signatures of the text before it is sealed, one lookup for the whole batch.
-        do_link_at_birth(made, [data.content for _owner, data in batch])
+        do_link_at_birth(made, [data.content for _owner, data in batch], text_tokens)
         CallDetails.objects.bulk_create(
             _call_details(feedback, data.call)
             for feedback, (_owner, data) in zip(made, batch, strict=True)

@@ -100,6 +100,18 @@ def apply_redaction(feedback: Feedback, text: str, redactor: Redactor | None = N
     """Fill the redacted copy (and the area, if the text names one); returns the fields
     changed. A batch passes the project's ``redactor``, loaded once. The copy's search
     tokens wait in ``pending_tokens`` for ``write_search_tokens``, once it is saved."""
+    return _redact(feedback, text, redactor)[0]
+
+
+def redact_at_birth(feedback: Feedback, text: str, redactor: Redactor) -> list[int] | None:
+    """``apply_redaction`` for a record being born; returns the tokens of ``text``
+    itself when its redacted copy is the same text (nothing personal found, the usual
+    case), for the duplicate signature: its words are normalised and keyed once."""
+    redacted = _redact(feedback, text, redactor)[1]
+    return feedback.pending_tokens if redacted == text else None
+
+
+def _redact(feedback: Feedback, text: str, redactor: Redactor | None) -> tuple[list[str], str]:
     areas = redactor.areas if redactor else AreaNames(feedback.project_id)
     policy = redactor.policy if redactor else redaction_policy(feedback.project, areas)
     redacted = redact(text, policy)
@@ -115,7 +127,7 @@ def apply_redaction(feedback: Feedback, text: str, redactor: Redactor | None = N
         if area is not None:
             feedback.area = area
             fields.append("area")
-    return fields
+    return fields, redacted
 
 
 def write_search_tokens(records: Iterable[Feedback], *, replace: bool = False) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Sequence
+from functools import lru_cache
 
 from responsemap.protection.tokens import tokens_for
 
@@ -28,23 +29,39 @@ _PERMUTATIONS = [(_rng.randrange(1, _P), _rng.randrange(0, _P)) for _ in range(K
 
 def signature(project_id: object, text: str) -> bytes:
     """The text's signature, ``K`` × 8 bytes; empty for a text with no word."""
-    tokens = [t % _P for t in tokens_for(project_id, text)]
+    return signature_of_tokens(tokens_for(project_id, text))
+
+
+def signature_of_tokens(tokens: Sequence[int]) -> bytes:
+    """The signature of a text whose keyed tokens (``tokens_for``) are known already: a
+    record born with its redacted copy, which is often the text itself, has them."""
     if not tokens:
         return b""
-    mins = (min((a * t + b) % _P for t in tokens) for a, b in _PERMUTATIONS)
-    return b"".join(m.to_bytes(8, "big") for m in mins)
+    reduced = [t % _P for t in tokens]
+    return b"".join(
+        min([(a * t + b) % _P for t in reduced]).to_bytes(8, "big") for a, b in _PERMUTATIONS
+    )
 
 
 def band_keys(sig: bytes) -> list[int]:
     """The signature's band keys (signed 64-bit, for a BigIntegerField)."""
     if not sig:
         return []
+    return list(_band_keys(bytes(sig)))
+
+
+# The birth-time lookup reads the same latest records' signatures batch after batch.
+@lru_cache(maxsize=8192)
+def _band_keys(sig: bytes) -> tuple[int, ...]:
     width = ROWS * 8
-    keys = []
-    for band in range(BANDS):
-        chunk = bytes([band]) + sig[band * width : (band + 1) * width]
-        keys.append(int.from_bytes(hashlib.sha256(chunk).digest()[:8], "big", signed=True))
-    return keys
+    return tuple(
+        int.from_bytes(
+            hashlib.sha256(bytes([band]) + sig[band * width : (band + 1) * width]).digest()[:8],
+            "big",
+            signed=True,
+        )
+        for band in range(BANDS)
+    )
 
 
 def similarity(one: bytes | memoryview, other: bytes | memoryview) -> float:

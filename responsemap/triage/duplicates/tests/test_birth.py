@@ -167,9 +167,11 @@ def test_a_batch_costs_the_same_number_of_queries_whatever_its_size(
 
     counts: list[int] = []
 
-    def counted(records: list[Feedback], texts: list[str]) -> None:
+    def counted(
+        records: list[Feedback], texts: list[str], tokens: list[list[int] | None] | None = None
+    ) -> None:
         with CaptureQueriesContext(connection) as ctx:
-            birth.do_link_at_birth(records, texts)
+            birth.do_link_at_birth(records, texts, tokens)
         counts.append(len(ctx.captured_queries))
 
     monkeypatch.setattr(actions, "do_link_at_birth", counted)
