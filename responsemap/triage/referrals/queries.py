@@ -2,8 +2,9 @@
 
 A partner user sees a referral only while all of this holds: they are an active member
 of the project with the role ``partner``, linked to the partner the referral's agreement
-is with, and that agreement is active today (within its dates, not revoked). The day
-after ``valid_to``, or the moment it is revoked, every such referral is a 404.
+is with, that agreement is active today (within its dates, not revoked) and its types
+and sectors still cover the record. The day after ``valid_to``, the moment it is
+revoked, or once an edit drops the record's category, every such referral is a 404.
 
 What of the record they see is the agreement's field list and nothing else
 (``partner_lens``): ``present()`` with ``only=`` those fields, as a viewer holding just
@@ -18,7 +19,7 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -46,17 +47,30 @@ def today() -> datetime.date:
 
 def referral_visible_to(viewer: Viewer) -> QuerySet[Referral]:
     """The referrals a partner user may see: their partner's, under agreements active
-    today. Anyone else: none (staff see referrals on the record, ``referrals_of``)."""
+    today whose types and sectors (as they stand now) still cover the record — an
+    agreement narrowed to fewer categories hides the others' referrals at once. Anyone
+    else: none (staff see referrals on the record, ``referrals_of``)."""
     if viewer.role != PARTNER_ROLE or viewer.user_id is None:
         return Referral.objects.none()
-    # The partner the user is linked to (``sharing.queries.partner_of``), in one subquery.
+    # The partner the user is linked to (``sharing.queries.partner_of``), in a subquery;
+    # its agreements in force in one query (a partner has a handful), each one's
+    # categories a condition of its own (JSON lists: no portable join on them).
     partners = PartnerUser.objects.filter(
         project_id=viewer.project_id, user_id=viewer.user_id
     ).values("partner_id")
     agreements = DataSharingAgreement.objects.filter(
         active_on(today()), project_id=viewer.project_id, partner_id__in=partners
-    )
-    return Referral.objects.filter(project_id=viewer.project_id, agreement__in=agreements)
+    ).only("id", "types_allowed", "sectors_allowed")
+    covered = Q()
+    for agreement in agreements:
+        covered |= Q(
+            agreement_id=agreement.pk,
+            feedback__type_code__in=list(agreement.types_allowed or []),
+            feedback__sector__in=list(agreement.sectors_allowed or []),
+        )
+    if not covered:
+        return Referral.objects.none()
+    return Referral.objects.filter(covered, project_id=viewer.project_id)
 
 
 def access_referral(viewer: Viewer, referral_id: object, *, write: bool = False) -> Referral:

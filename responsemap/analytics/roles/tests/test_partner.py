@@ -132,6 +132,7 @@ def test_query_count_is_pinned(
         client.get(url)
 
 
-# session, user, project, membership, partner link, the referrals (one query,
-# agreements joined), the layout: none per referral.
-PARTNER_QUERIES = 9
+# session, user, project, membership, partner link, the partner's agreements in force
+# (their categories), the referrals (one query, agreements joined), the layout: none per
+# referral.
+PARTNER_QUERIES = 10

@@ -314,3 +314,36 @@ def test_after_an_edit_the_queue_still_costs_the_same_queries_whatever_its_lengt
     for n in range(3):
         do_refer_feedback(viewers["officer"], ready().pk, agreement.pk, f"After {n}")
     assert count() == one  # the versions of the page's agreements: one query, not one a line
+
+
+def test_narrowing_the_categories_hides_their_referrals_at_once(
+    client_as: Callable[[str], Client],
+    project: Project,
+    viewers: dict[str, Viewer],
+    agreement: DataSharingAgreement,
+    make_ready: Callable[..., Feedback],
+) -> None:
+    complaint = do_refer_feedback(viewers["officer"], make_ready().pk, agreement.pk, "One")
+    request = do_refer_feedback(
+        viewers["officer"], make_ready(type_code="request").pk, agreement.pk, "Two"
+    )
+    do_edit_agreement(
+        viewers["manager"],
+        agreement.pk,
+        terms_of(agreement, types_allowed=["request"]),
+        "Complaints go to another partner now",
+    )
+    partner = client_as("partner")
+    hidden = reverse("triage:partner_referral", args=[project.slug, complaint.pk])
+    kept = reverse("triage:partner_referral", args=[project.slug, request.pk])
+    assert partner.get(hidden).status_code == 404
+    assert partner.get(kept).status_code == 200
+    queue = partner.get(reverse("triage:partner_queue", args=[project.slug])).content.decode()
+    assert complaint.feedback.reference not in queue
+    assert request.feedback.reference in queue
+    now = clock.now()
+    figures = partner_figures(
+        viewers["partner"], now, now.date(), now.date(), Labels(viewers["partner"].project_id)
+    )
+    assert figures is not None
+    assert figures.referrals == 1
