@@ -99,8 +99,10 @@ def test_refer_then_the_partner_answers(
     phone.wait_for_url(f"**/p/{slug}/**")
     phone.goto(f"{base}/p/{slug}/feedback/{record.pk}/")
     assert phone.locator("html").get_attribute("dir") == ("rtl" if locale == "ar" else "ltr")
+    # The long record page: a "Jump to" list reaches each card without scrolling past all.
+    phone.locator("nav.jump a[href='#referrals']").click()
     card = phone.locator("#referrals")
-    card.scroll_into_view_if_needed()
+    assert card.is_visible()
     no_sideways_scroll(phone, 390)
     shoot(phone, f"record-refer-{locale}-390")
     shoot_card(card, f"record-refer-card-{locale}-390")
@@ -149,9 +151,31 @@ def test_refer_then_the_partner_answers(
         page.goto(f"{base}/p/{slug}/sharing/")
         no_sideways_scroll(page, width)
         shoot(page, f"sharing-{locale}-{width}")
+        # The manager's bar: the less frequent pages under "More", opened without a script.
+        page.locator(".nav-more > summary").click()
+        assert page.locator(".nav-more a[href$='/sharing/']").is_visible()
+        no_sideways_scroll(page, width)
+        shoot(page, f"nav-more-{locale}-{width}")
+        page.goto(f"{base}/p/{slug}/feedback/{record.pk}/")
+        no_sideways_scroll(page, width)
+        shoot(page, f"record-manager-{locale}-{width}")
+        page.goto(f"{base}/p/{slug}/sharing/agreements/{agreement.pk}/")
+        no_sideways_scroll(page, width)
+        if width == 390:
+            # A narrowing, with its reason: version 2, the urgency no longer shared.
+            page.locator("input[name=fields_allowed][value=urgency]").uncheck()
+            page.fill("#id_reason", "Addendum 1: urgency withdrawn")
+            page.locator("form[action$='/edit/'] button[type=submit]").click()
+            page.wait_for_url("**/sharing/agreements/*/")
+            assert page.locator("details.version").count() == 2
+            no_sideways_scroll(page, width)
+        shoot(page, f"agreement-{locale}-{width}")
         page.goto(f"{base}/p/{slug}/sharing/agreements/{agreement.pk}/log/")
         assert page.get_by_text(record.reference).first.is_visible()
         no_sideways_scroll(page, width)
         shoot(page, f"log-{locale}-{width}")
+    agreement.refresh_from_db()
+    assert agreement.version == 2
+    assert "urgency" not in agreement.fields_allowed
     kinds = set(Disclosure.objects.filter(agreement=agreement).values_list("kind", flat=True))
     assert kinds == {"referred", "listed", "viewed", "status", "answered"}
