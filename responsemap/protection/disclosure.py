@@ -14,19 +14,21 @@ API
     keys are ``(name, category)``.
 ``tables_to_problem(tables, totals)`` -> ``Problem``
     ``totals`` maps each total's key to its count. Builds the cells and sums.
-``Problem(values, sums, sensitive)``
+``Problem(values, sums, sensitive, prefer)``
     The general form: ``values`` maps a cell's key (any hashable) to its count;
     ``sums`` is a list of ``Sum(total, parts)``: ``values[total] == Σ values[parts]``
     (a hierarchy is a sum per parent; a two-way table a sum per row and per column);
-    ``sensitive`` is the set of keys held to the stricter threshold.
+    ``sensitive`` is the set of keys held to the stricter threshold; ``prefer`` the
+    keys secondary suppression hides first in a sum that needs one more hidden.
 ``protect(problem, rules=Rules())`` -> ``Protected``
     Primary suppression (below the threshold; ``Rules.threshold`` 5,
     ``Rules.sensitive_threshold`` 10; zeros: see below), then secondary suppression
     (each sum with a suppressed cell gets at least two, together at least the
     threshold, adding the smallest published part first, else the total), repeated to
     a fixed point, then checked by ``attack``; where the attack still recovers a cell,
-    the sums holding it suppress one more part and the loop goes again (at worst
-    everything ends suppressed, which the attack cannot recover). ``Protected.status``
+    the sums holding it suppress one more part (if they are all hidden already, every
+    sum with a hidden cell does) and the loop goes again (at worst everything ends
+    suppressed, which the attack cannot recover). ``Protected.status``
     maps each key to ``PUBLISHED``, ``PRIMARY`` or ``SECONDARY``;
     ``Protected.published()`` gives the values shown (suppressed ones are ``None``).
 ``attack(problem_shape, published, sensitive, rules)`` -> ``list[Exposure]``
@@ -99,6 +101,9 @@ class Problem:
     values: dict[Key, int]
     sums: list[Sum]
     sensitive: frozenset[Key] = field(default_factory=frozenset)
+    # Cells to hide first when a sum needs one more hidden (before its smallest part):
+    # a grand total whose parts each carry tables of their own, say.
+    prefer: frozenset[Key] = field(default_factory=frozenset)
 
     def check(self) -> None:
         """Raises ValueError when a count is negative or a sum doesn't add up."""
@@ -190,7 +195,14 @@ def _needed(problem: Problem, rules: Rules, status: dict[Key, Status], total: Su
 
 
 def _suppress_one_more(problem: Problem, status: dict[Key, Status], total: Sum) -> bool:
-    """Suppress the smallest published part (non-zero first), else the total."""
+    """Suppress a preferred cell of the sum (``Problem.prefer``), else the smallest
+    published part (non-zero first), else the total."""
+    preferred = [
+        k for k in (total.total, *total.parts) if k in problem.prefer and not status[k].suppressed
+    ]
+    if preferred:
+        status[min(preferred, key=lambda k: problem.values[k])] = Status.SECONDARY
+        return True
     candidates = [p for p in total.parts if not status[p].suppressed]
     if candidates:
         chosen = min(candidates, key=lambda p: (problem.values[p] == 0, problem.values[p]))
@@ -238,6 +250,14 @@ def protect(problem: Problem, rules: Rules | None = None) -> Protected:
         for total in problem.sums:
             if exposed & {total.total, *total.parts}:
                 progress = _suppress_one_more(problem, status, total) or progress
+        if not progress:
+            # The sums holding an exposed cell are all hidden, yet others pin it down
+            # through their shared cells (a grand total known from a second set of
+            # parts): hide one more part of every sum that already hides one.
+            for total in problem.sums:
+                members = (total.total, *total.parts)
+                if any(status[k].suppressed for k in members):
+                    progress = _suppress_one_more(problem, status, total) or progress
         if not progress:  # pragma: no cover - everything suppressed is never exposed
             raise RuntimeError("disclosure control could not protect every cell")
 

@@ -93,3 +93,11 @@ class ReleasedTable(models.Model):
 
     def __str__(self) -> str:
         return f"table {self.name} of {self.release_id}"
+
+
+# The protected months every outside page reads, the public page's releases included
+# (``analytics.protected``, migration 0008); imported here so they are this app's
+# models, as these are (``analytics.models`` imports this module).
+from responsemap.analytics.protected.models import ProtectedMonth  # noqa: E402
+
+__all__ = ["ProtectedMonth", "PublicPage", "Release", "ReleasedTable"]

@@ -12,8 +12,10 @@ Two families, tied by no sum to each other nor to any other month:
 
 Nothing spans months (no running total is published; the page's overall figure is the
 sum of published months only, which anyone could add up), and a month is released
-once (``Release``): so the sums an adversary can write are those of one family of one
-month, which ``disclosure.protect`` has already attacked.
+once (``Release``). The cells are those of the month protected once for every page
+shown outside the project (``analytics.protected``, ADR 0010): the donors' summary
+shows the same counts in other tables (with the protection records as one group, by
+channel and status, by week), and all of them were attacked together.
 """
 
 from __future__ import annotations
@@ -21,30 +23,30 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Sum as DbSum
-
-from responsemap.analytics.models import RollupMargin
-from responsemap.analytics.rollups import ALL
-from responsemap.geo.models import AdminArea
-from responsemap.protection.disclosure import (
-    Rules,
-    Sum,
-    Table,
-    protect,
-    tables_to_problem,
+from responsemap.analytics.protected.months import (
+    NO_AREA as NO_AREA,
 )
+from responsemap.analytics.protected.months import (
+    Settings,
+    freeze_month,
+)
+from responsemap.analytics.protected.months import (
+    key as cell_key,
+)
+from responsemap.analytics.protected.months import (
+    month_end as month_end,
+)
+from responsemap.analytics.rollups import ALL
+from responsemap.protection.disclosure import Rules, Sum
 from responsemap.protection.disclosure_attack import intervals
-from responsemap.triage.choices import Sensitivity
 
 GENERAL = "general"
 PROTECTION = "protection"
 TOTAL = "total"
-NO_AREA = "none"
 # Table name -> the rollups' margin dimension it counts.
 GENERAL_TABLES = {
     "type": "type_code",
@@ -76,108 +78,27 @@ class PlannedTable:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def month_end(month: date) -> date:
-    """The first day of the next month."""
-    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-
-
-def _area_mapper(project_id: uuid.UUID, level: int) -> tuple[dict[str, str], list[str]]:
-    """Area id (text) -> the id of its ancestor at ``level`` (itself if shallower),
-    and every area at ``level`` (the rows of the area tables, zeros included)."""
-    rows = {
-        pk: (area_level, parent_id)
-        for pk, area_level, parent_id in AdminArea.objects.filter(project_id=project_id)
-        .values_list("pk", "level", "parent_id")
-        .iterator()
-    }
-    mapped: dict[str, str] = {}
-    for pk in rows:
-        current = pk
-        while rows[current][0] > level and rows[current][1] in rows:
-            current = rows[current][1]
-        mapped[str(pk)] = str(current)
-    listed = sorted(str(pk) for pk, (lvl, _parent) in rows.items() if lvl == level)
-    return mapped, listed
-
-
-def month_counts(
-    project_id: uuid.UUID, month: date, area_level: int
-) -> dict[str, dict[str, dict[str, int]]]:
-    """``{family: {dimension: {category: count}}}`` of the month, from the margins."""
-    wanted = {ALL, *GENERAL_TABLES.values()}
-    rows = (
-        RollupMargin.objects.filter(
-            project_id=project_id,
-            day__gte=month,
-            day__lt=month_end(month),
-            dimension__in=wanted,
-        )
-        .values_list("dimension", "value", "sensitivity")
-        .annotate(records=DbSum("records"))
-        .order_by()
-    )
-    counts: dict[str, dict[str, dict[str, int]]] = {
-        GENERAL: defaultdict(lambda: defaultdict(int)),
-        PROTECTION: defaultdict(lambda: defaultdict(int)),
-    }
-    for dimension, value, sensitivity, records in rows:
-        family = GENERAL if sensitivity == Sensitivity.NORMAL else PROTECTION
-        counts[family][dimension][value or ""] += int(records or 0)
-    return _with_areas(project_id, counts, area_level)
-
-
-def _with_areas(
-    project_id: uuid.UUID, counts: dict[str, dict[str, dict[str, int]]], area_level: int
-) -> dict[str, dict[str, dict[str, int]]]:
-    result: dict[str, dict[str, dict[str, int]]] = {}
-    for family, by_dimension in counts.items():
-        level = area_level if family == GENERAL else min(area_level, MAX_PROTECTION_LEVEL)
-        mapped, listed = _area_mapper(project_id, level)
-        areas: dict[str, int] = dict.fromkeys(listed, 0)
-        for value, count in by_dimension.get("area", {}).items():
-            key = mapped.get(value, NO_AREA) if value else NO_AREA
-            areas[key] = areas.get(key, 0) + count
-        if not areas.get(NO_AREA):
-            areas.pop(NO_AREA, None)
-        result[family] = {name: dict(values) for name, values in by_dimension.items()}
-        result[family]["area"] = areas
-    return result
-
-
 def plan_month(
     project_id: uuid.UUID, month: date, rules: Rules, area_level: int
 ) -> list[PlannedTable]:
-    """The month's tables, suppressed as they will be published."""
-    counts = month_counts(project_id, month, area_level)
-    tables: list[Table] = []
-    totals: dict[Hashable, int] = {}
-    for family, names in ((GENERAL, GENERAL_TABLES), (PROTECTION, PROTECTION_TABLES)):
-        total = sum(counts[family].get(ALL, {}).values())
-        totals[(family, TOTAL)] = total
-        for name, dimension in names.items():
-            found = counts[family].get(dimension, {})
-            if family == GENERAL:
-                found = {category: n for category, n in found.items() if n or name == "area"}
-            tables.append(
-                Table(f"{family}:{name}", found, (family, TOTAL), sensitive=family == PROTECTION)
-            )
-    # The protection family is planned even with no case: a month without its tables
-    # would say "none" (its zeros are suppressed like small counts).
-    problem = tables_to_problem(tables, totals)
-    shown = protect(problem, rules).published()
+    """The month's tables, suppressed as they will be published: taken from the
+    month protected once for every outside page (``analytics.protected``, frozen by
+    this: the summary, the report and "all my projects" read the same cells from then
+    on). Call it inside the release's transaction."""
+    settings = Settings(rules.threshold, rules.sensitive_threshold, area_level)
+    figures = freeze_month(project_id, month, settings)
     planned: list[PlannedTable] = []
     for family, names in ((GENERAL, GENERAL_TABLES), (PROTECTION, PROTECTION_TABLES)):
         threshold = rules.sensitive_threshold if family == PROTECTION else rules.threshold
-        planned.append(PlannedTable(TOTAL, family, ALL, threshold, (("", shown[(family, TOTAL)]),)))
+        total = figures.get(cell_key(family))
+        planned.append(PlannedTable(TOTAL, family, ALL, threshold, (("", total),)))
         for name, dimension in names.items():
-            table = f"{family}:{name}"
+            table = (
+                "area1" if family == GENERAL and name == "area" and area_level == 1 else dimension
+            )
             cells = tuple(
-                (category, shown[(table, category)])
-                for (owner, category) in sorted(
-                    (k for k in shown if isinstance(k, tuple) and k[0] == table),
-                    key=lambda k: k[1],
-                )
-                if owner == table
+                (category, figures.get(cell_key(family, table, category)))
+                for category in sorted(figures.categories(family, table))
             )
             planned.append(PlannedTable(name, family, dimension, threshold, cells))
     return planned

@@ -8,8 +8,10 @@ its name (the names are shown as ``present()`` shows them to anyone, like the pr
 switcher). Each project's figures obey that project's rules for this person:
 ``queries.emerging_concerns`` leaves sensitive records out for a role without
 ``view_sensitive``; for a role that may not see records at all (a donor) the weekly
-counts and totals go through disclosure control, as on the donor's page, and no
-emerging concerns are shown (they are breakdowns).
+counts and totals are those of the protected months every outside page reads
+(``analytics.protected``, ADR 0010): a week is the sum of its parts in the months it
+touches, the totals the sum of the weeks, held back if any part is; no emerging
+concerns are shown (they are breakdowns).
 
 Queries: one for the projects, one a project for its viewer (``viewer_for``), one for
 every project's weekly totals, then per project three capped counts (open urgent,
@@ -28,10 +30,15 @@ from django.utils.translation import get_language
 from responsemap.accounts.queries import viewer_for
 from responsemap.analytics import queries
 from responsemap.analytics.models import RollupMargin
+from responsemap.analytics.protected.months import (
+    key,
+    months_between,
+    period_sum,
+    protected_months,
+)
 from responsemap.analytics.queries import Labels
 from responsemap.analytics.rollups import ALL
 from responsemap.projects.queries import projects_visible_to
-from responsemap.protection import disclosure
 from responsemap.protection.present import PUBLIC, present_many
 from responsemap.protection.viewer import Viewer
 
@@ -104,7 +111,7 @@ def organisation_figures(user: Any, now: datetime) -> list[ProjectFigures]:
         weeks: list[tuple[date, int | None]] = sorted(weekly[project.pk].items())
         coarse = not viewer.can("view_feedback")
         if coarse:
-            records_shown, responded_shown, weeks = _protected(records, responded, weeks)
+            records_shown, responded_shown, weeks, minutes = _protected(project.pk, starts, today)
             concerns: list[queries.Concern] = []
             cases = None
         else:
@@ -130,18 +137,25 @@ def organisation_figures(user: Any, now: datetime) -> list[ProjectFigures]:
 
 
 def _protected(
-    records: int, responded: int, weeks: list[tuple[date, int | None]]
-) -> tuple[int | None, int | None, list[tuple[date, int | None]]]:
-    """The weekly counts and totals as a donor's page publishes them."""
-    values: dict[Any, int] = {"records": records, "responded": responded}
-    for start, n in weeks:
-        values[("week", start)] = n or 0
-    problem = disclosure.Problem(
-        values, [disclosure.Sum("records", tuple(("week", s) for s, _n in weeks))]
-    )
-    shown = disclosure.protect(problem).published()
-    return (
-        shown["records"],
-        shown["responded"],
-        [(start, shown[("week", start)]) for start, _n in weeks],
-    )
+    project_id: Any, starts: list[date], today: date
+) -> tuple[int | None, int | None, list[tuple[date, int | None]], int]:
+    """The weeks and totals as every outside page shows them (``analytics.protected``):
+    records, responded, the weeks, and the response minutes of the weeks."""
+    found = protected_months(project_id, months_between(starts[0], today))
+    weeks: list[tuple[date, int | None]] = []
+    responded: int | None = 0
+    minutes = 0
+    for start in starts:
+        cell = key("week", "records", start.isoformat())
+        answered = key("week", "responded", start.isoformat())
+        parts = [m for m in found if cell in m.cells]
+        weeks.append((start, period_sum(parts, [cell])))
+        week_responded = period_sum(parts, [answered])
+        responded = (
+            None if responded is None or week_responded is None else responded + week_responded
+        )
+        minutes += sum(
+            int(m.stats.get("week_minutes", {}).get(start.isoformat(), 0)) for m in parts
+        )
+    records = None if any(n is None for _s, n in weeks) else sum(n or 0 for _s, n in weeks)
+    return records, responded, weeks, minutes

@@ -2,40 +2,49 @@
 viewer": ``view_dashboards`` alone): the project's key figures and breakdowns over a
 period, never finer than the public page.
 
+- The figures are those of ``analytics.protected``: each calendar month of the period
+  protected once, for every page shown outside the project (this one, the printable
+  report, the public page, a donor's row of "all my projects"), so no page can be
+  differenced against another (ADR 0010). The period is widened to whole months; a
+  figure over several months, or a week across two, is the sum of the months' published
+  cells, held back if any of them is.
 - Protection-sensitive records are a total and nothing more: one group in each
   breakdown, whatever the viewer's own permissions (a manager previewing this page sees
   what the donor sees).
 - Areas no finer than the second administrative level: a deeper area counts in its
   level-2 ancestor.
-- Small counts suppressed with ``protection.disclosure`` (primary below 5, the
-  protection group below 10, and secondary suppression so no suppressed count can be
-  worked out from the totals and the other groups), over every table of the page at
-  once: they all sum to the same total.
+- Small counts suppressed with ``protection.disclosure`` (primary below the public
+  page's thresholds, 5 and 10 by default, and secondary suppression so no suppressed
+  count can be worked out from the totals, the other groups or the other pages).
 - Dates only (no other filter: a filter is a breakdown), from the margins.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from responsemap.analytics import queries
+from responsemap.analytics.protected.months import (
+    GENERAL,
+    NO_AREA,
+    RESPONDED,
+    TOTAL_ALL,
+    TOTAL_PROTECTION,
+    MonthFigures,
+    key,
+    monday_of,
+    month_end,
+    months_between,
+    period_sum,
+    protected_months,
+)
 from responsemap.analytics.queries import SENSITIVE, Filters, Labels
-from responsemap.geo.models import AdminArea
-from responsemap.protection import disclosure
 from responsemap.protection.viewer import Viewer
 
 # The breakdowns shown, in the page's order.
 OUTSIDE_BREAKDOWNS = ("source", "type_code", "sector", "area", "status", "gender", "age_band")
 DEEPEST_LEVEL = 2
-TOTAL = ("total", "records")
-
-
-def outside_viewer(viewer: Viewer) -> Viewer:
-    """The viewer as a donor: whatever they may do elsewhere, the sensitive records
-    are never broken down here."""
-    return replace(viewer, permissions=viewer.permissions - {"view_sensitive"})
 
 
 @dataclass(frozen=True)
@@ -66,111 +75,89 @@ class OutsideFigures:
     suppressed: int  # how many cells were held back
 
 
-def level_two_of(project_id: Any) -> dict[int, int]:
-    """Each area's id → its ancestor at level 2 or above (itself if not deeper)."""
-    rows = {
-        pk: (level, parent)
-        for pk, level, parent in AdminArea.objects.filter(project_id=project_id).values_list(
-            "pk", "level", "parent_id"
-        )
-    }
-    up: dict[int, int] = {}
-    for pk in rows:
-        at = pk
-        for _step in range(10):  # levels are few; a broken chain stops here
-            level, parent = rows[at]
-            if level <= DEEPEST_LEVEL or parent is None or parent not in rows:
-                break
-            at = parent
-        up[pk] = at
-    return up
+def outside_period(since: date, until: date, today: date) -> tuple[date, date, list[date]]:
+    """The period widened to whole calendar months (up to today): its first and last
+    day and its months."""
+    months = months_between(since, until)
+    last = min(month_end(months[-1]) - timedelta(days=1), max(until, today))
+    return months[0], last, months
 
 
-def _weeks(volume: list[tuple[date, int]]) -> list[tuple[date, int]]:
-    """Records per week (Monday to Sunday, the first week from the period's start)."""
-    weeks: dict[date, int] = {}
-    for day, n in volume:
-        start = max(volume[0][0], day - timedelta(days=day.weekday()))
-        weeks[start] = weeks.get(start, 0) + n
-    return sorted(weeks.items())
-
-
-def outside_figures(viewer: Viewer, filters: Filters, labels: Labels) -> OutsideFigures | None:
-    """The donor's figures for the dates of ``filters`` (its other filters ignored);
-    None for a viewer without ``view_dashboards``."""
+def outside_figures(
+    viewer: Viewer, filters: Filters, labels: Labels, today: date | None = None
+) -> OutsideFigures | None:
+    """The donor's figures for the months of ``filters``'s dates (its other filters
+    ignored); None for a viewer without ``view_dashboards``."""
     if not queries.may_see_dashboard(viewer):
         return None
-    filters = Filters(since=filters.since, until=filters.until)
-    summary = queries.summarise(outside_viewer(viewer), filters, labels)
-    totals = summary.totals
-    up = level_two_of(viewer.project_id)
-    counts: dict[str, dict[str, int]] = {}
+    since, until, months = outside_period(filters.since, filters.until, today or filters.until)
+    filters = Filters(since=since, until=until)
+    found = protected_months(viewer.project_id, months)  # type: ignore[arg-type]
+    sensitive = period_sum(found, [TOTAL_PROTECTION])
+    tables = []
     for name in OUTSIDE_BREAKDOWNS:
-        table: dict[str, int] = {}
-        for bar in summary.breakdowns[name].bars:
-            value = bar.value
-            if name == "area" and value not in (SENSITIVE, queries.NONE):
-                value = str(up.get(int(value), int(value)))
-            table[value] = table.get(value, 0) + bar.records
-        # Always there, 0 included: an absent group would say "none" where a
-        # suppressed one says "fewer than 10" (``disclosure``: sensitive zeros).
-        table.setdefault(SENSITIVE, 0)
-        counts[name] = table
-    weeks = _weeks(summary.volume) if summary.volume else []
-    values: dict[Any, int] = {TOTAL: totals.records, ("total", "responded"): totals.responded}
-    sums = []
-    sensitive_keys: set[Any] = set()
-    for name, table in counts.items():
-        keys = []
-        for value, n in table.items():
-            values[(name, value)] = n
-            keys.append((name, value))
-            if value == SENSITIVE:
-                sensitive_keys.add((name, value))
-        if keys:
-            sums.append(disclosure.Sum(TOTAL, tuple(keys)))
-    week_keys = []
-    for start, n in weeks:
-        values[("week", start)] = n
-        week_keys.append(("week", start))
-    if week_keys:
-        sums.append(disclosure.Sum(TOTAL, tuple(week_keys)))
-    problem = disclosure.Problem(values, sums, frozenset(sensitive_keys))
-    shown = disclosure.protect(problem).published()
-    responded = shown[("total", "responded")]
-    tables = [
-        Table(
-            name,
-            str(queries.BREAKDOWNS[name][1]),
-            [
-                Cell(
-                    value,
-                    labels.of(name, value),
-                    shown[(name, value)],
-                )
-                for value, _n in sorted(
-                    table.items(), key=lambda kv: (kv[0] == SENSITIVE, -kv[1], kv[0])
-                )
-            ],
+        codes = sorted({c for month in found for c in month.categories(GENERAL, name)})
+        cells = [(code, period_sum(found, [key(GENERAL, name, code)])) for code in codes]
+        # Published zeros are left out (nobody wrote in with that code); held-back
+        # ones stay. The protection group is always there, 0 included: an absent
+        # group would say "none" where a held-back one says "fewer than 10".
+        shown = [(c, n) for c, n in cells if n != 0]
+        shown.sort(key=lambda cn: (cn[1] is None, -(cn[1] or 0), cn[0]))
+        tables.append(
+            Table(
+                name,
+                str(queries.BREAKDOWNS[name][1]),
+                [
+                    *(Cell(_code(c), labels.of(name, _code(c)), n) for c, n in shown),
+                    Cell(SENSITIVE, labels.of(name, SENSITIVE), sensitive),
+                ],
+            )
         )
-        for name, table in counts.items()
-    ]
-    # The protection group's total, shown only if no table held it back.
-    sensitive_shown = [shown[key] for key in sensitive_keys]
-    sensitive = None if None in sensitive_shown else sensitive_shown[0]
+    responded = period_sum(found, [RESPONDED])
+    stats = [month.stats for month in found]
+    raw_responded = sum(s.get("responded", 0) for s in stats)
+    weeks = _weeks(found, since, until)
+    areas = {
+        int(c): period_sum(found, [key(GENERAL, "area", c)])
+        for c in {c for month in found for c in month.categories(GENERAL, "area")}
+        if c != NO_AREA
+    }
+    shown_values = [cell.records for table in tables for cell in table.cells]
     return OutsideFigures(
         filters=filters,
-        records=shown[TOTAL],
+        records=period_sum(found, [TOTAL_ALL]),
         responded=responded,
-        within_day=totals.responded_within_day if responded is not None else None,
-        mean_response_hours=totals.mean_response_hours if responded is not None else None,
+        within_day=(
+            sum(s.get("within_day", 0) for s in stats) / raw_responded
+            if responded and raw_responded
+            else None
+        ),
+        mean_response_hours=(
+            sum(s.get("minutes", 0) for s in stats) / raw_responded / 60
+            if responded and raw_responded
+            else None
+        ),
         sensitive=sensitive,
-        weeks=[(start, shown[("week", start)]) for start, _n in weeks],
+        weeks=weeks,
         tables=tables,
-        areas={
-            int(value): shown[("area", value)]
-            for value in counts["area"]
-            if value not in (SENSITIVE, queries.NONE)
-        },
-        suppressed=sum(1 for v in shown.values() if v is None),
+        areas=areas,
+        suppressed=sum(1 for v in shown_values if v is None),
     )
+
+
+def _code(category: str) -> str:
+    """The dashboards' code of a protected cell's category (no area: "")."""
+    return queries.NONE if category == NO_AREA else category
+
+
+def _weeks(found: list[MonthFigures], since: date, until: date) -> list[tuple[date, int | None]]:
+    """Records per week (Monday to Sunday; the first one labelled from the period's
+    start): the sum of the week's parts in each month, held back if any part is."""
+    weeks = []
+    monday = monday_of(since)
+    while monday <= until:
+        cell = key("week", "records", monday.isoformat())
+        parts = [m for m in found if cell in m.cells]
+        weeks.append((max(monday, since), period_sum(parts, [cell])))
+        monday += timedelta(days=7)
+    return weeks
