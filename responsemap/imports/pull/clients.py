@@ -32,6 +32,10 @@ relative to the repeat, in the submission's order), the same for both servers:
   ``__Submissions-id`` (docs.getodk.org, "OData Endpoints": "every repeat in the Form
   definition as its own relational table"). The link is followed for each submission
   that has one, page by page.
+- A repeat inside a repeat: Kobo's inner list sits in each outer item; ODK's outer rows
+  carry their own navigation links, followed in turn. Either way the inner rows go
+  under their own name, each naming its parent row (``PARENT_REPEAT``,
+  ``PARENT_PLACE``), which ``repeats.tables_of`` turns into Kobo's XLSX links.
 """
 
 from __future__ import annotations
@@ -118,20 +122,38 @@ def repeat_name(path: str) -> str:
     return path.rstrip("/").rsplit("/", 1)[-1]
 
 
-def kobo_repeats(data: dict[str, Any], prefix: str = "") -> dict[str, list[dict[str, str]]]:
+# A repeat row's parent, when it is another repeat's row (a nested repeat): the
+# parent repeat's name and the parent row's place among the submission's rows of it
+# (1, 2…). A first-level row has neither: its parent is the submission.
+PARENT_REPEAT = "_parent_table_name"
+PARENT_PLACE = "_parent_place"
+
+
+def kobo_repeats(
+    data: dict[str, Any],
+    prefix: str = "",
+    parent: tuple[str, int] | None = None,
+    found: dict[str, list[dict[str, str]]] | None = None,
+) -> dict[str, list[dict[str, str]]]:
     """Kobo's repeat groups in a submission: lists of objects whose keys carry the
-    repeat's path (``grp/comments/text``); nested repeats are left out."""
-    found: dict[str, list[dict[str, str]]] = {}
+    repeat's path (``grp/comments/text``). A repeat inside a repeat is a list inside
+    an item (``households/members``): its rows name their parent row
+    (``PARENT_REPEAT``, ``PARENT_PLACE``)."""
+    found = {} if found is None else found
     for name, value in data.items():
         path = f"{prefix}{name}"
         if isinstance(value, dict):
-            found.update(kobo_repeats(value, path + "/"))
+            kobo_repeats(value, path + "/", parent, found)
         elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            rows = []
+            repeat = repeat_name(path)
+            rows = found.setdefault(repeat, [])
             for item in value:
                 flat = flatten(item)
-                rows.append({k.removeprefix(path + "/"): v for k, v in flat.items()})
-            found[repeat_name(path)] = rows
+                row = {k.removeprefix(path + "/"): v for k, v in flat.items()}
+                if parent is not None:
+                    row[PARENT_REPEAT], row[PARENT_PLACE] = parent[0], str(parent[1])
+                rows.append(row)
+                kobo_repeats(item, "", (repeat, len(rows)), found)
     return found
 
 
@@ -146,8 +168,16 @@ def odk_links(data: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-# The columns of ODK's repeat tables that link rows, not answers.
+# The columns of ODK's repeat tables that link rows, not answers: ``__id`` and the
+# parent's id (``__Submissions-id``; in a nested repeat's table
+# ``__Submissions-households-id``, named after the parent's table).
 ODK_LINK_FIELDS = ("__id", "__Submissions-id")
+# Repeats inside repeats are followed this deep at most.
+MAX_DEPTH = 8
+
+
+def _odk_link_field(name: str) -> bool:
+    return name in ODK_LINK_FIELDS or (name.startswith("__Submissions-") and name.endswith("-id"))
 
 
 def _is_scalar(value: object) -> bool:
@@ -389,17 +419,30 @@ class OdkServer(FormServer):
                     submission = self._submission(row)
                     if repeats:
                         for name, path in odk_links(row).items():
-                            submission.repeats[name] = self.repeat_rows(path)
+                            self.repeat_rows(path, name, submission.repeats)
                     submissions.append(submission)
             yield Page(submissions, _int(data, "@odata.count"))
             next_link = data.get("@odata.nextLink")
             url = next_link if isinstance(next_link, str) and next_link else None
             params = None
 
-    def repeat_rows(self, link: str) -> list[dict[str, str]]:
-        """One submission's rows of a repeat table, by its navigation link."""
+    def repeat_rows(
+        self,
+        link: str,
+        name: str,
+        into: dict[str, list[dict[str, str]]],
+        parent: tuple[str, int] | None = None,
+        depth: int = 0,
+    ) -> list[dict[str, str]]:
+        """One submission's rows of a repeat table, by its navigation link, added to
+        ``into[name]``; a row's own links (a repeat inside the repeat) are followed
+        in turn, their rows naming it as their parent (``PARENT_REPEAT``,
+        ``PARENT_PLACE``)."""
+        if depth > MAX_DEPTH:
+            raise PullError("bad_response")
         url: str | None = link if "://" in link else self.service_root + link.lstrip("/")
-        found: list[dict[str, str]] = []
+        found = into.setdefault(name, [])
+        nested: list[tuple[str, str, int]] = []
         for _ in range(MAX_PAGES):
             if url is None:
                 break
@@ -410,9 +453,15 @@ class OdkServer(FormServer):
             for row in rows:
                 if isinstance(row, dict):
                     flat = flatten(row)
-                    found.append({k: v for k, v in flat.items() if k not in ODK_LINK_FIELDS})
+                    kept = {k: v for k, v in flat.items() if not _odk_link_field(k)}
+                    if parent is not None:
+                        kept[PARENT_REPEAT], kept[PARENT_PLACE] = parent[0], str(parent[1])
+                    found.append(kept)
+                    nested += [(n, p, len(found)) for n, p in odk_links(row).items()]
             next_link = data.get("@odata.nextLink")
             url = next_link if isinstance(next_link, str) and next_link else None
+        for child, path, place in nested:
+            self.repeat_rows(path, child, into, (name, place), depth + 1)
         return found
 
     @staticmethod

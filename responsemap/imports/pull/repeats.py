@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from responsemap.imports.mapping import text_columns
-from responsemap.imports.pull.clients import Submission
+from responsemap.imports.pull.clients import PARENT_PLACE, PARENT_REPEAT, Submission
 from responsemap.imports.reader import Table
 from responsemap.imports.recodes import join_split_choices
 from responsemap.imports.saved import table_of
@@ -32,7 +32,18 @@ KEY_COLUMN = "__uuid"
 # How the tables are linked, as Kobo's XLSX export links its sheets.
 PARENT_UUID = "_uuid"
 CHILD_LINK = "_submission__uuid"
-HIDDEN = {KEY_COLUMN, PARENT_UUID, CHILD_LINK, ROW_KEY, "_parent_key"}
+INDEX = "_index"
+PARENT_INDEX = "_parent_index"
+HIDDEN = {
+    KEY_COLUMN,
+    PARENT_UUID,
+    CHILD_LINK,
+    ROW_KEY,
+    "_parent_key",
+    INDEX,
+    PARENT_REPEAT,
+    PARENT_INDEX,
+}
 
 
 def repeat_names(submissions: Sequence[Submission]) -> list[str]:
@@ -43,15 +54,46 @@ def repeat_names(submissions: Sequence[Submission]) -> list[str]:
 
 
 def tables_of(submissions: Sequence[Submission], first_number: int = 1) -> list[Table]:
-    """The submissions' table (``submission``), then one per repeat group."""
+    """The submissions' table (``submission``), then one per repeat group. Each row has
+    its place in its table (``_index``) and names its parent row as a Kobo XLSX does
+    (``_parent_table_name``, ``_parent_index``): the submission, or for a repeat inside
+    a repeat the outer repeat's row, so ``sheets.Lineage`` keys and links it."""
     main = table_of(
-        [{**s.fields, PARENT_UUID: s.uuid, KEY_COLUMN: s.uuid} for s in submissions],
+        [
+            {**s.fields, PARENT_UUID: s.uuid, KEY_COLUMN: s.uuid, INDEX: str(n)}
+            for n, s in enumerate(submissions, start=1)
+        ],
         first_number,
     )
     main.name = SUBMISSION
     tables = [main]
-    for name in repeat_names(submissions):
-        rows = [{**row, CHILD_LINK: s.uuid} for s in submissions for row in s.repeats.get(name, [])]
+    names = repeat_names(submissions)
+    # Per submission, where its rows of each repeat start in that repeat's table.
+    offsets: list[dict[str, int]] = []
+    counts = dict.fromkeys(names, 0)
+    for s in submissions:
+        offsets.append(dict(counts))
+        for name in names:
+            counts[name] += len(s.repeats.get(name, []))
+    for name in names:
+        rows = []
+        for n, s in enumerate(submissions):
+            for place, row in enumerate(s.repeats.get(name, []), start=1):
+                answers = {k: v for k, v in row.items() if k not in (PARENT_REPEAT, PARENT_PLACE)}
+                parent = row.get(PARENT_REPEAT, "")
+                if parent and parent in offsets[n]:
+                    up = str(offsets[n][parent] + int(row.get(PARENT_PLACE) or 0))
+                else:
+                    parent, up = SUBMISSION, str(n + 1)
+                rows.append(
+                    {
+                        **answers,
+                        CHILD_LINK: s.uuid,
+                        INDEX: str(offsets[n][name] + place),
+                        PARENT_REPEAT: parent,
+                        PARENT_INDEX: up,
+                    }
+                )
         table = table_of(rows, first_number) if rows else Table(headers=[CHILD_LINK])
         table.name = name
         tables.append(table)
@@ -105,9 +147,10 @@ def shape_of(stored: object) -> dict[str, Any]:
 
 
 def _empty_tables(shape: Mapping[str, Any]) -> list[Table]:
-    tables = [Table(headers=[*shape["fields"], PARENT_UUID, KEY_COLUMN], name=SUBMISSION)]
+    tables = [Table(headers=[*shape["fields"], PARENT_UUID, KEY_COLUMN, INDEX], name=SUBMISSION)]
     for name, fields in shape["repeats"].items():
-        tables.append(Table(headers=[*fields, CHILD_LINK], name=name))
+        links = [CHILD_LINK, INDEX, PARENT_REPEAT, PARENT_INDEX]
+        tables.append(Table(headers=[*fields, *links], name=name))
     return tables
 
 

@@ -25,6 +25,8 @@ from responsemap.accounts.queries import viewer_for
 from responsemap.imports.feedback_rows import FeedbackRowSink
 from responsemap.imports.mapping import parse_rows
 from responsemap.imports.pull.clients import (
+    PARENT_PLACE,
+    PARENT_REPEAT,
     FormServer,
     KoboServer,
     OdkServer,
@@ -122,7 +124,7 @@ def sample_fields(source: PullSource) -> dict[str, Any]:
         for name, rows in submission.repeats.items():
             seen = repeats.setdefault(name, {})
             for row in rows:
-                seen.update(dict.fromkeys(row))
+                seen.update(dict.fromkeys(k for k in row if k not in (PARENT_REPEAT, PARENT_PLACE)))
     values: dict[str, dict[str, list[str]]] = {}
     for table in tables_of(submissions):
         found = {h: _choices(table, i) for i, h in enumerate(table.headers) if h not in LINKS}

@@ -27,6 +27,11 @@ Shapes, from the public documentation:
   submission by ``Submissions('<id, URL-encoded>')/<repeat>`` (its navigation link),
   each row with ``__id`` (a hash) and ``__Submissions-id`` (the submission's id)
   (docs.getodk.org, "OData Endpoints"; central-backend lib/formats/odata.js).
+- Nested repeats (a repeat inside a repeat), as this stand-in serves them: Kobo, a
+  list inside each item, keyed by the full path (``households/members/age``); ODK, a
+  navigation link on the outer repeat's row (``Submissions('…')/households('<row
+  id>')/members``) to rows carrying ``__Submissions-households-id``. The client follows
+  whatever link a row gives, so the link's exact form is not relied on.
 The submissions themselves are invented.
 """
 
@@ -178,6 +183,8 @@ class Handler(BaseHTTPRequestHandler):
             self._odk(query)
         elif found := ODK_REPEAT.match(url.path):
             self._odk_repeat(unquote(found["id"]), found["repeat"])
+        elif found := ODK_NESTED.match(url.path):
+            self._odk_nested(unquote(found["id"]), found["repeat"], found["row"], found["nested"])
         elif url.path.startswith("/v1/projects/"):
             self._answer(404, {"code": "404.1", "message": "Could not find the resource."})
         else:
@@ -276,11 +283,7 @@ class Handler(BaseHTTPRequestHandler):
             self._answer(404, {"code": "404.1", "message": "Could not find the resource."})
             return
         rows = [
-            {
-                **answers,
-                "__id": hashlib.sha1(f"{submission_id}/{repeat}[{i}]".encode()).hexdigest(),  # noqa: S324
-                "__Submissions-id": submission_id,
-            }
+            _odk_row(submission_id, repeat, i, answers, {"__Submissions-id": submission_id})
             for i, answers in enumerate(
                 self.state.odk_repeats.get(submission_id, {}).get(repeat, []), start=1
             )
@@ -289,9 +292,63 @@ class Handler(BaseHTTPRequestHandler):
         context = f"{service}/$metadata#Submissions.{repeat}"
         self._answer(200, {"@odata.context": context, "value": rows})
 
+    def _odk_nested(self, submission_id: str, repeat: str, row_id: str, nested: str) -> None:
+        """A repeat inside a repeat: the rows of one outer row (its navigation link),
+        each with ``__Submissions-<outer>-id`` naming that row."""
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        if token not in self.state.sessions:
+            self._answer(401, {"code": "401.2", "message": "Could not authenticate."})
+            return
+        outer = self.state.odk_repeats.get(submission_id, {}).get(repeat, [])
+        found = [a for i, a in enumerate(outer, 1) if _row_id(submission_id, repeat, i) == row_id]
+        if not found:
+            self._answer(404, {"code": "404.1", "message": "Could not find the resource."})
+            return
+        rows = [
+            _odk_row(
+                submission_id,
+                f"{repeat}/{nested}",
+                i,
+                answers,
+                {f"__Submissions-{repeat}-id": row_id},
+            )
+            for i, answers in enumerate(found[0].get(nested, []), start=1)
+        ]
+        service = f"{self.state.base}/v1/projects/7/forms/feedback.svc"
+        context = f"{service}/$metadata#Submissions.{repeat}.{nested}"
+        self._answer(200, {"@odata.context": context, "value": rows})
+
+
+def _row_id(submission_id: str, repeat: str, i: int) -> str:
+    return hashlib.sha1(f"{submission_id}/{repeat}[{i}]".encode()).hexdigest()  # noqa: S324
+
+
+def _odk_row(
+    submission_id: str, repeat: str, i: int, answers: dict[str, Any], link: dict[str, str]
+) -> dict[str, Any]:
+    """A repeat table's row: its answers, ``__id``, the link to its parent, and for a
+    repeat inside it (a list in ``answers``) the navigation link to that table."""
+    row_id = _row_id(submission_id, repeat, i)
+    row: dict[str, Any] = {}
+    for name, value in answers.items():
+        if isinstance(value, list):
+            outer = repeat.rsplit("/", 1)[-1]
+            row[f"{name}@odata.navigationLink"] = (
+                f"Submissions('{quote(submission_id, safe='')}')/{outer}('{row_id}')/{name}"
+            )
+        else:
+            row[name] = value
+    return {**row, "__id": row_id, **link}
+
 
 ODK_REPEAT = re.compile(
     r"^/v1/projects/7/forms/feedback\.svc/Submissions\('(?P<id>[^']+)'\)/(?P<repeat>[\w/]+)$"
+)
+
+
+ODK_NESTED = re.compile(
+    r"^/v1/projects/7/forms/feedback\.svc/Submissions\('(?P<id>[^']+)'\)/(?P<repeat>\w+)"
+    r"\('(?P<row>[0-9a-f]+)'\)/(?P<nested>\w+)$"
 )
 
 
