@@ -1,13 +1,13 @@
 """Staff members' own personal data, sealed under the staff key: a mobile number for
 SMS alerts (``accounts.StaffPhone``), and the one-time codes that prove it is theirs.
 
-Why a key of its own: a staff phone belongs to a person, not to one project, so no
-project key fits it (a project's destruction must not take a staff member's number of
-another project with it, and no project's member should hold the key to it). The staff
-key is derived from the master key (HKDF, purpose ``responsemap/staff-data``), like the
-audit chain's key: never in the database, present in every process that has the master
-key, with no key file to create (no first-use race between processes). A dump of the
-database opens nothing of it.
+Why a key of its own (docs/adr/0013-staff-key.md): a staff phone belongs to a person,
+not to one project, so no project key fits it (a project's destruction must not take a
+staff member's number of another project with it, and no project's member should hold
+the key to it). The staff key is derived from the master key (HKDF, purpose
+``responsemap/staff-data``), like the audit chain's key: never in the database, present
+in every process that has the master key, with no key file to create (no first-use race
+between processes). A dump of the database opens nothing of it.
 
 Sealed like a project's values: AES-256-GCM, bound to (kind, row) as associated data,
 so a sealed number can't be moved to another row. Opened only here, for a fixed system
