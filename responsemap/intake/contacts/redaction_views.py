@@ -187,6 +187,19 @@ def preview_of(sample: str, form: RedactionSettingsForm) -> dict[str, Any]:
     return {"redacted": "".join(out), "found": found, "skipped": list(dict.fromkeys(skipped))}
 
 
+def outdated_patterns(project: Project) -> list[str]:
+    """The patterns in use that today's checks refuse by their shape (saved before the
+    checks): they still run, under the time limit, until the manager changes them."""
+    policy = intake_policy_of(project.pk)
+    outdated = []
+    for pattern in dict.fromkeys([*project.id_patterns, *(policy.id_patterns if policy else ())]):
+        try:
+            check_id_pattern(pattern, shape_only=True)
+        except PatternRefused:
+            outdated.append(pattern)
+    return outdated
+
+
 def timeout_warnings(project: Project) -> list[dict[str, Any]]:
     """The ID patterns in use that ran out of time on messages: the pattern, on how many
     messages and when last (counts only; the messages are not named)."""
@@ -236,6 +249,7 @@ def redaction_settings(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "preview": preview,
         "timeouts": timeout_warnings(project),
+        "outdated": outdated_patterns(project),
     }
     status = 400 if form.is_bound and not form.is_valid() else 200
     # The page's script asks for the preview alone; without it the whole page comes back.

@@ -133,3 +133,17 @@ def test_trying_a_sample_says_which_pattern_ran_out_and_counts_nothing(
     assert "zz\\d{4}" in html
     assert not IdPatternTimeout.objects.exists()
     assert not AuditEvent.objects.filter(action="redaction.id_pattern_timeout").exists()
+
+
+def test_a_pattern_saved_before_the_checks_is_listed_to_change(
+    client_as: Callable[[str], Client], project: Project
+) -> None:
+    # Saved before the checks existed (the action takes what the form validated).
+    do_set_redaction_settings(
+        project_id=project.pk, id_patterns=["(a|aa)+$", PATTERN], cue_words=[], keep_words=[]
+    )
+    html = client_as("manager").get(_url(project)).content.decode()
+    assert "ID-number patterns to change" in html
+    listed = html.split('id="outdated-patterns"')[1].split("</section>")[0]
+    assert "(a|aa)+$" in listed
+    assert PATTERN not in listed

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import re._parser as sre_parse  # no public parser; see the header
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import regex
@@ -102,7 +102,7 @@ def wrapped(pattern: str) -> str:
     return rf"(?<!\w)(?<!\d[-.])(?:{pattern})(?!\w)(?![-.]\d)"
 
 
-@cache
+@lru_cache(maxsize=512)  # bounded: the screen's checks compile whatever is typed
 def compile_id_patterns(patterns: tuple[str, ...]) -> tuple[Any, ...]:
     """Each pattern compiled for the ``regex`` engine (ValueError if one does not
     compile). Not the save-time checks: a stored pattern always loads, and runs under
@@ -139,8 +139,11 @@ def find_ids(
     return found
 
 
-def check_id_pattern(pattern: str, *, budget: float = CHECK_BUDGET) -> None:
-    """Raises ``PatternRefused`` if ``pattern`` may not be saved as an ID pattern."""
+def check_id_pattern(
+    pattern: str, *, budget: float = CHECK_BUDGET, shape_only: bool = False
+) -> None:
+    """Raises ``PatternRefused`` if ``pattern`` may not be saved as an ID pattern;
+    ``shape_only``: without the worst-case texts (cheap enough for every page view)."""
     if len(pattern) > MAX_PATTERN:
         raise PatternRefused("too_long", f"longer than {MAX_PATTERN} characters")
     try:
@@ -152,7 +155,7 @@ def check_id_pattern(pattern: str, *, budget: float = CHECK_BUDGET) -> None:
     _check_tree(list(tree), inside_repeat=False)
     if regex.fullmatch(pattern, "", timeout=budget) is not None:
         raise PatternRefused("empty", "matches empty text")
-    for text in _worst_cases(pattern):
+    for text in () if shape_only else _worst_cases(pattern):
         try:
             for _m in compiled.finditer(text, timeout=budget):
                 pass

@@ -102,3 +102,9 @@ def test_a_stored_pattern_refused_by_the_checks_still_loads_and_runs_bounded() -
     # Saved before the checks existed: the worker must not fail on it.
     policy = RedactionPolicy(country="HT", id_patterns=("(a|aa)+$",), id_pattern_timeout=0.0)
     assert redact("aaaa", policy) == "aaaa"
+
+
+def test_the_shape_alone_is_checked_without_the_worst_case_texts() -> None:
+    check_id_pattern("\\d{8}", budget=0.0, shape_only=True)  # no text run, so no limit hit
+    with pytest.raises(PatternRefused):
+        check_id_pattern("(a+)+$", shape_only=True)
