@@ -425,3 +425,11 @@ def period_sum(figures: Iterable[MonthFigures], cells: Iterable[str]) -> int | N
                 return None
             total += value
     return total
+
+
+def month_problem(project_id: uuid.UUID, month: date, settings: Settings) -> Problem:
+    """The month's cells and sums as they stand in the rollups (what is protected;
+    for the tests' attack on everything shown)."""
+    read = _read_counts(project_id, [month])
+    problem, _stats = _inputs(month, settings, area_rows(project_id), read[month])
+    return problem
