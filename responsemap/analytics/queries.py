@@ -18,7 +18,7 @@ Days are UTC days. ``Filters.until`` is inclusive.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -425,8 +425,17 @@ def _sum_coarse(
     ):
         if breakdown in tally.bars:
             tally.bar(breakdown, bar or None, sensitivity, int(records or 0))
-    edges = cells_for(viewer, filters).exclude(day__gte=weeks[0], day__lt=weeks[1])
-    _sum_cells(edges, tally, days=False, skip=name)
+    for edge in edges_of(filters, weeks):
+        _sum_cells(cells_for(viewer, edge), tally, days=False, skip=name)
+
+
+def edges_of(filters: Filters, weeks: tuple[date, date]) -> list[Filters]:
+    """The filters of the days before the first whole week and after the last (none,
+    one or two spans): each read on its own, so that each is an indexed range of days
+    (a "not within the weeks" condition is not, on SQLite)."""
+    first, end = weeks
+    spans = [(filters.since, first - timedelta(days=1)), (end, filters.until)]
+    return [replace(filters, since=a, until=b) for a, b in spans if a <= b]
 
 
 def _sum_cells(

@@ -320,7 +320,8 @@ def pairs_sql(project: Any, week: date) -> tuple[str, list[Any]]:
 
 def insert_pairs(project: uuid.UUID, week: date) -> int:
     """Compute and write the week's pairs (the caller has deleted the week's rows, in
-    its transaction, and written its cells); returns the rows written."""
+    its transaction, and written its cells); returns the rows written as the driver
+    counts them (SQLite's does not count a ``WITH … INSERT``: 0 there)."""
     with connection.cursor() as cursor:
         cursor.execute(*pairs_sql(project, week))
         return max(0, int(cursor.rowcount))

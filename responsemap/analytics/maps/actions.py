@@ -26,7 +26,8 @@ def write_map_cells(project_id: uuid.UUID, first_day: date, end_day: date) -> in
 
 def write_coarse_map_cells(project_id: uuid.UUID, week: date) -> int:
     """Replace a week's coarse squares (``MapCoarseCell``) from its grid cells, which
-    the caller has written (same transaction); returns the rows written."""
+    the caller has written (same transaction); returns the rows written as the driver
+    counts them (SQLite's leaves out the finest level's ``WITH … INSERT``)."""
     MapCoarseCell.objects.filter(project_id=project_id, week=week).delete()
     written = 0
     with connection.cursor() as cursor:

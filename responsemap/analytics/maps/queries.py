@@ -42,6 +42,7 @@ from responsemap.analytics.queries import (
     Labels,
     cells_for,
     coarse_weeks,
+    edges_of,
     may_see_staff_figures,
     single_filter,
     summarise,
@@ -405,17 +406,18 @@ def _coarse_counts(
         .order_by()
         .values_list("cx", "cy", "n")
     )
-    edges = (
-        _map_cells(viewer, filters)
-        .exclude(day__gte=weeks[0], day__lt=weeks[1])
-        .filter(gx__gte=x0, gx__lte=x1, gy__gte=y0, gy__lte=y1)
-        .annotate(cx=F("gx") / k, cy=F("gy") / k)
-        .values("cx", "cy")
-        .annotate(n=Sum("records"))
-        .order_by()
-        .values_list("cx", "cy", "n")
-    )
-    for cx, cy, n in [*grouped, *edges]:
+    found = list(grouped)
+    for edge in edges_of(filters, weeks):
+        found += (
+            _map_cells(viewer, edge)
+            .filter(gx__gte=x0, gx__lte=x1, gy__gte=y0, gy__lte=y1)
+            .annotate(cx=F("gx") / k, cy=F("gy") / k)
+            .values("cx", "cy")
+            .annotate(n=Sum("records"))
+            .order_by()
+            .values_list("cx", "cy", "n")
+        )
+    for cx, cy, n in found:
         counts[(cx, cy)] = counts.get((cx, cy), 0) + int(n or 0)
     return counts
 
