@@ -93,14 +93,23 @@ def describe_sheets(tables: Sequence[Table], counts: bool = True) -> list[SheetI
     ]
 
 
-def _submission_of(table: Table, cells: list[Cell]) -> str:
+def _submission_columns(table: Table) -> tuple[int | None, int | None]:
+    """The columns that name a row's submission: its uuid, else an ODK key."""
+    return (
+        _col(table, "_submission__uuid", "_uuid", "meta/instanceID", "instanceID"),
+        _col(table, "PARENT_KEY", "KEY"),
+    )
+
+
+def _submission_of(
+    table: Table, cells: list[Cell], columns: tuple[int | None, int | None] | None = None
+) -> str:
     """The uuid of the submission a row belongs to ("" if none is named)."""
-    column = _col(table, "_submission__uuid", "_uuid", "meta/instanceID", "instanceID")
-    if column is not None and _text(cells[column]):
-        return _text(cells[column])
-    column = _col(table, "PARENT_KEY", "KEY")
-    if column is not None:
-        return _text(cells[column]).split("/", 1)[0]
+    uuid, key = columns or _submission_columns(table)
+    if uuid is not None and _text(cells[uuid]):
+        return _text(cells[uuid])
+    if key is not None:
+        return _text(cells[key]).split("/", 1)[0]
     return ""
 
 
@@ -149,6 +158,8 @@ class Lineage:
         self._keys: dict[Row, str] = {}
         self._subs: dict[Row, str] = {}
         self._busy: set[int] = set()  # tables whose keys are being worked out
+        self._columns = [_submission_columns(t) for t in tables]
+        self.repeat = [is_repeat(t) for t in tables]
         by_key: dict[str, Row] = {}
         for t, table in enumerate(tables):
             key = _col(table, "KEY")
@@ -206,12 +217,13 @@ class Lineage:
         """The uuid of the row's submission ("" if none is named)."""
         if row not in self._subs:
             top = ([row, *self.chain(row)])[-1]
-            table = self.tables[top[0]]
-            own = _submission_of(self.tables[row[0]], self.tables[row[0]].rows[row[1]][1])
-            self._subs[row] = (
-                _submission_of(table, table.rows[top[1]][1]) if top != row else ""
-            ) or own
+            own = self._submission_of(row)
+            self._subs[row] = (self._submission_of(top) if top != row else "") or own
         return self._subs[row]
+
+    def _submission_of(self, row: Row) -> str:
+        t, r = row
+        return _submission_of(self.tables[t], self.tables[t].rows[r][1], self._columns[t])
 
     def keys(self, t: int) -> list[str]:
         """Each row's key in table ``t``: its own ``KEY`` (ODK), else its parent's key,
@@ -238,10 +250,9 @@ class Lineage:
     def key(self, row: Row) -> str:
         """A row's key: a submission's uuid for a submissions sheet's row."""
         if row not in self._keys:
-            t, r = row
-            table = self.tables[t]
-            if not is_repeat(table):
-                self._keys[row] = _submission_of(table, table.rows[r][1])
+            t = row[0]
+            if not self.repeat[t]:
+                self._keys[row] = self._submission_of(row)
             elif t in self._busy:
                 return ""  # a loop in a broken file: no key through it
             else:
@@ -312,7 +323,8 @@ def _repeat_rows(lineage: Lineage, b: int, others: list[int]) -> Table:
         if links is None and not ancestor:
             continue
         if not is_repeat(parent):  # a submissions sheet: its rows by their uuid
-            by_key = {_submission_of(parent, cells): cells for _n, cells in parent.rows}
+            columns_of = _submission_columns(parent)
+            by_key = {_submission_of(parent, c, columns_of): c for _n, c in parent.rows}
         elif links is not None:
             by_key = {_text(cells[links[1]]): cells for _n, cells in parent.rows}
         else:
@@ -361,7 +373,7 @@ def _joined(
     up = next((a for a in chain if a[0] == p), None)
     if up is not None:
         found = parent.rows[up[1]][1]
-    elif not is_repeat(parent):
+    elif not lineage.repeat[p]:
         found = by_key.get(submission)
     elif not chain and child_column is not None:
         found = by_key.get(_link_value(base, child_column, cells))
