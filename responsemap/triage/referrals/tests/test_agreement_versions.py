@@ -6,10 +6,12 @@ attempt changes nothing."""
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.http import Http404
 from django.test import Client
@@ -347,3 +349,15 @@ def test_narrowing_the_categories_hides_their_referrals_at_once(
     )
     assert figures is not None
     assert figures.referrals == 1
+
+
+def test_the_migration_gives_an_existing_agreement_its_first_version(
+    agreement: DataSharingAgreement,
+) -> None:
+    migration = importlib.import_module("responsemap.projects.migrations.0007_agreement_versions")
+    AgreementVersion.objects.filter(agreement=agreement).delete()  # as before the migration
+    migration.first_versions(django_apps, None)
+    (version,) = AgreementVersion.objects.filter(agreement=agreement)
+    assert (version.number, version.changed_at) == (1, agreement.created_at)
+    assert version.fields_allowed == agreement.fields_allowed
+    assert version.changed_by_id == agreement.created_by_id
