@@ -580,7 +580,7 @@ def _referral_samples(
 ) -> dict[str, models.Model]:
     """Partners, agreements, referrals and disclosure log lines: the note and the
     answer sealed at rest only, shown to whoever may load the referral."""
-    from responsemap.projects.sharing.models import DataSharingAgreement, Partner
+    from responsemap.projects.sharing.models import AgreementVersion, DataSharingAgreement, Partner
     from responsemap.triage.referrals.models import Disclosure, Referral
 
     now = timezone.now()
@@ -606,9 +606,26 @@ def _referral_samples(
         updated_at=now,
     )
     referral.note, referral.answer = f"{SHOWN}-note", f"{SHOWN}-answer"
+    version = AgreementVersion(
+        project=project,
+        agreement=agreement,
+        number=2,
+        purpose=f"{SHOWN}-purpose",
+        document_reference=f"{SHOWN}-document",
+        fields_allowed=["type_code"],
+        types_allowed=["complaint"],
+        sectors_allowed=["health"],
+        valid_from=now.date(),
+        valid_to=now.date(),
+        changed_at=now,
+        changed_by=officer,
+        changed_by_label=f"{SHOWN}-person",
+    )
+    version.reason = f"{SHOWN}-reason"
     return {
         "projects.partner": partner,
         "projects.datasharingagreement": agreement,
+        "projects.agreementversion": version,
         "triage.referral": referral,
         "triage.disclosure": Disclosure(
             project=project,
