@@ -361,3 +361,25 @@ def test_the_migration_gives_an_existing_agreement_its_first_version(
     assert (version.number, version.changed_at) == (1, agreement.created_at)
     assert version.fields_allowed == agreement.fields_allowed
     assert version.changed_by_id == agreement.created_by_id
+
+
+def test_the_page_refuses_a_bad_edit_and_offers_none_for_a_revoked_agreement(
+    client_as: Callable[[str], Client],
+    project: Project,
+    viewers: dict[str, Viewer],
+    agreement: DataSharingAgreement,
+) -> None:
+    client = client_as("manager")
+    edit = reverse("triage:agreement_edit", args=[project.slug, agreement.pk])
+    before = state(agreement)
+    backwards = edit_post(agreement, valid_to=agreement.valid_from.replace(year=2000).isoformat())
+    assert client.post(edit, backwards).status_code == 400
+    assert client.post(edit, edit_post(agreement, reason="")).status_code == 400
+    response = client.post(edit, edit_post(agreement), follow=True)  # nothing changed
+    assert "Nothing was changed." in response.content.decode()
+    assert state(agreement) == before
+    do_revoke_agreement(viewers["manager"], agreement.pk, "Ended")
+    page = client.get(reverse("triage:agreement", args=[project.slug, agreement.pk]))
+    assert page.status_code == 200
+    assert "agreement_edit" not in page.content.decode()
+    assert 'action="' + edit + '"' not in page.content.decode()
