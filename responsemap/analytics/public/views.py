@@ -60,7 +60,14 @@ def public_page(request: HttpRequest, slug: str) -> HttpResponse:
     # Counted before the project is looked up: guessing addresses is throttled too.
     client = f"{THROTTLE_PREFIX}|{client_network(request.META.get('REMOTE_ADDR'))}"
     if not claim_request(client, int(settings.RESPONSEMAP_PUBLIC_PAGE_RATE_LIMIT)):
-        response = render(request, "analytics/public/throttled.html", status=429)
+        notice = {
+            "title": _("Too many requests"),
+            "message": _(
+                "Too many pages were asked for from your network. Please try again in a few "
+                "minutes."
+            ),
+        }
+        response = render(request, "analytics/public/notice.html", notice, status=429)
         response["Retry-After"] = str(settings.RESPONSEMAP_STATUS_RATE_WINDOW_SECONDS)
         return response
     page = queries.public_page(slug)
@@ -87,7 +94,8 @@ def public_page(request: HttpRequest, slug: str) -> HttpResponse:
     }
     with translation.override(language):
         if page.conflict_mode:
-            return render(request, "analytics/public/nothing.html", context)
+            notice = {"title": _("Public figures"), "message": _("No figures are published here.")}
+            return render(request, "analytics/public/notice.html", context | notice)
         figures = queries.public_figures(page, language)
         shown = _month_asked(request, figures["months"])
         partners = [line.strip() for line in page.partners.splitlines() if line.strip()]

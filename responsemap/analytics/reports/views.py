@@ -33,7 +33,7 @@ from responsemap.analytics.reports.queries import may_read_report, narrative_for
 from responsemap.analytics.roles import charts
 from responsemap.analytics.roles.forms import PeriodForm, period_of
 from responsemap.analytics.roles.outside import outside_figures
-from responsemap.analytics.roles.partner import ANSWER_DAYS, figures_context, partner_figures
+from responsemap.analytics.roles.partner import ANSWER_DAYS, partner_figures
 from responsemap.lib import clock
 from responsemap.projects.layout import layout
 from responsemap.projects.lifecycle.marks import mark_export
@@ -67,16 +67,7 @@ def report(request: HttpRequest, slug: str) -> HttpResponse:
     if partner_of(viewer) is not None:
         figures = partner_figures(viewer, now, since, until, labels)
         assert figures is not None
-        specs = figures_context(figures)
-        context.update(
-            partner=figures,
-            answer_days=ANSWER_DAYS,
-            weeks_svg=charts.draw(specs["weeks_chart"]),
-            tables=[
-                (table, charts.draw(spec))
-                for table, spec in zip(figures.tables, specs["table_charts"], strict=True)
-            ],
-        )
+        context.update(partner=figures, answer_days=ANSWER_DAYS, **charts.partner_charts(figures))
     else:
         outside = outside_figures(viewer, Filters(since=since, until=until), labels)
         assert outside is not None

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from responsemap.analytics.reports import svg
 from responsemap.analytics.roles.outside import OutsideFigures
+from responsemap.analytics.roles.partner import PartnerFigures, figures_context
 
 
 def number(n: int) -> str:
@@ -61,6 +62,24 @@ def outside_charts(figures: OutsideFigures) -> dict[str, Any]:
     return {
         "weeks_svg": draw(weeks),
         "table_pairs": [
-            (table, draw(spec)) for table, spec in zip(figures.tables, tables, strict=True)
+            (table, draw(spec), [(cell.label, cell.records) for cell in table.cells])
+            for table, spec in zip(figures.tables, tables, strict=True)
+        ],
+    }
+
+
+def partner_charts(figures: PartnerFigures) -> dict[str, Any]:
+    """The partner's week chart, and each table with its chart (none for an empty
+    table) and its rows (``_chart_table.html``)."""
+    specs = figures_context(figures)
+    return {
+        "weeks_svg": draw(specs["weeks_chart"]),
+        "tables": [
+            (
+                table,
+                draw(spec) if table.groups else None,
+                [(group.label, group.records) for group in table.groups],
+            )
+            for table, spec in zip(figures.tables, specs["table_charts"], strict=True)
         ],
     }

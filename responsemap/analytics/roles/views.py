@@ -18,7 +18,7 @@ from responsemap.analytics.roles import charts
 from responsemap.analytics.roles.forms import PeriodForm, period_of
 from responsemap.analytics.roles.organisation import organisation_figures
 from responsemap.analytics.roles.outside import outside_figures
-from responsemap.analytics.roles.partner import ANSWER_DAYS, figures_context, partner_figures
+from responsemap.analytics.roles.partner import ANSWER_DAYS, partner_figures
 from responsemap.lib import clock
 from responsemap.projects.layout import layout
 from responsemap.projects.queries import access_project
@@ -73,7 +73,6 @@ def partner_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     form, since, until = found
     figures = partner_figures(viewer, now, since, until, labels)
     assert figures is not None
-    specs = figures_context(figures)
     context = {
         **layout(project, viewer),
         "form": form,
@@ -81,11 +80,7 @@ def partner_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         "until": until,
         "figures": figures,
         "answer_days": ANSWER_DAYS,
-        "weeks_svg": charts.draw(specs["weeks_chart"]),
-        "tables": [
-            (table, charts.draw(spec))
-            for table, spec in zip(figures.tables, specs["table_charts"], strict=True)
-        ],
+        **charts.partner_charts(figures),
     }
     return render(request, template, context)
 

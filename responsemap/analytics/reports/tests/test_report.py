@@ -169,8 +169,9 @@ def test_query_count_is_pinned(
         client.get(report_url(project))
 
 
-# As the summary (9), and the narrative and the map's areas: none per record or cell.
-REPORT_QUERIES = 11
+# As the summary (11), and the narrative and the map's areas: none per record, cell
+# or month.
+REPORT_QUERIES = 13
 
 
 # The dashboard's charts as SVG files.
