@@ -392,7 +392,7 @@ def do_send_staff_sms(sms_id: str) -> None:
     """Send one queued staff SMS (the ``send_staff_sms`` task): at the channel's rate,
     handed over once, retried with backoff only when the gateway surely did not take it.
     Not sent, and marked so, if the project closed, the person's number is no longer
-    verified, or the channel is gone or off."""
+    verified, they are no longer an active member, or the channel is gone or off."""
     sms = (
         StaffSms.objects.select_related("project", "channel", "alert__feedback")
         .filter(pk=sms_id)
@@ -418,6 +418,11 @@ def do_send_staff_sms(sms_id: str) -> None:
     phone = StaffPhone.objects.filter(user_id=sms.user_id, verified_at__isnull=False).first()
     if phone is None:
         _not_sent(sms, StaffState.NO_PHONE, "staff_sms.no_phone")
+        return
+    if not Membership.objects.filter(
+        user_id=sms.user_id, project_id=sms.project_id, is_active=True, user__is_active=True
+    ).exists():
+        _not_sent(sms, StaffState.NOT_MEMBER, "staff_sms.not_member")
         return
     wait = claim_send_slot(channel.pk, channel.send_rate)
     if wait > MAX_THROTTLE_SLEEP:

@@ -126,6 +126,7 @@ class StaffSms(models.Model):
         CLOSED = "closed", _("Not sent: project closed")
         NO_PHONE = "no_phone", _("Not sent: no verified number")
         NO_CHANNEL = "no_channel", _("Not sent: no channel to send it")
+        NOT_MEMBER = "not_member", _("Not sent: no longer a member")
         UNKNOWN = "unknown", _("Not known whether sent")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

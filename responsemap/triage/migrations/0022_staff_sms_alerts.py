@@ -64,6 +64,7 @@ class Migration(migrations.Migration):
                             ("closed", "Not sent: project closed"),
                             ("no_phone", "Not sent: no verified number"),
                             ("no_channel", "Not sent: no channel to send it"),
+                            ("not_member", "Not sent: no longer a member"),
                             ("unknown", "Not known whether sent"),
                         ],
                         default="queued",
@@ -117,9 +118,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "staff SMS",
                 "verbose_name_plural": "staff SMS",
                 "constraints": [
-                    models.UniqueConstraint(
-                        fields=("alert", "user", "kind"), name="staff_sms_once"
-                    )
+                    models.UniqueConstraint(fields=("alert", "user", "kind"), name="staff_sms_once")
                 ],
             },
         ),

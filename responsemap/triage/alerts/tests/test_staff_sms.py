@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from responsemap.accounts.models import StaffPhone, User
+from responsemap.accounts.models import Membership, StaffPhone, User
 from responsemap.accounts.phones.actions import do_set_staff_phone
 from responsemap.accounts.queries import viewer_for
 from responsemap.intake.channels.actions import do_create_channel
@@ -184,6 +184,23 @@ def test_a_number_removed_before_the_send_is_not_texted(
     send_staff_sms.call(str(sms.pk))
     assert len(rsps.calls) == 0
     assert StaffSms.objects.get(pk=sms.pk).state == State.NO_PHONE
+
+
+def test_a_person_no_longer_a_member_is_not_texted(
+    project: Project,
+    texting: dict[str, User],
+    rsps: responses.RequestsMock,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    urgent(project, django_capture_on_commit_callbacks, content="x", urgency="critical")
+    rsps.calls.reset()
+    sms = StaffSms.objects.get(user=texting["officer"])
+    StaffSms.objects.filter(pk=sms.pk).update(state=State.QUEUED)
+    Membership.objects.filter(user=texting["officer"], project=project).update(is_active=False)
+    send_staff_sms.call(str(sms.pk))
+    assert len(rsps.calls) == 0
+    assert StaffSms.objects.get(pk=sms.pk).state == State.NOT_MEMBER
+    assert AuditEvent.objects.filter(action="staff_sms.not_member").count() == 1
 
 
 def test_never_from_a_closed_project(
