@@ -38,12 +38,27 @@ class PeriodForm(forms.Form):
         return data
 
 
-def period_of(params: Any, today: date) -> tuple[PeriodForm, date, date] | PeriodForm:
-    """The form and its dates from a query, or the bound form with its errors."""
+def complete_months(today: date, months: int = 3) -> tuple[date, date]:
+    """The last ``months`` complete calendar months: the default of pages whose
+    figures are protected by month (a month just begun has only small counts)."""
+    until = today.replace(day=1) - timedelta(days=1)
+    since = until.replace(day=1)
+    for _n in range(months - 1):
+        since = (since - timedelta(days=1)).replace(day=1)
+    return since, until
+
+
+def period_of(
+    params: Any, today: date, default: tuple[date, date] | None = None
+) -> tuple[PeriodForm, date, date] | PeriodForm:
+    """The form and its dates from a query (``default`` without one), or the bound
+    form with its errors."""
     form = PeriodForm(params or None, today=today)
     if params and not form.is_valid():
         return form
     data = form.cleaned_data if params else {}
+    if not params and default is not None:
+        data = {"since": default[0], "until": default[1]}
     until = data.get("until") or today
     since = data.get("since") or until - timedelta(days=DEFAULT_DAYS - 1)
     if not params:

@@ -4,6 +4,7 @@ drawn on the server as SVG (``reports.svg``): no script, and they print."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from responsemap.analytics import queries
 from responsemap.analytics.queries import Filters, Labels
 from responsemap.analytics.roles import charts
-from responsemap.analytics.roles.forms import PeriodForm, period_of
+from responsemap.analytics.roles.forms import PeriodForm, complete_months, period_of
 from responsemap.analytics.roles.organisation import organisation_figures
 from responsemap.analytics.roles.outside import outside_figures
 from responsemap.analytics.roles.partner import ANSWER_DAYS, partner_figures
@@ -25,9 +26,14 @@ from responsemap.projects.queries import access_project
 from responsemap.projects.sharing.queries import partner_of
 
 
-def _period(request: HttpRequest, template: str, context: dict[str, Any]) -> Any:
+def _period(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    default: tuple[date, date] | None = None,
+) -> Any:
     """The period asked for, or the page with the form's errors (a 400)."""
-    found = period_of(request.GET, clock.now().date())
+    found = period_of(request.GET, clock.now().date(), default)
     if isinstance(found, PeriodForm):
         return render(request, template, {**context, "form": found}, status=400)
     return found
@@ -41,7 +47,9 @@ def outside_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     if not queries.may_see_dashboard(viewer):
         raise Http404
     template = "analytics/roles/outside.html"
-    found = _period(request, template, layout(project, viewer))
+    # By default the last three complete months: the figures are protected by month.
+    default = complete_months(clock.now().date())
+    found = _period(request, template, layout(project, viewer), default)
     if isinstance(found, HttpResponse):
         return found
     form, since, until = found

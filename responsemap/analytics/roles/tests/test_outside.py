@@ -4,7 +4,7 @@ held back; for every persona."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -82,7 +82,11 @@ def period() -> Filters:
 
 
 def url(project: Any) -> str:
-    return reverse("analytics:outside", args=[project.slug])
+    """The summary for this calendar month (by default: the last three complete ones)."""
+    dates = period()
+    return reverse("analytics:outside", args=[project.slug]) + (
+        f"?since={dates.since.isoformat()}&until={dates.until.isoformat()}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -176,10 +180,11 @@ def test_sensitive_total_shown_at_ten(
 
 
 def test_bad_dates_are_a_form_error(client_as: Any, project: Any, figures: Any) -> None:
-    response = client_as("donor").get(url(project) + "?since=2026-05-02&until=2026-05-01")
+    base = reverse("analytics:outside", args=[project.slug])
+    response = client_as("donor").get(base + "?since=2026-05-02&until=2026-05-01")
     assert response.status_code == 400
     assert "The start date is after the end date." in response.content.decode()
-    response = client_as("donor").get(url(project) + "?since=yesterday")
+    response = client_as("donor").get(base + "?since=yesterday")
     assert response.status_code == 400
 
 
@@ -197,3 +202,12 @@ def test_query_count_is_pinned(
 # once), the areas' names, the project row of the layout: none per record, cell or
 # month.
 QUERIES = 11
+
+
+def test_by_default_the_last_three_complete_months(client_as: Any, project: Any) -> None:
+    response = client_as("donor").get(reverse("analytics:outside", args=[project.slug]))
+    found = response.context["figures"]
+    this_month = NOW.date().replace(day=1)
+    assert found.filters.until == this_month - timedelta(days=1)
+    assert found.filters.since.day == 1
+    assert (this_month - found.filters.since).days in range(89, 93)
