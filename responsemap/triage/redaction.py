@@ -137,10 +137,12 @@ def write_search_tokens(records: Iterable[Feedback], *, replace: bool = False) -
     if replace and records:
         FeedbackToken.objects.filter(feedback_id__in=[r.pk for r in records]).delete()
     rows = [
-        {"feedback_id": r.pk, "project_id": r.project_id, "token": token}
-        for r in records
-        for token in r.pending_tokens or ()
+        (record_id, project_id, token)
+        for record_id, project_id, tokens in (
+            (r.pk, r.project_id, r.pending_tokens) for r in records
+        )
+        for token in tokens or ()
     ]
-    rawsql.insert(FeedbackToken, rows)
+    rawsql.insert_tuples(FeedbackToken, ("feedback_id", "project_id", "token"), rows)
     for record in records:
         record.pending_tokens = None

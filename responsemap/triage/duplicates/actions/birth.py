@@ -402,16 +402,15 @@ def _write(
             for r, s in zip(records, sigs, strict=True)
         ],
     )
-    rawsql.insert(
+    rawsql.insert_tuples(
         SimilarityBand,
+        ("feedback_id", "project_id", "key", "received_at"),
         [
-            {
-                "feedback_id": r.pk,
-                "project_id": r.project_id,
-                "key": key,
-                "received_at": r.received_at,
-            }
-            for r, keys in zip(records, bands, strict=True)
+            (record_id, project_id, key, received_at)
+            for record_id, project_id, received_at, keys in (
+                (r.pk, r.project_id, r.received_at, keys)
+                for r, keys in zip(records, bands, strict=True)
+            )
             for key in dict.fromkeys(keys)
         ],
     )
