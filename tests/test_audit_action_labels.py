@@ -80,7 +80,7 @@ def test_an_unknown_action_shows_its_code() -> None:
 
 def test_every_inbox_filter_a_listing_names_has_words() -> None:
     from responsemap.protection.audit_catalogue import field_label
-    from responsemap.triage.views import FILTER_NAMES, INBOX_FILTERS
+    from responsemap.triage.inbox.views import FILTER_NAMES, INBOX_FILTERS
 
     for name in INBOX_FILTERS:
         named = FILTER_NAMES.get(name, name)
