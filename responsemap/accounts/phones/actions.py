@@ -23,6 +23,7 @@ from responsemap.accounts.phones.forms import masked
 from responsemap.accounts.phones.hooks import send_code
 from responsemap.lib import clock
 from responsemap.protection.audit import record_event
+from responsemap.protection.models import AuditEvent
 from responsemap.protection.staff_data import (
     code_digest,
     code_matches,
@@ -38,12 +39,14 @@ CODE_MINUTES = 10
 MAX_TRIES = 5
 RESEND_SECONDS = 60
 MAX_CODES = 5
+DAILY_CODES = 10  # per person, whatever their numbers (counted from the system chain)
 
 
 class CodeSent(enum.Enum):
     SENT = "sent"
     TOO_SOON = "too_soon"
     TOO_MANY = "too_many"
+    DAY_LIMIT = "day_limit"  # DAILY_CODES sent in the last day, across numbers
     NO_WAY = "no_way"  # no project of theirs texts alerts, or the gateway refused
 
 
@@ -78,7 +81,8 @@ def do_set_staff_phone(user: User, number: str, language: str) -> CodeSent:
         phone.masked = masked(number)
         phone.language = language
         phone.verified_at = None
-        phone.code_digest, phone.code_sent_at, phone.code_tries, phone.codes_sent = "", None, 0, 0
+        # code_sent_at is kept: recording the number again does not lift the minute.
+        phone.code_digest, phone.code_tries, phone.codes_sent = "", 0, 0
         phone.updated_at = now
         phone.save()
         _event("staff_phone.set", user, ["number", "language"])
@@ -107,6 +111,22 @@ def _send_a_code(user: User, number: str) -> CodeSent:
             return CodeSent.TOO_MANY
         if phone.code_sent_at and now - phone.code_sent_at < timedelta(seconds=RESEND_SECONDS):
             return CodeSent.TOO_SOON
+        # The person's codes of the last day, whatever the number (a removed row or a
+        # number recorded again starts its own counts afresh, the system chain does not).
+        recent = list(
+            AuditEvent.objects.filter(
+                object_type="user",
+                object_id=str(user.pk),
+                action="staff_phone.code_send",
+                created_at__gt=now - timedelta(days=1),
+            )
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)[:DAILY_CODES]
+        )
+        if recent and now - recent[0] < timedelta(seconds=RESEND_SECONDS):
+            return CodeSent.TOO_SOON
+        if len(recent) >= DAILY_CODES:
+            return CodeSent.DAY_LIMIT
         phone.code_digest = code_digest(KIND, user.pk, code)
         phone.code_sent_at, phone.code_tries = now, 0
         phone.codes_sent += 1

@@ -44,6 +44,8 @@ def _said(request: HttpRequest, result: CodeSent) -> None:
         messages.error(
             request, _("Too many codes for this number: record the number again to start over.")
         )
+    elif result is CodeSent.DAY_LIMIT:
+        messages.error(request, _("Too many codes today: ask for a new code tomorrow."))
     else:
         messages.error(
             request,

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from responsemap.accounts.models import StaffPhone, User
 from responsemap.accounts.phones.actions import (
+    DAILY_CODES,
     KIND,
     MAX_CODES,
     MAX_TRIES,
@@ -233,3 +234,28 @@ def test_signed_out_people_are_sent_to_sign_in(db: object) -> None:
         assert answer.status_code == 302
         assert "/accounts/login/" in answer["Location"]
     assert not StaffPhone.objects.exists()
+
+
+def test_recording_the_number_again_or_removing_it_does_not_lift_the_code_limits(
+    personas: dict[str, User], texting: Channel, clock: FakeClock
+) -> None:
+    # The page must not text a number over and over: recording it again (or removing
+    # it and recording it again) waits out the minute, and a person gets at most
+    # DAILY_CODES codes a day across all their numbers.
+    officer = personas["officer"]
+    with responses.RequestsMock() as rsps:
+        gateway(rsps)
+        assert do_set_staff_phone(officer, NUMBER, "en") is CodeSent.SENT
+        assert do_set_staff_phone(officer, NUMBER, "en") is CodeSent.TOO_SOON
+        do_remove_staff_phone(officer)
+        assert do_set_staff_phone(officer, NUMBER, "en") is CodeSent.TOO_SOON
+        for _ in range(DAILY_CODES - 1):
+            clock.advance(61)
+            assert do_set_staff_phone(officer, NUMBER, "en") is CodeSent.SENT
+        clock.advance(61)
+        assert do_set_staff_phone(officer, NUMBER, "en") is CodeSent.DAY_LIMIT
+        do_remove_staff_phone(officer)
+        assert do_set_staff_phone(officer, "+50937654321", "en") is CodeSent.DAY_LIMIT
+        assert len(sent(rsps)) == DAILY_CODES
+        clock.advance(24 * 3600)
+        assert do_send_staff_phone_code(officer) is CodeSent.SENT
