@@ -306,7 +306,7 @@ def _read_capped(response: requests.Response, limit: int) -> bytes:
 def _json(body: bytes) -> dict[str, Any]:
     try:
         data = json.loads(body)
-    except (ValueError, json.JSONDecodeError):
+    except (ValueError, json.JSONDecodeError, RecursionError):  # nested past the parser
         raise PullError("bad_response") from None
     if not isinstance(data, dict):
         raise PullError("bad_response")

@@ -89,6 +89,12 @@ class PullSourceForm(forms.Form):
     def clean_server_url(self) -> str:
         url = str(self.cleaned_data["server_url"]).strip().rstrip("/")
         parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018 (raises on a port out of range)
+        except ValueError:
+            raise forms.ValidationError(
+                _("Give the server's address only, such as https://…")
+            ) from None
         if parts.scheme not in ("http", "https") or parts.query or parts.fragment:
             raise forms.ValidationError(_("Give the server's address only, such as https://…"))
         try:

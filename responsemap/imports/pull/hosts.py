@@ -94,9 +94,12 @@ def check_url(url: str) -> None:
     OSError when the name does not resolve (the caller says "unreachable")."""
     parts = urlsplit(url)
     host = parts.hostname or ""
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a port out of range or not a number: nothing to connect to
+        raise ForbiddenHost() from None
     if not host:
         raise ForbiddenHost()
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     addresses = resolve(host, port)
     if not addresses or not all(address_allowed(a) for a in addresses):
         raise ForbiddenHost()

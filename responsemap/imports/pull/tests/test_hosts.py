@@ -176,3 +176,27 @@ def test_the_cap_counts_what_streams_in_whatever_the_length_header_says() -> Non
         clients._read_capped(Streamed(), 2000)  # type: ignore[arg-type]
     assert caught.value.code == "too_large"
     assert clients._read_capped(Streamed(), 3000) == b"x" * 3000  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("server_url", ["http://forms.example.org:99999", "https://[::1]:70000"])
+def test_a_port_out_of_range_is_refused_in_words_not_a_server_error(
+    project: Project, client_as: ClientFor, standin: StandIn, server_url: str
+) -> None:
+    response = client_as("manager").post(
+        reverse("imports:pull_connect", args=[project.slug]),
+        kobo_post(standin, server_url=server_url),
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["server_url"]
+    assert not PullSource.objects.exists()
+    with pytest.raises(hosts.ForbiddenHost):
+        hosts.check_url(server_url)
+
+
+def test_an_answer_nested_past_the_parser_is_a_bad_answer_not_a_crash() -> None:
+    with pytest.raises(clients.PullError) as caught:
+        clients._json(b"[" * 100_000 + b"]" * 100_000)
+    assert caught.value.code == "bad_response"
+    with pytest.raises(clients.PullError) as caught:
+        clients._json(b'{"a":' * 100_000 + b"1" + b"}" * 100_000)
+    assert caught.value.code == "bad_response"
