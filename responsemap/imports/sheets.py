@@ -205,11 +205,15 @@ class Lineage:
         return {_text(cells[column]): r for r, (_n, cells) in enumerate(table.rows)}
 
     def chain(self, row: Row) -> list[Row]:
-        """The row's ancestors, nearest first (a loop in a broken file ends it)."""
+        """The row's ancestors, nearest first. Each climbs to another table, so a chain
+        that comes back to a table (a loop, or a broken file's chain through its rows)
+        ends there: never longer than the tables."""
         found: list[Row] = []
+        tables = {row[0]}
         at = self.parent.get(row)
-        while at is not None and at not in found and at != row:
+        while at is not None and at[0] not in tables:
             found.append(at)
+            tables.add(at[0])
             at = self.parent.get(at)
         return found
 

@@ -150,3 +150,19 @@ def test_a_broken_chain_ends_without_a_loop() -> None:
     lineage = Lineage([looped, other])
     assert lineage.chain((0, 0)) == [(1, 0)]
     assert combine([looped, other], 0, [1]).rows  # read, not stuck
+
+
+def test_a_chain_through_many_rows_of_a_broken_file_stops_at_the_tables() -> None:
+    # Each row of "one" names a row of "other" as its parent, which names the next row
+    # of "one": a chain through every row. A real export's chain climbs a table at a
+    # time, so it is never longer than the tables; past that it is broken and cut
+    # (else every row's chain is the whole file, and reading it quadratic or worse).
+    headers = ["comment", "_index", "_parent_table_name", "_parent_index"]
+    n = 200
+    one = Table(headers, [(i + 2, ["a", str(i), "other", str(i)]) for i in range(n)], name="one")
+    other = Table(
+        headers, [(i + 2, ["b", str(i), "one", str(i + 1)]) for i in range(n)], name="other"
+    )
+    lineage = Lineage([one, other])
+    assert len(lineage.chain((0, 0))) <= 2
+    assert combine([one, other], 0, [1]).rows
