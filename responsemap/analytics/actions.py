@@ -27,7 +27,13 @@ from responsemap.analytics.models import (
     RollupPair,
     RollupState,
 )
-from responsemap.analytics.rollup_sql import insert_days, insert_pairs
+from responsemap.analytics.rollup_sql import (
+    PairKey,
+    apply_pair_delta,
+    day_pairs,
+    insert_days,
+    insert_pairs,
+)
 from responsemap.analytics.rollups import day_range
 from responsemap.geo.models import AdminArea
 from responsemap.lib import clock
@@ -38,6 +44,9 @@ from responsemap.triage.models import Feedback
 # Days per step of a rebuild (whole weeks): one read of the records, one insert of
 # the cells, one of each week's coarse rollups.
 REBUILD_STEP_DAYS = 28
+# A week with at most this many of its days recomputed has its pairs changed by those
+# days' delta (each day's cells read twice); with more, recomputed from its cells.
+DELTA_DAYS_MAX = 3
 
 
 def state_for_update(project_id: uuid.UUID, *, skip_locked: bool) -> RollupState | None:
@@ -67,15 +76,39 @@ def write_weeks(project_id: uuid.UUID, weeks: Iterable[date]) -> None:
 
 def write_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
     """Recompute the cells of ``days`` and the coarse rollups of their weeks (inside
-    the caller's transaction, state locked); returns the number of cells written."""
+    the caller's transaction, state locked); returns the number of cells written.
+
+    A week with few of its days recomputed (``DELTA_DAYS_MAX``) keeps its pairs and
+    has those days' share changed: the days' pairs read from their old cells before
+    they are replaced and from the new ones after, and only the keys whose count
+    changed are written (``rollup_sql.apply_pair_delta``): a day's cells read twice
+    rather than the week's seven days, a few rows written rather than the week's
+    thousands. Other weeks' pairs are recomputed from their cells."""
     written = 0
     chosen = sorted(set(days))
+    by_week: dict[date, list[date]] = {}
+    for day in chosen:
+        by_week.setdefault(week_of(day), []).append(day)
+    delta = {week: spread for week, spread in by_week.items() if len(spread) <= DELTA_DAYS_MAX}
+    old = {day: day_pairs(project_id, day) for spread in delta.values() for day in spread}
     for day in chosen:
         Rollup.objects.filter(project_id=project_id, day=day).delete()
         RollupMargin.objects.filter(project_id=project_id, day=day).delete()
         written += insert_days(project_id, day, day + timedelta(days=1))
         write_map_cells(project_id, day, day + timedelta(days=1))
-    write_weeks(project_id, (week_of(day) for day in chosen))
+    full = [week for week in by_week if week not in delta]
+    for week, spread in sorted(delta.items()):
+        change: dict[PairKey, int] = {}
+        for day in spread:
+            for key, n in day_pairs(project_id, day).items():
+                change[key] = change.get(key, 0) + n
+            for key, n in old[day].items():
+                change[key] = change.get(key, 0) - n
+        if apply_pair_delta(project_id, week, change):
+            write_coarse_map_cells(project_id, week)
+        else:
+            full.append(week)
+    write_weeks(project_id, full)
     return written
 
 

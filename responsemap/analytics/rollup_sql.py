@@ -250,14 +250,20 @@ def _as_text(column: str) -> str:
     return _q(column)
 
 
-def pairs_sql(project: Any, week: date) -> tuple[str, list[Any]]:
+def pairs_sql(
+    project: Any, week: date, days: tuple[date, date] | None = None, *, select: bool = False
+) -> tuple[str, list[Any]]:
     """The ``INSERT … SELECT`` of the week's pairs (``RollupPair``) from its cells:
     every unordered pair of dimensions of which at least one is a filter, grouped
     once (``GROUPING SETS`` on PostgreSQL, a ``GROUP BY`` each on SQLite), written in
-    both directions when both are filters (a filter's rows name it first)."""
+    both directions when both are filters (a filter's rows name it first). With
+    ``days`` (first, end) only those days' cells are read; with ``select`` the pairs
+    are returned as rows (dimension, value, breakdown, bar, sensitivity, records), not
+    written (the upkeep's delta of a day, ``day_pairs``)."""
     project_id = Rollup._meta.get_field("project").get_db_prep_value(project, connection)
     day = Rollup._meta.get_field("day")
-    bounds = [day.get_db_prep_value(d, connection) for d in (week, week + timedelta(days=7))]
+    span = days or (week, week + timedelta(days=7))
+    bounds = [day.get_db_prep_value(d, connection) for d in span]
     names = list(MARGIN_NAMES)
     pairs = [
         (names[i], names[j]) for i in range(len(PAIR_FILTERS)) for j in range(i + 1, len(names))
@@ -309,6 +315,12 @@ def pairs_sql(project: Any, week: date) -> tuple[str, list[Any]]:
         for c in ("project_id", "week", "dimension", "value", "breakdown", "bar", "sensitivity")
     )
     week_value = day.get_db_prep_value(week, connection)
+    both = (
+        "SELECT d1, v1, d2, v2, s, n FROM g "  # noqa: S608 (our own names)
+        f"UNION ALL SELECT d2, v2, d1, v1, s, n FROM g WHERE d2 IN ({filters})"
+    )
+    if select:
+        return f"WITH {ctes}g AS ({grouped}) {both}", params  # noqa: S608 (our own names)
     sql = (
         f"WITH {ctes}g AS ({grouped}) "  # noqa: S608 (our own names)
         f"INSERT INTO {_table(RollupPair)} ({columns}, {_q('records')}) "
@@ -325,3 +337,77 @@ def insert_pairs(project: uuid.UUID, week: date) -> int:
     with connection.cursor() as cursor:
         cursor.execute(*pairs_sql(project, week))
         return max(0, int(cursor.rowcount))
+
+
+PairKey = tuple[str, str, str, str, str]  # dimension, value, breakdown, bar, sensitivity
+
+
+def day_pairs(project: uuid.UUID, day: date) -> dict[PairKey, int]:
+    """One day's share of its week's pairs, read from the day's cells (a day's few
+    thousand rows of codes and counts; nothing of a record)."""
+    sql, params = pairs_sql(
+        project, day - timedelta(days=day.weekday()), (day, day + timedelta(days=1)), select=True
+    )
+    found: dict[PairKey, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for d1, v1, d2, v2, s, n in cursor.fetchall():
+            key = (str(d1), str(v1), str(d2), str(v2), str(s))
+            found[key] = found.get(key, 0) + int(n)
+    return found
+
+
+def apply_pair_delta(project: uuid.UUID, week: date, delta: dict[PairKey, int]) -> bool:
+    """Change the week's pair rows by ``delta`` (new share of some days minus their
+    old share): a row updated, written or removed for each key whose count changed,
+    so that the rows are those a full recompute writes (one a key, none at zero).
+    False, with nothing written, if the rows do not hold the old share (a key taken
+    below zero): the caller recomputes the week from its cells then."""
+    changed = {key: n for key, n in delta.items() if n}
+    if not changed:
+        return True
+    project_id = RollupPair._meta.get_field("project").get_db_prep_value(project, connection)
+    week_value = RollupPair._meta.get_field("week").get_db_prep_value(week, connection)
+    table = _table(RollupPair)
+    key_columns = ("dimension", "value", "breakdown", "bar", "sensitivity")
+    names = ", ".join(_q(c) for c in key_columns)
+    where = f"{_q('project_id')} = %s AND {_q('week')} = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_q('id')}, {names}, {_q('records')} FROM {table} WHERE {where}",  # noqa: S608
+            [project_id, week_value],
+        )
+        have = {tuple(str(v) for v in row[1:6]): (row[0], int(row[6])) for row in cursor.fetchall()}
+        updates: list[tuple[int, Any]] = []
+        removed: list[Any] = []
+        added: list[tuple[Any, ...]] = []
+        for key, n in changed.items():
+            if key in have:
+                pk, records = have[key]
+                if records + n < 0:
+                    return False
+                if records + n == 0:
+                    removed.append(pk)
+                else:
+                    updates.append((records + n, pk))
+            elif n < 0:
+                return False
+            else:
+                added.append((project_id, week_value, *key, n))
+        if updates:
+            cursor.executemany(
+                f"UPDATE {table} SET {_q('records')} = %s WHERE {_q('id')} = %s",  # noqa: S608
+                updates,
+            )
+        for start in range(0, len(removed), 500):
+            batch = removed[start : start + 500]
+            marks = ", ".join(["%s"] * len(batch))
+            cursor.execute(f"DELETE FROM {table} WHERE {_q('id')} IN ({marks})", batch)  # noqa: S608
+        if added:
+            marks = ", ".join(["%s"] * (len(key_columns) + 3))
+            cursor.executemany(
+                f"INSERT INTO {table} ({_q('project_id')}, {_q('week')}, {names}, "  # noqa: S608
+                f"{_q('records')}) VALUES ({marks})",
+                added,
+            )
+    return True

@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 from responsemap.analytics import queries
-from responsemap.analytics.actions import do_rebuild_rollups, do_recompute_days, week_of
+from responsemap.analytics.actions import (
+    do_rebuild_rollups,
+    do_recompute_days,
+    week_of,
+    write_weeks,
+)
 from responsemap.analytics.maps import queries as map_queries
 from responsemap.analytics.maps.models import COARSE_LEVELS, MapCoarseCell, MapSettings
 from responsemap.analytics.maps.queries import Bounds
@@ -191,3 +196,55 @@ def test_the_rebuild_writes_whole_weeks_and_clears_the_rest(spread: Any, project
     )
     do_rebuild_rollups(project.pk)
     assert not RollupPair.objects.filter(project=project, week=stale).exists()
+
+
+def _pairs_of(project: Any, week: date) -> list[tuple[Any, ...]]:
+    return sorted(
+        RollupPair.objects.filter(project=project, week=week).values_list(
+            "dimension", "value", "breakdown", "bar", "sensitivity", "records"
+        )
+    )
+
+
+def test_a_days_delta_leaves_the_pairs_a_full_recompute_writes(
+    spread: Any, project: Any, make_feedback: Any, viewer_of: Any
+) -> None:
+    """The upkeep changes a week's pairs by the recomputed days' delta (old share off,
+    new on, rows summed): the same rows, one a key and none at zero, as recomputing
+    the week from its cells."""
+    officer = viewer_of("officer")
+    day = MONDAY + timedelta(days=8)
+    changed = [r for r in spread if r.received_at.date() == day]
+    assert changed
+    for status in ("triaged", "in_progress"):
+        do_change_status(officer, changed[0].pk, status)
+    make_feedback(
+        received_at=datetime.combine(day, datetime.min.time(), tzinfo=UTC),
+        type_code="rumour",
+        source="web",
+    )
+    week = week_of(day)
+    before = _pairs_of(project, week)
+    do_recompute_days(project.pk, [day, day + timedelta(days=2)])
+    by_delta = _pairs_of(project, week)
+    assert by_delta != before
+    assert all(row[-1] > 0 for row in by_delta)
+    assert len({row[:-1] for row in by_delta}) == len(by_delta)
+    RollupPair.objects.filter(project=project, week=week).delete()
+    write_weeks(project.pk, [week])
+    assert by_delta == _pairs_of(project, week)
+
+
+def test_a_day_emptied_takes_its_pairs_off(spread: Any, project: Any) -> None:
+    day = MONDAY + timedelta(days=15)
+    week = week_of(day)
+    full = _pairs_of(project, week)
+    records = [r for r in spread if r.received_at.date() == day]
+    assert records
+    type(records[0]).objects.filter(pk__in=[r.pk for r in records]).delete()
+    do_recompute_days(project.pk, [day])
+    by_delta = _pairs_of(project, week)
+    assert len(by_delta) < len(full)
+    RollupPair.objects.filter(project=project, week=week).delete()
+    write_weeks(project.pk, [week])
+    assert by_delta == _pairs_of(project, week)
