@@ -7,7 +7,8 @@ address only the server itself can reach (its loopback, a cloud's metadata servi
 - **always refused**: loopback, link-local (169.254.0.0/16, fe80::/10: the metadata
   services live there), multicast, unspecified, reserved and broadcast addresses, and
   the metadata addresses that sit elsewhere (Alibaba's 100.100.100.200, AWS's IPv6
-  fd00:ec2::254);
+  fd00:ec2::254); an IPv6 address that carries an IPv4 one (mapped, 6to4, Teredo) is
+  judged by that one too;
 - **private ranges** (10/8, 172.16/12, 192.168/16, fc00::/7, carrier-grade NAT…):
   refused unless ``RESPONSEMAP_PULL_ALLOW_PRIVATE_HOSTS`` is on — a field server on an
   office LAN is legitimate where the installation runs on that LAN;
@@ -59,8 +60,14 @@ def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
 
 def address_allowed(address: Address) -> bool:
     """May a pull connect to ``address``?"""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        else:
+            # 6to4 and Teredo carry an IPv4 address they lead to: judged by it too.
+            inner = [address.sixtofour, *(address.teredo or ())]
+            if any(v4 is not None and not address_allowed(v4) for v4 in inner):
+                return False
     if any(address in network for network in _allowed_networks()):
         return True
     if (

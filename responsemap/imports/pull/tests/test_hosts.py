@@ -57,6 +57,9 @@ ClientFor = Callable[[str], Client]
         "255.255.255.255",
         "::ffff:127.0.0.1",
         "::ffff:169.254.169.254",
+        "2002:7f00:1::1",  # 6to4 around 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 around 169.254.169.254
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, its client 127.0.0.1
     ],
 )
 def test_loopback_link_local_metadata_and_the_like_are_always_refused(
