@@ -19,6 +19,7 @@ import pytest
 import responses
 
 from responsemap.accounts.models import StaffPhone, User
+from responsemap.lib.clock import FakeClock
 from responsemap.projects.models import Project
 from responsemap.triage.alerts.models import StaffSms
 from responsemap.triage.alerts.tests.staff_phones import (
@@ -54,6 +55,7 @@ def test_phone_page_settings_and_alert_texts(
     project: Project,
     personas: dict[str, User],
     make_feedback: Callable[..., Feedback],
+    clock: FakeClock,
     locale: str,
 ) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -63,6 +65,7 @@ def test_phone_page_settings_and_alert_texts(
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         gateway(rsps)
         for width in (390, 1280):
+            clock.advance(61)  # a new code for the same person: not within the minute
             StaffPhone.objects.filter(user=personas["officer"]).delete()
             rsps.calls.reset()
             context = browser.new_context(  # type: ignore[attr-defined]
