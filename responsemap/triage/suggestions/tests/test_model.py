@@ -12,7 +12,14 @@ import pytest
 from responsemap.triage.rules.matching import normalise_for_rules
 from responsemap.triage.suggestions.cues import find_cues
 from responsemap.triage.suggestions.dataset import read_examples
-from responsemap.triage.suggestions.model import Suggester, train
+from responsemap.triage.suggestions.model import (
+    FORMAT,
+    Suggester,
+    counts,
+    normalised,
+    train,
+    views,
+)
 from responsemap.triage.suggestions.tests.conftest import SMALL
 
 EXAMPLES = SMALL
@@ -41,6 +48,39 @@ def _with_format(blob: bytes, number: int) -> bytes:
     out = io.BytesIO()
     np.savez(out, **data)
     return out.getvalue()
+
+
+def test_a_model_of_the_previous_format_is_refused() -> None:
+    blob = train(EXAMPLES).to_bytes()
+    with pytest.raises(ValueError, match="format"):
+        Suggester.from_bytes(_with_format(blob, FORMAT - 1))
+
+
+def test_the_character_and_word_views_add_up_to_the_counts() -> None:
+    norm = normalised(
+        [
+            "No water at the tap since 3 days?",
+            "\u0644\u0627 \u064a\u0648\u062c\u062f \u0645\u0627\u0621",
+        ]
+    )
+    chars, words = views(norm)
+    assert (chars + words != counts(norm)).nnz == 0
+    assert chars.nnz
+    assert words.nnz
+
+
+def test_the_sector_is_the_mean_of_its_character_and_word_heads() -> None:
+    model = train(EXAMPLES)
+    texts = ["the tap is broken, no water", "when is the food distribution"]
+    chars, words, _both = model.features(normalised(texts))
+    mean = (
+        model.sector_head.probabilities(chars) + model.sector_word_head.probabilities(words)
+    ) / 2
+    classes = model.sector_head.classes
+    assert model.sector_word_head.classes == classes
+    for suggested, row in zip(model.suggest(texts), mean, strict=True):
+        assert suggested.sector == classes[int(row.argmax())]
+        assert suggested.sector_confidence == round(float(row.max()), 3)
 
 
 def test_suggestions_learn_what_they_are_shown() -> None:
