@@ -39,7 +39,14 @@ def _said(request: HttpRequest, result: CodeSent) -> None:
             % {"minutes": CODE_MINUTES},
         )
     elif result is CodeSent.TOO_SOON:
-        messages.info(request, _("A code was sent less than a minute ago: wait for it."))
+        # Also after recording a number again within the minute: its code is not sent.
+        messages.info(
+            request,
+            _(
+                "A code was sent less than a minute ago. Wait a minute, then ask for a new "
+                "code if none came to this number."
+            ),
+        )
     elif result is CodeSent.TOO_MANY:
         messages.error(
             request, _("Too many codes for this number: record the number again to start over.")

@@ -259,3 +259,19 @@ def test_recording_the_number_again_or_removing_it_does_not_lift_the_code_limits
         assert len(sent(rsps)) == DAILY_CODES
         clock.advance(24 * 3600)
         assert do_send_staff_phone_code(officer) is CodeSent.SENT
+
+
+def test_a_number_recorded_again_within_the_minute_says_to_ask_for_a_code_later(
+    personas: dict[str, User],
+    texting: Channel,
+    client_as: Callable[[str], Client],
+    clock: FakeClock,
+) -> None:
+    client = client_as("officer")
+    with responses.RequestsMock() as rsps:
+        gateway(rsps)
+        client.post(reverse(PAGE), {"number": NUMBER, "language": "en"})
+        page = client.post(reverse(PAGE), {"number": "+50937654321", "language": "en"}, follow=True)
+        assert len(sent(rsps)) == 1
+    assert "ask for a new code" in page.content.decode()
+    assert StaffPhone.objects.get(user=personas["officer"]).code_digest == ""
