@@ -30,9 +30,10 @@ from responsemap.analytics.models import (
 from responsemap.analytics.rollup_sql import (
     PairKey,
     apply_pair_delta,
-    day_pairs,
+    day_cells,
     insert_days,
     insert_pairs,
+    pair_delta,
 )
 from responsemap.analytics.rollups import day_range
 from responsemap.geo.models import AdminArea
@@ -79,18 +80,19 @@ def write_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
     the caller's transaction, state locked); returns the number of cells written.
 
     A week with few of its days recomputed (``DELTA_DAYS_MAX``) keeps its pairs and
-    has those days' share changed: the days' pairs read from their old cells before
-    they are replaced and from the new ones after, and only the keys whose count
-    changed are written (``rollup_sql.apply_pair_delta``): a day's cells read twice
-    rather than the week's seven days, a few rows written rather than the week's
-    thousands. Other weeks' pairs are recomputed from their cells."""
+    has those days' share changed: each day's cells read before they are replaced and
+    after, the pairs of the cells whose count changed (a status change: two cells)
+    added or taken off, and only the keys whose count changed written
+    (``rollup_sql.pair_delta``, ``apply_pair_delta``): a day's cells read twice and a
+    few rows written, rather than the week's cells grouped thirty ways and its
+    thousands of pairs rewritten. Other weeks' pairs are recomputed from their cells."""
     written = 0
     chosen = sorted(set(days))
     by_week: dict[date, list[date]] = {}
     for day in chosen:
         by_week.setdefault(week_of(day), []).append(day)
     delta = {week: spread for week, spread in by_week.items() if len(spread) <= DELTA_DAYS_MAX}
-    old = {day: day_pairs(project_id, day) for spread in delta.values() for day in spread}
+    old = {day: day_cells(project_id, day) for spread in delta.values() for day in spread}
     for day in chosen:
         Rollup.objects.filter(project_id=project_id, day=day).delete()
         RollupMargin.objects.filter(project_id=project_id, day=day).delete()
@@ -100,10 +102,8 @@ def write_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
     for week, spread in sorted(delta.items()):
         change: dict[PairKey, int] = {}
         for day in spread:
-            for key, n in day_pairs(project_id, day).items():
+            for key, n in pair_delta(old[day], day_cells(project_id, day)).items():
                 change[key] = change.get(key, 0) + n
-            for key, n in old[day].items():
-                change[key] = change.get(key, 0) - n
         if apply_pair_delta(project_id, week, change):
             write_coarse_map_cells(project_id, week)
         else:

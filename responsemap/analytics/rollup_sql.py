@@ -250,20 +250,15 @@ def _as_text(column: str) -> str:
     return _q(column)
 
 
-def pairs_sql(
-    project: Any, week: date, days: tuple[date, date] | None = None, *, select: bool = False
-) -> tuple[str, list[Any]]:
+def pairs_sql(project: Any, week: date) -> tuple[str, list[Any]]:
     """The ``INSERT … SELECT`` of the week's pairs (``RollupPair``) from its cells:
     every unordered pair of dimensions of which at least one is a filter, grouped
     once (``GROUPING SETS`` on PostgreSQL, a ``GROUP BY`` each on SQLite), written in
-    both directions when both are filters (a filter's rows name it first). With
-    ``days`` (first, end) only those days' cells are read; with ``select`` the pairs
-    are returned as rows (dimension, value, breakdown, bar, sensitivity, records), not
-    written (the upkeep's delta of a day, ``day_pairs``)."""
+    both directions when both are filters (a filter's rows name it first). The
+    upkeep's delta of a few days writes the same rows (``pair_delta``)."""
     project_id = Rollup._meta.get_field("project").get_db_prep_value(project, connection)
     day = Rollup._meta.get_field("day")
-    span = days or (week, week + timedelta(days=7))
-    bounds = [day.get_db_prep_value(d, connection) for d in span]
+    bounds = [day.get_db_prep_value(d, connection) for d in (week, week + timedelta(days=7))]
     names = list(MARGIN_NAMES)
     pairs = [
         (names[i], names[j]) for i in range(len(PAIR_FILTERS)) for j in range(i + 1, len(names))
@@ -315,12 +310,6 @@ def pairs_sql(
         for c in ("project_id", "week", "dimension", "value", "breakdown", "bar", "sensitivity")
     )
     week_value = day.get_db_prep_value(week, connection)
-    both = (
-        "SELECT d1, v1, d2, v2, s, n FROM g "  # noqa: S608 (our own names)
-        f"UNION ALL SELECT d2, v2, d1, v1, s, n FROM g WHERE d2 IN ({filters})"
-    )
-    if select:
-        return f"WITH {ctes}g AS ({grouped}) {both}", params  # noqa: S608 (our own names)
     sql = (
         f"WITH {ctes}g AS ({grouped}) "  # noqa: S608 (our own names)
         f"INSERT INTO {_table(RollupPair)} ({columns}, {_q('records')}) "
@@ -342,19 +331,48 @@ def insert_pairs(project: uuid.UUID, week: date) -> int:
 PairKey = tuple[str, str, str, str, str]  # dimension, value, breakdown, bar, sensitivity
 
 
-def day_pairs(project: uuid.UUID, day: date) -> dict[PairKey, int]:
-    """One day's share of its week's pairs, read from the day's cells (a day's few
-    thousand rows of codes and counts; nothing of a record)."""
-    sql, params = pairs_sql(
-        project, day - timedelta(days=day.weekday()), (day, day + timedelta(days=1)), select=True
-    )
-    found: dict[PairKey, int] = {}
+def day_cells(project: uuid.UUID, day: date) -> dict[tuple[Any, ...], int]:
+    """A day's cells as (the breakdowns' values as the pairs name them, sensitivity)
+    → records: codes and counts, nothing of a record (the upkeep's delta)."""
+    project_id = Rollup._meta.get_field("project").get_db_prep_value(project, connection)
+    day_value = Rollup._meta.get_field("day").get_db_prep_value(day, connection)
+    names = [PAIR_COLUMNS[n] for n in MARGIN_NAMES]
+    columns = ", ".join(_as_text(c) for c in names)
+    found: dict[tuple[Any, ...], int] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for d1, v1, d2, v2, s, n in cursor.fetchall():
-            key = (str(d1), str(v1), str(d2), str(v2), str(s))
-            found[key] = found.get(key, 0) + int(n)
+        cursor.execute(
+            f"SELECT {columns}, {_q('sensitivity')}, {_q('records')} "  # noqa: S608
+            f"FROM {_table(Rollup)} WHERE {_q('project_id')} = %s AND {_q('day')} = %s",
+            [project_id, day_value],
+        )
+        for *codes, records in cursor.fetchall():
+            key = tuple(str(c) for c in codes)
+            found[key] = found.get(key, 0) + int(records)
     return found
+
+
+def pair_delta(
+    old: dict[tuple[Any, ...], int], new: dict[tuple[Any, ...], int]
+) -> dict[PairKey, int]:
+    """What the pairs gain from a day's cells going from ``old`` to ``new``
+    (``day_cells``): the pairs are sums over cells, so only the cells whose count
+    changed contribute (a status change: two cells), each to every pair of its values
+    that ``pairs_sql`` writes (a filter first; both ways when both are filters)."""
+    names = list(MARGIN_NAMES)
+    filters = len(PAIR_FILTERS)
+    delta: dict[PairKey, int] = {}
+    for key in set(old) | set(new):
+        change = new.get(key, 0) - old.get(key, 0)
+        if not change:
+            continue
+        *values, sensitivity = key
+        for i in range(filters):
+            for j in range(i + 1, len(names)):
+                ways = [(i, j), (j, i)] if j < filters else [(i, j)]
+                for a, b in ways:
+                    pair = (names[a], values[a], names[b], values[b], sensitivity)
+                    delta[pair] = delta.get(pair, 0) + change
+    return delta
 
 
 def apply_pair_delta(project: uuid.UUID, week: date, delta: dict[PairKey, int]) -> bool:
