@@ -18,7 +18,14 @@ from django.db.models import Max, Min
 from shapely.geometry import Point, shape
 from shapely.strtree import STRtree
 
-from responsemap.analytics.maps.actions import write_coarse_map_cells, write_map_cells
+from responsemap.analytics.maps.actions import (
+    MapKey,
+    apply_coarse_delta,
+    coarse_delta,
+    day_map_cells,
+    write_coarse_map_cells,
+    write_map_cells,
+)
 from responsemap.analytics.models import (
     MapCell,
     MapCoarseCell,
@@ -85,7 +92,8 @@ def write_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
     added or taken off, and only the keys whose count changed written
     (``rollup_sql.pair_delta``, ``apply_pair_delta``): a day's cells read twice and a
     few rows written, rather than the week's cells grouped thirty ways and its
-    thousands of pairs rewritten. Other weeks' pairs are recomputed from their cells."""
+    thousands of pairs rewritten. Its coarse map squares likewise, from the days' grid
+    cells (``maps.actions.coarse_delta``). Other weeks are recomputed from their cells."""
     written = 0
     chosen = sorted(set(days))
     by_week: dict[date, list[date]] = {}
@@ -93,6 +101,7 @@ def write_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
         by_week.setdefault(week_of(day), []).append(day)
     delta = {week: spread for week, spread in by_week.items() if len(spread) <= DELTA_DAYS_MAX}
     old = {day: day_cells(project_id, day) for spread in delta.values() for day in spread}
+    old_map = {day: day_map_cells(project_id, day) for spread in delta.values() for day in spread}
     for day in chosen:
         Rollup.objects.filter(project_id=project_id, day=day).delete()
         RollupMargin.objects.filter(project_id=project_id, day=day).delete()
@@ -101,13 +110,19 @@ def write_days(project_id: uuid.UUID, days: Iterable[date]) -> int:
     full = [week for week in by_week if week not in delta]
     for week, spread in sorted(delta.items()):
         change: dict[PairKey, int] = {}
+        squares: dict[MapKey, int] = {}
         for day in spread:
             for key, n in pair_delta(old[day], day_cells(project_id, day)).items():
                 change[key] = change.get(key, 0) + n
-        if apply_pair_delta(project_id, week, change):
-            write_coarse_map_cells(project_id, week)
-        else:
-            full.append(week)
+            for square, n in coarse_delta(old_map[day], day_map_cells(project_id, day)).items():
+                squares[square] = squares.get(square, 0) + n
+        with transaction.atomic():  # a savepoint: a week refused is left as it was
+            if not (
+                apply_pair_delta(project_id, week, change)
+                and apply_coarse_delta(project_id, week, squares)
+            ):
+                transaction.set_rollback(True)
+                full.append(week)
     write_weeks(project_id, full)
     return written
 

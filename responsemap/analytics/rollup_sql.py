@@ -376,30 +376,51 @@ def pair_delta(
 
 
 def apply_pair_delta(project: uuid.UUID, week: date, delta: dict[PairKey, int]) -> bool:
-    """Change the week's pair rows by ``delta`` (new share of some days minus their
-    old share): a row updated, written or removed for each key whose count changed,
-    so that the rows are those a full recompute writes (one a key, none at zero).
-    False, with nothing written, if the rows do not hold the old share (a key taken
-    below zero): the caller recomputes the week from its cells then."""
+    """Change the week's pair rows by ``delta`` (``apply_week_delta``)."""
+    keys = ("dimension", "value", "breakdown", "bar", "sensitivity")
+    return apply_week_delta(RollupPair, keys, project, week, dict(delta))
+
+
+def _plain(value: object) -> object:
+    return value if isinstance(value, int) else str(value)
+
+
+def apply_week_delta(
+    model: Any,
+    key_columns: tuple[str, ...],
+    project: uuid.UUID,
+    week: date,
+    delta: dict[tuple[Any, ...], int],
+) -> bool:
+    """Change a weekly table's rows (``RollupPair``, ``MapCoarseCell``: a row per
+    project, week and ``key_columns``, with ``records``) by ``delta`` (new share of
+    some days minus their old share): a row updated, written or removed for each key
+    whose count changed, so that the rows are those a full recompute writes (one a
+    key, none at zero). False, with nothing written, if the rows do not hold the old
+    share (a key taken below zero): the caller recomputes the week then."""
     changed = {key: n for key, n in delta.items() if n}
     if not changed:
         return True
-    project_id = RollupPair._meta.get_field("project").get_db_prep_value(project, connection)
-    week_value = RollupPair._meta.get_field("week").get_db_prep_value(week, connection)
-    table = _table(RollupPair)
-    key_columns = ("dimension", "value", "breakdown", "bar", "sensitivity")
+    project_id = model._meta.get_field("project").get_db_prep_value(project, connection)
+    week_value = model._meta.get_field("week").get_db_prep_value(week, connection)
+    table = _table(model)
     names = ", ".join(_q(c) for c in key_columns)
+    width = len(key_columns)
     where = f"{_q('project_id')} = %s AND {_q('week')} = %s"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {_q('id')}, {names}, {_q('records')} FROM {table} WHERE {where}",  # noqa: S608
             [project_id, week_value],
         )
-        have = {tuple(str(v) for v in row[1:6]): (row[0], int(row[6])) for row in cursor.fetchall()}
+        have = {
+            tuple(_plain(v) for v in row[1 : 1 + width]): (row[0], int(row[1 + width]))
+            for row in cursor.fetchall()
+        }
         updates: list[tuple[int, Any]] = []
         removed: list[Any] = []
         added: list[tuple[Any, ...]] = []
-        for key, n in changed.items():
+        for raw, n in changed.items():
+            key = tuple(_plain(v) for v in raw)
             if key in have:
                 pk, records = have[key]
                 if records + n < 0:
@@ -422,7 +443,7 @@ def apply_pair_delta(project: uuid.UUID, week: date, delta: dict[PairKey, int]) 
             marks = ", ".join(["%s"] * len(batch))
             cursor.execute(f"DELETE FROM {table} WHERE {_q('id')} IN ({marks})", batch)  # noqa: S608
         if added:
-            marks = ", ".join(["%s"] * (len(key_columns) + 3))
+            marks = ", ".join(["%s"] * (width + 3))
             cursor.executemany(
                 f"INSERT INTO {table} ({_q('project_id')}, {_q('week')}, {names}, "  # noqa: S608
                 f"{_q('records')}) VALUES ({marks})",

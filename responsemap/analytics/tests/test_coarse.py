@@ -199,11 +199,21 @@ def test_the_rebuild_writes_whole_weeks_and_clears_the_rest(spread: Any, project
 
 
 def _pairs_of(project: Any, week: date) -> list[tuple[Any, ...]]:
-    return sorted(
-        RollupPair.objects.filter(project=project, week=week).values_list(
-            "dimension", "value", "breakdown", "bar", "sensitivity", "records"
-        )
+    """The week's pairs and coarse map squares, as rows (ids aside)."""
+    pairs = RollupPair.objects.filter(project=project, week=week).values_list(
+        "dimension", "value", "breakdown", "bar", "sensitivity", "records"
     )
+    squares = MapCoarseCell.objects.filter(project=project, week=week).values_list(
+        "level", "gx", "gy", "dimension", "value", "sensitivity", "records"
+    )
+    return sorted(("pair", *row) for row in pairs) + sorted(("map", *row) for row in squares)
+
+
+def _recompute_week(project: Any, week: date) -> list[tuple[Any, ...]]:
+    for model in (RollupPair, MapCoarseCell):
+        model.objects.filter(project=project, week=week).delete()
+    write_weeks(project.pk, [week])
+    return _pairs_of(project, week)
 
 
 def test_a_days_delta_leaves_the_pairs_a_full_recompute_writes(
@@ -222,6 +232,8 @@ def test_a_days_delta_leaves_the_pairs_a_full_recompute_writes(
         received_at=datetime.combine(day, datetime.min.time(), tzinfo=UTC),
         type_code="rumour",
         source="web",
+        lat=-7.5,
+        lon=-30.2,
     )
     week = week_of(day)
     before = _pairs_of(project, week)
@@ -230,9 +242,7 @@ def test_a_days_delta_leaves_the_pairs_a_full_recompute_writes(
     assert by_delta != before
     assert all(row[-1] > 0 for row in by_delta)
     assert len({row[:-1] for row in by_delta}) == len(by_delta)
-    RollupPair.objects.filter(project=project, week=week).delete()
-    write_weeks(project.pk, [week])
-    assert by_delta == _pairs_of(project, week)
+    assert by_delta == _recompute_week(project, week)
 
 
 def test_a_day_emptied_takes_its_pairs_off(spread: Any, project: Any) -> None:
@@ -245,6 +255,17 @@ def test_a_day_emptied_takes_its_pairs_off(spread: Any, project: Any) -> None:
     do_recompute_days(project.pk, [day])
     by_delta = _pairs_of(project, week)
     assert len(by_delta) < len(full)
+    assert by_delta == _recompute_week(project, week)
+
+
+def test_a_week_whose_rows_miss_the_old_counts_is_recomputed(spread: Any, project: Any) -> None:
+    day = MONDAY + timedelta(days=22)
+    week = week_of(day)
+    full = _pairs_of(project, week)
     RollupPair.objects.filter(project=project, week=week).delete()
-    write_weeks(project.pk, [week])
-    assert by_delta == _pairs_of(project, week)
+    records = [r for r in spread if r.received_at.date() == day]
+    type(records[0]).objects.filter(pk=records[0].pk).delete()
+    do_recompute_days(project.pk, [day])
+    found = _pairs_of(project, week)
+    assert found != full
+    assert found == _recompute_week(project, week)
