@@ -66,6 +66,7 @@ def test_import_flow_in_a_browser(
     page.click("button[type=submit]")
     page.wait_for_load_state()
     page.goto(f"{base}/p/{project.slug}/")
+    page.locator(".nav-more > summary").click()  # Import is folded under "More"
     page.click("nav >> text=Import")
     page.set_input_files("input[type=file]", str(export))
     page.click("text=Upload and match columns")
