@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import re._parser as sre_parse  # no public parser; see the header
+import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
@@ -50,6 +51,9 @@ MAX_COUNT = 64
 RUN_TIMEOUT = 0.05
 # Seconds one worst-case text may take when a pattern is saved.
 CHECK_BUDGET = 0.05
+# CPU seconds all the worst-case texts of one pattern may take together: a pattern just
+# under ``CHECK_BUDGET`` on each of its ~140 texts would otherwise hold a request for 7 s.
+CHECK_TOTAL_CPU = 1.0
 # The longest text a pattern meets: the public form's limit (an SMS is shorter).
 WORST_CASE_LENGTH = 5000
 
@@ -155,12 +159,15 @@ def check_id_pattern(
     _check_tree(list(tree), inside_repeat=False)
     if regex.fullmatch(pattern, "", timeout=budget) is not None:
         raise PatternRefused("empty", "matches empty text")
+    started = time.process_time()
     for text in () if shape_only else _worst_cases(pattern):
         try:
             for _m in compiled.finditer(text, timeout=budget):
                 pass
         except TimeoutError:
             raise PatternRefused("slow", "too slow on a long text") from None
+        if time.process_time() - started > CHECK_TOTAL_CPU:
+            raise PatternRefused("slow", "too slow on long texts")
 
 
 def _check_tree(items: Iterable[tuple[Any, Any]], *, inside_repeat: bool) -> None:

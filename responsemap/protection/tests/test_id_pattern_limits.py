@@ -108,3 +108,17 @@ def test_the_shape_alone_is_checked_without_the_worst_case_texts() -> None:
     check_id_pattern("\\d{8}", budget=0.0, shape_only=True)  # no text run, so no limit hit
     with pytest.raises(PatternRefused):
         check_id_pattern("(a+)+$", shape_only=True)
+
+
+def test_a_pattern_slow_on_all_its_texts_together_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each worst-case text under its own limit, but together over the CPU budget: refused
+    (a manager's save can't hold the request for seconds). No clock is read for real:
+    the budget is set below zero."""
+    from responsemap.protection.redaction import patterns
+
+    monkeypatch.setattr(patterns, "CHECK_TOTAL_CPU", -1.0)
+    with pytest.raises(patterns.PatternRefused):
+        patterns.check_id_pattern(r"\d{3}-\d{4}")
+    patterns.check_id_pattern(r"\d{3}-\d{4}", shape_only=True)  # no texts: no budget
