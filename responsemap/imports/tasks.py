@@ -180,11 +180,13 @@ def expire_abandoned_jobs() -> int:
     )
     expired = 0
     for job in due:
-        # Conditional on the state: a job started meanwhile is not expired.
+        # Conditional on the state and the time: a job started or edited meanwhile is
+        # not expired.
         expired += move_job(
             job,
             ABANDONABLE,
             State.EXPIRED,
+            untouched_since=cutoff,
             action="import.expire",
             fields=["content"],
             reason=f"not started within {hours} hours",

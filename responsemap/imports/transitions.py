@@ -13,8 +13,10 @@ back.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from responsemap.imports.models import ImportJob
@@ -32,12 +34,17 @@ def move_job(
     fields: Iterable[str] = (),
     reason: str = "",
     purpose: str = "",
+    untouched_since: datetime | None = None,
     **columns: object,
 ) -> bool:
     """Move ``job`` to ``target`` and set ``columns`` if it is still in one of
-    ``sources``, with the ``action`` audit event; False (and no event) if it was not."""
+    ``sources`` (and, given ``untouched_since``, not changed since then), with the
+    ``action`` audit event; False (and no event) if it was not."""
+    still = Q(pk=job.pk, state__in=sources)
+    if untouched_since is not None:
+        still &= Q(updated_at__lt=untouched_since)
     with transaction.atomic():
-        moved = ImportJob.objects.filter(pk=job.pk, state__in=sources).update(
+        moved = ImportJob.objects.filter(still).update(
             state=target, updated_at=timezone.now(), **columns
         )
         if moved:

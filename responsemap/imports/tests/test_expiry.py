@@ -119,3 +119,28 @@ def test_an_expired_jobs_page_says_why_and_it_can_be_deleted(
     assert "Expired, file deleted" in listing
     assert client.post(reverse("imports:discard", args=[project.slug, job.pk])).status_code == 302
     assert not ImportJob.objects.filter(pk=job.pk).exists()
+
+
+def test_a_job_touched_after_it_was_found_due_is_not_expired(
+    client_as: ClientFor, project: Project, clock: FakeClock
+) -> None:
+    """The upkeep lists a job as due, then a person edits its mapping before the move:
+    the move is conditional on the job still being untouched since the cutoff."""
+    from responsemap.imports.transitions import move_job
+
+    job = _uploaded(client_as("officer"), project)
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=clock.now())  # just edited
+    cutoff = clock.now() - timedelta(hours=72)
+    moved = move_job(
+        job,
+        tasks.ABANDONABLE,
+        ImportJob.State.EXPIRED,
+        untouched_since=cutoff,
+        action="import.expire",
+        content=None,
+    )
+    assert not moved
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.UPLOADED
+    assert _raw_content(job)
+    assert not AuditEvent.objects.filter(action="import.expire", object_id=str(job.pk)).exists()
