@@ -181,6 +181,16 @@ ALLOWED: dict[tuple[str, str], str] = {
         "a destroyed project's counts per month, written again if a run resumes: part "
         "of do_destroy_project, listed in its certificate"
     ),
+    # --- analytics: protected months (ADR 0010) -------------------------------------
+    ("responsemap/analytics/protected/months.py", "_keep"): (
+        f"a month's protected figures kept as a cache under a hash of its inputs: {ADR_0006}"
+    ),
+    ("responsemap/analytics/protected/months.py", "freeze_month"): (
+        "marks the kept month frozen inside the audited release (do_release_month)"
+    ),
+    ("responsemap/analytics/protected/months.py", "forget_months"): (
+        f"drops kept months not frozen (recomputed on the next read): {ADR_0006}"
+    ),
 }
 
 
