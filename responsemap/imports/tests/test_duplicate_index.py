@@ -22,23 +22,31 @@ def plan(project: Project, count: int) -> str:
     keys = [f"k:{n:040d}" for n in range(count)]
     if connection.vendor == "sqlite":
         return sink.imported_query(keys).values_list("provider_message_id", flat=True).explain()
+    query = sink.imported_query(keys).values_list("provider_message_id", flat=True)
+    sql, params = query.query.sql_with_params()
     with transaction.atomic(), connection.cursor() as cursor:
         # An empty table is read whole whatever its indexes, and with no statistics any
         # index on the project looks as good as another (which one the planner takes then
-        # depends on what earlier tests left in the table's statistics): ask whether the
-        # index can serve the query at all, with the plain indexes out of the way.
-        cursor.execute("SET LOCAL enable_seqscan = off")
+        # depends on what earlier tests left in the table's pages). So ask whether the
+        # unique index can serve the query at all: on a scratch copy of the table (the
+        # application's role may not drop the table's own indexes) holding that index
+        # alone, under the same name.
+        cursor.execute("CREATE TEMP TABLE feedback_copy (LIKE triage_feedback INCLUDING INDEXES)")
         cursor.execute(
-            "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-            "WHERE x.indrelid = 'triage_feedback'::regclass AND NOT x.indisprimary "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) "
-            "AND i.relname <> %s",
-            [UNIQUE_KEY_INDEX],
-        )
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP INDEX "{name}"')  # rolled back below
-        found = sink.imported_query(keys).values_list("provider_message_id", flat=True).explain()
-        transaction.set_rollback(True)
+            "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = 'feedback_copy'::regclass AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
+        )  # the primary key and unique constraints stay: no condition of the query uses them
+        for name, definition in cursor.fetchall():
+            if "UNIQUE" in definition and "provider_message_id" in definition:
+                cursor.execute(f'ALTER INDEX "{name}" RENAME TO "{UNIQUE_KEY_INDEX}"')
+            else:
+                cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql.replace('"triage_feedback"', "feedback_copy"), params)
+        found = "\n".join(row[0] for row in cursor.fetchall())
+        transaction.set_rollback(True)  # the copy goes with the savepoint
         return found
 
 
