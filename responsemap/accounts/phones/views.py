@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from responsemap.accounts.models import StaffPhone, User
+from responsemap.accounts.models import User
 from responsemap.accounts.phones.actions import (
     CODE_MINUTES,
     CodeSent,
@@ -23,6 +23,7 @@ from responsemap.accounts.phones.actions import (
     do_set_staff_phone,
 )
 from responsemap.accounts.phones.forms import CodeForm, PhoneForm
+from responsemap.accounts.phones.queries import own_phone
 
 
 def _user(request: HttpRequest) -> User:
@@ -67,7 +68,7 @@ def _said(request: HttpRequest, result: CodeSent) -> None:
 @require_http_methods(["GET", "POST"])
 def phone(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    current = StaffPhone.objects.filter(user=user).first()
+    current = own_phone(user)
     form = PhoneForm(
         request.POST if request.method == "POST" else None,
         initial={"language": current.language if current else translation.get_language()},
